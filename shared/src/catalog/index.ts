@@ -1,0 +1,3 @@
+export * from './metrics.js';
+export * from './lookup.js';
+export * from './vendor-map.js';

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './catalog/index.js';
+export * from './errors/index.js';

@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Workspace packages resolve to their TypeScript source, so tests never need a build.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@wardlink/shared': here('./shared/src/index.ts'),
+      '@wardlink/gateway': here('./gateway/src/index.ts'),
+      '@wardlink/cloud': here('./cloud/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['{shared,gateway,cloud,scripts}/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    // CI asks for a JSON report, from which .ci/run prints its "N passed, N failed" line.
+    reporters: process.env.WARDLINK_TEST_JSON
+      ? ['default', ['json', { outputFile: process.env.WARDLINK_TEST_JSON }]]
+      : ['default'],
+  },
+});
