@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './catalog/index.js';
 export * from './errors/index.js';
+export * from './timers.js';

@@ -1,0 +1,38 @@
+/**
+ * `pnpm bench <name> [--quick]`: runs scripts/bench/<name>.ts. Each benchmark module
+ * exports `run(opts)` returning a flat object of figures; the runner prints it as the
+ * last line of output, one JSON object, so machines can read it.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Progress and commentary; never the final JSON line. */
+  log: (message: string) => void;
+}
+export type BenchFigures = Record<string, number | string | boolean | null>;
+export type BenchModule = { run(opts: BenchOptions): Promise<BenchFigures> };
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'run.ts' && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('-'));
+const quick = args.includes('--quick');
+if (!name || !available.includes(name)) {
+  console.error(`usage: pnpm bench <name> [--quick]\navailable: ${available.join(', ')}`);
+  process.exit(2);
+}
+const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as BenchModule;
+const started = performance.now();
+const figures = await mod.run({ quick, log: (m) => console.error(`[${name}] ${m}`) });
+figures.bench = name;
+figures.quick = quick;
+figures.wall_s = Number(((performance.now() - started) / 1000).toFixed(2));
+console.log(JSON.stringify(figures));
+process.exit(0);
