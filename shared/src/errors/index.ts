@@ -1,1 +1,4 @@
 export * from './base.js';
+export * from './config.js';
+export * from './ingest.js';
+export * from './codec.js';

@@ -1,0 +1,46 @@
+/**
+ * Registry tables: the ward's beds, its devices and the admissions of patients to beds.
+ * They live in the gateway's one SQLite file, next to the buffer.
+ */
+export const registryMigrations = [
+  {
+    id: 'registry-001-beds-devices-admissions',
+    sql: `
+      CREATE TABLE beds (
+        bed_id      TEXT PRIMARY KEY,
+        label       TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE devices (
+        device_id     TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('serial', 'tcp-hl7', 'mqtt')),
+        bed_id        TEXT NOT NULL REFERENCES beds(bed_id),
+        format        TEXT NOT NULL,
+        port_path     TEXT,
+        baud_rate     INTEGER,
+        -- For tcp-hl7: which messages are this device's (OBX-18 equipment id or MSH-3).
+        match_id      TEXT,
+        vendor_map    TEXT NOT NULL DEFAULT '{}',
+        utc_offset_minutes INTEGER NOT NULL DEFAULT 0,
+        mqtt_username TEXT UNIQUE,
+        -- scrypt$N$r$p$salt$hash; the password itself is shown once and never stored.
+        password_hash TEXT,
+        enabled       INTEGER NOT NULL DEFAULT 1,
+        created_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX devices_match ON devices(match_id) WHERE match_id IS NOT NULL;
+
+      CREATE TABLE admissions (
+        bed_id        TEXT NOT NULL REFERENCES beds(bed_id),
+        patient_id    TEXT NOT NULL,
+        admitted_at_ms INTEGER NOT NULL,
+        discharged_at_ms INTEGER,
+        source        TEXT NOT NULL CHECK (source IN ('cli', 'hl7')),
+        PRIMARY KEY (bed_id, admitted_at_ms)
+      ) STRICT;
+      -- At most one open admission per bed.
+      CREATE UNIQUE INDEX admissions_open ON admissions(bed_id) WHERE discharged_at_ms IS NULL;
+    `,
+  },
+] as const;
