@@ -67,5 +67,8 @@ export const METRICS: Readonly<Record<MetricId, MetricDefinition>> = {
   ABP_DIA: { id: 'ABP_DIA', mdcCode: 150034, mdcRefId: 'MDC_PRESS_BLD_ART_DIA', ...MMHG, displayName: 'ABP diastolic', possibleMin: 0, possibleMax: 300, resolution: 1 },
   ABP_MEAN: { id: 'ABP_MEAN', mdcCode: 150035, mdcRefId: 'MDC_PRESS_BLD_ART_MEAN', ...MMHG, displayName: 'ABP mean', possibleMin: 0, possibleMax: 300, resolution: 1 },
   TEMP: { id: 'TEMP', mdcCode: 150364, mdcRefId: 'MDC_TEMP_BODY', unitMdcCode: 268192, unitMdcRefId: 'MDC_DIM_DEGC', ucum: 'Cel', displayName: 'Body temperature', possibleMin: 25, possibleMax: 45, resolution: 0.1 },
-  ETCO2: { id: 'ETCO2', mdcCode: 151708, mdcRefId: 'MDC_AWAY_CO2_ET', ...MMHG, displayName: 'EtCO2', possibleMin: 0, possibleMax: 150, resolution: 1 },
+  // 151708 is 2::20636, MDC_CONC_AWAY_CO2_ET (ISO/IEEE 11073-10101:2004 B.3), the code
+  // bedside monitors send for EtCO2 in mmHg in PCD-01 feeds. MDC_AWAY_CO2_ET is a different
+  // term, 2::20656 = 151728; the HL7 parser accepts it as an alias.
+  ETCO2: { id: 'ETCO2', mdcCode: 151708, mdcRefId: 'MDC_CONC_AWAY_CO2_ET', ...MMHG, displayName: 'EtCO2', possibleMin: 0, possibleMax: 150, resolution: 1 },
 };

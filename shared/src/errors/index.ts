@@ -1,4 +1,3 @@
 export * from './base.js';
 export * from './config.js';
 export * from './ingest.js';
-export * from './codec.js';

@@ -1,0 +1,133 @@
+/**
+ * IHE PCD-01 ORU^R01 → ParsedRecord. Walks the segments in order so each OBX takes its
+ * time from OBX-14, else the OBR-7 of its OBR group, else MSH-7; repeated OBR groups
+ * and OBX rows before any OBR are fine. Device-hierarchy rows (MDS/VMD/channel: no value)
+ * are skipped, and an empty OBX-1 is fine.
+ */
+import { isIngestError, MissingSegmentError, QualityFlag, UnsupportedMessageError } from '@wardlink/shared';
+import { emptyRecord, type FormatContext, type FormatReject, type ParsedRecord } from '../format.js';
+import { DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal, toObservation } from '../observation.js';
+import { checkUnit } from '../units.js';
+import { normalizeMdcCode, resolveObservation } from './codes.js';
+import { readMsh, type MshHeader } from './msh.js';
+import { component, componentOf, parseHl7Structure, repetitions, type Hl7Segment } from './segments.js';
+import { parseHl7Time } from './timestamp.js';
+import type { Hl7Separators } from './encoding.js';
+
+export interface Hl7Record extends ParsedRecord {
+  msh: MshHeader;
+}
+
+/** OBX-8 words Wardlink reads as status (OBX-8 is an open list in PCD-01). */
+const OBX8_FLAGS: Readonly<Record<string, number>> = {
+  DEMO: QualityFlag.DEMO,
+  SENSOR_OFF: QualityFlag.SENSOR_OFF,
+  NO_SENSOR: QualityFlag.SENSOR_OFF,
+  PROBE_OFF: QualityFlag.SENSOR_OFF,
+  LEAD_OFF: QualityFlag.SENSOR_OFF,
+};
+
+type TimeSource = { ms: number | null } | { error: FormatReject };
+
+function timeSource(raw: string, ctx: FormatContext, what: string): TimeSource {
+  try {
+    return { ms: parseHl7Time(raw, ctx.utcOffsetMinutes ?? 0) };
+  } catch (err) {
+    if (!isIngestError(err)) throw err;
+    return { error: { code: err.code, message: `${what}: ${err.message}` } };
+  }
+}
+
+interface Walk {
+  ctx: FormatContext;
+  sep: Hl7Separators;
+  record: Hl7Record;
+  mshTime: TimeSource;
+  obrTime: TimeSource | undefined;
+}
+
+function readStatus(obx: Hl7Segment, w: Walk): number {
+  let flags = 0;
+  for (const rep of repetitions(obx, 8, w.sep)) {
+    const word = componentOf(rep, 1, w.sep).trim().toUpperCase();
+    if (word === '') continue;
+    flags |= OBX8_FLAGS[word] ?? 0;
+    if (!w.record.statusWords.includes(word)) w.record.statusWords.push(word);
+  }
+  w.record.recordFlags |= flags;
+  // OBX-11 "X": the device says the result cannot be obtained (Philips shows "?").
+  if (component(obx, 11, 1, w.sep).trim().toUpperCase() === 'X') flags |= QualityFlag.INVALID;
+  return flags;
+}
+
+function handleObx(obx: Hl7Segment, w: Walk): void {
+  const { sep, record, ctx } = w;
+  const id = { code: component(obx, 3, 1, sep).trim(), name: component(obx, 3, 2, sep).trim(), codingSystem: component(obx, 3, 3, sep).trim() };
+  const rawCode = id.code || id.name;
+  const rawValue = component(obx, 5, 1, sep);
+  if (record.equipmentId === undefined) {
+    const equipment = component(obx, 18, 1, sep) || component(obx, 18, 2, sep);
+    if (equipment !== '') record.equipmentId = equipment;
+  }
+  const flags = readStatus(obx, w);
+  const metric = resolveObservation(id, ctx.vendorMap);
+  if (!metric) {
+    // Hierarchy rows (MDS, VMD, channel) carry no value: they are structure, not unknowns.
+    if (!isAbsentValue(rawValue)) record.unknownCodes.push(rawCode === '' ? '(empty OBX-3)' : rawCode);
+    return;
+  }
+  if (isAbsentValue(rawValue)) return;
+  const raw = parseDecimal(rawValue);
+  if (raw === null) {
+    record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `OBX-5 "${rawValue.slice(0, 40)}" of ${metric.id} is not a number`, rawCode });
+    return;
+  }
+  const unitIds = [normalizeMdcCode(component(obx, 6, 1, sep).trim()), component(obx, 6, 2, sep).trim()];
+  const unit = unitIds[1] || unitIds[0];
+  let convert = (v: number): number => v;
+  if (!(ctx.invalidMarkers ?? DEFAULT_INVALID_MARKERS).includes(raw)) {
+    const check = checkUnit(metric, unitIds);
+    if (!check.ok) {
+      record.rejects.push({ code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${unit}", expected ${check.expected}`, rawCode });
+      return;
+    }
+    convert = check.convert;
+  }
+  const obxTime = component(obx, 14, 1, sep);
+  const time = obxTime.trim() !== '' ? timeSource(obxTime, ctx, 'OBX-14') : w.obrTime ?? w.mshTime;
+  if ('error' in time) {
+    record.rejects.push({ ...time.error, rawCode });
+    return;
+  }
+  record.observations.push(toObservation({ metric, raw, value: convert(raw), flags, deviceTimeMs: time.ms, rawCode, unit }, ctx));
+}
+
+/** Parses the text of one ORU^R01 message (already out of its MLLP frame). */
+export function parseOruR01(text: string, ctx: FormatContext): Hl7Record {
+  const message = parseHl7Structure(text);
+  const msh = readMsh(message);
+  if (msh.messageType !== 'ORU^R01') throw new UnsupportedMessageError(msh.messageType.slice(0, 20), { controlId: msh.controlId });
+  if (!message.segments.some((s) => s.name === 'OBX')) throw new MissingSegmentError('OBX', { controlId: msh.controlId });
+  const sep = message.separators;
+  const record: Hl7Record = { ...emptyRecord(), msh, controlId: msh.controlId };
+  const walk: Walk = { ctx, sep, record, mshTime: timeSource(msh.messageTime, ctx, 'MSH-7'), obrTime: undefined };
+  let firstObrTime: TimeSource | undefined;
+  for (const seg of message.segments) {
+    if (seg.name === 'PID' && record.patientId === undefined) {
+      const pid = component(seg, 3, 1, sep).trim();
+      if (pid !== '') record.patientId = pid;
+    } else if (seg.name === 'PV1' && record.bedLabel === undefined) {
+      const bed = (component(seg, 3, 3, sep) || component(seg, 3, 1, sep)).trim();
+      if (bed !== '') record.bedLabel = bed;
+    } else if (seg.name === 'OBR') {
+      const raw = component(seg, 7, 1, sep);
+      walk.obrTime = raw.trim() === '' ? undefined : timeSource(raw, ctx, 'OBR-7');
+      firstObrTime ??= walk.obrTime;
+    } else if (seg.name === 'OBX') {
+      handleObx(seg, walk);
+    }
+  }
+  const recordTime = [firstObrTime, walk.mshTime].find((t) => t !== undefined && 'ms' in t && t.ms !== null);
+  record.deviceTimeMs = recordTime !== undefined && 'ms' in recordTime ? recordTime.ms : null;
+  return record;
+}

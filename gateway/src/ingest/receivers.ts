@@ -1,0 +1,107 @@
+/**
+ * What a serial port or TCP connection does with one framed unit of input: an HL7 message
+ * (answered with an ACK after the commit) or one ASCII line.
+ */
+import { isIngestError, UnknownDeviceError, type WardlinkError } from '@wardlink/shared';
+import type { Logger } from 'pino';
+import type { Registry } from '../registry/registry.js';
+import type { Device } from '../registry/types.js';
+import { formatByName } from './formats/index.js';
+import { ackCodeFor, buildAck, deframeMllp, mllpFrame, parseOruR01, tryReadMsh, type MshHeader } from './formats/hl7/index.js';
+import type { FormatContext } from './formats/format.js';
+import type { IngestPipeline } from './pipeline.js';
+import type { RejectLog } from './reject-log.js';
+
+export interface ReceiverDeps {
+  pipeline: IngestPipeline;
+  registry: Registry;
+  rejects: RejectLog;
+  logger: Logger;
+  now: () => number;
+  maxMessageBytes: number;
+}
+
+function contextOf(device: Device | undefined, now: () => number): FormatContext {
+  return device ? { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now } : { now };
+}
+
+/** True for frames that carry nothing (keep-alive newlines between MLLP frames). */
+function isBlank(frame: Buffer): boolean {
+  for (const byte of frame) if (byte !== 0x0a && byte !== 0x0d && byte !== 0x0b && byte !== 0x20) return false;
+  return true;
+}
+
+export class Hl7Receiver {
+  constructor(private readonly deps: ReceiverDeps) {}
+
+  /**
+   * Handles one MLLP frame and returns the framed ACK to send back, or null for a blank
+   * frame. `fixedDevice` is the serial port's device; over TCP the device is found from
+   * the message (OBX-18 equipment id, else MSH-3 sending application).
+   */
+  async handle(frame: Buffer, fixedDevice: Device | null): Promise<Buffer | null> {
+    if (isBlank(frame)) return null;
+    const receivedAtMs = this.deps.now();
+    let msh: MshHeader | undefined;
+    let device: Device | undefined = fixedDevice ?? undefined;
+    try {
+      const text = deframeMllp(frame, this.deps.maxMessageBytes);
+      msh = tryReadMsh(text);
+      let record = parseOruR01(text, contextOf(device, this.deps.now));
+      if (!device) {
+        this.deps.registry.refreshIfChanged();
+        device = this.findDevice(record.equipmentId, msh?.sendingApplication);
+        if (!device) throw new UnknownDeviceError(record.equipmentId ?? msh?.sendingApplication ?? '(none)');
+        if (Object.keys(device.vendorMap).length > 0 || device.utcOffsetMinutes !== 0) {
+          record = parseOruR01(text, contextOf(device, this.deps.now));
+        }
+      }
+      await this.deps.pipeline.submit(device, record, receivedAtMs);
+      return mllpFrame(buildAck(msh, 'AA', { nowMs: this.deps.now() }));
+    } catch (err) {
+      if (isIngestError(err)) {
+        this.deps.rejects.record(device?.deviceId ?? null, err);
+        return mllpFrame(buildAck(msh, ackCodeFor(err.code), { errorCode: err.code, text: err.message, nowMs: this.deps.now() }));
+      }
+      // The buffer could not commit: AE tells the sender to resend later; nothing is lost.
+      this.deps.logger.error({ err, device: device?.deviceId }, 'HL7 message not committed; answering AE');
+      const code = (err as WardlinkError).code ?? 'WL_BUFFER_WRITE_FAILED';
+      return mllpFrame(buildAck(msh, 'AE', { errorCode: code, text: 'gateway buffer unavailable; resend later', nowMs: this.deps.now() }));
+    }
+  }
+
+  private findDevice(equipmentId: string | undefined, sendingApplication: string | undefined): Device | undefined {
+    const { registry } = this.deps;
+    const candidates = [equipmentId, equipmentId?.split('^')[0], sendingApplication, sendingApplication?.split('^')[0]];
+    for (const id of candidates) {
+      const device = id ? registry.deviceByMatchId(id) : undefined;
+      if (device && device.enabled) return device;
+    }
+    return undefined;
+  }
+}
+
+export class LineReceiver {
+  constructor(private readonly deps: ReceiverDeps) {}
+
+  /** Handles one ASCII line from a serial device. Bad lines are counted, never thrown. */
+  async handle(line: Buffer, device: Device): Promise<void> {
+    const text = line.toString('latin1').replace(/[\r\n]+$/, '');
+    if (text.trim() === '') return;
+    const format = formatByName(device.format);
+    if (!format) {
+      this.deps.logger.error({ device: device.deviceId, format: device.format }, 'device has an unknown format');
+      return;
+    }
+    try {
+      const record = format.parse(text, contextOf(device, this.deps.now));
+      await this.deps.pipeline.submit(device, record, this.deps.now());
+    } catch (err) {
+      if (isIngestError(err)) {
+        this.deps.rejects.record(device.deviceId, err);
+        return;
+      }
+      throw err;
+    }
+  }
+}
