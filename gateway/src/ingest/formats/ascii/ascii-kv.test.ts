@@ -31,9 +31,10 @@ describe('ascii-kv', () => {
     expect(record.rejects).toEqual([]);
   });
 
-  it('flags every value with the status word, and keeps the word when no value came', () => {
-    expect(values('SPO2=0 BPM=0 PI=0.00 SENSOR_OFF')).toEqual([
+  it('flags the values a status word concerns, and keeps the word when no value came', () => {
+    expect(values('SPO2=0 BPM=0 PI=0.00 RR=16 TEMP=36.8 SENSOR_OFF')).toEqual([
       ['SPO2', 0, QualityFlag.SENSOR_OFF], ['PR', 0, QualityFlag.SENSOR_OFF], ['PI', 0, QualityFlag.SENSOR_OFF],
+      ['RR', 16, 0], ['TEMP', 36.8, 0],
     ]);
     const noSensor = parse('SPO2=--- BPM=--- PI=--.-- NO_SENSOR');
     expect(noSensor.observations).toEqual([]);

@@ -3,8 +3,8 @@
  * optional status words (`SPO2=97 BPM=072 PI=03.10% SENSOR_OFF`).
  *
  * Rules (see ../README.md): absent values (`--`, `---`, `--.-`, optionally with `%`) are
- * skipped; values may be zero-padded and carry a `%` suffix; a status word flags every
- * value of the line; labels resolve through the device's vendor map, then the format's
+ * skipped; values may be zero-padded and carry a `%` suffix; a status word flags the
+ * values it concerns (sensor-off: SpO2, PR, PI; demo: all); labels resolve through the device's vendor map, then the format's
  * default labels, then catalog short ids; a few known non-metric labels (SN, ALARM, EXC,
  * SPCO, PVI...) are ignored; other labels are counted as unknown. A token that is neither a
  * pair nor an upper-case word means the line is garbled (wrong baud rate, noise), and the
@@ -22,6 +22,15 @@ export const STATUS_WORD_FLAGS: Readonly<Record<string, number>> = {
   // Low perfusion: the values are still the patient's; recorded as a status word only.
   LOW_PERF: 0,
 };
+
+/** A sensor-off word comes from the pulse oximeter's probe: it concerns only the metrics
+ * that probe measures. The line's other values (respiration, temperature, CO2) come from
+ * other sensors and stay the patient's. DEMO concerns every value. */
+const SENSOR_OFF_METRICS: ReadonlySet<MetricId> = new Set(['SPO2', 'PR', 'PI']);
+
+function flagsFor(metric: MetricId, recordFlags: number): number {
+  return SENSOR_OFF_METRICS.has(metric) ? recordFlags : recordFlags & ~QualityFlag.SENSOR_OFF;
+}
 
 /** Labels Masimo-style exports carry that are not catalog metrics (serial number, alarm
  * and exception bit fields, parameters Wardlink does not track). */
@@ -73,6 +82,6 @@ export function parseKvBody(body: string, record: ParsedRecord, defaults: Readon
       record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `${label}="${rawValue.slice(0, 20)}" is not a number`, rawCode: label });
       continue;
     }
-    record.observations.push(toObservation({ metric, raw, flags: record.recordFlags, deviceTimeMs: record.deviceTimeMs, rawCode: label }, ctx));
+    record.observations.push(toObservation({ metric, raw, flags: flagsFor(metric.id, record.recordFlags), deviceTimeMs: record.deviceTimeMs, rawCode: label }, ctx));
   }
 }
