@@ -1,4 +1,5 @@
 export * from './types.js';
 export * from './catalog/index.js';
 export * from './errors/index.js';
+export * from './codec/index.js';
 export * from './timers.js';

@@ -1,3 +1,5 @@
 export * from './base.js';
 export * from './config.js';
 export * from './ingest.js';
+export * from './codec.js';
+export * from './cloud.js';

@@ -1,0 +1,119 @@
+/**
+ * The cloud service's configuration: its shape, and for every setting the environment
+ * variable that can set it, its default and its rule. Units are in the names.
+ *
+ * Precedence, highest first: explicit overrides (CLI flags) → the JSON config file →
+ * the environment → the defaults below. `resolve.ts` applies it; nothing else reads
+ * `process.env` for these settings.
+ */
+import { hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, type Rule } from './rules.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ServerConfig {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** Largest accepted request body (compressed batch); larger gets 413. */
+  readonly bodyLimitBytes: number;
+  /** Largest number of decoded readings in one batch. */
+  readonly maxReadingsPerBatch: number;
+  /** Per-gateway token bucket: sustained rate and bucket size. A catching-up gateway
+   * needs far more than its live 1,200 readings/s, so the default allows a fast drain. */
+  readonly rateLimitReadingsPerS: number;
+  readonly rateLimitBurstReadings: number;
+  /** How long `serve` waits for in-flight requests on shutdown. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface DatabaseConfig {
+  /** The primary's connection string. SECRET (may hold a password): non-enumerable, so
+   * it never reaches JSON or a log. Absent: `serve` starts embedded PostgreSQL. */
+  readonly url: string | undefined;
+  /** A read replica for dashboards, history and reports. SECRET, non-enumerable.
+   * Absent: reads go to the primary. */
+  readonly replicaUrl: string | undefined;
+  readonly poolMax: number;
+  readonly replicaPoolMax: number;
+  /** Server-side statement_timeout for every pooled connection. */
+  readonly statementTimeoutMs: number;
+  /** An idle pooled connection is closed after this long. */
+  readonly idleTimeoutMs: number;
+  /** Waiting longer than this for a connection (server down or pool saturated) fails
+   * the request with WL_DB_UNAVAILABLE, which becomes 503 + Retry-After. */
+  readonly connectionTimeoutMs: number;
+  /** lock_timeout for DDL the service runs while ingest continues (partition creation),
+   * so it never queues behind a long query and stalls inserts. */
+  readonly ddlLockTimeoutMs: number;
+  /** Port of the embedded PostgreSQL; 0 picks a free one at each start. */
+  readonly embeddedPort: number;
+}
+
+export interface RetentionConfig {
+  /** Defaults for hospitals without their own policy. */
+  readonly hotDays: number;
+  readonly archiveYears: number;
+  /** Daily partitions are created this many days ahead. */
+  readonly partitionPremakeDays: number;
+  /** node-cron expression for partition maintenance and retention. */
+  readonly maintenanceCron: string;
+}
+
+export interface CapacityConfig {
+  /** Size of the database volume, for the fill-date projection; 0 = unknown. */
+  readonly dbVolumeBytes: number;
+  /** Log an alert when projected use passes this percentage of the volume. */
+  readonly alertThresholdPct: number;
+}
+
+export interface CloudConfig {
+  /** Absolute path of the service's data folder (embedded PostgreSQL lives in `<dataDir>/pg`). */
+  readonly dataDir: string;
+  readonly server: ServerConfig;
+  readonly database: DatabaseConfig;
+  readonly retention: RetentionConfig;
+  readonly capacity: CapacityConfig;
+  readonly log: { readonly level: LogLevel };
+}
+
+export interface SettingSpec {
+  /** Dotted path in CloudConfig and in the config file. */
+  readonly path: string;
+  readonly env?: string;
+  readonly default?: unknown;
+  readonly rule: Rule;
+  /** Secrets are non-enumerable in the resolved config and redacted by redactConfig. */
+  readonly secret?: boolean;
+}
+
+const MS_PER_HOUR = 3_600_000;
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { path: 'dataDir', env: 'WARDLINK_DATA_DIR', default: './.wardlink/cloud', rule: pathRule },
+  { path: 'server.host', env: 'WARDLINK_CLOUD_HOST', default: '0.0.0.0', rule: hostRule },
+  { path: 'server.port', env: 'WARDLINK_CLOUD_PORT', default: 8080, rule: intRule(0, 65_535) },
+  { path: 'server.bodyLimitBytes', env: 'WARDLINK_BODY_LIMIT_BYTES', default: 8 * 1024 * 1024, rule: intRule(1024, 512 * 1024 * 1024) },
+  { path: 'server.maxReadingsPerBatch', env: 'WARDLINK_MAX_READINGS_PER_BATCH', default: 100_000, rule: intRule(1, 10_000_000) },
+  { path: 'server.rateLimitReadingsPerS', env: 'WARDLINK_RATE_LIMIT_READINGS_PER_S', default: 200_000, rule: intRule(1, 100_000_000) },
+  { path: 'server.rateLimitBurstReadings', env: 'WARDLINK_RATE_LIMIT_BURST_READINGS', default: 400_000, rule: intRule(1, 1_000_000_000) },
+  { path: 'server.shutdownGraceMs', env: 'WARDLINK_SHUTDOWN_GRACE_MS', default: 10_000, rule: intRule(0, MS_PER_HOUR) },
+  { path: 'database.url', env: 'DATABASE_URL', rule: postgresUrlRule, secret: true },
+  { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },
+  { path: 'database.poolMax', env: 'PG_POOL_MAX', default: 20, rule: intRule(1, 1000) },
+  { path: 'database.replicaPoolMax', env: 'PG_REPLICA_POOL_MAX', default: 20, rule: intRule(1, 1000) },
+  { path: 'database.statementTimeoutMs', env: 'PG_STATEMENT_TIMEOUT_MS', default: 30_000, rule: intRule(100, MS_PER_HOUR) },
+  { path: 'database.idleTimeoutMs', env: 'PG_IDLE_TIMEOUT_MS', default: 30_000, rule: intRule(100, MS_PER_HOUR) },
+  { path: 'database.connectionTimeoutMs', env: 'PG_CONNECTION_TIMEOUT_MS', default: 5_000, rule: intRule(100, 600_000) },
+  { path: 'database.ddlLockTimeoutMs', env: 'PG_DDL_LOCK_TIMEOUT_MS', default: 2_000, rule: intRule(10, 600_000) },
+  { path: 'database.embeddedPort', env: 'WARDLINK_EMBEDDED_PG_PORT', default: 0, rule: intRule(0, 65_535) },
+  { path: 'retention.hotDays', env: 'WARDLINK_HOT_DAYS', default: 90, rule: intRule(1, 3650) },
+  { path: 'retention.archiveYears', env: 'WARDLINK_ARCHIVE_YEARS', default: 7, rule: intRule(0, 100) },
+  { path: 'retention.partitionPremakeDays', env: 'WARDLINK_PARTITION_PREMAKE_DAYS', default: 14, rule: intRule(1, 366) },
+  { path: 'retention.maintenanceCron', env: 'WARDLINK_MAINTENANCE_CRON', default: '17 * * * *', rule: cronRule },
+  { path: 'capacity.dbVolumeBytes', env: 'WARDLINK_DB_VOLUME_BYTES', default: 0, rule: intRule(0, Number.MAX_SAFE_INTEGER) },
+  { path: 'capacity.alertThresholdPct', env: 'WARDLINK_CAPACITY_ALERT_PCT', default: 80, rule: intRule(1, 100) },
+  { path: 'log.level', env: 'LOG_LEVEL', default: 'info', rule: logLevelRule },
+];
+
+/** The environment variable naming the JSON config file, when no path is passed. */
+export const CONFIG_FILE_ENV = 'WARDLINK_CLOUD_CONFIG';

@@ -1,0 +1,12 @@
+/**
+ * Every schema migration, in order. To change the schema, add a file NNN-name.ts
+ * exporting a Migration with the next version, and list it here.
+ */
+import { registry } from './001-registry.js';
+import { vitalData } from './002-vital-data.js';
+import { alarmsAndLedger } from './003-alarms-ledger.js';
+import type { Migration } from './migration.js';
+
+export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger];
+
+export { migrationChecksum, type Migration } from './migration.js';

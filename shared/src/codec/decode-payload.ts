@@ -1,0 +1,226 @@
+/**
+ * Parses a checksum-verified payload back into readings and alarms. The checksum only
+ * proves the bytes are what the sender wrote, not that the sender was honest, so every
+ * index, count, enum and time is still checked before it is used.
+ */
+import { CodecCorruptError, CodecInvalidFieldError } from '../errors/codec.js';
+import { QualityFlag, type AlarmEvent, type Reading } from '../types.js';
+import { readAlarms } from './alarms.js';
+import { ByteReader, unzigzag } from './bytes.js';
+import { readExact } from './exact.js';
+import {
+  COLUMN,
+  COLUMN_COUNT,
+  COLUMN_NAMES,
+  MAX_STEPS,
+  METRIC_CODECS,
+  metricCodecByMdc,
+  SERIES_HAS_FLAGS,
+  SERIES_MODE_MASK,
+  SERIES_SHARES_TIMES,
+  type MetricCodec,
+} from './format.js';
+import { readFlagRuns } from './flags.js';
+import { RangeDecoder } from './range-coder.js';
+import { nullableStringAt, readStringTable, stringAt } from './strings.js';
+import { readTimes } from './times.js';
+import { createValueModel, decodeUnsigned, modelBase, ROLE_DELTA, ROLE_FIRST, sizeClass } from './value-model.js';
+
+const INVALID = QualityFlag.INVALID;
+
+export interface PayloadContext {
+  gatewayId: string;
+  createdAtMs: number;
+  readingCount: number;
+  alarmCount: number;
+  maxStringLength: number;
+}
+
+export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readings: Reading[]; alarms: AlarmEvent[] } {
+  const cols = columnReaders(payload);
+  const strings = readStringTable(cols[COLUMN.strings]!, ctx.maxStringLength);
+  cols[COLUMN.strings]!.expectEnd();
+
+  const streamsCol = cols[COLUMN.streams]!;
+  const streamCount = streamsCol.uvarintMax('streams.count', streamsCol.remaining);
+  const devices = readDeltaRefs(streamsCol, streamCount, 'streams.deviceId');
+  const beds = readDeltaRefs(streamsCol, streamCount, 'streams.bedId');
+  const patients = readDeltaRefs(streamsCol, streamCount, 'streams.patientId');
+  const seriesPerStream = readRefs(streamsCol, streamCount, 'streams.seriesCount');
+  streamsCol.expectEnd();
+
+  const seriesCol = cols[COLUMN.series]!;
+  const seriesCount = seriesCol.uvarintMax('series.count', seriesCol.remaining);
+  const metrics = new Array<MetricCodec>(seriesCount);
+  for (let i = 0; i < seriesCount; i++) {
+    const code = seriesCol.uvarint('series.metric');
+    const m = metricCodecByMdc(code);
+    if (m === undefined) throw new CodecInvalidFieldError('series.metric', code, 'is not a catalog MDC code');
+    metrics[i] = m;
+  }
+  const counts = readRefs(seriesCol, seriesCount, 'series.readingCount');
+  const modes = new Uint8Array(seriesCount);
+  for (let i = 0; i < seriesCount; i++) {
+    const mode = seriesCol.u8();
+    if (mode & ~SERIES_MODE_MASK) throw new CodecInvalidFieldError('series.mode', mode, 'has unknown bits');
+    modes[i] = mode;
+  }
+
+  const n = ctx.readingCount;
+  const seriesStart = new Int32Array(seriesCount);
+  const readings = new Array<Reading>(n);
+  const flagsCol = cols[COLUMN.flags]!;
+  const timesCol = cols[COLUMN.times]!;
+  const offsetsCol = cols[COLUMN.offsets]!;
+  const valuesCol = cols[COLUMN.values]!;
+  const valueDecoder = new RangeDecoder(valuesCol.buf, valuesCol.pos, valuesCol.end, 'values column');
+  const probs = createValueModel(METRIC_CODECS.length);
+  const firstSteps = new Array<number>(METRIC_CODECS.length).fill(0);
+  const rawCol = cols[COLUMN.raw]!;
+  const gatewayId = ctx.gatewayId;
+  let prevFirst = ctx.createdAtMs;
+  let out = 0;
+  let series = 0;
+  const seenStreams = new Set<string>();
+
+  for (let st = 0; st < streamCount; st++) {
+    const deviceId = stringAt(strings, devices[st]!, 'streams.deviceId');
+    const bedId = stringAt(strings, beds[st]!, 'streams.bedId');
+    const patientId = nullableStringAt(strings, patients[st]!, 'streams.patientId');
+    // One stream per (device, bed, patient), as the encoder groups them: keeps output canonical.
+    const key = JSON.stringify([deviceId, bedId, patientId]);
+    if (seenStreams.has(key)) throw new CodecCorruptError('a stream appears twice', { deviceId, bedId, patientId });
+    seenStreams.add(key);
+    const inStream = seriesPerStream[st]!;
+    if (inStream < 1 || inStream > seriesCount - series) throw new CodecInvalidFieldError('streams.seriesCount', inStream, 'must be 1..remaining series');
+    let seenMetrics = 0;
+    for (let s = 0; s < inStream; s++, series++) {
+      const metric = metrics[series]!;
+      const bit = 1 << metric.index; // the catalog has fewer than 31 metrics
+      if (seenMetrics & bit) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
+      seenMetrics |= bit;
+      const count = counts[series]!;
+      if (count < 1 || count > n - out) throw new CodecInvalidFieldError('series.readingCount', count, 'must be 1..remaining readings');
+      const start = out;
+      seriesStart[series] = start;
+      const mode = modes[series]!;
+      const { deviceTimes, receivedTimes, flags } = scratchFor(count);
+      const hasFlags = (mode & SERIES_HAS_FLAGS) !== 0;
+      if (hasFlags) readFlagRuns(flagsCol, flags, 0, count);
+      if (mode & SERIES_SHARES_TIMES) {
+        const ref = seriesCol.uvarint('series.timesRef');
+        if (ref >= s) throw new CodecInvalidFieldError('series.timesRef', ref, 'must point to an earlier series of the stream');
+        const other = series - s + ref;
+        const from = seriesStart[other]!;
+        if (counts[other] !== count) throw new CodecCorruptError('a series shares times with a series of another length');
+        for (let i = 0; i < count; i++) {
+          const r = readings[from + i]!;
+          deviceTimes[i] = r.deviceTimeMs;
+          receivedTimes[i] = r.receivedAtMs;
+        }
+      } else {
+        prevFirst = readTimes(timesCol, offsetsCol, deviceTimes, receivedTimes, 0, count, prevFirst);
+      }
+      const metricId = metric.id;
+      const divisor = metric.divisor;
+      const firstBase = modelBase(metric.index, ROLE_FIRST);
+      const deltaBase = modelBase(metric.index, ROLE_DELTA);
+      let steps = Number.NaN;
+      let cls = 0;
+      for (let i = 0; i < count; i++) {
+        const f = hasFlags ? flags[i]! : 0;
+        let value: number;
+        if (f & INVALID) value = readExact(rawCol, 'raw.value');
+        else {
+          if (steps !== steps) {
+            steps = firstSteps[metric.index]! + unzigzag(decodeUnsigned(valueDecoder, probs, firstBase, 0));
+            firstSteps[metric.index] = steps;
+          } else {
+            const u = decodeUnsigned(valueDecoder, probs, deltaBase, cls);
+            steps += unzigzag(u);
+            cls = sizeClass(u);
+          }
+          if (!(steps <= MAX_STEPS && steps >= -MAX_STEPS)) throw new CodecInvalidFieldError('values', steps, 'beyond 2^48 resolution steps');
+          value = steps / divisor;
+        }
+        readings[start + i] = {
+          gatewayId,
+          deviceId,
+          bedId,
+          patientId,
+          metric: metricId,
+          deviceTimeMs: deviceTimes[i]!,
+          receivedAtMs: receivedTimes[i]!,
+          value,
+          flags: f,
+        };
+      }
+      out += count;
+    }
+  }
+  if (series !== seriesCount) throw new CodecCorruptError('series table and streams disagree', { seriesCount, used: series });
+  if (out !== n) throw new CodecCorruptError('series hold fewer readings than the header declares', { declared: n, found: out });
+  for (const c of [seriesCol, flagsCol, timesCol, offsetsCol, rawCol]) c.expectEnd();
+  valueDecoder.expectEnd();
+
+  const alarmsCol = cols[COLUMN.alarms]!;
+  const alarms = readAlarms(alarmsCol, ctx.alarmCount, strings, ctx.createdAtMs);
+  alarmsCol.expectEnd();
+  return { readings, alarms };
+}
+
+interface SeriesScratch {
+  deviceTimes: Float64Array;
+  receivedTimes: Float64Array;
+  flags: Uint8Array;
+}
+
+const SCRATCH_MAX = 65_536;
+let scratch: SeriesScratch = newScratch(1024);
+
+function newScratch(size: number): SeriesScratch {
+  return { deviceTimes: new Float64Array(size), receivedTimes: new Float64Array(size), flags: new Uint8Array(size) };
+}
+
+/**
+ * One series' times and flags, decoded before its readings are built. Reused across
+ * series and batches (decoding is synchronous) so a batch allocates little besides its
+ * readings; an unusually long series gets arrays of its own instead of growing ours.
+ */
+function scratchFor(count: number): SeriesScratch {
+  if (count <= scratch.flags.length) return scratch;
+  if (count > SCRATCH_MAX) return newScratch(count);
+  scratch = newScratch(SCRATCH_MAX);
+  return scratch;
+}
+
+/** Splits the payload by its column-length table into one bounded reader per column. */
+function columnReaders(payload: Uint8Array): ByteReader[] {
+  const table = new ByteReader(payload, 0, payload.length, 'column table', 'corrupt');
+  const lengths: number[] = [];
+  for (let i = 0; i < COLUMN_COUNT; i++) lengths.push(table.uvarint('column.length'));
+  let pos = table.pos;
+  const readers = lengths.map((len, i) => {
+    if (len > payload.length - pos) throw new CodecCorruptError(`the ${COLUMN_NAMES[i]} column overruns the payload`, { length: len });
+    const r = new ByteReader(payload, pos, pos + len, `${COLUMN_NAMES[i]} column`, 'corrupt');
+    pos += len;
+    return r;
+  });
+  if (pos !== payload.length) throw new CodecCorruptError('bytes after the last column', { extra: payload.length - pos });
+  return readers;
+}
+
+function readRefs(r: ByteReader, count: number, field: string): number[] {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = r.uvarint(field);
+  return out;
+}
+
+/** Refs written as zigzag deltas from the previous one; range-checked when looked up. */
+function readDeltaRefs(r: ByteReader, count: number, field: string): number[] {
+  const out = new Array<number>(count);
+  let prev = 0;
+  for (let i = 0; i < count; i++) out[i] = prev = prev + r.svarint(field);
+  return out;
+}
+

@@ -1,0 +1,143 @@
+/**
+ * Writes a batch's uncompressed payload: a table of column byte lengths, then the
+ * columns (see README.md in this folder). Columns keep like with like (all times, all
+ * value deltas...) so the general-purpose compressor after us finds long repeats.
+ */
+import { CodecInputError } from '../errors/codec.js';
+import { QualityFlag, type Batch, type Reading } from '../types.js';
+import { writeAlarms } from './alarms.js';
+import { ByteWriter, zigzag } from './bytes.js';
+import { writeExact } from './exact.js';
+import { COLUMN_COUNT, METRIC_CODECS, MAX_STEPS, SERIES_HAS_FLAGS, SERIES_SHARES_TIMES } from './format.js';
+import { writeFlags } from './flags.js';
+import { groupReadings, type SeriesGroup, type StreamGroup } from './group.js';
+import { RangeEncoder } from './range-coder.js';
+import { StringTableWriter } from './strings.js';
+import { findSharedTimes, writeTimes } from './times.js';
+import { createValueModel, encodeUnsigned, modelBase, ROLE_DELTA, ROLE_FIRST, sizeClass } from './value-model.js';
+
+const INVALID = QualityFlag.INVALID;
+
+export function encodePayload(batch: Batch): Uint8Array {
+  const readings = batch.readings;
+  const streams = groupReadings(readings);
+  const strings = new StringTableWriter();
+  const cols = Array.from({ length: COLUMN_COUNT }, (_, i) => new ByteWriter(i >= 4 && i <= 6 ? 8192 : 1024));
+  const [stringsCol, streamsCol, seriesCol, flagsCol, timesCol, offsetsCol, valuesCol, rawCol, alarmsCol] = cols as [
+    ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter,
+  ];
+
+  writeStreams(streamsCol, streams, strings);
+  const values: ValueCoder = {
+    enc: new RangeEncoder(valuesCol),
+    probs: createValueModel(METRIC_CODECS.length),
+    firstSteps: new Array<number>(METRIC_CODECS.length).fill(0),
+  };
+
+  const allSeries: SeriesGroup[] = [];
+  const modes: number[] = [];
+  const refs: number[] = [];
+  let prevFirstTime = batch.createdAtMs;
+  for (const stream of streams) {
+    for (let s = 0; s < stream.series.length; s++) {
+      const series = stream.series[s]!;
+      allSeries.push(series);
+      let mode = writeFlags(flagsCol, readings, series.rows) ? SERIES_HAS_FLAGS : 0;
+      const ref = findSharedTimes(readings, stream, s, modes, allSeries.length - 1);
+      if (ref > 0) {
+        mode |= SERIES_SHARES_TIMES;
+        refs.push(ref - 1);
+      } else {
+        prevFirstTime = writeTimes(timesCol, offsetsCol, readings, series.rows, prevFirstTime);
+      }
+      modes.push(mode);
+      writeValues(values, rawCol, readings, series, batch.gatewayId);
+    }
+  }
+
+  seriesCol.uvarint(allSeries.length);
+  for (const s of allSeries) seriesCol.uvarint(s.metric.mdcCode);
+  for (const s of allSeries) seriesCol.uvarint(s.rows.length);
+  for (const m of modes) seriesCol.u8(m);
+  for (const r of refs) seriesCol.uvarint(r);
+
+  values.enc.finish();
+  writeAlarms(alarmsCol, batch.alarms, strings, batch.createdAtMs);
+  strings.writeColumn(stringsCol);
+
+  let total = 0;
+  for (const c of cols) total += c.pos;
+  const out = new ByteWriter(total + COLUMN_COUNT * 4);
+  for (const c of cols) out.uvarint(c.pos);
+  for (const c of cols) out.bytes(c.view());
+  return out.view();
+}
+
+/**
+ * Streams column: count, then device refs, bed refs, patient refs (+1, 0 = null), each
+ * as a zigzag delta from the previous stream's (strings are interned in this order, so
+ * the deltas are mostly 1), then series counts.
+ */
+function writeStreams(w: ByteWriter, streams: readonly StreamGroup[], strings: StringTableWriter): void {
+  w.uvarint(streams.length);
+  const refColumns: ((s: StreamGroup) => number)[] = [
+    (s) => strings.intern(s.deviceId, 'reading.deviceId'),
+    (s) => strings.intern(s.bedId, 'reading.bedId'),
+    (s) => strings.internNullable(s.patientId, 'reading.patientId'),
+  ];
+  for (const refOf of refColumns) {
+    let prev = 0;
+    for (const s of streams) {
+      const ref = refOf(s);
+      w.svarint(ref - prev);
+      prev = ref;
+    }
+  }
+  for (const s of streams) w.uvarint(s.series.length);
+}
+
+interface ValueCoder {
+  enc: RangeEncoder;
+  probs: Uint16Array;
+  /** Per metric, the first value of the last series: the next series' first is coded against it. */
+  firstSteps: number[];
+}
+
+/**
+ * Valid values as resolution steps, range-coded: a series' first value as a delta from
+ * the previous series' first value of the same metric, then deltas. INVALID values raw.
+ */
+function writeValues(values: ValueCoder, raw: ByteWriter, readings: readonly Reading[], series: SeriesGroup, gatewayId: string): void {
+  const { enc, probs, firstSteps } = values;
+  const rows = series.rows;
+  const metric = series.metric;
+  const resolution = metric.resolution;
+  const firstBase = modelBase(metric.index, ROLE_FIRST);
+  const deltaBase = modelBase(metric.index, ROLE_DELTA);
+  let prev = Number.NaN;
+  let cls = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const r = readings[rows[k]!]!;
+    if (r.gatewayId !== gatewayId) throw new CodecInputError(`readings[${rows[k]}].gatewayId`, `must equal the batch's gatewayId "${gatewayId}"`, r.gatewayId);
+    const v = r.value;
+    if (r.flags & INVALID) {
+      if (typeof v !== 'number') throw new CodecInputError(`readings[${rows[k]}].value`, 'must be a number', v);
+      writeExact(raw, v);
+      continue;
+    }
+    // Same rounding as the catalog's quantize(), so decode(encode(x)) equals quantize(x).
+    const steps = Math.round(v / resolution);
+    if (!(Math.abs(steps) <= MAX_STEPS)) {
+      throw new CodecInputError(`readings[${rows[k]}].value`, 'must be finite and within 2^48 resolution steps unless flagged INVALID', v);
+    }
+    if (prev !== prev) {
+      encodeUnsigned(enc, probs, firstBase, 0, zigzag(steps - firstSteps[metric.index]!));
+      firstSteps[metric.index] = steps;
+    } else {
+      const u = zigzag(steps - prev);
+      encodeUnsigned(enc, probs, deltaBase, cls, u);
+      cls = sizeClass(u);
+    }
+    prev = steps;
+  }
+}

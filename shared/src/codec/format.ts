@@ -1,0 +1,89 @@
+/**
+ * Constants of the Wardlink batch wire format, version 1. The byte layout is described
+ * in README.md in this folder; change nothing here without bumping `FORMAT_VERSION` and the
+ * golden test.
+ */
+import { METRIC_IDS, METRICS, type MetricId } from '../catalog/metrics.js';
+import type { AlarmPhase, AlarmPriority, AlarmSource } from '../types.js';
+
+export const MAGIC = [0x57, 0x4c, 0x42] as const; // "WLB"
+export const FORMAT_VERSION = 1;
+export const SUPPORTED_VERSIONS: readonly number[] = [FORMAT_VERSION];
+
+/** General-purpose compressions; the header byte after the version is the index here. */
+export type CompressionName = 'none' | 'deflate' | 'brotli';
+export const COMPRESSION_NAMES: readonly CompressionName[] = ['none', 'deflate', 'brotli'];
+
+/** Every time in a batch must fall in [2000-01-01, 2100-01-01) UTC. */
+export const TIME_MIN_MS = Date.UTC(2000, 0, 1);
+export const TIME_MAX_MS = Date.UTC(2100, 0, 1);
+
+/** The largest quantized value magnitude (in resolution steps) a valid reading may have. */
+export const MAX_STEPS = 2 ** 48;
+
+/** Payload columns, in the order they follow the column-length table. */
+export const COLUMN = {
+  strings: 0,
+  streams: 1,
+  series: 2,
+  flags: 3,
+  times: 4,
+  offsets: 5,
+  values: 6,
+  raw: 7,
+  alarms: 8,
+} as const;
+export const COLUMN_COUNT = 9;
+export const COLUMN_NAMES = ['strings', 'streams', 'series', 'flags', 'times', 'offsets', 'values', 'raw', 'alarms'];
+
+/** Series mode byte. */
+export const SERIES_SHARES_TIMES = 1 << 0; // times equal an earlier series of the same stream
+export const SERIES_HAS_FLAGS = 1 << 1; // a run-length flags list follows in the flags column
+export const SERIES_MODE_MASK = SERIES_SHARES_TIMES | SERIES_HAS_FLAGS;
+
+/** Tags of an exact (raw) number: invalid reading values and alarm values. */
+export const RAW_NULL = 0; // alarm values only
+export const RAW_INTEGER = 1; // zigzag varint follows
+export const RAW_FLOAT64 = 2; // 8 bytes little-endian follow
+
+export const ALARM_SOURCES: readonly AlarmSource[] = ['physiological', 'technical'];
+export const PRIORITY_BY_CODE: readonly AlarmPriority[] = ['high', 'medium', 'low'];
+export const PHASE_BY_CODE: readonly AlarmPhase[] = ['raised', 'updated', 'acknowledged', 'cleared', 'escalated'];
+
+/** Per-metric codec facts, indexed by the position of the id in `METRIC_IDS`. */
+export interface MetricCodec {
+  id: MetricId;
+  index: number;
+  mdcCode: number;
+  resolution: number;
+  /** 10^decimals: steps / divisor is the exact decimal value as a double. */
+  divisor: number;
+}
+
+export const METRIC_CODECS: readonly MetricCodec[] = METRIC_IDS.map((id, index) => {
+  const m = METRICS[id];
+  const decimals = Math.max(0, -Math.round(Math.log10(m.resolution)));
+  return { id, index, mdcCode: m.mdcCode, resolution: m.resolution, divisor: 10 ** decimals };
+});
+
+// A prototype-less object: a property lookup on an interned string beats Map#get here.
+const byId: Record<string, MetricCodec | undefined> = Object.assign(Object.create(null) as object, Object.fromEntries(METRIC_CODECS.map((m) => [m.id, m])));
+const byMdc = new Map<number, MetricCodec>(METRIC_CODECS.map((m) => [m.mdcCode, m]));
+
+export function metricCodecById(id: string): MetricCodec | undefined {
+  return byId[id];
+}
+
+export function metricCodecByMdc(code: number): MetricCodec | undefined {
+  return byMdc.get(code);
+}
+
+/** True for an integer epoch-ms time inside the format's window. */
+export function isTimeInRange(t: number): boolean {
+  return Number.isInteger(t) && t >= TIME_MIN_MS && t < TIME_MAX_MS;
+}
+
+/** True when `s` has no lone surrogate, i.e. survives a UTF-8 round trip unchanged. */
+export function isWellFormed(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
+}
