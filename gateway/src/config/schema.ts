@@ -46,7 +46,7 @@ export const DURABILITIES = ['normal', 'full'] as const;
 
 const HOUR_MS = 3_600_000;
 
-/** Defaults; the buffer's are overridden by the writer's benchmarked defaults. */
+/** Defaults. The buffer's match WRITER_DEFAULTS (chosen by `pnpm bench buffer-commit`). */
 export function defaultConfig(dataDir: string): GatewayConfig {
   return {
     gatewayId: 'gateway-1',
@@ -60,7 +60,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       durability: 'normal',
       maxBytes: 2 * 1024 ** 3,
       flushIntervalMs: 10,
-      maxBatchReadings: 2000,
+      maxBatchReadings: 8000,
       maxQueuedReadings: 50_000,
       localRetentionMs: 24 * HOUR_MS,
       checkpointIntervalMs: 30_000,

@@ -33,6 +33,8 @@ const FLAG_NAMES = Object.entries(QualityFlag) as [string, number][];
 
 export class IngestPipeline {
   private readonly observers: ReadingObserver[] = [];
+  /** Readings committed since start, for the ingest rate. */
+  storedTotal = 0;
 
   constructor(
     private readonly deps: {
@@ -59,7 +61,9 @@ export class IngestPipeline {
 
     if (record.patientId && registry.patientOf(device.bedId) !== record.patientId) {
       // HL7 PID-3 tells us who is in the bed; learn it so readings carry the patient.
-      registry.admit(device.bedId, record.patientId, 'hl7', receivedAtMs);
+      registry.learnAdmission(device.bedId, record.patientId, receivedAtMs, (err) =>
+        this.deps.logger.error({ err, bed: device.bedId }, 'could not store the admission learned from HL7 PID'),
+      );
       this.deps.logger.info({ bed: device.bedId, device: device.deviceId }, 'admission learned from HL7 PID');
     }
     for (const code of record.unknownCodes) rejects.record(device.deviceId, new UnknownMetricError(code));
@@ -100,6 +104,7 @@ export class IngestPipeline {
     if (readings.length > 0) {
       await this.deps.sink.append(readings);
       metrics.readingsIn.inc({ device: device.deviceId, format: device.format }, readings.length);
+      this.storedTotal += readings.length;
     }
     return { stored: readings.length, refused, unknown: record.unknownCodes.length };
   }

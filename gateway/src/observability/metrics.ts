@@ -58,9 +58,15 @@ export class GatewayMetrics {
     buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000],
     registers: [this.registry],
   });
-  readonly evictions = new Counter({
+  readonly bufferFraction = new Gauge({
+    name: 'wardlink_gateway_buffer_fill_ratio',
+    help: 'Buffer bytes over its byte cap (technical alarms at 0.8 and 0.95)',
+    registers: [this.registry],
+  });
+  /** A gauge mirroring the cap's cumulative counters (they live in the buffer). */
+  readonly evictions = new Gauge({
     name: 'wardlink_gateway_evicted_readings_total',
-    help: 'Readings evicted by the byte cap, by kind (uploaded or unsent)',
+    help: 'Readings evicted by the byte cap since start, by kind (uploaded, quarantined, unsent)',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });

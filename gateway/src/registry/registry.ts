@@ -225,6 +225,32 @@ export class Registry {
     return { bedId, patientId, admittedAtMs: atMs, dischargedAtMs: null, source };
   }
 
+  /**
+   * Admission learned from an HL7 PID on the ingest path. The cache changes at once, so the
+   * record's readings carry the patient; the row is written without waiting for a lock
+   * another process (the CLI) may hold, and retried until it lands, so ingest never blocks.
+   */
+  learnAdmission(bedId: string, patientId: string, atMs = this.now(), onError?: (err: unknown) => void): void {
+    if (this.patientByBed.get(bedId) === patientId || !ID.test(patientId)) return;
+    this.patientByBed.set(bedId, patientId);
+    const attempt = (tries: number): void => {
+      const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.admit(bedId, patientId, 'hl7', atMs);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_BUSY' && tries < 1200) {
+          setTimeout(() => attempt(tries + 1), 50).unref();
+        } else {
+          onError?.(err);
+        }
+      } finally {
+        this.db.pragma(`busy_timeout = ${previous}`);
+      }
+    };
+    attempt(0);
+  }
+
   discharge(bedId: string, atMs = this.now()): Admission {
     const row = this.db
       .prepare('SELECT patient_id, admitted_at_ms, source FROM admissions WHERE bed_id = ? AND discharged_at_ms IS NULL')

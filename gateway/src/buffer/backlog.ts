@@ -1,0 +1,60 @@
+/**
+ * What is waiting to be uploaded: unbatched items plus the content of pending batches.
+ * Quarantined batches are set aside and do not count.
+ */
+import type Database from 'better-sqlite3';
+
+/** Exact count; O(unbatched readings), so the store keeps a running tally instead. */
+export function countUnsentReadings(db: Database.Database): number {
+  const unbatched = db.prepare('SELECT count(*) FROM readings WHERE batch_seq IS NULL').pluck().get() as number;
+  const inPending = db.prepare("SELECT coalesce(sum(reading_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
+  return unbatched + inPending;
+}
+
+/** Alarm events are few; counted exactly. */
+export function countUnsentAlarms(db: Database.Database): number {
+  const unbatched = db.prepare('SELECT count(*) FROM alarm_events WHERE batch_seq IS NULL').pluck().get() as number;
+  const inPending = db.prepare("SELECT coalesce(sum(alarm_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
+  return unbatched + inPending;
+}
+
+/** Time (UTC ms) of the oldest unsent reading (receive time) or alarm event; O(log n). */
+export function oldestUnsentMs(db: Database.Database): number | null {
+  const candidates = [
+    db.prepare('SELECT received_at_ms FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT 1').pluck().get(),
+    db.prepare('SELECT time_ms FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 1').pluck().get(),
+    db.prepare("SELECT min(oldest_item_ms) FROM outbox_batches WHERE state = 'pending'").pluck().get(),
+  ].filter((v): v is number => typeof v === 'number');
+  return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/**
+ * A running count of unsent readings, kept by the modules that change it (writer +,
+ * outbox and eviction -), so `bufferUsage()` never counts millions of rows. It starts
+ * from an exact count on first use. It is per store instance: another process (the CLI)
+ * gets its own exact count when it opens the file.
+ */
+export class UnsentTally {
+  private value: number | undefined;
+
+  constructor(private readonly db: Database.Database) {}
+
+  get readings(): number {
+    this.value ??= countUnsentReadings(this.db);
+    return this.value;
+  }
+
+  add(n: number): void {
+    if (this.value !== undefined) this.value += n;
+  }
+
+  remove(n: number): void {
+    if (this.value !== undefined) this.value = Math.max(0, this.value - n);
+  }
+
+  /** Recounts exactly (after a repair, or in tests). */
+  resync(): number {
+    this.value = countUnsentReadings(this.db);
+    return this.value;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The byte cap, with alarm-aware eviction.
+ *
+ * Size is measured, not estimated: pages in use, (page_count - freelist_count) *
+ * page_size, as SQLite sees the database including what is still in the WAL. Free pages
+ * do not count (they are reused, and maintenance returns the surplus with
+ * incremental_vacuum); the -wal file is bounded separately by checkpoints.
+ *
+ * Policy, in order. Alarm events are NEVER evicted.
+ * 1. Uploaded readings (the local trend view's copy) may fill the buffer only up to
+ *    `uploadedHighWater` (75%) of maxBytes; past it they are evicted oldest received first
+ *    down to `uploadedLowWater` (70%). So 80% and 95% (the technical alarms) always mean
+ *    that UNSENT data is filling the buffer, never that old uploaded data lingers.
+ * 2. Past maxBytes, down to `unsentLowWater` (98%), in this order:
+ *    a. any uploaded readings left;
+ *    b. quarantined batches, oldest first (their readings go; they become 'evicted');
+ *    c. unsent readings not yet in a batch, oldest first;
+ *    d. pending batches, oldest first, WHOLE: a batch's content must never change once
+ *       built (the cloud's idempotency is per seq), so a batch is given up entirely
+ *       (state 'evicted', its seq never sent) rather than trimmed. Its alarm events are
+ *       put back in the queue and go out in a later batch.
+ *    (c) comes before (d) because pending batches are few (those in flight) and about to
+ *    be acknowledged, while the unbatched backlog is everything else.
+ * Every round is logged with its counts; the counts accumulate in `counters()`.
+ */
+import { BufferOptionError, sleep, type Clock } from '@wardlink/shared';
+import { oldestUnsentMs } from './backlog.js';
+import type { BufferStore } from './store.js';
+import type { BufferLogger, BufferUsage, EvictionCounters } from './types.js';
+
+export interface BufferCapOptions {
+  maxBytes: number;
+  uploadedHighWater?: number;
+  uploadedLowWater?: number;
+  unsentLowWater?: number;
+  /** Most rows one DELETE removes, so the writer never waits long. Default 5000. */
+  chunkRows?: number;
+  clock?: Clock;
+  logger?: BufferLogger;
+}
+
+type Tier = 'uploaded' | 'quarantined' | 'unsent' | 'pending';
+
+export class BufferCap {
+  readonly maxBytes: number;
+  private readonly uploadedHighWater: number;
+  private readonly uploadedLowWater: number;
+  private readonly unsentLowWater: number;
+  private readonly chunkRows: number;
+  private readonly clock: Clock;
+  private readonly logger: BufferLogger;
+  private readonly pageSize: number;
+  private readonly totals: EvictionCounters = { rounds: 0, uploadedReadings: 0, quarantinedReadings: 0, unsentReadings: 0, evictedBatches: 0 };
+  private running = false;
+  private readonly s;
+
+  constructor(private readonly store: BufferStore, opts: BufferCapOptions) {
+    if (!Number.isInteger(opts.maxBytes) || opts.maxBytes < 65_536) throw new BufferOptionError('maxBytes', 'must be an integer of at least 65536', opts.maxBytes);
+    this.maxBytes = opts.maxBytes;
+    this.uploadedHighWater = fraction('uploadedHighWater', opts.uploadedHighWater, 0.75);
+    this.uploadedLowWater = fraction('uploadedLowWater', opts.uploadedLowWater, 0.7);
+    this.unsentLowWater = fraction('unsentLowWater', opts.unsentLowWater, 0.98);
+    if (this.uploadedLowWater > this.uploadedHighWater) throw new BufferOptionError('uploadedLowWater', 'must not exceed uploadedHighWater', opts.uploadedLowWater);
+    this.chunkRows = opts.chunkRows ?? 5000;
+    if (!Number.isInteger(this.chunkRows) || this.chunkRows < 1) throw new BufferOptionError('chunkRows', 'must be a positive integer', opts.chunkRows);
+    this.clock = opts.clock ?? store.clock;
+    this.logger = opts.logger ?? store.logger;
+    const db = store.db;
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.s = {
+      pages: db.prepare('SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())').pluck(),
+      idSpan: db.prepare('SELECT coalesce(max(id) - min(id) + 1, 0) FROM readings').pluck(),
+      uploaded: db.prepare('DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT ?)'),
+      unbatched: db.prepare('DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?)'),
+      oldestBatch: db.prepare('SELECT seq, first_reading_id AS first, last_reading_id AS last, reading_count AS count FROM outbox_batches WHERE state = ? AND reading_count > 0 ORDER BY seq LIMIT 1'),
+      batchReadings: db.prepare('DELETE FROM readings WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
+      requeueAlarms: db.prepare('UPDATE alarm_events SET batch_seq = NULL WHERE batch_seq = ?'),
+      evictBatch: db.prepare("UPDATE outbox_batches SET state = 'evicted', settled_at_ms = ?, last_error = 'evicted under the byte cap' WHERE seq = ?"),
+    };
+  }
+
+  /** Bytes of database pages in use. */
+  usedBytes(): number {
+    return (this.s.pages.get() as number) * this.pageSize;
+  }
+
+  bufferUsage(): BufferUsage {
+    const bytes = this.usedBytes();
+    return {
+      bytes,
+      maxBytes: this.maxBytes,
+      fraction: bytes / this.maxBytes,
+      unsentReadings: this.store.tally.readings,
+      oldestUnsentMs: oldestUnsentMs(this.store.db),
+    };
+  }
+
+  counters(): EvictionCounters {
+    return { ...this.totals };
+  }
+
+  /**
+   * Evicts until the buffer is back under the policy's marks, one chunk per step with a
+   * yield between steps. Returns this round's counts, or null when nothing was needed
+   * (or a round is already running).
+   */
+  async enforce(): Promise<EvictionCounters | null> {
+    if (this.running) return null;
+    this.running = true;
+    try {
+      const bytesBefore = this.usedBytes();
+      const round: EvictionCounters = { rounds: 1, uploadedReadings: 0, quarantinedReadings: 0, unsentReadings: 0, evictedBatches: 0 };
+      if (bytesBefore > this.uploadedHighWater * this.maxBytes) {
+        await this.evictDownTo(this.uploadedLowWater * this.maxBytes, ['uploaded'], round);
+      }
+      if (this.usedBytes() > this.maxBytes) {
+        const done = await this.evictDownTo(this.unsentLowWater * this.maxBytes, ['uploaded', 'quarantined', 'unsent', 'pending'], round);
+        if (!done) this.logger.error({ bytes: this.usedBytes(), maxBytes: this.maxBytes }, 'buffer is over its byte cap with nothing left to evict but alarm events');
+      }
+      const evicted = round.uploadedReadings + round.quarantinedReadings + round.unsentReadings;
+      if (evicted === 0) return null;
+      for (const k of Object.keys(round) as (keyof EvictionCounters)[]) this.totals[k] += round[k];
+      const log = { ...round, bytesBefore, bytesAfter: this.usedBytes(), maxBytes: this.maxBytes };
+      if (round.unsentReadings > 0 || round.evictedBatches > 0) this.logger.warn(log, 'buffer eviction dropped unsent readings to stay under the byte cap');
+      else this.logger.info(log, 'buffer eviction dropped uploaded readings');
+      return round;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** True when the target was reached; false when every tier ran dry first. */
+  private async evictDownTo(targetBytes: number, tiers: readonly Tier[], round: EvictionCounters): Promise<boolean> {
+    for (;;) {
+      const used = this.usedBytes();
+      if (used <= targetBytes) return true;
+      const rows = this.rowsFor(used - targetBytes);
+      let progressed = false;
+      for (const tier of tiers) {
+        if (this.evictStep(tier, rows, round)) {
+          progressed = true;
+          break;
+        }
+      }
+      if (!progressed) return false;
+      await sleep(0, this.clock);
+    }
+  }
+
+  /** Rows to delete to free about `bytes`, from the average row footprint; one chunk at most. */
+  private rowsFor(bytes: number): number {
+    const span = this.s.idSpan.get() as number;
+    const perRow = span > 0 ? this.usedBytes() / span : 100;
+    return Math.max(64, Math.min(this.chunkRows, Math.ceil(bytes / Math.max(perRow, 1))));
+  }
+
+  private evictStep(tier: Tier, rows: number, round: EvictionCounters): boolean {
+    switch (tier) {
+      case 'uploaded': {
+        const n = this.s.uploaded.run(rows).changes;
+        round.uploadedReadings += n;
+        return n > 0;
+      }
+      case 'unsent': {
+        const n = this.s.unbatched.run(rows).changes;
+        this.store.tally.remove(n);
+        round.unsentReadings += n;
+        return n > 0;
+      }
+      case 'quarantined':
+      case 'pending': {
+        const n = this.evictOldestBatch(tier);
+        if (n === null) return false;
+        round.evictedBatches += 1;
+        if (tier === 'pending') round.unsentReadings += n;
+        else round.quarantinedReadings += n;
+        return true;
+      }
+    }
+  }
+
+  /** Gives up the oldest batch in `state`; returns its readings dropped, or null if none. */
+  private evictOldestBatch(state: 'quarantined' | 'pending'): number | null {
+    const now = this.clock.now();
+    const result = this.store.db.transaction((): number | null => {
+      const b = this.s.oldestBatch.get(state) as { seq: number; first: number | null; last: number | null; count: number } | undefined;
+      if (!b) return null;
+      const n = b.first === null ? 0 : this.s.batchReadings.run(b.first, b.last, b.seq).changes;
+      this.s.requeueAlarms.run(b.seq);
+      this.s.evictBatch.run(now, b.seq);
+      this.logger.warn({ seq: b.seq, state, readings: n }, 'outbox batch evicted under the byte cap; its alarm events are queued again');
+      return n;
+    }).immediate();
+    if (result !== null && state === 'pending') this.store.tally.remove(result);
+    return result;
+  }
+}
+
+function fraction(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(v > 0 && v <= 1)) throw new BufferOptionError(name, 'must be a fraction in (0, 1]', value);
+  return v;
+}

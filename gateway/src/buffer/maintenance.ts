@@ -1,0 +1,199 @@
+/**
+ * Housekeeping that keeps the gateway's files bounded for months of unattended running:
+ * - prune: uploaded readings older than the local retention (default 24 h, kept for the
+ *   local trend view) and settled outbox batches just as old;
+ * - incremental_vacuum: returns free pages beyond a reserve to the filesystem (the
+ *   reserve is reused by new rows, so the file does not shrink and regrow every cycle);
+ * - wal_checkpoint(TRUNCATE): copies the WAL into the database and cuts the -wal file to
+ *   zero. Between cycles SQLite's automatic checkpoint (store.ts, wal_autocheckpoint)
+ *   keeps the WAL near its threshold and journal_size_limit trims it after a spike. The
+ *   TRUNCATE is tried without waiting: if another process (the CLI) is reading, it does
+ *   what it can and the next cycle finishes it;
+ * - the byte cap (see eviction.ts), checked more often than the rest.
+ * Every step deletes or moves at most one chunk per statement and yields between chunks,
+ * so the writer (same connection, same thread) never waits long. Alarm events are never
+ * pruned here: they are the audit trail.
+ */
+import { statSync } from 'node:fs';
+import { BufferOptionError, sleep, type Clock, type TimerHandle } from '@wardlink/shared';
+import type { BufferCap } from './eviction.js';
+import type { BufferStore } from './store.js';
+import type { BufferLogger } from './types.js';
+
+export interface MaintenanceOptions {
+  /** How long uploaded readings stay for the local trend view. Default 24 h. */
+  localRetentionMs?: number;
+  /** Period of prune + vacuum + checkpoint. Default 30 s. */
+  housekeepingIntervalMs?: number;
+  /** Period of the byte-cap check (cheap when under the cap). Default 1 s. */
+  capCheckIntervalMs?: number;
+  /** Most rows one DELETE removes. Default 5000 (at most 10,000). */
+  chunkRows?: number;
+  /** Most pages one incremental_vacuum step returns. Default 1024. */
+  vacuumChunkPages?: number;
+  /** Free pages kept for reuse instead of returned. Default 16 MiB worth. */
+  keepFreeBytes?: number;
+  /** The byte cap to enforce; without it only housekeeping runs. */
+  cap?: BufferCap;
+  clock?: Clock;
+  logger?: BufferLogger;
+}
+
+export interface CheckpointResult {
+  /** True when another connection kept the checkpoint from completing. */
+  busy: boolean;
+  walPages: number;
+  checkpointedPages: number;
+  /** Size of the -wal file afterwards. */
+  walBytes: number;
+}
+
+export interface HousekeepingReport {
+  prunedReadings: number;
+  prunedBatches: number;
+  vacuumedPages: number;
+  checkpoint: CheckpointResult;
+}
+
+const HOUR_MS = 3_600_000;
+
+function int(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new BufferOptionError(name, `must be an integer from ${min} to ${max}`, value);
+  return v;
+}
+
+export class BufferMaintenance {
+  readonly localRetentionMs: number;
+  private readonly housekeepingIntervalMs: number;
+  private readonly capCheckIntervalMs: number;
+  private readonly chunkRows: number;
+  private readonly vacuumChunkPages: number;
+  private readonly keepFreeBytes: number;
+  private readonly cap: BufferCap | undefined;
+  private readonly clock: Clock;
+  private readonly logger: BufferLogger;
+  private timers: TimerHandle[] = [];
+  private housekeeping: Promise<unknown> | null = null;
+  private capCheck: Promise<unknown> | null = null;
+  private readonly s;
+
+  constructor(private readonly store: BufferStore, opts: MaintenanceOptions = {}) {
+    this.localRetentionMs = int('localRetentionMs', opts.localRetentionMs, 24 * HOUR_MS, 0, 365 * 24 * HOUR_MS);
+    this.housekeepingIntervalMs = int('housekeepingIntervalMs', opts.housekeepingIntervalMs, 30_000, 10, 24 * HOUR_MS);
+    this.capCheckIntervalMs = int('capCheckIntervalMs', opts.capCheckIntervalMs, 1000, 10, HOUR_MS);
+    this.chunkRows = int('chunkRows', opts.chunkRows, 5000, 1, 10_000);
+    this.vacuumChunkPages = int('vacuumChunkPages', opts.vacuumChunkPages, 1024, 1, 1_000_000);
+    this.keepFreeBytes = int('keepFreeBytes', opts.keepFreeBytes, 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER);
+    this.cap = opts.cap;
+    this.clock = opts.clock ?? store.clock;
+    this.logger = opts.logger ?? store.logger;
+    const db = store.db;
+    this.s = {
+      pruneReadings: db.prepare(
+        'DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < ? ORDER BY received_at_ms LIMIT ?)',
+      ),
+      pruneBatches: db.prepare(
+        "DELETE FROM outbox_batches WHERE seq IN (SELECT seq FROM outbox_batches WHERE state IN ('sent', 'evicted') AND settled_at_ms < ? ORDER BY settled_at_ms LIMIT ?)",
+      ),
+      freePages: db.prepare('SELECT freelist_count FROM pragma_freelist_count()').pluck(),
+    };
+  }
+
+  /** Starts the timers (unref'd: they never keep the process alive on their own). */
+  start(): void {
+    if (this.timers.length > 0) return;
+    this.timers.push(this.clock.setInterval(() => void this.runHousekeepingSafely(), this.housekeepingIntervalMs).unref());
+    if (this.cap) this.timers.push(this.clock.setInterval(() => void this.enforceCapSafely(), this.capCheckIntervalMs).unref());
+  }
+
+  /** Stops the timers and waits for a running job to finish its current chunk loop. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    await Promise.allSettled([this.housekeeping, this.capCheck]);
+  }
+
+  /** Prune, vacuum, checkpoint, in that order (the checkpoint then covers the others' writes). */
+  async runHousekeeping(nowMs: number = this.clock.now()): Promise<HousekeepingReport> {
+    const prunedReadings = await this.pruneUploaded(nowMs);
+    const prunedBatches = await this.pruneSettledBatches(nowMs);
+    const vacuumedPages = await this.vacuum();
+    const checkpoint = this.checkpoint();
+    const report = { prunedReadings, prunedBatches, vacuumedPages, checkpoint };
+    if (prunedReadings + prunedBatches + vacuumedPages > 0 || checkpoint.busy) this.logger.debug(report, 'buffer housekeeping');
+    return report;
+  }
+
+  /** Deletes uploaded readings received before now - localRetentionMs; returns how many. */
+  async pruneUploaded(nowMs: number = this.clock.now()): Promise<number> {
+    return this.inChunks((limit) => this.s.pruneReadings.run(nowMs - this.localRetentionMs, limit).changes);
+  }
+
+  /** Forgets sent and evicted batches settled before the retention cutoff (quarantined stay). */
+  async pruneSettledBatches(nowMs: number = this.clock.now()): Promise<number> {
+    return this.inChunks((limit) => this.s.pruneBatches.run(nowMs - this.localRetentionMs, limit).changes);
+  }
+
+  /** Returns free pages beyond the reserve to the filesystem; returns how many. */
+  async vacuum(): Promise<number> {
+    const keep = Math.ceil(this.keepFreeBytes / (this.store.db.pragma('page_size', { simple: true }) as number));
+    let returned = 0;
+    for (;;) {
+      const surplus = (this.s.freePages.get() as number) - keep;
+      if (surplus <= 0) return returned;
+      const n = Math.min(surplus, this.vacuumChunkPages);
+      this.store.db.pragma(`incremental_vacuum(${n})`);
+      returned += n;
+      await sleep(0, this.clock);
+    }
+  }
+
+  /** A TRUNCATE checkpoint that never waits for other processes' locks. */
+  checkpoint(): CheckpointResult {
+    const db = this.store.db;
+    db.pragma('busy_timeout = 0');
+    let row: { busy: number; log: number; checkpointed: number };
+    try {
+      row = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0]!;
+    } finally {
+      db.pragma(`busy_timeout = ${this.store.busyTimeoutMs}`);
+    }
+    return { busy: row.busy !== 0, walPages: row.log, checkpointedPages: row.checkpointed, walBytes: this.walBytes() };
+  }
+
+  /** Current size of the -wal file (0 when absent). */
+  walBytes(): number {
+    try {
+      return statSync(`${this.store.path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async inChunks(step: (limit: number) => number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = step(this.chunkRows);
+      total += n;
+      if (n < this.chunkRows) return total;
+      await sleep(0, this.clock);
+    }
+  }
+
+  private runHousekeepingSafely(): Promise<unknown> {
+    this.housekeeping ??= this.runHousekeeping()
+      .catch((err: unknown) => this.logger.error({ err }, 'buffer housekeeping failed; it runs again next cycle'))
+      .finally(() => (this.housekeeping = null));
+    return this.housekeeping;
+  }
+
+  private enforceCapSafely(): Promise<unknown> {
+    if (!this.cap) return Promise.resolve();
+    this.capCheck ??= this.cap
+      .enforce()
+      .catch((err: unknown) => this.logger.error({ err }, 'buffer eviction failed; it runs again next check'))
+      .finally(() => (this.capCheck = null));
+    return this.capCheck;
+  }
+}

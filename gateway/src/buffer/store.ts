@@ -1,0 +1,159 @@
+/**
+ * Opens the gateway's one SQLite file: pragmas for a durable, bounded WAL buffer, then the
+ * schema migrations (the buffer's and those other modules register). Everything else in
+ * the gateway (registry, rules, audit) uses `store.db`, the same connection.
+ *
+ * The buffer, writer, outbox and maintenance all run on this one connection on the main
+ * thread. better-sqlite3 is synchronous, so they never interleave inside a transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { BufferOptionError, systemClock, type Clock } from '@wardlink/shared';
+import { UnsentTally } from './backlog.js';
+import { applyMigrations, bufferMigrations } from './migrations.js';
+import { isCorrupt, toBufferError } from './sqlite-errors.js';
+import { silentBufferLogger, type BufferLogger, type Durability, type Migration } from './types.js';
+
+export interface BufferStoreOptions {
+  /** The database file; its folder is created if missing. */
+  path: string;
+  durability?: Durability;
+  /** This gateway's id, stored in `meta` and stamped on outgoing batches. */
+  gatewayId?: string;
+  /** Other modules' schema steps, run after the buffer's (see `Migration`). */
+  extraMigrations?: readonly Migration[];
+  /** How long a statement waits for another process's lock (the CLI), ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /** WAL pages after which a commit checkpoints (SQLite's wal_autocheckpoint). Default: see DEFAULT_WAL_AUTOCHECKPOINT_PAGES. */
+  walAutocheckpointPages?: number;
+  /** The -wal file is cut back to this size whenever it is reset. Default 64 MiB. */
+  walSizeLimitBytes?: number;
+  /** Page cache, KiB. Default 16384. */
+  cacheSizeKiB?: number;
+  clock?: Clock;
+  logger?: BufferLogger;
+}
+
+export interface BufferStore {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly durability: Durability;
+  readonly clock: Clock;
+  readonly logger: BufferLogger;
+  /** The connection's busy_timeout, restored by code that lowers it for a moment. */
+  readonly busyTimeoutMs: number;
+  /** Unsent readings, kept current by the writer, outbox and eviction. */
+  readonly tally: UnsentTally;
+  /** The gateway id from `meta`, or null when none was ever given. */
+  gatewayId(): string | null;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  close(): void;
+}
+
+const AUTO_VACUUM_INCREMENTAL = 2;
+
+/**
+ * SQLite checkpoints the WAL inside the commit that crosses this many pages, on the
+ * writer's thread. Chosen with `pnpm bench buffer-commit` (its wal_autocheckpoint sweep):
+ * see the figures there. Bigger means rarer but longer checkpoints (commit latency
+ * spikes that hold the event loop); smaller means more of them.
+ */
+export const DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 1000;
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new BufferOptionError(name, 'must be a non-negative integer', value);
+  return v;
+}
+
+/** auto_vacuum only takes effect before the first table; an older file is converted once. */
+function ensureIncrementalVacuum(db: Database.Database, logger: BufferLogger): void {
+  if (db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) return;
+  db.pragma('auto_vacuum = INCREMENTAL');
+  const hasTables = (db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number) > 0;
+  if (hasTables) {
+    logger.warn({}, 'converting the database to incremental auto-vacuum (one-time VACUUM)');
+    db.exec('VACUUM');
+  }
+}
+
+interface Pragmas {
+  durability: Durability;
+  busyTimeoutMs: number;
+  walAutocheckpointPages: number;
+}
+
+function applyPragmas(db: Database.Database, opts: BufferStoreOptions, p: Pragmas, logger: BufferLogger): void {
+  db.pragma(`busy_timeout = ${p.busyTimeoutMs}`);
+  ensureIncrementalVacuum(db, logger);
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new BufferOptionError('path', 'must be on a filesystem that supports SQLite WAL (got journal mode ' + String(mode) + ')', opts.path);
+  db.pragma(`synchronous = ${p.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma(`wal_autocheckpoint = ${p.walAutocheckpointPages}`);
+  db.pragma(`journal_size_limit = ${positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024)}`);
+  db.pragma(`cache_size = -${positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 16384)}`);
+  db.pragma('temp_store = MEMORY');
+}
+
+export function openBufferStore(opts: BufferStoreOptions): BufferStore {
+  const durability = opts.durability ?? 'normal';
+  if (durability !== 'normal' && durability !== 'full') throw new BufferOptionError('durability', 'must be "normal" or "full"', durability);
+  if (opts.gatewayId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(opts.gatewayId)) {
+    throw new BufferOptionError('gatewayId', 'must be 1-128 printable ASCII characters without spaces', opts.gatewayId);
+  }
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentBufferLogger;
+  const busyTimeoutMs = positiveInt('busyTimeoutMs', opts.busyTimeoutMs, 5000);
+  const walAutocheckpointPages = positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, DEFAULT_WAL_AUTOCHECKPOINT_PAGES);
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+
+  let db: Database.Database;
+  try {
+    db = new Database(opts.path);
+  } catch (err) {
+    throw toBufferError(err, opts.path);
+  }
+  try {
+    applyPragmas(db, opts, { durability, busyTimeoutMs, walAutocheckpointPages }, logger);
+    applyMigrations(db, [...bufferMigrations, ...(opts.extraMigrations ?? [])], { nowMs: clock.now(), logger });
+  } catch (err) {
+    db.close();
+    // A file that is not a database fails on its first read, in whatever step came first.
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    if (isCorrupt(cause)) throw toBufferError(cause, opts.path);
+    throw toBufferError(err, opts.path);
+  }
+
+  const getStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const setStmt = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const getMeta = (key: string) => getStmt.get(key) as string | undefined;
+  const setMeta = (key: string, value: string) => void setStmt.run(key, value);
+
+  if (opts.gatewayId !== undefined) {
+    const stored = getMeta('gateway_id');
+    if (stored !== undefined && stored !== opts.gatewayId) {
+      // Pending batches keep the id they were built with; new batches use the new one.
+      logger.warn({ from: stored, to: opts.gatewayId }, 'gateway id changed; new outbox batches carry the new id');
+    }
+    if (stored !== opts.gatewayId) setMeta('gateway_id', opts.gatewayId);
+  }
+
+  return {
+    db,
+    path: opts.path,
+    durability,
+    clock,
+    logger,
+    busyTimeoutMs,
+    tally: new UnsentTally(db),
+    gatewayId: () => getMeta('gateway_id') ?? null,
+    getMeta,
+    setMeta,
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

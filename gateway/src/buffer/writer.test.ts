@@ -1,0 +1,196 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Reading } from '@wardlink/shared';
+import { openBufferStore, type BufferStore } from './store.js';
+import { BufferWriter, type WriterOptions } from './writer.js';
+import type { CommitStats } from './types.js';
+import { alarmEvent, recordingLogger, tempDir, wardReadings, type TempDir } from './testing/fixtures.js';
+import { ManualClock } from './testing/manual-clock.js';
+
+let dir: TempDir;
+let clock: ManualClock;
+let store: BufferStore;
+let other: Database.Database;
+const commits: CommitStats[] = [];
+
+beforeEach(() => {
+  dir = tempDir();
+  clock = new ManualClock();
+  store = openBufferStore({ path: dir.file('gw.db'), gatewayId: 'gw-test', clock });
+  // A second connection sees only what was committed.
+  other = new Database(dir.file('gw.db'));
+  commits.length = 0;
+});
+afterEach(() => {
+  other.close();
+  store.close();
+  dir.remove();
+});
+
+const committedCount = () => other.prepare('SELECT count(*) FROM readings').pluck().get() as number;
+const writer = (opts: WriterOptions = {}) => new BufferWriter(store, { onCommit: (s) => commits.push(s), ...opts });
+
+/** Tracks a promise's outcome without awaiting it. */
+function track(p: Promise<void>) {
+  const t = { settled: false, error: undefined as unknown };
+  p.then(
+    () => (t.settled = true),
+    (err: unknown) => {
+      t.settled = true;
+      t.error = err;
+    },
+  );
+  return t;
+}
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('BufferWriter group commit', () => {
+  it('commits on the flush interval, and resolves appends only after the commit', async () => {
+    const w = writer({ flushIntervalMs: 50, maxBatchReadings: 1000 });
+    const appends = [0, 8, 16].map((i) => track(w.append(wardReadings(i, i + 8))));
+    await tick();
+    expect(appends.some((a) => a.settled)).toBe(false);
+    expect(committedCount()).toBe(0);
+
+    clock.advance(49);
+    await tick();
+    expect(committedCount()).toBe(0);
+    clock.advance(1);
+    await tick();
+    expect(appends.every((a) => a.settled && a.error === undefined)).toBe(true);
+    expect(committedCount()).toBe(24);
+    expect(commits).toEqual([expect.objectContaining({ rows: 24, readings: 24, alarms: 0, queuedReadings: 0 })]);
+    expect(store.tally.readings).toBe(24);
+  });
+
+  it('commits as soon as maxBatchReadings are queued, without waiting for the timer', async () => {
+    const w = writer({ flushIntervalMs: 1000, maxBatchReadings: 100 });
+    const appends = Array.from({ length: 13 }, (_, k) => track(w.append(wardReadings(k * 8, k * 8 + 8))));
+    await tick();
+    // 12 appends (96 rows) fit one transaction; the 13th would pass 100 and waits for the timer.
+    expect(commits.map((c) => c.rows)).toEqual([96]);
+    expect(appends.map((a) => a.settled)).toEqual([...Array(12).fill(true), false]);
+    expect(committedCount()).toBe(96);
+    clock.advance(1000);
+    await tick();
+    expect(commits.map((c) => c.rows)).toEqual([96, 8]);
+    expect(committedCount()).toBe(104);
+  });
+
+  it('stores every field of a reading as given', async () => {
+    const w = writer({ flushIntervalMs: 5 });
+    const input = wardReadings(0, 16);
+    const p = w.append(input);
+    clock.advance(5);
+    await p;
+    const rows = other
+      .prepare('SELECT device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags FROM readings ORDER BY id')
+      .all() as Record<string, unknown>[];
+    expect(rows.map((r) => [r.device_id, r.bed_id, r.patient_id, r.metric, r.device_time_ms, r.received_at_ms, r.value, r.flags])).toEqual(
+      input.map((r) => [r.deviceId, r.bedId, r.patientId, r.metric, r.deviceTimeMs, r.receivedAtMs, r.value, r.flags]),
+    );
+  });
+
+  it('stores alarm events once per eventId, in the same group commit', async () => {
+    const w = writer({ flushIntervalMs: 5 });
+    const done = Promise.all([w.appendAlarm(alarmEvent(1)), w.append(wardReadings(0, 8)), w.appendAlarm(alarmEvent(1)), w.appendAlarm(alarmEvent(2))]);
+    clock.advance(5);
+    await done;
+    expect(other.prepare('SELECT event_id FROM alarm_events ORDER BY id').pluck().all()).toEqual(['evt-1', 'evt-2']);
+    expect(commits).toEqual([expect.objectContaining({ readings: 8, alarms: 2 })]);
+  });
+});
+
+describe('BufferWriter backpressure and failures', () => {
+  it('waits out another process\'s write lock without blocking, holding appends back when the queue is full', async () => {
+    const w = writer({ flushIntervalMs: 5, maxBatchReadings: 40, maxQueuedReadings: 80, lockRetryMs: 10, lockWaitMs: 10_000 });
+    other.exec('BEGIN IMMEDIATE'); // the CLI holds the write lock
+    const first = Array.from({ length: 9 }, (_, k) => track(w.append(wardReadings(k * 8, k * 8 + 8))));
+    expect(w.hasCapacity()).toBe(true);
+    first.push(track(w.append(wardReadings(72, 80)))); // 80 queued: full
+    expect(w.hasCapacity()).toBe(false);
+    const room = track(w.waitForCapacity());
+    let drained = false;
+    w.on('drain', () => (drained = true));
+    const last = track(w.append(wardReadings(80, 88))); // 88 > 80: waits for room
+
+    clock.advance(100);
+    await tick();
+    expect([...first, last, room].some((a) => a.settled)).toBe(false);
+    expect(w.queuedReadings).toBe(88);
+
+    other.exec('COMMIT');
+    clock.advance(10);
+    await tick();
+    expect([...first, last, room].every((a) => a.settled && a.error === undefined)).toBe(true);
+    expect(drained).toBe(true);
+    expect(w.hasCapacity()).toBe(true);
+    expect(committedCount()).toBe(88);
+  });
+
+  it('rejects the waiting appends with WL_BUFFER_WRITE_FAILED when the lock is held too long, then carries on', async () => {
+    const logger = recordingLogger();
+    const w = writer({ flushIntervalMs: 5, lockRetryMs: 10, lockWaitMs: 50, logger });
+    other.exec('BEGIN IMMEDIATE');
+    const stuck = track(w.append(wardReadings(0, 8)));
+    clock.advance(100);
+    await tick();
+    expect(stuck.error).toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED', detail: { sqliteCode: 'SQLITE_BUSY' } });
+    expect(logger.lines.some((l) => l.level === 'error')).toBe(true);
+    other.exec('COMMIT');
+
+    const next = w.append(wardReadings(8, 16));
+    clock.advance(5);
+    await next;
+    expect(committedCount()).toBe(8);
+  });
+
+  it('rejects only the append whose data SQLite refuses; the rest of the transaction commits', async () => {
+    const w = writer({ flushIntervalMs: 5 });
+    const bad: Reading = { ...wardReadings(8, 9)[0]!, value: Number.NaN };
+    const a = track(w.append(wardReadings(0, 8)));
+    const b = track(w.append([bad]));
+    const c = track(w.append(wardReadings(9, 17)));
+    clock.advance(5);
+    await tick();
+    expect(a.error).toBeUndefined();
+    expect(c.error).toBeUndefined();
+    expect(b.error).toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED' });
+    expect(committedCount()).toBe(16);
+    expect(store.tally.readings).toBe(16);
+  });
+
+  it('rejects with WL_BUFFER_FULL when the disk is full, and recovers when space returns', async () => {
+    const w = writer({ flushIntervalMs: 5, maxBatchReadings: 100_000, maxQueuedReadings: 100_000 });
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages + 2}`); // as if the disk had two pages left
+    const big = track(w.append(wardReadings(0, 20_000)));
+    clock.advance(5);
+    await tick();
+    expect(big.error).toMatchObject({ code: 'WL_BUFFER_FULL' });
+    expect(committedCount()).toBe(0);
+
+    store.db.pragma('max_page_count = 1073741823');
+    const retry = w.append(wardReadings(0, 20_000));
+    clock.advance(5);
+    await retry;
+    expect(committedCount()).toBe(20_000);
+  });
+
+  it('close() commits everything queued, then refuses new appends with WL_BUFFER_CLOSED', async () => {
+    const w = writer({ flushIntervalMs: 60_000 });
+    const queued = track(w.append(wardReadings(0, 8)));
+    await w.close();
+    await tick();
+    expect(queued.settled && queued.error === undefined).toBe(true);
+    expect(committedCount()).toBe(8);
+    await expect(w.append(wardReadings(8, 16))).rejects.toMatchObject({ code: 'WL_BUFFER_CLOSED' });
+    await expect(w.waitForCapacity()).rejects.toMatchObject({ code: 'WL_BUFFER_CLOSED' });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('checks its options', () => {
+    expect(() => writer({ maxBatchReadings: 0 })).toThrow(expect.objectContaining({ code: 'WL_BUFFER_BAD_OPTION' }));
+    expect(() => writer({ maxBatchReadings: 1000, maxQueuedReadings: 10 })).toThrow(/maxQueuedReadings/);
+  });
+});

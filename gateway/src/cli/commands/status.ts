@@ -1,0 +1,84 @@
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { LiveStatus } from '../../http/routes.js';
+import type { CliContext } from '../context.js';
+import { emit, table } from '../output.js';
+
+interface StatusReport {
+  gatewayId: string;
+  daemon: 'running' | 'not running';
+  ingestReadingsPerS: number | null;
+  buffer: { unsentReadings: number; oldestUnsentAgeS: number | null; databaseBytes: number; walBytes: number; pendingBatches: number };
+  devices: { deviceId: string; kind: string; bedId: string; state: string; lastSeen: string | null }[];
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function fetchLive(port: number): Promise<LiveStatus | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1500) });
+    return res.ok ? ((await res.json()) as LiveStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `status`: what IT needs at a glance, from the database and, if it runs, the daemon. */
+export function registerStatusCommand(program: Command, ctx: () => CliContext): void {
+  program
+    .command('status')
+    .description('ingest rate, buffer depth and age, database size, and each device\'s state')
+    .action(async () => {
+      const c = ctx();
+      const config = c.loadConfig();
+      const { db, registry } = c.db();
+      const live = await fetchLive(config.http.port);
+      const unsent = (db.prepare('SELECT count(*) AS n, min(received_at_ms) AS oldest FROM readings WHERE uploaded_at_ms IS NULL').get() as {
+        n: number;
+        oldest: number | null;
+      });
+      const pending = (db.prepare("SELECT count(*) AS n FROM outbox_batches WHERE state = 'pending'").get() as { n: number }).n;
+      const liveDevices = new Map((live?.devices ?? []).map((d) => [d.deviceId, d]));
+      const now = Date.now();
+      const report: StatusReport = {
+        gatewayId: config.gatewayId,
+        daemon: live ? 'running' : 'not running',
+        ingestReadingsPerS: live?.ingestReadingsPerS ?? null,
+        buffer: {
+          unsentReadings: unsent.n,
+          oldestUnsentAgeS: unsent.oldest === null ? null : Math.round((now - unsent.oldest) / 1000),
+          databaseBytes: fileSize(config.databasePath),
+          walBytes: fileSize(`${config.databasePath}-wal`),
+          pendingBatches: pending,
+        },
+        devices: registry.listDevices().map((d) => {
+          const l = liveDevices.get(d.deviceId);
+          return {
+            deviceId: d.deviceId,
+            kind: d.kind,
+            bedId: d.bedId,
+            state: l?.state ?? (live ? 'unknown' : 'daemon not running'),
+            lastSeen: l?.lastSeenMs ? new Date(l.lastSeenMs).toISOString() : null,
+          };
+        }),
+      };
+      emit(c.out, report, () =>
+        [
+          `gateway ${report.gatewayId}: daemon ${report.daemon}` +
+            (report.ingestReadingsPerS === null ? '' : `, ingest ${report.ingestReadingsPerS} readings/s`),
+          `buffer: ${report.buffer.unsentReadings} unsent readings` +
+            (report.buffer.oldestUnsentAgeS === null ? '' : `, oldest ${report.buffer.oldestUnsentAgeS} s old`) +
+            `, ${report.buffer.pendingBatches} pending batches, database ${(report.buffer.databaseBytes / 1e6).toFixed(1)} MB` +
+            ` (+ WAL ${(report.buffer.walBytes / 1e6).toFixed(1)} MB)`,
+          '',
+          table(report.devices, ['deviceId', 'kind', 'bedId', 'state', 'lastSeen']),
+        ].join('\n'),
+      );
+    });
+}

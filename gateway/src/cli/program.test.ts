@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './program.js';
+import type { Out } from './output.js';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wl-cli-'));
+  env = { WARDLINK_GATEWAY_CONFIG: join(dir, 'gateway.json') };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out: Out = { json: argv.includes('--json'), stdout: (t) => (stdout += `${t}\n`), stderr: (t) => (stderr += `${t}\n`) };
+  const code = await runCli(argv, { out, env });
+  return { code, stdout, stderr };
+}
+
+describe('wardlink-gateway CLI', () => {
+  it('sets up a ward from scratch and reports it as JSON', async () => {
+    expect((await cli('init', '--gateway-id', 'icu-3a')).code).toBe(0);
+    expect(statSync(join(dir, 'gateway.json')).mode & 0o777).toBe(0o600);
+    expect((await cli('bed', 'add', 'bed-01')).code).toBe(0);
+    expect((await cli('admit', '--bed', 'bed-01', '--patient', 'P0001')).code).toBe(0);
+    const added = await cli('device', 'add', 'mon-1', '--kind', 'mqtt', '--bed', 'bed-01', '--json');
+    expect(added.code).toBe(0);
+    const device = JSON.parse(added.stdout) as { mqttPassword: string; mqttTopic: string };
+    expect(device.mqttPassword).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(device.mqttTopic).toBe('wardlink/devices/mon-1/readings');
+    // The password is shown once: it is not in the database, nor in any later listing.
+    expect(readFileSync(join(dir, 'gateway.db')).includes(Buffer.from(device.mqttPassword))).toBe(false);
+    const listed = await cli('device', 'list', '--json');
+    expect(listed.stdout).not.toContain(device.mqttPassword);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ deviceId: 'mon-1', kind: 'mqtt', bedId: 'bed-01' }]);
+    const beds = JSON.parse((await cli('bed', 'list', '--json')).stdout) as unknown;
+    expect(beds).toMatchObject([{ bedId: 'bed-01', patientId: 'P0001', devices: ['mon-1'] }]);
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { gatewayId: string; daemon: string; buffer: { unsentReadings: number } };
+    expect(status).toMatchObject({ gatewayId: 'icu-3a', daemon: 'not running', buffer: { unsentReadings: 0 } });
+  });
+
+  it('gives stable error codes and exit codes for bad input', async () => {
+    expect((await cli('bed', 'list')).code).toBe(78); // no config yet
+    await cli('init');
+    const missingBed = await cli('device', 'add', 'x', '--kind', 'serial', '--bed', 'nope', '--port', '/dev/ttyUSB0', '--json');
+    expect(missingBed.code).toBe(3);
+    expect(JSON.parse(missingBed.stderr)).toMatchObject({ error: { code: 'WL_NOT_FOUND' } });
+    await cli('bed', 'add', 'bed-01');
+    expect((await cli('bed', 'add', 'bed-01')).code).toBe(4);
+    const badKind = await cli('device', 'add', 'x', '--kind', 'usb', '--bed', 'bed-01');
+    expect(badKind.code).toBe(2);
+    expect(badKind.stderr).toMatch(/WL_USAGE.*--kind/);
+    expect((await cli('device', 'add', 'x', '--kind', 'serial', '--bed', 'bed-01')).stderr).toMatch(/needs --port/);
+    expect((await cli('device', 'add', 'x', '--kind', 'serial', '--bed', 'bed-01', '--port', '/dev/x', '--baud', '12')).code).toBe(2);
+    expect((await cli('device', 'add', 'x', '--kind', 'mqtt', '--bed', 'bed-01', '--vendor-map', '[1]')).code).toBe(2);
+    expect((await cli('no-such-command')).code).toBe(2);
+    expect((await cli('config', 'set', 'mqtt.port', '99999')).stderr).toMatch(/WL_CONFIG_INVALID: config: mqtt.port/);
+  });
+
+  it('keeps the cloud token out of every output', async () => {
+    await cli('init');
+    await cli('config', 'set', 'cloud.url', 'https://cloud.example/');
+    const set = await cli('config', 'set', 'cloud.token', 'tok-secret-123');
+    expect(set.stdout).not.toContain('tok-secret-123');
+    const shown = await cli('config', 'show', '--json');
+    expect(shown.stdout).not.toContain('tok-secret-123');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ cloud: { url: 'https://cloud.example/', token: '***' } });
+  });
+
+  it('runs as a real process with exit codes and JSON on stderr', () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(run('init', '--json').status).toBe(0);
+    const res = run('discharge', '--bed', 'bed-09', '--json');
+    expect(res.status).toBe(3);
+    expect(JSON.parse(res.stderr)).toMatchObject({ error: { code: 'WL_NOT_FOUND' } });
+    expect(run('--help').stdout).toContain('device');
+  }, 20_000);
+});

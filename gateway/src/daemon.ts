@@ -1,0 +1,215 @@
+/**
+ * The gateway daemon: wires config, database, writer, ingest transports and the local
+ * HTTP port together, and owns start, reload (SIGHUP) and a flushing stop (SIGTERM).
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
+import { openAlarmService, type AlarmService } from './alarms/service.js';
+import { BufferCap } from './buffer/eviction.js';
+import { BufferMaintenance } from './buffer/maintenance.js';
+import { BufferWriter } from './buffer/writer.js';
+import type { GatewayConfig } from './config/schema.js';
+import { openGatewayDatabase, type GatewayDatabase } from './db.js';
+import { createStatusRoutes } from './http/routes.js';
+import { HttpServer } from './http/server.js';
+import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
+import { parseMqttJson } from './ingest/formats/index.js';
+import { MqttBridge } from './ingest/mqtt/bridge.js';
+import { MqttIngest, type MqttPayloadParser } from './ingest/mqtt/broker.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { Hl7Receiver, LineReceiver } from './ingest/receivers.js';
+import { RejectLog } from './ingest/reject-log.js';
+import { SerialFleet } from './ingest/serial-fleet.js';
+import { TcpHl7Listener } from './ingest/tcp-hl7.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { RateMeter } from './observability/rate.js';
+
+export interface DaemonPorts {
+  http: number;
+  mqtt: number;
+  hl7: number;
+}
+
+export class GatewayDaemon {
+  readonly metrics = new GatewayMetrics({ processMetrics: true });
+  readonly database: GatewayDatabase;
+  readonly writer: BufferWriter;
+  readonly cap: BufferCap;
+  readonly alarms: AlarmService;
+  private readonly maintenance: BufferMaintenance;
+  readonly deviceStates: DeviceStates;
+  readonly pipeline: IngestPipeline;
+  readonly rejects: RejectLog;
+  readonly ingestRate = new RateMeter(10_000);
+  ports: DaemonPorts = { http: 0, mqtt: 0, hl7: 0 };
+  readonly startedAtMs: number;
+  private readonly mqtt: MqttIngest;
+  private readonly bridge: MqttBridge | null;
+  private readonly tcp: TcpHl7Listener;
+  private readonly serial: SerialFleet;
+  private readonly http: HttpServer;
+  private ticker: TimerHandle | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private config: GatewayConfig,
+    readonly logger: Logger,
+    readonly clock: Clock = systemClock,
+  ) {
+    this.startedAtMs = clock.now();
+    const now = () => clock.now();
+    this.database = openGatewayDatabase(config, { logger });
+    const { store, registry } = this.database;
+    this.writer = new BufferWriter(store, {
+      flushIntervalMs: config.buffer.flushIntervalMs,
+      maxBatchReadings: config.buffer.maxBatchReadings,
+      maxQueuedReadings: config.buffer.maxQueuedReadings,
+      clock,
+      logger,
+      onCommit: (s) => {
+        this.metrics.commitLatency.observe(s.latencyMs / 1000);
+        this.metrics.commitRows.observe(s.rows);
+      },
+    });
+    this.cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, clock, logger });
+    this.maintenance = new BufferMaintenance(store, {
+      cap: this.cap,
+      localRetentionMs: config.buffer.localRetentionMs,
+      housekeepingIntervalMs: config.buffer.checkpointIntervalMs,
+      clock,
+      logger,
+    });
+    this.deviceStates = new DeviceStates(config.ingest.silentAfterMs, clock);
+    this.deviceStates.on('change', (c) => {
+      for (const state of DEVICE_LINK_STATES) this.metrics.deviceState.set({ device: c.deviceId, state }, state === c.to ? 1 : 0);
+      logger.info({ device: c.deviceId, from: c.from, to: c.to }, 'device state changed');
+    });
+    for (const d of registry.listDevices()) this.deviceStates.register(d.deviceId);
+    // Alarms are evaluated in memory on the ingest path; their events reach the buffer
+    // through the writer but nothing on the evaluation path waits for the disk.
+    this.alarms = openAlarmService(store.db, {
+      clock,
+      logger,
+      sink: this.writer,
+      deviceInfo: (id) => registry.device(id),
+      patientOf: (bed) => registry.patientOf(bed),
+    });
+    this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
+    this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
+    this.pipeline = new IngestPipeline({
+      gatewayId: config.gatewayId,
+      registry,
+      sink: this.writer,
+      metrics: this.metrics,
+      rejects: this.rejects,
+      deviceStates: this.deviceStates,
+      logger,
+      now,
+      deviceTime: { maxFutureMs: config.ingest.maxFutureMs, horizonMs: config.ingest.horizonMs },
+    });
+    this.pipeline.observe(this.alarms.engine.observer);
+    const receiverDeps = { pipeline: this.pipeline, registry, rejects: this.rejects, logger, now, maxMessageBytes: config.hl7.maxMessageBytes };
+    const hl7 = new Hl7Receiver(receiverDeps);
+    const lines = new LineReceiver(receiverDeps);
+    const parse: MqttPayloadParser = (payload, device) =>
+      parseMqttJson(payload, { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now }, { maxBytes: config.mqtt.maxPayloadBytes });
+    const mqttDeps = { registry, pipeline: this.pipeline, parse, rejects: this.rejects, logger, now, maxPayloadBytes: config.mqtt.maxPayloadBytes };
+    this.mqtt = new MqttIngest({ ...mqttDeps, host: config.mqtt.host, port: config.mqtt.port });
+    const bridge = config.mqtt.bridge;
+    this.bridge = bridge
+      ? new MqttBridge({
+          ...mqttDeps,
+          url: bridge.url,
+          topicFilter: bridge.topicFilter,
+          clientId: bridge.clientId,
+          ...(bridge.username !== undefined ? { username: bridge.username } : {}),
+          ...(bridge.password !== undefined ? { password: bridge.password } : {}),
+        })
+      : null;
+    this.tcp = new TcpHl7Listener({ host: config.hl7.host, port: config.hl7.port, maxMessageBytes: config.hl7.maxMessageBytes, receiver: hl7, rejects: this.rejects, logger });
+    this.serial = new SerialFleet({ registry, hl7, lines, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
+    this.http = new HttpServer(logger);
+    createStatusRoutes(this.http, this);
+  }
+
+  get gatewayConfig(): GatewayConfig {
+    return this.config;
+  }
+
+  async start(): Promise<DaemonPorts> {
+    const { config } = this;
+    this.alarms.start();
+    this.deviceStates.start();
+    this.maintenance.start();
+    const mqtt = await this.mqtt.start();
+    const hl7 = await this.tcp.start();
+    const http = await this.http.listen(config.http.port, config.http.host);
+    this.ports = { http, mqtt, hl7 };
+    await this.serial.reconcile();
+    if (this.bridge) {
+      // The hospital broker may be down at start: the bridge keeps reconnecting on its own.
+      this.bridge.start().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'bridge not connected yet; retrying'));
+    }
+    this.ticker = this.clock.setInterval(() => void this.tick(), 1000);
+    this.logger.info({ gatewayId: config.gatewayId, ports: this.ports, durability: config.buffer.durability }, 'gateway started');
+    return this.ports;
+  }
+
+  /** Once a second: pick up CLI changes, refresh gauges. */
+  private async tick(): Promise<void> {
+    try {
+      if (this.database.registry.refreshIfChanged()) {
+        for (const d of this.database.registry.listDevices()) this.deviceStates.register(d.deviceId);
+        await this.serial.reconcile();
+      }
+      this.refreshGauges();
+    } catch (err) {
+      this.logger.error({ err }, 'periodic gateway task failed');
+    }
+  }
+
+  refreshGauges(): void {
+    const usage = this.cap.bufferUsage();
+    this.metrics.bufferDepth.set(usage.unsentReadings);
+    this.metrics.bufferBytes.set(usage.bytes);
+    this.metrics.bufferFraction.set(usage.fraction);
+    this.alarms.engine.onBufferUsage(usage.fraction);
+    this.metrics.bufferQueued.set(this.writer.queuedReadings);
+    const evicted = this.cap.counters();
+    this.metrics.evictions.set({ kind: 'uploaded' }, evicted.uploadedReadings);
+    this.metrics.evictions.set({ kind: 'quarantined' }, evicted.quarantinedReadings);
+    this.metrics.evictions.set({ kind: 'unsent' }, evicted.unsentReadings);
+    for (const d of this.deviceStates.snapshot()) {
+      if (d.lastSeenMs !== null) this.metrics.deviceLastSeen.set({ device: d.deviceId }, d.lastSeenMs / 1000);
+    }
+    this.ingestRate.sample(this.pipeline.storedTotal, this.clock.now());
+  }
+
+  /** SIGHUP: re-read what can change without a restart (log level, registry). */
+  async reload(next: GatewayConfig): Promise<void> {
+    this.logger.level = next.log.level;
+    this.config = { ...this.config, log: next.log, ingest: next.ingest };
+    this.database.registry.reload();
+    await this.serial.reconcile();
+    this.logger.info('configuration reloaded (ports, buffer and identity changes need a restart)');
+  }
+
+  /** SIGTERM: stop taking input, let every received message commit and be acknowledged, close. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.ticker?.cancel();
+      this.deviceStates.stop();
+      await this.bridge?.stop().catch(() => undefined);
+      await this.tcp.stop();
+      await this.serial.stop();
+      await this.mqtt.stop();
+      this.alarms.stop();
+      await this.writer.close();
+      await this.maintenance.stop();
+      await this.http.close();
+      this.database.close();
+      this.logger.info('gateway stopped; buffer flushed');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The daemon's operational routes: /healthz (liveness plus what is degraded), /metrics
+ * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints).
+ */
+import type { GatewayDaemon } from '../daemon.js';
+import { sendJson, sendText, type HttpServer } from './server.js';
+
+export interface LiveStatus {
+  gatewayId: string;
+  uptimeS: number;
+  ports: GatewayDaemon['ports'];
+  ingestReadingsPerS: number;
+  writerQueuedReadings: number;
+  devices: { deviceId: string; state: string; lastSeenMs: number | null }[];
+  rejectsByCode: Record<string, number>;
+}
+
+export function liveStatus(d: GatewayDaemon): LiveStatus {
+  return {
+    gatewayId: d.gatewayConfig.gatewayId,
+    uptimeS: Math.round((d.clock.now() - d.startedAtMs) / 1000),
+    ports: d.ports,
+    ingestReadingsPerS: Math.round(d.ingestRate.perSecond() * 10) / 10,
+    writerQueuedReadings: d.writer.queuedReadings,
+    devices: d.deviceStates.snapshot(),
+    rejectsByCode: d.rejects.countsByCode(),
+  };
+}
+
+export function createStatusRoutes(http: HttpServer, d: GatewayDaemon): void {
+  http.route('GET', '/healthz', (_req, res) => {
+    const devices = d.deviceStates.snapshot();
+    const gone = devices.filter((x) => x.state === 'gone').map((x) => x.deviceId);
+    const silent = devices.filter((x) => x.state === 'silent').map((x) => x.deviceId);
+    const writerFull = !d.writer.hasCapacity();
+    // 200 while the daemon can take and store readings; devices being away is reported, not fatal.
+    sendJson(res, writerFull ? 503 : 200, {
+      status: writerFull ? 'degraded' : gone.length + silent.length > 0 ? 'warn' : 'ok',
+      checks: { writer: writerFull ? 'queue full' : 'ok', devicesGone: gone, devicesSilent: silent },
+    });
+  });
+  http.route('GET', '/metrics', async (_req, res) => {
+    d.refreshGauges();
+    sendText(res, 200, await d.metrics.text(), d.metrics.registry.contentType);
+  });
+  http.route('GET', '/status', (_req, res) => sendJson(res, 200, liveStatus(d)));
+}

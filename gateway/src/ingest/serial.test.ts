@@ -1,0 +1,112 @@
+import Database from 'better-sqlite3';
+import { SerialPort } from 'serialport';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWard, mllpFrame, toAsciiLine, toHl7Message } from '../../../scripts/simulator/index.js';
+import type { GatewayDaemon } from '../daemon.js';
+import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { hasSocat, startPtyPair, type PtyPair } from '../testing/socat.js';
+
+let gw: TestGateway | undefined;
+let daemon: GatewayDaemon | undefined;
+const pairs: PtyPair[] = [];
+const monitors: SerialPort[] = [];
+
+afterEach(async () => {
+  for (const m of monitors.splice(0)) if (m.isOpen) await new Promise((r) => m.close(r));
+  await daemon?.stop();
+  for (const p of pairs.splice(0)) await p.stop();
+  gw?.cleanup();
+});
+
+async function openMonitor(path: string): Promise<SerialPort> {
+  const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  monitors.push(port);
+  return port;
+}
+
+async function until(check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function countReadings(device: string): number {
+  const db = new Database(gw!.config.databasePath, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM readings WHERE device_id = ?').get(device) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const state = (id: string) => daemon!.deviceStates.snapshot().find((d) => d.deviceId === id)?.state;
+
+describe.skipIf(!hasSocat)('serial ingest over real pseudo-terminals', () => {
+  it('reads ASCII and HL7 monitors, ACKs HL7 on the port, and reconnects after an unplug', async () => {
+    gw = await createTestGateway({ beds: ['bed-01', 'bed-02'] });
+    const ascii = await startPtyPair(gw.dir, 'ascii');
+    const hl7 = await startPtyPair(gw.dir, 'hl7');
+    pairs.push(ascii, hl7);
+    const { openGatewayDatabase } = await import('../db.js');
+    const db = openGatewayDatabase(gw.config);
+    db.registry.addDevice({ deviceId: 'spo2-1', kind: 'serial', bedId: 'bed-01', format: 'ascii-ts', portPath: ascii.devicePath, baudRate: 9600 });
+    db.registry.addDevice({ deviceId: 'mon-bed-02', kind: 'serial', bedId: 'bed-02', format: 'hl7-mllp', portPath: hl7.devicePath, baudRate: 115200 });
+    db.close();
+    daemon = await startDaemon(gw);
+    await until(() => state('spo2-1') === 'unknown' || state('spo2-1') === 'connected');
+
+    const ward = createWard({ beds: 2, seed: 11, startMs: Date.now() - 60_000, artifacts: false, episodes: false });
+    const records = [...ward.recordsBetween(ward.startMs, ward.startMs + 10_000)];
+    const bed1 = records.filter((r) => r.bedId === 'bed-01');
+    const bed2 = records.filter((r) => r.bedId === 'bed-02');
+
+    const asciiMonitor = await openMonitor(ascii.monitorPath);
+    for (const r of bed1) asciiMonitor.write(toAsciiLine({ ...r, deviceId: 'spo2-1' }, 'ascii-ts'));
+    const expectedAscii = bed1.reduce((n, r) => n + ['SPO2', 'PR', 'PI'].filter((m) => m in r.values).length, 0);
+    await until(() => countReadings('spo2-1') === expectedAscii);
+    expect(state('spo2-1')).toBe('connected');
+
+    const hl7Monitor = await openMonitor(hl7.monitorPath);
+    let acks = '';
+    hl7Monitor.on('data', (d: Buffer) => (acks += d.toString('latin1')));
+    for (const [i, r] of bed2.entries()) hl7Monitor.write(mllpFrame(toHl7Message(r, { controlId: `S${i}` })));
+    await until(() => (acks.match(/MSA\|AA\|S\d+/g) ?? []).length === bed2.length);
+    expect(countReadings('mon-bed-02')).toBe(bed2.reduce((n, r) => n + Object.keys(r.values).length, 0));
+
+    // Unplug: socat dies, the port goes away; the gateway marks it gone and keeps retrying.
+    await ascii.stop();
+    await until(() => state('spo2-1') === 'gone');
+    const replug = await startPtyPair(gw.dir, 'ascii');
+    pairs.push(replug);
+    const before = countReadings('spo2-1');
+    const again = await openMonitor(replug.monitorPath);
+    // Keep writing until the gateway has reopened the port and reads again.
+    const later = ward.startMs + 10_000;
+    let t = later;
+    await until(() => {
+      again.write(toAsciiLine({ ...bed1[0]!, deviceId: 'spo2-1', deviceTimeMs: (t += 1000) }, 'ascii-ts'));
+      return countReadings('spo2-1') > before;
+    }, 15_000);
+    expect(state('spo2-1')).toBe('connected');
+  }, 40_000);
+
+  it('starts with a missing port without failing, and picks the device up when the port appears', async () => {
+    gw = await createTestGateway({ beds: ['bed-01'] });
+    const { openGatewayDatabase } = await import('../db.js');
+    const db = openGatewayDatabase(gw.config);
+    db.registry.addDevice({ deviceId: 'late-1', kind: 'serial', bedId: 'bed-01', format: 'ascii-kv', portPath: `${gw.dir}/late-gw`, baudRate: 9600 });
+    db.close();
+    daemon = await startDaemon(gw);
+    await until(() => state('late-1') === 'gone');
+    const pair = await startPtyPair(gw.dir, 'late');
+    pairs.push(pair);
+    const monitor = await openMonitor(pair.monitorPath);
+    await until(() => {
+      monitor.write('SPO2=97 BPM=72 PI=3.10\r\n');
+      return countReadings('late-1') > 0;
+    }, 15_000);
+  }, 30_000);
+});

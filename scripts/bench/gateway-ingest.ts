@@ -1,0 +1,116 @@
+/**
+ * `pnpm bench gateway-ingest [--quick]`: 50 simulated beds publish 8-metric records over
+ * MQTT QoS 1 as fast as they can, through the real gateway (a child process) into SQLite.
+ * Baselines in the same run: a bare aedes broker (no auth, no handler) under the same
+ * load, and raw batched better-sqlite3 inserts of the same readings (the storage ceiling).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { createWard, toMqttMessage } from '../simulator/index.js';
+import { createTestGateway, spawnDaemon } from '../../gateway/src/testing/fixture.js';
+import type { BenchOptions, BenchFigures } from './run.js';
+import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';
+
+const BEDS = 50;
+const METRICS = ['HR', 'PR', 'SPO2', 'PI', 'RR', 'TEMP', 'ETCO2', 'NIBP_SYS'] as const;
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** One JSON payload per simulated record, always exactly 8 metrics. */
+function payloadsPerDevice(seconds: number): Map<string, Buffer[]> {
+  const start = Date.now() - seconds * 1000 - 60_000;
+  const ward = createWard({ beds: BEDS, seed: 42, startMs: start, artifacts: false });
+  const byDevice = new Map<string, Buffer[]>();
+  for (const record of ward.recordsBetween(start, start + seconds * 1000)) {
+    const values: Record<string, number> = {};
+    for (const m of METRICS) values[m] = record.values[m] ?? 120;
+    const { payload } = toMqttMessage({ ...record, values, flags: {} });
+    const id = `bench-${record.bedId}`;
+    if (!byDevice.has(id)) byDevice.set(id, []);
+    byDevice.get(id)!.push(payload);
+  }
+  return byDevice;
+}
+
+function sqliteCeiling(dir: string, readings: number): number {
+  const db = new Database(join(dir, 'ceiling.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE readings (id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, bed_id TEXT NOT NULL, patient_id TEXT,
+    metric TEXT NOT NULL, device_time_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL, value REAL NOT NULL, flags INTEGER NOT NULL)`);
+  const insert = db.prepare('INSERT INTO readings (device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const tx = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(`bench-bed-${i % BEDS}`, `bed-${i % BEDS}`, 'P0001', METRICS[i % 8]!, 1_764_000_000_000 + i, 1_764_000_000_000 + i, 72, 0);
+  });
+  const started = performance.now();
+  for (let i = 0; i < readings; i += 10_000) tx(i, Math.min(readings, i + 10_000));
+  const perS = (readings * 1000) / (performance.now() - started);
+  db.close();
+  return perS;
+}
+
+export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
+  const durationMs = quick ? 5_000 : 20_000;
+  const window = Number(process.env.BENCH_WINDOW ?? 32);
+  log(`preparing ${BEDS} devices and payloads`);
+  const payloads = payloadsPerDevice(quick ? 120 : 600);
+  const gw = await createTestGateway({
+    beds: Array.from({ length: BEDS }, (_, i) => `bed-${String(i + 1).padStart(2, '0')}`),
+    devices: [...payloads.keys()].map((deviceId) => ({ deviceId, kind: 'mqtt' as const, bedId: deviceId.replace('bench-', ''), format: 'mqtt-json' })),
+  });
+  try {
+    log('baseline: bare aedes');
+    const bareScript = fileURLToPath(new URL('./_aedes-bare.ts', import.meta.url));
+    const bare = spawn(process.execPath, ['--import', 'tsx', bareScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const barePort = await new Promise<number>((resolve) => bare.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()).ports.mqtt)));
+    const bareDevices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, payloads: p }));
+    const bareLoad = await runMqttLoad({ port: barePort, devices: bareDevices, window, durationMs });
+    await stopChild(bare);
+    log(`bare aedes: ${Math.round(bareLoad.perS)} msgs/s`);
+
+    log('the gateway');
+    const { child, ports } = await spawnDaemon(gw);
+    const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
+    const load = await runMqttLoad({ port: ports.mqtt, devices, window, durationMs });
+    const rss = peakRssMb(child.pid!);
+    await stopChild(child);
+    log(`gateway: ${Math.round(load.perS)} msgs/s, peak RSS ${rss} MB`);
+
+    const db = new Database(gw.config.databasePath, { readonly: true });
+    const stored = (db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
+    db.close();
+
+    log('ceiling: raw batched better-sqlite3 inserts');
+    const ceiling = sqliteCeiling(gw.dir, quick ? 500_000 : 2_000_000);
+    return {
+      msgs_per_s: Math.round(load.perS),
+      readings_per_s: Math.round(load.perS * METRICS.length),
+      baseline_aedes_msgs_per_s: Math.round(bareLoad.perS),
+      ratio_vs_aedes: Number((load.perS / bareLoad.perS).toFixed(3)),
+      sqlite_ceiling_readings_per_s: Math.round(ceiling),
+      rss_mb: rss,
+      readings_stored_total: stored,
+      beds: BEDS,
+      metrics_per_msg: METRICS.length,
+      qos: 1,
+      window_per_device: window,
+      duration_s: durationMs / 1000,
+    };
+  } finally {
+    gw.cleanup();
+  }
+}
