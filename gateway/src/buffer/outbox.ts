@@ -14,7 +14,7 @@
  *   order (live batches overtake the backlog, several are in flight), and a batch given
  *   up under the byte cap leaves a gap: the cloud must not expect them contiguous.
  */
-import { BufferOptionError, UnknownBatchError } from '@wardlink/shared';
+import { BufferOptionError, BufferWriteFailedError, UnknownBatchError } from '@wardlink/shared';
 import { countUnsentAlarms, oldestUnsentMs } from './backlog.js';
 import { ALARM_COLUMNS, READING_COLUMNS, toAlarmEvent, toReading, type AlarmRow, type ReadingRow } from './rows.js';
 import type { BufferStore } from './store.js';
@@ -211,7 +211,9 @@ export class Outbox {
         // The rows taken are exactly the unbatched ones in [first, last] (the lowest or
         // highest N), so one range update stamps them all.
         const stamped = this.s.assignReadings.run(seq, first, last).changes;
-        if (stamped !== readingRows.length) throw new Error(`outbox: stamped ${stamped} readings for batch ${seq}, expected ${readingRows.length}`);
+        if (stamped !== readingRows.length) {
+          throw new BufferWriteFailedError(`outbox stamped ${stamped} readings for batch ${seq} instead of ${readingRows.length}`, { seq });
+        }
       }
       for (const a of alarmRows) this.s.assignAlarm.run(seq, a[0]);
       return {

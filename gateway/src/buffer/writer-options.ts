@@ -2,22 +2,34 @@
  * The writer's options, checked once where they enter, with the benchmarked defaults.
  */
 import { BufferOptionError } from '@wardlink/shared';
+import type { Durability } from './types.js';
 
 /**
- * Defaults chosen with `pnpm bench buffer-commit` (see the figures in that file's header):
- * - flushIntervalMs 10: at ward load (400-20,000 readings/s) a reading waits at most
- *   ~10 ms + one commit for its PUBACK/ACK, and commits/s stay <= 100, which costs
- *   little in `normal` mode and stays affordable with an fsync per commit in `full`.
- * - maxBatchReadings 8000: under saturation (the "as fast as possible" run) 8,000-row
- *   transactions were the fastest of the grid (each commit's fixed cost, and each
- *   bed's trend-index page, amortized over more rows) while one transaction still
- *   takes only a few ms, which bounds how long the event loop is held.
- * - maxQueuedReadings 50,000: ~2-3 s of a whole hospital's worst burst held in memory
- *   (a few MB), enough to ride out a lock held by the CLI without refusing anyone.
+ * Defaults chosen with `pnpm bench buffer-commit` (its header gives the rule), on a shared
+ * 2-core VM with a virtio disk; figures from two full runs.
+ * - maxBatchReadings 2000: under saturation commits are size-triggered. 2,000-row
+ *   commits took a p50 of 6.4-7.4 ms (normal) / 8.6-10.8 ms (full), and the writer
+ *   reached ~160-207k readings/s, about raw better-sqlite3 with one INSERT per row in
+ *   10,000-row transactions (147-221k/s on the same runs). 8,000-row commits went faster
+ *   (up to ~263k/s) but held the event loop 23-53 ms per commit, past the alarm path's
+ *   25 ms p99 budget. The rule picked 2000 in every run.
+ * - flushIntervalMs, below saturation (commits are time-triggered):
+ *   - `full` 25: every commit fsyncs the WAL. At 20,000 readings/s the wall time spent in
+ *     commits was 23-24% / 19-25% / 17-18% at 5 / 10 / 25 ms; 25 ms is the cheapest
+ *     interval within the ack budget (picked in every run), and caps fsyncs at 40/s,
+ *     which matters more on a gateway's eMMC than on this disk.
+ *   - `normal` 10: the same share was 17-18% / 16% / 12% at 5 / 10 / 25 ms, straddling the
+ *     15% budget within the host's noise (runs picked 5 and 25); at ward load (400/s) it
+ *     is ~1% for all three. 10 ms is the middle of that band: a device's PUBACK/ACK waits
+ *     ~12 ms p99 at ward load, ~28 ms p99 at 20,000/s.
+ *   Senders should keep several QoS 1 messages in flight rather than wait for each ack.
+ * - maxQueuedReadings 50,000: the queue fills only while another process holds the write
+ *   lock (the writer retries without blocking); 50,000 readings is a few MB, seconds of a
+ *   busy ward, before producers are paused.
  */
 export const WRITER_DEFAULTS = {
-  flushIntervalMs: 10,
-  maxBatchReadings: 8000,
+  maxBatchReadings: 2000,
+  flushIntervalMs: { normal: 10, full: 25 } as Readonly<Record<Durability, number>>,
   maxQueuedReadings: 50_000,
   lockWaitMs: 5000,
   lockRetryMs: 5,
@@ -37,9 +49,9 @@ function int(name: string, value: number | undefined, fallback: number, min: num
   return v;
 }
 
-export function resolveWriterLimits(opts: Partial<WriterLimits>): WriterLimits {
+export function resolveWriterLimits(opts: Partial<WriterLimits>, durability: Durability): WriterLimits {
   const limits: WriterLimits = {
-    flushIntervalMs: int('flushIntervalMs', opts.flushIntervalMs, WRITER_DEFAULTS.flushIntervalMs, 1, 60_000),
+    flushIntervalMs: int('flushIntervalMs', opts.flushIntervalMs, WRITER_DEFAULTS.flushIntervalMs[durability], 1, 60_000),
     maxBatchReadings: int('maxBatchReadings', opts.maxBatchReadings, WRITER_DEFAULTS.maxBatchReadings, 1, 1_000_000),
     maxQueuedReadings: int('maxQueuedReadings', opts.maxQueuedReadings, WRITER_DEFAULTS.maxQueuedReadings, 1, 100_000_000),
     lockWaitMs: int('lockWaitMs', opts.lockWaitMs, WRITER_DEFAULTS.lockWaitMs, 0, 600_000),

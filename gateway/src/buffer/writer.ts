@@ -61,7 +61,8 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
 
   constructor(private readonly store: BufferStore, opts: WriterOptions = {}) {
     super();
-    this.limits = resolveWriterLimits(opts);
+    this.setMaxListeners(0); // every paused producer (one per MQTT connection) may wait for 'drain'
+    this.limits = resolveWriterLimits(opts, store.durability);
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
     this.onCommit = opts.onCommit;

@@ -31,8 +31,15 @@ export interface SubmitResult {
 
 const FLAG_NAMES = Object.entries(QualityFlag) as [string, number][];
 
+interface DeviceCounters {
+  messages: { inc(n?: number): void };
+  readings: { inc(n?: number): void };
+}
+
 export class IngestPipeline {
   private readonly observers: ReadingObserver[] = [];
+  /** Labelled counter children per device: prom-client hashes labels on every inc() otherwise. */
+  private readonly counters = new Map<string, DeviceCounters>();
   /** Readings committed since start, for the ingest rate. */
   storedTotal = 0;
 
@@ -55,9 +62,10 @@ export class IngestPipeline {
   }
 
   async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now()): Promise<SubmitResult> {
-    const { metrics, rejects, registry } = this.deps;
+    const { rejects, registry } = this.deps;
     this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
-    metrics.messagesIn.inc({ device: device.deviceId, format: device.format });
+    const counters = this.countersFor(device);
+    counters.messages.inc();
 
     if (record.patientId && registry.patientOf(device.bedId) !== record.patientId) {
       // HL7 PID-3 tells us who is in the bed; learn it so readings carry the patient.
@@ -103,10 +111,21 @@ export class IngestPipeline {
     }
     if (readings.length > 0) {
       await this.deps.sink.append(readings);
-      metrics.readingsIn.inc({ device: device.deviceId, format: device.format }, readings.length);
+      counters.readings.inc(readings.length);
       this.storedTotal += readings.length;
     }
     return { stored: readings.length, refused, unknown: record.unknownCodes.length };
+  }
+
+  private countersFor(device: Device): DeviceCounters {
+    const key = `${device.deviceId}\u0000${device.format}`;
+    let c = this.counters.get(key);
+    if (!c) {
+      const labels = { device: device.deviceId, format: device.format };
+      c = { messages: this.deps.metrics.messagesIn.labels(labels), readings: this.deps.metrics.readingsIn.labels(labels) };
+      this.counters.set(key, c);
+    }
+    return c;
   }
 
   private countFlags(deviceId: string, flags: number): void {
