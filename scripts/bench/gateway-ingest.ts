@@ -23,6 +23,17 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** Where the gateway's memory is, from its own /metrics, to explain rss_mb. */
+async function memoryBreakdown(httpPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const read = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1048576);
+  return {
+    heap_used_mb: read('wardlink_gateway_nodejs_heap_size_used_bytes'),
+    heap_total_mb: read('wardlink_gateway_nodejs_heap_size_total_bytes'),
+    external_mb: read('wardlink_gateway_nodejs_external_memory_bytes'),
+  };
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -87,6 +98,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
     const load = await runMqttLoad({ port: ports.mqtt, devices, window, durationMs });
     const rss = peakRssMb(child.pid!);
+    const memory = await memoryBreakdown(ports.http);
     await stopChild(child);
     log(`gateway: ${Math.round(load.perS)} msgs/s, peak RSS ${rss} MB`);
 
@@ -103,6 +115,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       ratio_vs_aedes: Number((load.perS / bareLoad.perS).toFixed(3)),
       sqlite_ceiling_readings_per_s: Math.round(ceiling),
       rss_mb: rss,
+      ...memory,
       readings_stored_total: stored,
       beds: BEDS,
       metrics_per_msg: METRICS.length,
