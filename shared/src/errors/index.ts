@@ -5,3 +5,4 @@ export * from './codec.js';
 export * from './cloud.js';
 export * from './buffer.js';
 export * from './alarms.js';
+export * from './api.js';

@@ -1,0 +1,19 @@
+export { createApiServer, type ApiServer, type ApiServerDeps } from './server.js';
+export { BATCH_CONTENT_TYPES } from './routes/batches.js';
+export { createReadinessCheck, type ReadinessCheck, type ReadinessReport } from './routes/health.js';
+export { GatewayAuthenticator, type AuthenticatorOptions } from './auth/authenticator.js';
+export {
+  addGateway,
+  addHospital,
+  listGateways,
+  listHospitals,
+  revokeGateway,
+  rotateGatewayToken,
+  findGatewayByTokenHash,
+  type AddedGateway,
+  type GatewayRecord,
+} from './auth/gateway-store.js';
+export { issueToken, hashToken, tokenPrefix, bearerToken, looksLikeToken, TOKEN_SCHEME, type IssuedToken } from './auth/tokens.js';
+export { TokenBucketLimiter, type RateLimiterOptions, type TakeResult } from './limits/rate-limiter.js';
+export { Admission, type AdmissionLimits, type AdmissionTicket } from './limits/admission.js';
+export { answerFor, type ErrorAnswer } from './errors.js';

@@ -1,0 +1,111 @@
+/**
+ * The cloud's HTTP server, on node:http. Four routes do not need a framework: the
+ * ingest route reads a binary body with its own limit and streams nothing else, so a
+ * framework would add a dependency and a body parser we would have to bypass.
+ *
+ * Shutdown: `close()` stops accepting connections, answers new requests on kept-alive
+ * connections 503 (another instance takes the retry), waits for the in-flight requests
+ * up to the grace period, then cuts whatever is left.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { MethodNotAllowedError, RouteNotFoundError, sleep, systemClock, type Clock } from '@wardlink/shared';
+import type { CloudMetrics } from '../observability/metrics.js';
+import { traceFromRequest } from '../observability/trace.js';
+import { RequestContext } from './context.js';
+import { handleBatch, type BatchRouteDeps } from './routes/batches.js';
+import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
+import { handleMetrics } from './routes/metrics.js';
+
+export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
+  logger: Logger;
+  metrics: CloudMetrics;
+  readiness: ReadinessCheck;
+  clock?: Clock;
+}
+
+export interface ApiServer {
+  readonly server: Server;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Graceful close: waits up to `graceMs` for in-flight requests. Idempotent. */
+  close(graceMs: number): Promise<void>;
+  readonly shuttingDown: boolean;
+}
+
+type Route = (ctx: RequestContext) => Promise<void> | void;
+
+export function createApiServer(deps: ApiServerDeps): ApiServer {
+  const clock = deps.clock ?? systemClock;
+  let shuttingDown = false;
+  let active = 0;
+  const batchDeps: BatchRouteDeps = { ...deps, isShuttingDown: () => shuttingDown };
+  const routes: Record<string, Record<string, Route>> = {
+    '/v1/batches': { POST: (ctx) => handleBatch(ctx, batchDeps) },
+    '/healthz': { GET: (ctx) => handleHealth(ctx) },
+    '/readyz': { GET: (ctx) => handleReady(ctx, deps.readiness, shuttingDown) },
+    '/metrics': { GET: (ctx) => handleMetrics(ctx, deps.metrics) },
+  };
+
+  const server = createServer(
+    {
+      // A gateway on a slow link still sends a batch in seconds; a client that trickles
+      // bytes must not hold a socket and a buffer forever.
+      requestTimeout: 60_000,
+      headersTimeout: 15_000,
+      keepAliveTimeout: 65_000,
+    },
+    (req, res) => {
+      active++;
+      res.once('close', () => active--);
+      void dispatch(req, res);
+    },
+  );
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const trace = traceFromRequest(req.headers.traceparent);
+    const log = deps.logger.child({ traceId: trace.traceId, spanId: trace.spanId, ...(trace.parentSpanId ? { parentSpanId: trace.parentSpanId } : {}) });
+    const ctx = new RequestContext(req, res, path, trace, log, clock);
+    if (shuttingDown) res.setHeader('connection', 'close');
+    try {
+      const byMethod = routes[path];
+      if (!byMethod) throw new RouteNotFoundError(path);
+      const route = byMethod[req.method ?? ''] ?? (req.method === 'HEAD' && path !== '/v1/batches' ? byMethod.GET : undefined);
+      if (!route) throw new MethodNotAllowedError(req.method ?? '?', path, Object.keys(byMethod));
+      await route(ctx);
+    } catch (err) {
+      ctx.sendError(err, req.complete ? {} : { connection: 'close' });
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    listen: (port, host) =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: (graceMs) =>
+      (closing ??= (async () => {
+        shuttingDown = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = clock.monotonicMs() + graceMs;
+        while (active > 0 && clock.monotonicMs() < deadline) {
+          await sleep(20, clock);
+          server.closeIdleConnections();
+        }
+        if (active > 0) deps.logger.warn({ active, graceMs }, 'shutdown grace period over; closing the remaining connections');
+        server.closeAllConnections();
+        await closed;
+      })()),
+  };
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { METRICS, QualityFlag, type AlarmEvent, type Batch, type Reading } from '@wardlink/shared';
+import { createTestLogger, silentLogger } from '../testing/logger.js';
+import { useTestDatabase } from '../testing/pg.js';
+import { partitionName } from '../storage/partitions.js';
+import { loadBatch, type GatewayIdentity } from './loader.js';
+import { batchOf, countRows, overTheWire, registerGateway, simulatedWard, T0 } from './testing/batches.js';
+
+const db = useTestDatabase();
+const opts = { logger: silentLogger };
+
+async function gateway(id: string): Promise<GatewayIdentity> {
+  await registerGateway(db.pool, 'h-load', 'w1', id);
+  return { hospitalId: 'h-load', gatewayId: id, wardId: 'w1' };
+}
+
+interface Row {
+  t: Date;
+  received_at: Date;
+  value: number;
+  metric: number;
+  flags: number;
+  patient_id: string;
+  device_id: string;
+  bed_id: string;
+  batch_seq: string;
+}
+
+async function rowsOf(gatewayId: string): Promise<Row[]> {
+  const res = await db.pool.query<Row>(
+    'SELECT t, received_at, value, metric, flags, patient_id, device_id, bed_id, batch_seq FROM vital_data WHERE gateway_id = $1 ORDER BY device_id, metric, t',
+    [gatewayId],
+  );
+  return res.rows;
+}
+
+const expected = (readings: readonly Reading[]) =>
+  readings
+    .map((r) => ({
+      t: r.deviceTimeMs,
+      received_at: r.receivedAtMs,
+      value: Math.fround(r.value),
+      metric: METRICS[r.metric].mdcCode,
+      flags: r.flags,
+      patient_id: r.patientId ?? '',
+      device_id: r.deviceId,
+      bed_id: r.bedId,
+    }))
+    .sort((a, b) => (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : a.metric - b.metric || a.t - b.t));
+
+const actual = (rows: Row[]) =>
+  rows.map((r) => ({ t: r.t.getTime(), received_at: r.received_at.getTime(), value: Math.fround(r.value), metric: r.metric, flags: r.flags, patient_id: r.patient_id, device_id: r.device_id, bed_id: r.bed_id }));
+
+describe('loadBatch', () => {
+  it('stores every reading of a simulator batch with its value, bed, patient and times, and keeps latest_vitals current', async () => {
+    const gw = await gateway('gw-values');
+    const ward = simulatedWard('gw-values');
+    const first = overTheWire(batchOf(ward, 1, T0));
+    const second = overTheWire(batchOf(ward, 2, T0 + 10_000));
+    expect(first.readings.length).toBeGreaterThan(1000);
+
+    const r1 = await loadBatch(db.pool, gw, first, opts);
+    expect(r1).toMatchObject({ duplicate: false, path: 'copy', readings: first.readings.length, storedReadings: first.readings.length });
+    await loadBatch(db.pool, gw, second, opts);
+    const rows = await rowsOf('gw-values');
+    expect(actual(rows)).toEqual(expected([...first.readings, ...second.readings]));
+    expect(new Set(rows.map((r) => r.batch_seq))).toEqual(new Set(['1', '2']));
+
+    // latest_vitals: one row per (bed, metric), holding the newest reading of the two batches.
+    const latest = await db.pool.query<{ bed_id: string; metric: number; t: Date; value: number; patient_id: string }>(
+      'SELECT bed_id, metric, t, value, patient_id FROM latest_vitals WHERE gateway_id = $1',
+      ['gw-values'],
+    );
+    const newest = new Map<string, Reading>();
+    for (const r of [...first.readings, ...second.readings]) {
+      const key = `${r.bedId}/${METRICS[r.metric].mdcCode}`;
+      if ((newest.get(key)?.deviceTimeMs ?? -1) < r.deviceTimeMs) newest.set(key, r);
+    }
+    expect(latest.rowCount).toBe(newest.size);
+    for (const row of latest.rows) {
+      const r = newest.get(`${row.bed_id}/${row.metric}`)!;
+      expect(row.t.getTime()).toBe(r.deviceTimeMs);
+      expect(Math.fround(row.value)).toBe(Math.fround(r.value));
+      expect(row.patient_id).toBe(r.patientId ?? '');
+    }
+    const ledger = await db.pool.query('SELECT batch_seq, readings FROM batch_ledger WHERE gateway_id = $1 ORDER BY batch_seq', ['gw-values']);
+    expect(ledger.rows).toEqual([
+      { batch_seq: '1', readings: first.readings.length },
+      { batch_seq: '2', readings: second.readings.length },
+    ]);
+  });
+
+  it('stores a batch once however often it is sent, even 5 times at once', async () => {
+    const gw = await gateway('gw-once');
+    const batch = overTheWire(batchOf(simulatedWard('gw-once'), 1, T0));
+    expect((await loadBatch(db.pool, gw, batch, opts)).duplicate).toBe(false);
+    const again = await loadBatch(db.pool, gw, batch, opts);
+    expect(again).toMatchObject({ duplicate: true, path: 'duplicate', storedReadings: 0 });
+    expect(await countRows(db.pool, 'vital_data', 'gw-once')).toBe(batch.readings.length);
+
+    const concurrent = overTheWire(batchOf(simulatedWard('gw-once'), 2, T0 + 10_000));
+    const results = await Promise.all(Array.from({ length: 5 }, () => loadBatch(db.pool, gw, concurrent, opts)));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(await countRows(db.pool, 'vital_data', 'gw-once')).toBe(batch.readings.length + concurrent.readings.length);
+    expect(await countRows(db.pool, 'batch_ledger', 'gw-once')).toBe(2);
+  });
+
+  it('does not duplicate readings re-sent in a batch with a new sequence number', async () => {
+    const gw = await gateway('gw-resend');
+    const ward = simulatedWard('gw-resend');
+    const a = overTheWire(batchOf(ward, 1, T0, 10_000));
+    await loadBatch(db.pool, gw, a, opts);
+    // After a crash the gateway re-sends the same readings, plus newer ones, as seq 2.
+    const b = overTheWire(batchOf(ward, 2, T0, 20_000));
+    const result = await loadBatch(db.pool, gw, b, opts);
+    expect(result.path).toBe('staged');
+    expect(result.storedReadings).toBe(b.readings.length - a.readings.length);
+    expect(actual(await rowsOf('gw-resend'))).toEqual(expected(b.readings));
+    // Exactly the same readings under yet another seq: nothing new, but the batch is accepted.
+    const c = { ...b, seq: 3 };
+    expect(await loadBatch(db.pool, gw, c, opts)).toMatchObject({ duplicate: false, path: 'staged', storedReadings: 0 });
+    expect(await countRows(db.pool, 'vital_data', 'gw-resend')).toBe(b.readings.length);
+  });
+
+  it('writes the same rows with text and binary COPY, odd ids and out-of-range raw values included', async () => {
+    const rows: Reading[] = [];
+    const base = { deviceTimeMs: T0 + 1234, receivedAtMs: T0 + 1300, flags: 0 };
+    const odd = [
+      ['dev\ttab', 'bed\\1', 'pat\nline'],
+      ['monitör-ü', 'lit 🛏', null],
+    ] as const;
+    for (const [deviceId, bedId, patientId] of odd) {
+      rows.push({ ...base, gatewayId: '', deviceId, bedId, patientId, metric: 'TEMP', value: 36.6 });
+      rows.push({ ...base, gatewayId: '', deviceId, bedId, patientId, metric: 'PI', value: 1.23 });
+      rows.push({ ...base, gatewayId: '', deviceId, bedId, patientId, metric: 'HR', value: 1e300, flags: QualityFlag.INVALID });
+      rows.push({ ...base, gatewayId: '', deviceId, bedId, patientId, metric: 'SPO2', value: -999, flags: QualityFlag.INVALID | QualityFlag.SENSOR_OFF });
+    }
+    const batchFor = (gatewayId: string): Batch => ({ gatewayId, seq: 1, createdAtMs: T0 + 5000, alarms: [], readings: rows.map((r) => ({ ...r, gatewayId })) });
+    await loadBatch(db.pool, await gateway('gw-text'), batchFor('gw-text'), { ...opts, copyFormat: 'text' });
+    await loadBatch(db.pool, await gateway('gw-binary'), batchFor('gw-binary'), { ...opts, copyFormat: 'binary' });
+    const text = actual(await rowsOf('gw-text'));
+    expect(text).toEqual(actual(await rowsOf('gw-binary')));
+    expect(text).toEqual(expected(rows).map((r) => ({ ...r, value: r.value === 1e300 ? Infinity : r.value })));
+    const latest = await db.pool.query('SELECT bed_id, patient_id, device_id, value FROM latest_vitals WHERE gateway_id = $1 AND metric = $2 ORDER BY bed_id', [
+      'gw-binary',
+      METRICS.HR.mdcCode,
+    ]);
+    expect(latest.rows).toEqual([
+      { bed_id: 'bed\\1', patient_id: 'pat\nline', device_id: 'dev\ttab', value: Infinity },
+      { bed_id: 'lit 🛏', patient_id: '', device_id: 'monitör-ü', value: Infinity },
+    ]);
+  });
+
+  it('creates a missing day partition before its COPY, and recovers when a known one is dropped', async () => {
+    const gw = await gateway('gw-days');
+    const day = Date.UTC(2031, 4, 17, 23, 59, 55);
+    const ward = simulatedWard('gw-days', 3);
+    // A batch across midnight needs two partitions, neither of which exists yet.
+    const cross = overTheWire({ ...batchOf(ward, 1, T0), readings: shiftTo(batchOf(ward, 1, T0).readings, day) });
+    await loadBatch(db.pool, gw, cross, opts);
+    const parts = await db.pool.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relname IN ($1, $2)", [partitionName(day), partitionName(day + 10_000)]);
+    expect(parts.rowCount).toBe(2);
+
+    // Retention in another instance drops the second day; this process still believes in it.
+    await db.pool.query(`DROP TABLE ${partitionName(day + 10_000)}`);
+    const later = overTheWire({ ...batchOf(ward, 2, T0), seq: 2, readings: shiftTo(batchOf(ward, 2, T0 + 10_000).readings, day + 10_000) });
+    const log = createTestLogger();
+    const result = await loadBatch(db.pool, gw, later, { logger: log.logger });
+    expect(log.text()).toContain('partition disappeared');
+    expect(result.storedReadings).toBe(later.readings.length);
+    expect(await countRows(db.pool, 'vital_data', 'gw-days')).toBe(later.readings.length + cross.readings.filter((r) => r.deviceTimeMs < Date.UTC(2031, 4, 18)).length);
+  });
+
+  it('stores alarm events once, and never lets an older reading overwrite latest_vitals', async () => {
+    const gw = await gateway('gw-alarms');
+    const alarm: AlarmEvent = {
+      eventId: 'ev-1', alarmId: 'al-1', bedId: 'bed-01', patientId: 'P0001', deviceId: 'mon-01', source: 'physiological',
+      metric: 'SPO2', condition: 'low', priority: 'high', phase: 'raised', timeMs: T0 + 500, value: 84, actor: null, message: 'SpO2 low 84',
+    };
+    const reading = (t: number, value: number): Reading => ({
+      gatewayId: 'gw-alarms', deviceId: 'mon-01', bedId: 'bed-01', patientId: 'P0001', metric: 'SPO2', deviceTimeMs: t, receivedAtMs: t + 20, value, flags: 0,
+    });
+    await loadBatch(db.pool, gw, { gatewayId: 'gw-alarms', seq: 1, createdAtMs: T0 + 1000, alarms: [alarm], readings: [reading(T0 + 60_000, 97)] }, opts);
+    // A backlog batch arrives later with the same alarm event and an older reading.
+    const late = await loadBatch(db.pool, gw, { gatewayId: 'gw-alarms', seq: 2, createdAtMs: T0 + 2000, alarms: [alarm], readings: [reading(T0, 84)] }, opts);
+    expect(late).toMatchObject({ storedAlarms: 0, storedReadings: 1 });
+    const alarms = await db.pool.query('SELECT event_id, metric, value, priority, batch_seq FROM alarm_events WHERE gateway_id = $1', ['gw-alarms']);
+    expect(alarms.rows).toEqual([{ event_id: 'ev-1', metric: METRICS.SPO2.mdcCode, value: 84, priority: 'high', batch_seq: '1' }]);
+    const latest = await db.pool.query('SELECT value, t FROM latest_vitals WHERE gateway_id = $1', ['gw-alarms']);
+    expect(latest.rows).toEqual([{ value: 97, t: new Date(T0 + 60_000) }]);
+  });
+});
+
+/** The same readings moved so the first one falls at `startMs`. */
+function shiftTo(readings: Reading[], startMs: number): Reading[] {
+  const delta = startMs - readings[0]!.deviceTimeMs;
+  return readings.map((r) => ({ ...r, deviceTimeMs: r.deviceTimeMs + delta, receivedAtMs: r.receivedAtMs + delta }));
+}

@@ -1,0 +1,132 @@
+/**
+ * Loads one decoded batch into PostgreSQL, exactly once, in ONE transaction:
+ *
+ *   1. claim the batch in batch_ledger (ON CONFLICT DO NOTHING): already there means a
+ *      retry or a replay, so commit nothing else and report a duplicate;
+ *   2. alarm events (they matter most, and are few);
+ *   3. COPY the readings into vital_data;
+ *   4. upsert latest_vitals, one row per (bed, metric).
+ *
+ * The day partitions are made sure of before the transaction (from memory nearly
+ * always), so a request never holds one pooled connection while waiting for another.
+ *
+ * Two fallbacks, each a rerun of the whole transaction (rare, so the common path stays
+ * one COPY with no savepoint round trip):
+ * - 23505 unique_violation: some readings are already stored by another batch (a gateway
+ *   re-sending after a crash, under a new seq). The rerun COPYs into a temporary staging
+ *   table and moves the rows with INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+ * - 23514 "no partition of relation found for row": a partition this process believed in
+ *   was dropped (retention in another instance). Forget what we know, create, rerun once.
+ */
+import type pg from 'pg';
+import { systemClock, type Batch, type Clock } from '@wardlink/shared';
+import { ensurePartitionsForRange, forgetKnownPartitions } from '../storage/partitions.js';
+import type { Logger } from '../storage/logger.js';
+import { withTransaction } from '../storage/pool.js';
+import { insertAlarms } from './alarms.js';
+import { copyRows, DEFAULT_COPY_FORMAT, encodeCopyRows, type CopyFormat } from './copy-format.js';
+import { claimBatch } from './ledger.js';
+import { upsertLatestVitals } from './latest-vitals.js';
+import { VITAL_COLUMN_LIST } from './rows.js';
+
+/** The gateway a batch was authenticated as; hospital and ward come from its row. */
+export interface GatewayIdentity {
+  readonly hospitalId: string;
+  readonly gatewayId: string;
+  readonly wardId: string;
+}
+
+export interface LoadOptions {
+  logger: Logger;
+  clock?: Clock;
+  copyFormat?: CopyFormat;
+  /** lock_timeout when a missing partition must be created (config database.ddlLockTimeoutMs). */
+  ddlLockTimeoutMs?: number;
+  /** The request's W3C trace id, kept in the ledger row. */
+  traceId?: string;
+}
+
+export type LoadPath = 'copy' | 'staged' | 'duplicate';
+
+export interface LoadResult {
+  duplicate: boolean;
+  path: LoadPath;
+  /** Readings in the batch. */
+  readings: number;
+  /** Readings newly stored (fewer than `readings` when some were stored before). */
+  storedReadings: number;
+  /** Alarm events newly stored. */
+  storedAlarms: number;
+  /** Milliseconds spent in COPY (and, when staged, the move out of staging). */
+  copyMs: number;
+}
+
+const STAGE_TABLE = 'wl_vital_stage';
+
+export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: Batch, options: LoadOptions): Promise<LoadResult> {
+  const clock = options.clock ?? systemClock;
+  const format = options.copyFormat ?? DEFAULT_COPY_FORMAT;
+  const { readings } = batch;
+  let minT = Infinity;
+  let maxT = -Infinity;
+  for (const r of readings) {
+    if (r.deviceTimeMs < minT) minT = r.deviceTimeMs;
+    if (r.deviceTimeMs > maxT) maxT = r.deviceTimeMs;
+  }
+  const partitionOptions = { logger: options.logger, clock, ...(options.ddlLockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.ddlLockTimeoutMs }) };
+  if (readings.length > 0) await ensurePartitionsForRange(pool, minT, maxT, partitionOptions);
+  const rows = readings.length > 0 ? encodeCopyRows(readings, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, batchSeq: batch.seq }, format) : undefined;
+
+  let staged = false;
+  let partitionsRetried = false;
+  for (;;) {
+    try {
+      return await withTransaction(pool, async (client) => {
+        const claimed = await claimBatch(client, {
+          hospitalId: gateway.hospitalId,
+          gatewayId: gateway.gatewayId,
+          seq: batch.seq,
+          createdAtMs: batch.createdAtMs,
+          readings: readings.length,
+          alarms: batch.alarms.length,
+          minTMs: readings.length > 0 ? minT : undefined,
+          maxTMs: readings.length > 0 ? maxT : undefined,
+          traceId: options.traceId,
+        });
+        if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
+        const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
+        let storedReadings = 0;
+        const started = clock.monotonicMs();
+        if (rows) storedReadings = staged ? await stagedInsert(client, rows, format) : await copyRows(client, 'vital_data', rows, format);
+        const copyMs = clock.monotonicMs() - started;
+        if (readings.length > 0) await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings);
+        return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs } satisfies LoadResult;
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === '23505' && !staged) {
+        options.logger.info({ gatewayId: gateway.gatewayId, seq: batch.seq }, 'batch overlaps readings stored before; loading it through the staging table');
+        staged = true;
+        continue;
+      }
+      if (code === '23514' && !partitionsRetried && readings.length > 0) {
+        options.logger.warn({ gatewayId: gateway.gatewayId, seq: batch.seq }, 'a vital_data partition disappeared under the loader; re-creating it');
+        partitionsRetried = true;
+        forgetKnownPartitions(pool);
+        await ensurePartitionsForRange(pool, minT, maxT, partitionOptions);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** COPY into a transaction-local staging table, then keep only rows not stored yet. */
+async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFormat): Promise<number> {
+  await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE vital_data INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await copyRows(client, STAGE_TABLE, rows, format);
+  const res = await client.query(
+    `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING`,
+  );
+  return res.rowCount ?? 0;
+}

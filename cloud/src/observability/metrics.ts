@@ -1,0 +1,95 @@
+/**
+ * The cloud service's Prometheus metrics. One registry per service instance (never
+ * prom-client's global one), so several services can run in one test process.
+ */
+import type pg from 'pg';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What happened to one POST /v1/batches. */
+export type BatchOutcome = 'stored' | 'duplicate' | 'rejected' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'error';
+
+export class CloudMetrics {
+  readonly registry = new Registry();
+
+  readonly batches = new Counter({
+    name: 'wardlink_cloud_batches_total',
+    help: 'POST /v1/batches requests by outcome and HTTP status',
+    labelNames: ['outcome', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly batchErrors = new Counter({
+    name: 'wardlink_cloud_batch_errors_total',
+    help: 'Refused batches by stable error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly readingsLoaded = new Counter({
+    name: 'wardlink_cloud_readings_loaded_total',
+    help: 'Readings newly stored in vital_data',
+    registers: [this.registry],
+  });
+  readonly alarmsLoaded = new Counter({
+    name: 'wardlink_cloud_alarm_events_loaded_total',
+    help: 'Alarm events newly stored',
+    registers: [this.registry],
+  });
+  readonly stagedLoads = new Counter({
+    name: 'wardlink_cloud_staged_loads_total',
+    help: 'Batches that overlapped readings already stored and went through the staging table',
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'wardlink_cloud_rate_limited_total',
+    help: 'Batches answered 429, per gateway',
+    labelNames: ['gateway_id'] as const,
+    registers: [this.registry],
+  });
+  readonly batchDuration = new Histogram({
+    name: 'wardlink_cloud_batch_duration_seconds',
+    help: 'POST /v1/batches latency, from request to response, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly copyDuration = new Histogram({
+    name: 'wardlink_cloud_copy_duration_seconds',
+    help: 'Time of the COPY into vital_data per batch',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'wardlink_cloud_batches_in_flight',
+    help: 'Batch requests being received, decoded or loaded',
+    registers: [this.registry],
+  });
+  readonly poolWaiting: Gauge;
+  readonly poolTotal: Gauge;
+  readonly poolIdle: Gauge;
+
+  constructor(pool?: pg.Pool) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_cloud_' });
+    // Read at scrape time, so they are never stale.
+    const fromPool = (read: (p: pg.Pool) => number) =>
+      function (this: Gauge) {
+        if (pool) this.set(read(pool));
+      };
+    this.poolWaiting = new Gauge({
+      name: 'wardlink_cloud_db_pool_waiting',
+      help: 'Requests waiting for a PostgreSQL connection',
+      registers: [this.registry],
+      collect: fromPool((p) => p.waitingCount),
+    });
+    this.poolTotal = new Gauge({
+      name: 'wardlink_cloud_db_pool_connections',
+      help: 'Open PostgreSQL connections in the primary pool',
+      registers: [this.registry],
+      collect: fromPool((p) => p.totalCount),
+    });
+    this.poolIdle = new Gauge({
+      name: 'wardlink_cloud_db_pool_idle',
+      help: 'Idle PostgreSQL connections in the primary pool',
+      registers: [this.registry],
+      collect: fromPool((p) => p.idleCount),
+    });
+  }
+}

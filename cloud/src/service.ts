@@ -1,0 +1,152 @@
+/**
+ * The cloud sync service, assembled: database (external, or embedded in the data folder
+ * when no DATABASE_URL is configured), pools, metrics, authentication, limits and the
+ * HTTP server. `start` brings it up; `stop` takes it down in reverse order, gracefully.
+ *
+ * The service keeps no state a retry depends on (the ledger is in PostgreSQL), so any
+ * number of instances can run behind a load balancer.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { systemClock, type Clock, type DecodeLimits } from '@wardlink/shared';
+import { GatewayAuthenticator } from './api/auth/authenticator.js';
+import { Admission, type AdmissionLimits } from './api/limits/admission.js';
+import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
+import { createReadinessCheck } from './api/routes/health.js';
+import { createApiServer, type ApiServer } from './api/server.js';
+import { withDatabaseUrl } from './config/redact.js';
+import type { CloudConfig, DatabaseConfig } from './config/schema.js';
+import type { CopyFormat } from './ingest/copy-format.js';
+import { CloudMetrics } from './observability/metrics.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
+import { isAlive } from './storage/embedded-support.js';
+import { migrate } from './storage/migrator.js';
+import { createPools, type Pools } from './storage/pool.js';
+
+export interface CloudServiceOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Apply pending migrations before serving. Default: only on the embedded database
+   * (zero-config); with an external one, deploys run `wardlink-cloud migrate`. */
+  migrate?: boolean;
+  /** Backpressure bounds; defaults derive from the pool size and batch limit. */
+  limits?: Partial<AdmissionLimits>;
+  /** How long a token lookup is cached (revocation takes effect within it). Default 5 s. */
+  authCacheTtlMs?: number;
+  copyFormat?: CopyFormat;
+}
+
+/** What `serve` on the embedded database leaves in the data folder, so the admin
+ * commands (`gateway add`, `migrate`) reach the running cluster instead of starting a
+ * second postmaster on the same directory. Holds the password: mode 0600. */
+export interface ServeRuntime {
+  pid: number;
+  connectionString: string;
+}
+const RUNTIME_FILE = 'serve-runtime.json';
+
+export async function readServeRuntime(dataDir: string): Promise<ServeRuntime | undefined> {
+  const text = await readFile(join(dataDir, RUNTIME_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const runtime = JSON.parse(text) as ServeRuntime;
+    return Number.isInteger(runtime.pid) && isAlive(runtime.pid) && typeof runtime.connectionString === 'string' ? runtime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeLimitsFor(config: CloudConfig): Partial<DecodeLimits> {
+  const perBatch = config.server.maxReadingsPerBatch;
+  // A realistic payload is ~2 B per reading; 64 B per reading plus 1 MiB for alarm texts
+  // is generous, and still stops a decompression bomb long before it hurts.
+  return { maxReadings: perBatch, maxDecompressedBytes: Math.min(64 * 1024 * 1024, 1024 * 1024 + 64 * perBatch) };
+}
+
+export class CloudService {
+  private constructor(
+    readonly config: CloudConfig,
+    readonly pools: Pools,
+    readonly metrics: CloudMetrics,
+    readonly authenticator: GatewayAuthenticator,
+    private readonly api: ApiServer,
+    readonly port: number,
+    private readonly embedded: EmbeddedPostgresHandle | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** http://host:port of the listening server (127.0.0.1 when bound to every address). */
+  get url(): string {
+    const host = this.config.server.host === '0.0.0.0' || this.config.server.host === '::' ? '127.0.0.1' : this.config.server.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  static async start(config: CloudConfig, options: CloudServiceOptions): Promise<CloudService> {
+    const { logger } = options;
+    const clock = options.clock ?? systemClock;
+    let embedded: EmbeddedPostgresHandle | undefined;
+    let pools: Pools | undefined;
+    try {
+      let database: DatabaseConfig = config.database;
+      if (database.url === undefined) {
+        embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: database.embeddedPort, logger, clock });
+        database = withDatabaseUrl(database, embedded.connectionString);
+        const runtime: ServeRuntime = { pid: process.pid, connectionString: embedded.connectionString };
+        await writeFile(join(config.dataDir, RUNTIME_FILE), JSON.stringify(runtime), { mode: 0o600 });
+      }
+      pools = createPools(database, logger);
+      if (options.migrate ?? embedded !== undefined) await migrate(pools.primary, { logger });
+
+      const poolMax = database.poolMax;
+      const perBatch = config.server.maxReadingsPerBatch;
+      const limits: AdmissionLimits = {
+        maxInFlightRequests: Math.max(8, poolMax * 4),
+        maxInFlightReadings: perBatch * 4,
+        maxPoolWaiting: poolMax * 2,
+        ...options.limits,
+      };
+      const metrics = new CloudMetrics(pools.primary);
+      const authenticator = new GatewayAuthenticator(pools.primary, { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) });
+      const api = createApiServer({
+        pool: pools.primary,
+        logger,
+        metrics,
+        clock,
+        authenticator,
+        limiter: new TokenBucketLimiter({ ratePerS: config.server.rateLimitReadingsPerS, burst: config.server.rateLimitBurstReadings, clock }),
+        admission: new Admission(limits, pools.primary),
+        readiness: createReadinessCheck(pools.primary, { clock }),
+        bodyLimitBytes: config.server.bodyLimitBytes,
+        decodeLimits: decodeLimitsFor(config),
+        load: { clock, ddlLockTimeoutMs: database.ddlLockTimeoutMs, ...(options.copyFormat ? { copyFormat: options.copyFormat } : {}) },
+      });
+      const address = await api.listen(config.server.port, config.server.host);
+      logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, limits }, 'wardlink-cloud is serving');
+      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger);
+    } catch (err) {
+      await pools?.end().catch(() => undefined);
+      if (embedded) await stopEmbedded(embedded, config.dataDir);
+      throw err;
+    }
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  /** Stops serving (in-flight batches finish within server.shutdownGraceMs), then closes
+   * the pools and the embedded PostgreSQL. Idempotent. */
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.logger.info({ graceMs: this.config.server.shutdownGraceMs }, 'shutting down');
+      await this.api.close(this.config.server.shutdownGraceMs);
+      await this.pools.end().catch((err: unknown) => this.logger.warn({ err }, 'closing the database pools failed'));
+      if (this.embedded) await stopEmbedded(this.embedded, this.config.dataDir, this.logger);
+      this.logger.info('stopped');
+    })());
+  }
+}
+
+async function stopEmbedded(embedded: EmbeddedPostgresHandle, dataDir: string, logger?: Logger): Promise<void> {
+  await rm(join(dataDir, RUNTIME_FILE), { force: true });
+  await embedded.stop().catch((err: unknown) => logger?.error({ err }, 'stopping the embedded PostgreSQL failed'));
+}

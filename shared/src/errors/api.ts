@@ -1,0 +1,150 @@
+/**
+ * Errors of the cloud's HTTP API (`POST /v1/batches` and friends). Each one carries the
+ * HTTP status it is answered with, and a stable `code` that the gateway's uplink branches
+ * on: 4xx codes mean "this batch will never be accepted as it is" (quarantine it, alert
+ * IT), 429 and 503 mean "keep it and retry after `retryAfterS`".
+ *
+ * Codec failures (400) answer with the codec's own `WL_CODEC_*` code, and an unavailable
+ * database (503) with `WL_DB_UNAVAILABLE`; those classes live in codec.ts and cloud.ts.
+ */
+import { WardlinkError } from './base.js';
+
+export class ApiError extends WardlinkError {
+  /** The HTTP status this error is answered with. */
+  readonly status: number;
+  /** For 429 and 503: whole seconds the client should wait before retrying. */
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: string, status: number, message: string, detail: Record<string, unknown> = {}, retryAfterS?: number) {
+    super(code, message, retryAfterS === undefined ? detail : { ...detail, retryAfterS });
+    this.status = status;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+/** Why a bearer token was refused. */
+export type UnauthorizedReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
+
+/** 401: no token, or a token that names no active gateway. */
+export class UnauthorizedError extends ApiError {
+  readonly reason: UnauthorizedReason;
+  constructor(reason: UnauthorizedReason) {
+    const what = {
+      missing: 'no "Authorization: Bearer <token>" header was sent',
+      malformed: 'the Authorization header is not "Bearer <token>"',
+      unknown: 'the token belongs to no gateway',
+      revoked: 'the token was revoked or rotated',
+    }[reason];
+    super('WL_API_UNAUTHORIZED', 401, `${what}; configure the gateway with a current token ("wardlink-cloud gateway rotate-token" issues one)`, { reason });
+    this.reason = reason;
+  }
+}
+
+/** 403: the batch names another gateway than the token's. */
+export class GatewayMismatchError extends ApiError {
+  constructor(tokenGatewayId: string, batchGatewayId: string) {
+    super(
+      'WL_API_GATEWAY_MISMATCH',
+      403,
+      `this token belongs to gateway "${tokenGatewayId}" but the batch says it comes from "${batchGatewayId}"; a gateway may upload only its own data, check its gatewayId and token`,
+      { tokenGatewayId, batchGatewayId },
+    );
+  }
+}
+
+/** 413: the request body is larger than the configured limit. */
+export class BodyTooLargeError extends ApiError {
+  constructor(limitBytes: number, declaredBytes?: number) {
+    super(
+      'WL_API_BODY_TOO_LARGE',
+      413,
+      `the request body is larger than ${limitBytes} bytes; send smaller batches (or raise server.bodyLimitBytes)`,
+      declaredBytes === undefined ? { limitBytes } : { limitBytes, declaredBytes },
+    );
+  }
+}
+
+/** 400: the request is well-formed HTTP but not an acceptable batch (empty body, seq 0). */
+export class InvalidBatchError extends ApiError {
+  constructor(reason: string, detail: Record<string, unknown> = {}) {
+    super('WL_API_INVALID_BATCH', 400, `the batch is not acceptable: ${reason}`, detail);
+  }
+}
+
+/** 415: the body is declared as something other than a Wardlink batch. */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(contentType: string, accepted: readonly string[]) {
+    super('WL_API_UNSUPPORTED_MEDIA_TYPE', 415, `Content-Type "${contentType}" is not accepted; send ${accepted.join(' or ')}`, {
+      contentType,
+      accepted: [...accepted],
+    });
+  }
+}
+
+/** 429: the gateway's token bucket (readings per second) is empty. */
+export class RateLimitedError extends ApiError {
+  constructor(gatewayId: string, retryAfterS: number, limitReadingsPerS: number) {
+    super(
+      'WL_API_RATE_LIMITED',
+      429,
+      `gateway "${gatewayId}" is over its rate limit of ${limitReadingsPerS} readings/s; keep the batch and retry after ${retryAfterS} s`,
+      { gatewayId, limitReadingsPerS },
+      retryAfterS,
+    );
+  }
+}
+
+/** Why the service refused work it could not take on right now. */
+export type OverloadReason = 'in-flight-requests' | 'in-flight-readings' | 'pool-waiting';
+
+/** 503: the service is at its bound of concurrent work; the batch is kept and retried. */
+export class OverloadedError extends ApiError {
+  constructor(reason: OverloadReason, retryAfterS: number, detail: Record<string, unknown> = {}) {
+    super('WL_API_OVERLOADED', 503, `the service is at capacity (${reason}); keep the batch and retry after ${retryAfterS} s`, { reason, ...detail }, retryAfterS);
+  }
+}
+
+/** 503: the instance is shutting down; another instance (or this one, restarted) will take the retry. */
+export class ShuttingDownError extends ApiError {
+  constructor(retryAfterS: number) {
+    super('WL_API_SHUTTING_DOWN', 503, `this instance is shutting down; retry after ${retryAfterS} s`, {}, retryAfterS);
+  }
+}
+
+/** 404: no such route. */
+export class RouteNotFoundError extends ApiError {
+  constructor(path: string) {
+    super('WL_API_NOT_FOUND', 404, `no route ${path}; the API serves POST /v1/batches, GET /healthz, /readyz and /metrics`, { path });
+  }
+}
+
+/** 405: the route exists but not with this method. */
+export class MethodNotAllowedError extends ApiError {
+  readonly allow: readonly string[];
+  constructor(method: string, path: string, allow: readonly string[]) {
+    super('WL_API_METHOD_NOT_ALLOWED', 405, `${method} is not allowed on ${path}; use ${allow.join(', ')}`, { method, path, allow: [...allow] });
+    this.allow = allow;
+  }
+}
+
+/** 500: a bug. Never used for load or an unavailable database (those are 503). */
+export class InternalApiError extends ApiError {
+  constructor() {
+    super('WL_INTERNAL', 500, 'the service failed unexpectedly; the batch was not stored, retry it and report the trace id to IT');
+  }
+}
+
+/** Every API error code, for docs and metric labels. */
+export const API_ERROR_CODES = [
+  'WL_API_UNAUTHORIZED',
+  'WL_API_GATEWAY_MISMATCH',
+  'WL_API_BODY_TOO_LARGE',
+  'WL_API_INVALID_BATCH',
+  'WL_API_UNSUPPORTED_MEDIA_TYPE',
+  'WL_API_RATE_LIMITED',
+  'WL_API_OVERLOADED',
+  'WL_API_SHUTTING_DOWN',
+  'WL_API_NOT_FOUND',
+  'WL_API_METHOD_NOT_ALLOWED',
+  'WL_INTERNAL',
+] as const;
