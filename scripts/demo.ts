@@ -1,13 +1,90 @@
 /**
- * `pnpm demo`: the Wardlink demo. For now it runs the seeded ward simulator with a live
- * summary; it grows into the whole pipeline (cloud on embedded PostgreSQL, a gateway, the
- * simulated ward over MQTT and serial) as those parts land.
- *   pnpm demo [--beds 20] [--seed 1] [--speed 1] [--duration-s N]
+ * `pnpm demo`: the whole Wardlink pipeline on one machine, with nothing to configure.
+ *  - the cloud sync service on an embedded PostgreSQL (its own data folder);
+ *  - a ward gateway registered with it (its token created on the fly);
+ *  - the seeded ward simulator: N beds over MQTT, plus one bed over a serial pseudo-terminal
+ *    pair (HL7 in MLLP) when socat is installed;
+ *  - a live summary every 2 s, and the nurse-station URL.
+ *
+ *   pnpm demo [--beds 20] [--seed 1] [--duration-s N] [--data-dir DIR]
+ * Ctrl-C stops everything cleanly (the gateway flushes, the cloud stops PostgreSQL).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hasSocat, startPtyPair, type PtyPair } from '../gateway/src/testing/socat.js';
+import { startFeed, type Feed } from './demo/feed.js';
+import { CLOUD_CLI, GATEWAY_CLI, runJson, startJson, stop, type Started } from './demo/processes.js';
+import { summaryLine } from './demo/summary.js';
+import { setUpWard } from './demo/ward-setup.js';
 
-const main = fileURLToPath(new URL('./simulator/main.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', main, ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-child.on('exit', (code) => process.exit(code ?? 0));
+const { values } = parseArgs({
+  options: { beds: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, 'duration-s': { type: 'string' }, 'data-dir': { type: 'string' } },
+  strict: true,
+});
+const beds = Number(values.beds);
+const seed = Number(values.seed);
+const durationS = values['duration-s'] === undefined ? undefined : Number(values['duration-s']);
+if (!Number.isInteger(beds) || beds < 1 || beds > 60 || !Number.isInteger(seed) || (durationS !== undefined && !(durationS > 0))) {
+  console.error('usage: pnpm demo [--beds 1-60] [--seed N] [--duration-s N] [--data-dir DIR]');
+  process.exit(2);
+}
+const dir = resolve(values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'wardlink-demo-')));
+// Run as root, embedded PostgreSQL runs as the "postgres" user, who must be able to enter the folder.
+if (values['data-dir'] === undefined) chmodSync(dir, 0o755);
+const log = createWriteStream(join(dir, 'demo.log'), { flags: 'a' });
+// The demo is zero-config: the cloud always runs its own embedded PostgreSQL.
+const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', WARDLINK_DATA_DIR: join(dir, 'cloud'), WARDLINK_LOG_LEVEL: 'info' };
+
+let cloud: Started | undefined;
+let gateway: Started | undefined;
+let feed: Feed | undefined;
+let pty: PtyPair | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping: simulator, gateway (flushes its buffer), cloud (stops PostgreSQL)...');
+    await feed?.stop().catch(() => undefined);
+    await stop(gateway?.child);
+    await stop(cloud?.child, 30_000);
+    await pty?.stop();
+    console.log(`done. Logs and data are in ${dir}`);
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  console.log(`Wardlink demo in ${dir} (logs: demo.log)`);
+  console.log('starting the cloud on an embedded PostgreSQL...');
+  cloud = await startJson(CLOUD_CLI, ['serve', '--port', '0', '--host', '127.0.0.1'], env, log);
+  const cloudUrl = String(cloud.info.url);
+  const added = await runJson(CLOUD_CLI, ['gateway', 'add', '--hospital', 'demo-hospital', '--ward', 'icu', '--id', 'demo-icu'], env);
+  if (hasSocat) pty = await startPtyPair(dir, 'bedside');
+  const ward = await setUpWard({ dir: join(dir, 'gateway'), gatewayId: 'demo-icu', beds, cloudUrl, cloudToken: String(added.token), serialPath: pty?.devicePath ?? null });
+  console.log(`starting the gateway (${beds} beds over MQTT${pty ? ', 1 bed over serial HL7' : '; socat not found, so no serial bed'})...`);
+  gateway = await startJson(GATEWAY_CLI, ['run', '--config', ward.configPath], env, log);
+  const ports = gateway.info.ports as { http: number; mqtt: number; hl7: number };
+  feed = await startFeed({ mqttPort: ports.mqtt, passwords: ward.mqttPasswords, beds, seed, serialMonitorPath: pty?.monitorPath ?? null });
+  console.log(`cloud:          ${cloudUrl}  (metrics ${cloudUrl}/metrics)`);
+  console.log(`nurse station:  http://127.0.0.1:${ports.http}/`);
+  console.log(`gateway MQTT:   mqtt://127.0.0.1:${ports.mqtt}   HL7/MLLP: 127.0.0.1:${ports.hl7}\n`);
+  const started = Date.now();
+  const timer = setInterval(() => {
+    summaryLine({ gatewayHttpPort: ports.http, cloudUrl, gatewayDatabasePath: ward.databasePath }, feed?.published ?? 0).then(
+      (line) => console.log(line),
+      (err: unknown) => console.log(`summary unavailable: ${(err as Error).message}`),
+    );
+    if (durationS !== undefined && Date.now() - started >= durationS * 1000) {
+      clearInterval(timer);
+      void shutdown(0);
+    }
+  }, 2000);
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+  await shutdown(1);
+}
