@@ -3,3 +3,4 @@ export * from './catalog/index.js';
 export * from './errors/index.js';
 export * from './codec/index.js';
 export * from './timers.js';
+export * from './cli/output.js';
