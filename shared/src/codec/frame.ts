@@ -85,10 +85,11 @@ export function readHeader(bytes: Uint8Array, limits: DecodeLimits): ParsedHeade
   if (alarmCount > limits.maxAlarms) throw new CodecLimitExceededError('maxAlarms', alarmCount, limits.maxAlarms);
   const payloadBytes = r.uvarint('header.payloadBytes');
   if (payloadBytes > limits.maxDecompressedBytes) throw new CodecLimitExceededError('maxDecompressedBytes', payloadBytes, limits.maxDecompressedBytes);
-  // Every reading and alarm takes at least one payload byte: a larger count is a lie that
-  // would only make us allocate for nothing.
-  if (payloadBytes < COLUMN_COUNT || readingCount + alarmCount > payloadBytes) {
-    throw new CodecCorruptError('declared counts do not fit the declared payload size', { readingCount, alarmCount, payloadBytes });
+  // Counts are bounded by the limits above, not by the payload size: range-coded values
+  // of smooth data take well under one byte per reading, so a count larger than the
+  // payload is legitimate (and allocation is already capped by maxReadings).
+  if (payloadBytes < COLUMN_COUNT) {
+    throw new CodecCorruptError('the declared payload is smaller than its column headers', { readingCount, alarmCount, payloadBytes });
   }
   const bodyBytes = r.uvarint('header.bodyBytes');
   if (compression === 'none' && bodyBytes !== payloadBytes) throw new CodecCorruptError('an uncompressed body must be as long as the payload', { bodyBytes, payloadBytes });
