@@ -4,12 +4,15 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
+import { AlarmDelivery } from './alarms/delivery/alarm-delivery.js';
+import { AlarmViewers } from './alarms/delivery/viewers.js';
 import { openAlarmService, type AlarmService } from './alarms/service.js';
 import { BufferCap } from './buffer/eviction.js';
 import { BufferMaintenance } from './buffer/maintenance.js';
 import { BufferWriter } from './buffer/writer.js';
 import type { GatewayConfig } from './config/schema.js';
 import { openGatewayDatabase, type GatewayDatabase } from './db.js';
+import { NurseStation } from './http/nurse-station/index.js';
 import { createStatusRoutes } from './http/routes.js';
 import { HttpServer } from './http/server.js';
 import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
@@ -23,6 +26,7 @@ import { SerialFleet } from './ingest/serial-fleet.js';
 import { TcpHl7Listener } from './ingest/tcp-hl7.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RateMeter } from './observability/rate.js';
+import { createUplink, type Uplink } from './uplink/index.js';
 
 export interface DaemonPorts {
   http: number;
@@ -36,6 +40,10 @@ export class GatewayDaemon {
   readonly writer: BufferWriter;
   readonly cap: BufferCap;
   readonly alarms: AlarmService;
+  /** The cloud uplink; null when no cloud.url/cloud.token is configured. */
+  readonly uplink: Uplink | null;
+  readonly delivery: AlarmDelivery;
+  readonly nurseStation: NurseStation;
   private readonly maintenance: BufferMaintenance;
   readonly deviceStates: DeviceStates;
   readonly pipeline: IngestPipeline;
@@ -61,8 +69,8 @@ export class GatewayDaemon {
     this.database = openGatewayDatabase(config, { logger });
     const { store, registry } = this.database;
     this.writer = new BufferWriter(store, {
-      flushIntervalMs: config.buffer.flushIntervalMs,
-      maxBatchReadings: config.buffer.maxBatchReadings,
+      ...(config.buffer.flushIntervalMs !== null ? { flushIntervalMs: config.buffer.flushIntervalMs } : {}),
+      ...(config.buffer.maxBatchReadings !== null ? { maxBatchReadings: config.buffer.maxBatchReadings } : {}),
       maxQueuedReadings: config.buffer.maxQueuedReadings,
       clock,
       logger,
@@ -95,6 +103,8 @@ export class GatewayDaemon {
       patientOf: (bed) => registry.patientOf(bed),
     });
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
+    // The uplink's up/down state drives the uplink-down technical alarm for IT.
+    this.uplink = createUplink(config, { store, clock, logger, metrics: this.metrics, onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs) });
     this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
     this.pipeline = new IngestPipeline({
       gatewayId: config.gatewayId,
@@ -114,7 +124,7 @@ export class GatewayDaemon {
     const parse: MqttPayloadParser = (payload, device) =>
       parseMqttJson(payload, { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now }, { maxBytes: config.mqtt.maxPayloadBytes });
     const mqttDeps = { registry, pipeline: this.pipeline, parse, rejects: this.rejects, logger, now, maxPayloadBytes: config.mqtt.maxPayloadBytes };
-    this.mqtt = new MqttIngest({ ...mqttDeps, host: config.mqtt.host, port: config.mqtt.port });
+    this.mqtt = new MqttIngest({ ...mqttDeps, host: config.mqtt.host, port: config.mqtt.port, viewers: new AlarmViewers(config.alarms.viewers) });
     const bridge = config.mqtt.bridge;
     this.bridge = bridge
       ? new MqttBridge({
@@ -130,6 +140,14 @@ export class GatewayDaemon {
     this.serial = new SerialFleet({ registry, hl7, lines, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
     this.http = new HttpServer(logger);
     createStatusRoutes(this.http, this);
+    // Alarm delivery with no internet: MQTT topics on the embedded broker (and the optional
+    // external forward), and the nurse-station page. Their listeners only queue.
+    const engine = this.alarms.engine;
+    const beds = () => registry.listBeds();
+    this.delivery = new AlarmDelivery({ engine, broker: this.mqtt.broker, forward: config.alarms.forward, beds: () => beds().map((b) => b.bedId), clock, logger });
+    this.nurseStation = new NurseStation({ engine, gatewayId: config.gatewayId, beds, clock, logger });
+    this.pipeline.observe(this.nurseStation.vitals.observer);
+    this.nurseStation.register(this.http);
   }
 
   get gatewayConfig(): GatewayConfig {
@@ -142,6 +160,8 @@ export class GatewayDaemon {
     this.deviceStates.start();
     this.maintenance.start();
     const mqtt = await this.mqtt.start();
+    this.delivery.start();
+    this.nurseStation.start();
     const hl7 = await this.tcp.start();
     const http = await this.http.listen(config.http.port, config.http.host);
     this.ports = { http, mqtt, hl7 };
@@ -151,6 +171,7 @@ export class GatewayDaemon {
       this.bridge.start().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'bridge not connected yet; retrying'));
     }
     this.ticker = this.clock.setInterval(() => void this.tick(), 1000);
+    this.uplink?.start();
     this.logger.info({ gatewayId: config.gatewayId, ports: this.ports, durability: config.buffer.durability }, 'gateway started');
     return this.ports;
   }
@@ -202,8 +223,11 @@ export class GatewayDaemon {
       await this.bridge?.stop().catch(() => undefined);
       await this.tcp.stop();
       await this.serial.stop();
+      this.nurseStation.stop();
+      await this.delivery.stop();
       await this.mqtt.stop();
       this.alarms.stop();
+      await this.uplink?.stop(); // in-flight uploads finish (or stay pending for the restart)
       await this.writer.close();
       await this.maintenance.stop();
       await this.http.close();

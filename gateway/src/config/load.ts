@@ -87,8 +87,6 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     if (!knownTop.has(key) && key !== '$schema') throw new ConfigError(key, 'is not a known setting');
   }
   const bridgeRaw = pick(raw, 'mqtt.bridge');
-  const cloudUrl = pick(raw, 'cloud.url');
-  const cloudToken = pick(raw, 'cloud.token');
   const databasePath = str(get('databasePath', d.databasePath), 'databasePath');
   const config: GatewayConfig = {
     gatewayId: str(get('gatewayId', d.gatewayId), 'gatewayId', { pattern: ID }),
@@ -119,8 +117,8 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     buffer: {
       durability: oneOf(get('buffer.durability', d.buffer.durability), 'buffer.durability', DURABILITIES),
       maxBytes: int(get('buffer.maxBytes', d.buffer.maxBytes), 'buffer.maxBytes', 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER),
-      flushIntervalMs: int(get('buffer.flushIntervalMs', d.buffer.flushIntervalMs), 'buffer.flushIntervalMs', 1, 10_000),
-      maxBatchReadings: int(get('buffer.maxBatchReadings', d.buffer.maxBatchReadings), 'buffer.maxBatchReadings', 1, 1_000_000),
+      flushIntervalMs: optionalInt(pick(raw, 'buffer.flushIntervalMs'), 'buffer.flushIntervalMs', 1, 10_000),
+      maxBatchReadings: optionalInt(pick(raw, 'buffer.maxBatchReadings'), 'buffer.maxBatchReadings', 1, 1_000_000),
       maxQueuedReadings: int(get('buffer.maxQueuedReadings', d.buffer.maxQueuedReadings), 'buffer.maxQueuedReadings', 100, 10_000_000),
       localRetentionMs: int(get('buffer.localRetentionMs', d.buffer.localRetentionMs), 'buffer.localRetentionMs', 0, 365 * DAY_MS),
       checkpointIntervalMs: int(get('buffer.checkpointIntervalMs', d.buffer.checkpointIntervalMs), 'buffer.checkpointIntervalMs', 100, DAY_MS),
@@ -131,13 +129,59 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
       silentAfterMs: int(get('ingest.silentAfterMs', d.ingest.silentAfterMs), 'ingest.silentAfterMs', 500, DAY_MS),
       rejectLogIntervalMs: int(get('ingest.rejectLogIntervalMs', d.ingest.rejectLogIntervalMs), 'ingest.rejectLogIntervalMs', 0, DAY_MS),
     },
-    cloud: {
-      url: cloudUrl === undefined || cloudUrl === null ? null : url(cloudUrl, 'cloud.url', ['http:', 'https:']),
-      token: cloudToken === undefined || cloudToken === null ? null : str(cloudToken, 'cloud.token'),
-    },
+    cloud: cloudConfig(raw, d.cloud, dataDir),
+    alarms: alarmsConfig(raw, String(get('gatewayId', d.gatewayId))),
   };
   hideSecrets(config);
   return config;
+}
+
+/** `cloud`: the uplink's identity, batch sizes, timeouts, backoff and TLS files. */
+function cloudConfig(raw: Record<string, unknown>, d: GatewayConfig['cloud'], dataDir: string): GatewayConfig['cloud'] {
+  const section = pick(raw, 'cloud');
+  if (section !== null && typeof section === 'object') {
+    for (const key of Object.keys(section)) if (!Object.hasOwn(d, key)) throw new ConfigError(`cloud.${key}`, 'is not a known setting');
+  }
+  const get = (key: keyof GatewayConfig['cloud']): unknown => pick(raw, `cloud.${key}`) ?? d[key];
+  const ms = (key: keyof GatewayConfig['cloud'], min: number, max: number) => int(get(key), `cloud.${key}`, min, max);
+  const file = (key: 'caFile' | 'clientCertFile' | 'clientKeyFile') => {
+    const v = get(key);
+    return v === null || v === undefined ? null : resolve(dataDir, str(v, `cloud.${key}`));
+  };
+  const cloudUrl = get('url');
+  const cloudToken = get('token');
+  const cloud: GatewayConfig['cloud'] = {
+    url: cloudUrl === null || cloudUrl === undefined ? null : url(cloudUrl, 'cloud.url', ['http:', 'https:']),
+    token: cloudToken === null || cloudToken === undefined ? null : checkToken(cloudToken),
+    maxBatchReadings: ms('maxBatchReadings', 1, 1_000_000),
+    maxBatchAgeMs: ms('maxBatchAgeMs', 0, 3_600_000),
+    concurrency: ms('concurrency', 1, 64),
+    connectTimeoutMs: ms('connectTimeoutMs', 100, 600_000),
+    headersTimeoutMs: ms('headersTimeoutMs', 100, 3_600_000),
+    bodyTimeoutMs: ms('bodyTimeoutMs', 100, 3_600_000),
+    backoffBaseMs: ms('backoffBaseMs', 1, 3_600_000),
+    backoffMaxMs: ms('backoffMaxMs', 1, DAY_MS),
+    caFile: file('caFile'),
+    clientCertFile: file('clientCertFile'),
+    clientKeyFile: file('clientKeyFile'),
+  };
+  if (cloud.backoffMaxMs < cloud.backoffBaseMs) throw new ConfigError('cloud.backoffMaxMs', `must be at least cloud.backoffBaseMs (${cloud.backoffBaseMs})`, cloud.backoffMaxMs);
+  if ((cloud.clientCertFile === null) !== (cloud.clientKeyFile === null)) {
+    throw new ConfigError('cloud.clientKeyFile', 'and cloud.clientCertFile must be set together (mutual TLS needs both)');
+  }
+  return cloud;
+}
+
+/** The token is checked without ever echoing it into the error message. */
+function checkToken(value: unknown): string {
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,1024}$/.test(value)) {
+    throw new ConfigError('cloud.token', 'must be the token printed by "wardlink-cloud gateway add" (printable ASCII, no spaces)');
+  }
+  return value;
+}
+
+function optionalInt(value: unknown, field: string, min: number, max: number): number | null {
+  return value === undefined || value === null ? null : int(value, field, min, max);
 }
 
 function optionalString(raw: Record<string, unknown>, path: string): Record<string, string> {
@@ -146,11 +190,47 @@ function optionalString(raw: Record<string, unknown>, path: string): Record<stri
   return { [path.split('.').pop()!]: str(v, path) };
 }
 
+const VIEWER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+/** `alarms`: the optional external forward and the read-only viewer accounts. */
+function alarmsConfig(raw: Record<string, unknown>, gatewayId: string): GatewayConfig['alarms'] {
+  const forwardRaw = pick(raw, 'alarms.forward');
+  const viewersRaw = pick(raw, 'alarms.viewers') ?? [];
+  if (!Array.isArray(viewersRaw)) throw new ConfigError('alarms.viewers', 'must be a list of {username, passwordHash | password}', viewersRaw);
+  const viewers = viewersRaw.map((v: unknown, i) => {
+    const field = `alarms.viewers[${i}]`;
+    if (v === null || typeof v !== 'object') throw new ConfigError(field, 'must be an object {username, passwordHash | password}');
+    const o = v as Record<string, unknown>;
+    const username = str(o.username, `${field}.username`, { pattern: VIEWER_NAME });
+    if ((o.passwordHash === undefined) === (o.password === undefined)) throw new ConfigError(field, 'needs exactly one of passwordHash (scrypt, preferred) or password');
+    if (o.passwordHash !== undefined) return { username, passwordHash: str(o.passwordHash, `${field}.passwordHash`, { pattern: /^scrypt\$/ }) };
+    const viewer = { username, password: '' };
+    Object.defineProperty(viewer, 'password', { value: str(o.password, `${field}.password`), enumerable: false });
+    return viewer;
+  });
+  const names = viewers.map((v) => v.username);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError('alarms.viewers', `lists the username "${twice}" twice`);
+  if (forwardRaw === undefined || forwardRaw === null || forwardRaw === false) return { forward: null, viewers };
+  const forward = {
+    url: url(pick(raw, 'alarms.forward.url'), 'alarms.forward.url', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:']),
+    topicPrefix: str(pick(raw, 'alarms.forward.topicPrefix') ?? `wardlink/${gatewayId}/alarms`, 'alarms.forward.topicPrefix', { pattern: /^[^#+]*[^#+/]$/ }),
+    clientId: str(pick(raw, 'alarms.forward.clientId') ?? `wardlink-${gatewayId}-alarms`, 'alarms.forward.clientId'),
+    maxQueued: int(pick(raw, 'alarms.forward.maxQueued') ?? 10_000, 'alarms.forward.maxQueued', 100, 1_000_000),
+    ...optionalString(raw, 'alarms.forward.username'),
+    ...optionalString(raw, 'alarms.forward.password'),
+  };
+  return { forward, viewers };
+}
+
 /** Secrets stay readable by code but are not enumerable, so they never reach a log or JSON dump. */
 function hideSecrets(config: GatewayConfig): void {
   Object.defineProperty(config.cloud, 'token', { value: config.cloud.token, enumerable: false, writable: false });
   if (config.mqtt.bridge?.password !== undefined) {
     Object.defineProperty(config.mqtt.bridge, 'password', { value: config.mqtt.bridge.password, enumerable: false });
+  }
+  if (config.alarms.forward?.password !== undefined) {
+    Object.defineProperty(config.alarms.forward, 'password', { value: config.alarms.forward.password, enumerable: false });
   }
 }
 

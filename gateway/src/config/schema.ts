@@ -22,8 +22,10 @@ export interface GatewayConfig {
   buffer: {
     durability: Durability;
     maxBytes: number;
-    flushIntervalMs: number;
-    maxBatchReadings: number;
+    /** Group-commit interval; null uses the writer's benchmarked default for the durability mode. */
+    flushIntervalMs: number | null;
+    /** Rows per group commit; null uses the writer's benchmarked default. */
+    maxBatchReadings: number | null;
     maxQueuedReadings: number;
     localRetentionMs: number;
     checkpointIntervalMs: number;
@@ -38,7 +40,47 @@ export interface GatewayConfig {
     /** Bad-input log lines per device and code are limited to one per this interval. */
     rejectLogIntervalMs: number;
   };
-  cloud: { url: string | null; token: string | null };
+  /** The uplink to the cloud (gateway/src/uplink). No url or token: the gateway runs standalone. */
+  cloud: {
+    url: string | null;
+    /** SECRET: non-enumerable once validated, never logged. */
+    token: string | null;
+    /** Most readings in one batch (the cloud refuses more than its server.maxReadingsPerBatch). */
+    maxBatchReadings: number;
+    /** A batch that is not full and has no alarm waits until its oldest reading is this old. */
+    maxBatchAgeMs: number;
+    /** Batches in flight at once (one live lane plus backfill); also the pool's connections. */
+    concurrency: number;
+    connectTimeoutMs: number;
+    /** Until the answer's headers arrive, i.e. including the cloud's bulk load. */
+    headersTimeoutMs: number;
+    /** Longest pause between two chunks of the answer's body. */
+    bodyTimeoutMs: number;
+    /** Backoff after failures: full jitter in [0, min(backoffMaxMs, backoffBaseMs * 2^n)]. */
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** PEM files (absolute, or relative to dataDir): CAs trusted for the cloud's certificate,
+     * and an optional client certificate and key for mutual TLS. */
+    caFile: string | null;
+    clientCertFile: string | null;
+    clientKeyFile: string | null;
+  };
+  alarms: {
+    /** Optional forward of the alarm topics to an external broker (pagers, nurse-call bridges). */
+    forward: null | {
+      url: string;
+      /** Root of the forwarded topics; default `wardlink/{gatewayId}/alarms`. */
+      topicPrefix: string;
+      clientId: string;
+      username?: string;
+      password?: string;
+      /** Messages queued at most while the external broker is away. */
+      maxQueued: number;
+    };
+    /** Read-only MQTT accounts that may subscribe to `wardlink/alarms/#` on the embedded
+     * broker: each with a scrypt `passwordHash` (as device passwords) or a `password`. */
+    viewers: { username: string; passwordHash?: string; password?: string }[];
+  };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,7 +88,7 @@ export const DURABILITIES = ['normal', 'full'] as const;
 
 const HOUR_MS = 3_600_000;
 
-/** Defaults. The buffer's match WRITER_DEFAULTS (chosen by `pnpm bench buffer-commit`). */
+/** Defaults. Null buffer limits defer to WRITER_DEFAULTS (chosen by `pnpm bench buffer-commit`). */
 export function defaultConfig(dataDir: string): GatewayConfig {
   return {
     gatewayId: 'gateway-1',
@@ -59,13 +101,28 @@ export function defaultConfig(dataDir: string): GatewayConfig {
     buffer: {
       durability: 'normal',
       maxBytes: 2 * 1024 ** 3,
-      flushIntervalMs: 10,
-      maxBatchReadings: 8000,
+      flushIntervalMs: null,
+      maxBatchReadings: null,
       maxQueuedReadings: 50_000,
       localRetentionMs: 24 * HOUR_MS,
       checkpointIntervalMs: 30_000,
     },
     ingest: { maxFutureMs: 5 * 60_000, horizonMs: 7 * 24 * HOUR_MS, silentAfterMs: 10_000, rejectLogIntervalMs: 60_000 },
-    cloud: { url: null, token: null },
+    cloud: {
+      url: null,
+      token: null,
+      maxBatchReadings: 5_000,
+      maxBatchAgeMs: 1_000,
+      concurrency: 4,
+      connectTimeoutMs: 10_000,
+      headersTimeoutMs: 60_000,
+      bodyTimeoutMs: 30_000,
+      backoffBaseMs: 500,
+      backoffMaxMs: 60_000,
+      caFile: null,
+      clientCertFile: null,
+      clientKeyFile: null,
+    },
+    alarms: { forward: null, viewers: [] },
   };
 }

@@ -3,6 +3,7 @@
  * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints).
  */
 import type { GatewayDaemon } from '../daemon.js';
+import type { UplinkStatus } from '../uplink/index.js';
 import { sendJson, sendText, type HttpServer } from './server.js';
 
 export interface LiveStatus {
@@ -13,6 +14,8 @@ export interface LiveStatus {
   writerQueuedReadings: number;
   devices: { deviceId: string; state: string; lastSeenMs: number | null }[];
   rejectsByCode: Record<string, number>;
+  /** The cloud uplink (backlog, ETA, breaker, last error); null when no cloud is configured. */
+  uplink: UplinkStatus | null;
 }
 
 export function liveStatus(d: GatewayDaemon): LiveStatus {
@@ -24,6 +27,7 @@ export function liveStatus(d: GatewayDaemon): LiveStatus {
     writerQueuedReadings: d.writer.queuedReadings,
     devices: d.deviceStates.snapshot(),
     rejectsByCode: d.rejects.countsByCode(),
+    uplink: d.uplink?.status() ?? null,
   };
 }
 

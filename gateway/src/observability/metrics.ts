@@ -83,6 +83,62 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // The uplink (gateway/src/uplink): uploads, the breaker, and the backlog's drain.
+  readonly uplinkBatches = new Counter({
+    name: 'wardlink_gateway_uplink_batches_total',
+    help: 'Batch uploads by result (sent, duplicate, retry, quarantined, halted) and HTTP status ("none": no answer)',
+    labelNames: ['result', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly uplinkReadingsSent = new Counter({
+    name: 'wardlink_gateway_uplink_readings_sent_total',
+    help: 'Readings acknowledged by the cloud',
+    registers: [this.registry],
+  });
+  readonly uplinkBytesSent = new Counter({
+    name: 'wardlink_gateway_uplink_bytes_sent_total',
+    help: 'Encoded batch bytes acknowledged by the cloud',
+    registers: [this.registry],
+  });
+  readonly uplinkRequestSeconds = new Histogram({
+    name: 'wardlink_gateway_uplink_request_seconds',
+    help: 'Batch upload duration (POST to answer), by result',
+    labelNames: ['result'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly uplinkBreakerState = new Gauge({
+    name: 'wardlink_gateway_uplink_breaker_state',
+    help: 'Uplink circuit breaker state (1 for the current one: closed, open, half-open)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly uplinkUp = new Gauge({
+    name: 'wardlink_gateway_uplink_up',
+    help: '1 while the last upload succeeded, 0 from a failed upload until the next success',
+    registers: [this.registry],
+  });
+  readonly uplinkHalted = new Gauge({
+    name: 'wardlink_gateway_uplink_halted',
+    help: '1 while uploads are paused because the cloud refused the credentials or the URL (IT must act)',
+    registers: [this.registry],
+  });
+  readonly uplinkInFlight = new Gauge({
+    name: 'wardlink_gateway_uplink_in_flight_batches',
+    help: 'Batches being uploaded right now',
+    registers: [this.registry],
+  });
+  readonly uplinkBacklogReadings = new Gauge({
+    name: 'wardlink_gateway_uplink_backlog_readings',
+    help: 'Readings waiting to be uploaded (unbatched plus in pending batches)',
+    registers: [this.registry],
+  });
+  readonly uplinkDrainEta = new Gauge({
+    name: 'wardlink_gateway_uplink_drain_eta_seconds',
+    help: 'Estimated seconds until the backlog is uploaded (0 when caught up, -1 while it is not shrinking)',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_' });
   }

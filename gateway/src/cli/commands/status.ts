@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LiveStatus } from '../../http/routes.js';
+import { diskFreeBytes, diskOutlook, formatDiskOutlook, type DiskOutlook } from '../../observability/disk-outlook.js';
+import { formatUplinkReport, uplinkReport, type UplinkReport } from '../../uplink/status-report.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
 
@@ -10,6 +12,14 @@ interface StatusReport {
   ingestReadingsPerS: number | null;
   buffer: { unsentReadings: number; oldestUnsentAgeS: number | null; databaseBytes: number; walBytes: number; pendingBatches: number };
   devices: { deviceId: string; kind: string; bedId: string; state: string; lastSeen: string | null }[];
+  uplink: UplinkReport;
+  disk: DiskOutlook;
+}
+
+/** Bytes of database pages in use, as the byte cap counts them. */
+function usedBytes(db: { pragma(sql: string, opts: { simple: true }): unknown }): number {
+  const pages = Number(db.pragma('page_count', { simple: true })) - Number(db.pragma('freelist_count', { simple: true }));
+  return pages * Number(db.pragma('page_size', { simple: true }));
 }
 
 function fileSize(path: string): number {
@@ -67,6 +77,14 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
             lastSeen: l?.lastSeenMs ? new Date(l.lastSeenMs).toISOString() : null,
           };
         }),
+        uplink: uplinkReport(config.cloud, live?.uplink ?? null, db),
+        disk: diskOutlook({
+          diskFreeBytes: diskFreeBytes(config.databasePath),
+          bufferUsedBytes: usedBytes(db),
+          bufferCapBytes: config.buffer.maxBytes,
+          storedReadings: (db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n,
+          ingestReadingsPerS: live?.ingestReadingsPerS ?? null,
+        }),
       };
       emit(c.out, report, () =>
         [
@@ -76,6 +94,8 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
             (report.buffer.oldestUnsentAgeS === null ? '' : `, oldest ${report.buffer.oldestUnsentAgeS} s old`) +
             `, ${report.buffer.pendingBatches} pending batches, database ${(report.buffer.databaseBytes / 1e6).toFixed(1)} MB` +
             ` (+ WAL ${(report.buffer.walBytes / 1e6).toFixed(1)} MB)`,
+          formatDiskOutlook(report.disk),
+          ...formatUplinkReport(report.uplink, now),
           '',
           table(report.devices, ['deviceId', 'kind', 'bedId', 'state', 'lastSeen']),
         ].join('\n'),

@@ -30,6 +30,8 @@ import type { Registry } from '../../registry/registry.js';
 import type { ParsedRecord } from '../formats/format.js';
 import type { IngestPipeline } from '../pipeline.js';
 import type { RejectLog } from '../reject-log.js';
+import { isAlarmTopicFilter } from '../../alarms/delivery/topics.js';
+import type { ViewerAuthenticator } from '../../alarms/delivery/viewers.js';
 import { CredentialCache } from './credential-cache.js';
 import { deviceOfReadingsTopic } from './topics.js';
 
@@ -45,10 +47,14 @@ export interface MqttIngestOptions {
   rejects: RejectLog;
   logger: Logger;
   now: () => number;
+  /** Read-only alarm viewer accounts (`alarms.viewers`): they may subscribe to the alarm
+   * topics only, and publish nothing. */
+  viewers?: ViewerAuthenticator;
 }
 
 const DEVICE = Symbol('wardlink.device');
-type DeviceClient = Client & { [DEVICE]?: string };
+const VIEWER = Symbol('wardlink.viewer');
+type DeviceClient = Client & { [DEVICE]?: string; [VIEWER]?: string };
 
 function refusal(returnCode: number, message: string): Error & { returnCode: number } {
   return Object.assign(new Error(message), { returnCode });
@@ -107,6 +113,10 @@ export class MqttIngest {
     registry.refreshIfChanged();
     const device = username ? registry.deviceByUsername(username) : undefined;
     const hash = device ? registry.passwordHash(device.deviceId) : null;
+    if (!device && username && this.opts.viewers?.has(username)) {
+      await this.authenticateViewer(client as DeviceClient, username, password, done);
+      return;
+    }
     if (!device || !device.enabled || device.kind !== 'mqtt' || !hash) {
       rejects.record(null, new UnknownDeviceError(username ?? '(none)'), { clientId: client.id });
       done(refusal(4, 'Bad username or password'), null);
@@ -119,6 +129,22 @@ export class MqttIngest {
       return;
     }
     (client as DeviceClient)[DEVICE] = device.deviceId;
+    done(null, true);
+  }
+
+  private async authenticateViewer(
+    client: DeviceClient,
+    username: string,
+    password: Buffer | undefined,
+    done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+  ): Promise<void> {
+    const ok = password ? await this.opts.viewers!.verify(username, password.toString('utf8')) : false;
+    if (!ok) {
+      this.opts.rejects.record(null, new AuthFailedError(username), { clientId: client.id, viewer: true });
+      done(refusal(4, 'Bad username or password'), null);
+      return;
+    }
+    client[VIEWER] = username;
     done(null, true);
   }
 
@@ -166,12 +192,14 @@ export class MqttIngest {
   }
 
   private authorizeSubscribe(client: DeviceClient, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {
-    // Devices only publish. Alarm viewers subscribe to the alarm topics (issue: alarms).
-    if (sub.topic.startsWith('wardlink/alarms/') || sub.topic === 'wardlink/alarms/#') {
+    // Devices only publish. Alarm viewers (`alarms.viewers`) subscribe to the alarm topics
+    // and nothing else; a refused filter gets SUBACK 0x80, the connection stays.
+    if (client[VIEWER] !== undefined && isAlarmTopicFilter(sub.topic)) {
       done(null, sub);
       return;
     }
-    this.opts.rejects.record(client[DEVICE] ?? null, new TopicDeniedError(client[DEVICE] ?? '(unknown)', sub.topic));
+    const who = client[DEVICE] ?? client[VIEWER] ?? '(unknown)';
+    this.opts.rejects.record(client[DEVICE] ?? null, new TopicDeniedError(who, sub.topic));
     done(null, null);
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * The nurse-station page served by the gateway, live over SSE, with no external asset.
+ *
+ *   GET  /  and  /nurse-station   the page
+ *   GET  /api/events              SSE: hello, alarms, event, vitals (see live-feed.ts)
+ *   GET  /api/alarms              the active alarms, JSON, priority then age
+ *   POST /api/alarms/ack          {"alarmId", "by"}: acknowledge, audited (see ack-route.ts)
+ *
+ * The daemon does:
+ *   const station = new NurseStation({ engine, gatewayId, beds, clock, logger });
+ *   pipeline.observe(station.vitals.observer);  station.register(http);
+ *   station.start();   ...   station.stop();
+ */
+import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '@wardlink/shared';
+import type { AlarmEngine } from '../../alarms/engine.js';
+import type { AlarmLogger } from '../../alarms/types.js';
+import { sendJson, type HttpServer } from '../server.js';
+import { ackHandler } from './ack-route.js';
+import { LatestVitals } from './latest-vitals.js';
+import { LiveFeed, type KnownBeds } from './live-feed.js';
+import { nurseStationPage } from './page.js';
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_STYLE } from './page-style.js';
+import { SseHub, type SseHubOptions } from './sse-hub.js';
+
+export interface NurseStationOptions {
+  engine: Pick<AlarmEngine, 'events' | 'activeAlarms' | 'acknowledge'>;
+  gatewayId: string;
+  /** Registered beds and their patients, shown before their first reading. */
+  beds?: KnownBeds;
+  clock?: Clock;
+  logger?: AlarmLogger;
+  sse?: Omit<SseHubOptions, 'clock' | 'logger'>;
+  vitalsEveryMs?: number;
+}
+
+const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+/** Only the page's own inline script and style may run, and it may talk only to the gateway. */
+const CSP = `default-src 'none'; script-src ${sha256(PAGE_SCRIPT)}; style-src ${sha256(PAGE_STYLE)}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
+export class NurseStation {
+  readonly vitals = new LatestVitals();
+  readonly hub: SseHub;
+  private readonly feed: LiveFeed;
+  private readonly page: string;
+
+  constructor(private readonly opts: NurseStationOptions) {
+    const clock = opts.clock ?? systemClock;
+    this.hub = new SseHub({ ...opts.sse, clock, ...(opts.logger ? { logger: opts.logger } : {}) });
+    this.feed = new LiveFeed(opts.engine, this.vitals, this.hub, { gatewayId: opts.gatewayId, clock, ...(opts.beds ? { beds: opts.beds } : {}), ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}) });
+    this.page = nurseStationPage(opts.gatewayId);
+  }
+
+  register(http: HttpServer): void {
+    const page = this.page;
+    const servePage: Parameters<HttpServer['route']>[2] = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page), 'cache-control': 'no-store', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' });
+      res.end(page);
+    };
+    http.route('GET', '/', servePage);
+    http.route('GET', '/nurse-station', servePage);
+    http.route('GET', '/api/events', (req, res) => this.hub.attach(req, res, this.feed.initial()));
+    http.route('GET', '/api/alarms', (_req, res) => sendJson(res, 200, { alarms: this.opts.engine.activeAlarms() }));
+    http.route('POST', '/api/alarms/ack', ackHandler((alarmId, by) => this.opts.engine.acknowledge(alarmId, by)));
+  }
+
+  start(): void {
+    this.hub.start();
+    this.feed.start();
+  }
+
+  stop(): void {
+    this.feed.stop();
+    this.hub.close();
+  }
+}
+
+export { LatestVitals, STALE_AFTER_MS, type BedVitals, type VitalSample } from './latest-vitals.js';
+export { SseHub, sseFrame, type SseHubOptions, type SseMessage } from './sse-hub.js';
+export { ackHandler, parseAck, readJsonBody } from './ack-route.js';
+export * from './errors.js';

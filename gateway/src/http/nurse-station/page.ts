@@ -1,0 +1,49 @@
+/**
+ * The nurse-station page: one HTML document with its CSS and script inline, no external
+ * asset (no CDN, no web font), so it works with the cloud and the internet unreachable.
+ * Live data comes over SSE (`/api/events`); acknowledgements go to `/api/alarms/ack`.
+ */
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_STYLE } from './page-style.js';
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function nurseStationPage(gatewayId: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Nurse station</title>
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="clock"></span></header>
+<main>
+<section aria-labelledby="alarms-title">
+<h2 id="alarms-title">Active alarms <span id="alarm-count"></span></h2>
+<table id="alarms"><thead><tr><th>Priority</th><th>Bed</th><th>Alarm</th><th>Value</th><th>Since</th><th>State</th><th></th></tr></thead><tbody></tbody></table>
+<p id="no-alarms">No active alarms.</p>
+</section>
+<section aria-labelledby="beds-title">
+<h2 id="beds-title">Beds</h2>
+<div id="beds" class="beds"></div>
+</section>
+</main>
+<dialog id="ack-dialog">
+<form id="ack-form">
+<h3>Acknowledge alarm</h3>
+<p id="ack-what"></p>
+<label for="nurse-id">Nurse id</label>
+<input id="nurse-id" name="by" maxlength="64" autocomplete="off" spellcheck="false">
+<p id="ack-error" role="alert"></p>
+<menu><button type="button" id="ack-cancel">Cancel</button><button type="submit" id="ack-confirm" class="ack">Acknowledge</button></menu>
+</form>
+</dialog>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}

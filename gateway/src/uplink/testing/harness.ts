@@ -1,0 +1,102 @@
+/**
+ * The uplink under test on a real buffer: a SQLite file in a temp folder, the real writer
+ * and outbox, a manual clock the test moves, and a logger that records its lines.
+ */
+import type { AlarmEvent, Reading } from '@wardlink/shared';
+import { openBufferStore, type BufferStore } from '../../buffer/store.js';
+import { BufferWriter } from '../../buffer/writer.js';
+import { tempDir, type TempDir } from '../../buffer/testing/fixtures.js';
+import { ManualClock } from '../../buffer/testing/manual-clock.js';
+import { GatewayMetrics } from '../../observability/metrics.js';
+import type { Migration } from '../../buffer/types.js';
+import type { UplinkSettings } from '../options.js';
+import { Uplink } from '../uplink.js';
+import type { UplinkLogger } from '../types.js';
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
+
+export function recordingLogger(): UplinkLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (obj: object, msg = '') => void lines.push({ level, obj, msg });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface UplinkHarness {
+  dir: TempDir;
+  clock: ManualClock;
+  store: BufferStore;
+  writer: BufferWriter;
+  metrics: GatewayMetrics;
+  logger: ReturnType<typeof recordingLogger>;
+  states: { up: boolean; sinceMs: number; atMs: number }[];
+  uplink: Uplink;
+  append(readings: Reading[]): Promise<void>;
+  appendAlarm(event: AlarmEvent): Promise<void>;
+  /** Moves the manual clock `stepMs` at a time, yielding to real I/O between steps, until `done()`. */
+  runUntil(done: () => boolean, opts?: { stepMs?: number; realTimeoutMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  gatewayId?: string;
+  /** Other modules' tables (the alarms', to run an alarm engine on the same file). */
+  extraMigrations?: readonly Migration[];
+  /** Also told about uplink state changes (e.g. the alarm engine). */
+  onUplinkState?: (up: boolean, sinceMs: number) => void;
+}
+
+export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
+  const dir = tempDir('wl-uplink-');
+  const clock = new ManualClock(Date.UTC(2025, 0, 15, 9, 0, 0));
+  const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [] });
+  const writer = new BufferWriter(store, { flushIntervalMs: 5 });
+  const metrics = new GatewayMetrics();
+  const logger = recordingLogger();
+  const states: UplinkHarness['states'] = [];
+  const uplink = new Uplink(
+    { token: 'test-token', stopGraceMs: 0, random: () => 0.5, ...settings },
+    { store, clock, logger, metrics, onUplinkState: (up, sinceMs) => {
+      states.push({ up, sinceMs, atMs: clock.now() });
+      opts.onUplinkState?.(up, sinceMs);
+    } },
+  );
+  const h: UplinkHarness = {
+    dir,
+    clock,
+    store,
+    writer,
+    metrics,
+    logger,
+    states,
+    uplink,
+    append: async (readings) => {
+      const p = writer.append(readings);
+      await writer.flush();
+      await p;
+    },
+    appendAlarm: async (event) => {
+      const p = writer.appendAlarm(event);
+      await writer.flush();
+      await p;
+    },
+    runUntil: async (done, opts = {}) => {
+      const deadline = Date.now() + (opts.realTimeoutMs ?? 10_000);
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error('runUntil: condition not reached in time');
+        clock.advance(opts.stepMs ?? 50);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    },
+    close: async () => {
+      await uplink.stop();
+      await writer.close();
+      store.close();
+      dir.remove();
+    },
+  };
+  return h;
+}
