@@ -83,3 +83,19 @@ describe('wardlink-gateway CLI', () => {
     expect(run('--help').stdout).toContain('device');
   }, 20_000);
 });
+
+describe('viewer accounts', () => {
+  it('adds a read-only viewer whose password is shown once and stored only as a hash', async () => {
+    await cli('init');
+    const added = await cli('viewer', 'add', 'ward-display', '--json');
+    expect(added.code).toBe(0);
+    const { password } = JSON.parse(added.stdout) as { password: string };
+    const file = readFileSync(join(dir, 'gateway.json'), 'utf8');
+    expect(file).not.toContain(password);
+    expect(file).toMatch(/"passwordHash": "scrypt\$/);
+    expect((await cli('viewer', 'add', 'ward-display')).code).toBe(4);
+    expect(JSON.parse((await cli('viewer', 'list', '--json')).stdout)).toEqual([{ username: 'ward-display' }]);
+    expect((await cli('viewer', 'remove', 'ward-display')).code).toBe(0);
+    expect((await cli('viewer', 'remove', 'ward-display')).code).toBe(3);
+  });
+});

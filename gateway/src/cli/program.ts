@@ -11,6 +11,7 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerRuleCommands } from './commands/rules.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerViewerCommands } from './commands/viewer.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
 
@@ -25,6 +26,7 @@ const registrars: CommandRegistrar[] = [
   registerStatusCommand,
   registerRuleCommands,
   registerAlarmCommands,
+  registerViewerCommands,
 ];
 
 export function addCommands(...more: CommandRegistrar[]): void {

@@ -11,7 +11,7 @@ import { emit } from '../output.js';
 const SECRET_KEYS = new Set(['cloud.token', 'mqtt.bridge.password']);
 
 /** Writes the config file atomically-enough and readable only by its owner (it may hold a token). */
-function writeConfig(path: string, raw: Record<string, unknown>): void {
+export function writeConfig(path: string, raw: Record<string, unknown>): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
