@@ -88,7 +88,11 @@ function dropStore(store: BufferStore): void {
 function rawInsert(dir: string, mode: Durability, readings: Reading[], rowsPerStatement: number): number {
   const store = freshStore(dir, mode);
   const values = Array(rowsPerStatement).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  const stmt = store.db.prepare(`INSERT INTO readings (device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags) VALUES ${values}`);
+  // One plain row per reading, no secondary index: what raw better-sqlite3 does with the
+  // same readings, pragmas and transactions, whatever layout the buffer itself uses.
+  store.db.exec(`CREATE TABLE IF NOT EXISTS raw_readings (id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, bed_id TEXT NOT NULL,
+    patient_id TEXT, metric TEXT NOT NULL, device_time_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL, value REAL NOT NULL, flags INTEGER NOT NULL) STRICT`);
+  const stmt = store.db.prepare(`INSERT INTO raw_readings (device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags) VALUES ${values}`);
   const args: unknown[] = [];
   const tx = store.db.transaction((rows: Reading[]) => {
     for (let i = 0; i + rowsPerStatement <= rows.length; i += rowsPerStatement) {

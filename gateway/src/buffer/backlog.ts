@@ -4,9 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 
-/** Exact count; O(unbatched readings), so the store keeps a running tally instead. */
+/** Exact count; O(unbatched records), so the store keeps a running tally instead. */
 export function countUnsentReadings(db: Database.Database): number {
-  const unbatched = db.prepare('SELECT count(*) FROM readings WHERE batch_seq IS NULL').pluck().get() as number;
+  const unbatched = db.prepare('SELECT coalesce(sum(n), 0) FROM reading_records WHERE batch_seq IS NULL').pluck().get() as number;
   const inPending = db.prepare("SELECT coalesce(sum(reading_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
   return unbatched + inPending;
 }
@@ -21,7 +21,7 @@ export function countUnsentAlarms(db: Database.Database): number {
 /** Time (UTC ms) of the oldest unsent reading (receive time) or alarm event; O(log n). */
 export function oldestUnsentMs(db: Database.Database): number | null {
   const candidates = [
-    db.prepare('SELECT received_at_ms FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT 1').pluck().get(),
+    db.prepare('SELECT received_at_ms FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT 1').pluck().get(),
     db.prepare('SELECT time_ms FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 1').pluck().get(),
     db.prepare("SELECT min(oldest_item_ms) FROM outbox_batches WHERE state = 'pending'").pluck().get(),
   ].filter((v): v is number => typeof v === 'number');

@@ -33,7 +33,7 @@ export interface BufferCapOptions {
   uploadedHighWater?: number;
   uploadedLowWater?: number;
   unsentLowWater?: number;
-  /** Most rows one DELETE removes, so the writer never waits long. Default 5000. */
+  /** Most record rows one DELETE removes, so the writer never waits long. Default 5000. */
   chunkRows?: number;
   clock?: Clock;
   logger?: BufferLogger;
@@ -69,11 +69,15 @@ export class BufferCap {
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.s = {
       pages: db.prepare('SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())').pluck(),
-      idSpan: db.prepare('SELECT coalesce(max(id) - min(id) + 1, 0) FROM readings').pluck(),
-      uploaded: db.prepare('DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT ?)'),
-      unbatched: db.prepare('DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?)'),
+      // Ids number readings (schema.ts), so this spans readings, not rows.
+      idSpan: db.prepare('SELECT coalesce((SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1) - (SELECT min(id) FROM reading_records), 0)').pluck(),
+      recentRecordSize: db.prepare('SELECT avg(n) FROM (SELECT n FROM reading_records ORDER BY id DESC LIMIT 64)').pluck(),
+      uploaded: db
+        .prepare('DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT ?) RETURNING n')
+        .pluck(),
+      unbatched: db.prepare('DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?) RETURNING n').pluck(),
       oldestBatch: db.prepare('SELECT seq, first_reading_id AS first, last_reading_id AS last, reading_count AS count FROM outbox_batches WHERE state = ? AND reading_count > 0 ORDER BY seq LIMIT 1'),
-      batchReadings: db.prepare('DELETE FROM readings WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
+      batchReadings: db.prepare('DELETE FROM reading_records WHERE id BETWEEN ? AND ? AND batch_seq = ? RETURNING n').pluck(),
       requeueAlarms: db.prepare('UPDATE alarm_events SET batch_seq = NULL WHERE batch_seq = ?'),
       evictBatch: db.prepare("UPDATE outbox_batches SET state = 'evicted', settled_at_ms = ?, last_error = 'evicted under the byte cap' WHERE seq = ?"),
     };
@@ -147,22 +151,24 @@ export class BufferCap {
     }
   }
 
-  /** Rows to delete to free about `bytes`, from the average row footprint; one chunk at most. */
+  /** Record rows to delete to free about `bytes`, from the average reading footprint; one chunk at most. */
   private rowsFor(bytes: number): number {
     const span = this.s.idSpan.get() as number;
-    const perRow = span > 0 ? this.usedBytes() / span : 100;
-    return Math.max(64, Math.min(this.chunkRows, Math.ceil(bytes / Math.max(perRow, 1))));
+    const perReading = span > 0 ? this.usedBytes() / span : 100;
+    const readings = Math.ceil(bytes / Math.max(perReading, 1));
+    const perRecord = Math.max((this.s.recentRecordSize.get() as number | null) ?? 1, 1);
+    return Math.max(8, Math.min(this.chunkRows, Math.ceil(readings / perRecord)));
   }
 
   private evictStep(tier: Tier, rows: number, round: EvictionCounters): boolean {
     switch (tier) {
       case 'uploaded': {
-        const n = this.s.uploaded.run(rows).changes;
+        const n = sum(this.s.uploaded.all(rows) as number[]);
         round.uploadedReadings += n;
         return n > 0;
       }
       case 'unsent': {
-        const n = this.s.unbatched.run(rows).changes;
+        const n = sum(this.s.unbatched.all(rows) as number[]);
         this.store.tally.remove(n);
         round.unsentReadings += n;
         return n > 0;
@@ -185,7 +191,7 @@ export class BufferCap {
     const result = this.store.db.transaction((): number | null => {
       const b = this.s.oldestBatch.get(state) as { seq: number; first: number | null; last: number | null; count: number } | undefined;
       if (!b) return null;
-      const n = b.first === null ? 0 : this.s.batchReadings.run(b.first, b.last, b.seq).changes;
+      const n = b.first === null ? 0 : sum(this.s.batchReadings.all(b.first, b.last, b.seq) as number[]);
       this.s.requeueAlarms.run(b.seq);
       this.s.evictBatch.run(now, b.seq);
       this.logger.warn({ seq: b.seq, state, readings: n }, 'outbox batch evicted under the byte cap; its alarm events are queued again');
@@ -200,4 +206,10 @@ function fraction(name: string, value: number | undefined, fallback: number): nu
   const v = value ?? fallback;
   if (!(v > 0 && v <= 1)) throw new BufferOptionError(name, 'must be a fraction in (0, 1]', value);
   return v;
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
 }

@@ -43,7 +43,8 @@ describe('BufferMaintenance', () => {
     open({ walAutocheckpointPages: 0 }); // no automatic checkpoints: the WAL only grows
     for (let i = 0; i < 100_000; i += 10_000) await append(wardReadings(i, i + 10_000));
     const maintenance = new BufferMaintenance(store);
-    expect(maintenance.walBytes()).toBeGreaterThan(8 * 1024 * 1024);
+    // One row per record keeps 100k readings in ~5 MiB of WAL (it was ~9 with one row per reading).
+    expect(maintenance.walBytes()).toBeGreaterThan(4 * 1024 * 1024);
 
     const result = maintenance.checkpoint();
     expect(result.busy).toBe(false);
@@ -97,13 +98,13 @@ describe('BufferMaintenance', () => {
 
   it('returns free pages beyond the reserve to the filesystem', async () => {
     open();
-    await uploaded(0, 60_000, systemClock.now() - 48 * HOUR_MS);
+    await uploaded(0, 100_000, systemClock.now() - 48 * HOUR_MS);
     const maintenance = new BufferMaintenance(store, { keepFreeBytes: 1024 * 1024, vacuumChunkPages: 256 });
     await maintenance.pruneUploaded();
     maintenance.checkpoint();
     const before = statSync(dir.file('gw.db')).size;
     const freeBefore = count('SELECT freelist_count FROM pragma_freelist_count()');
-    expect(freeBefore).toBeGreaterThan(1000);
+    expect(freeBefore).toBeGreaterThan(500);
 
     const returned = await maintenance.vacuum();
     maintenance.checkpoint();

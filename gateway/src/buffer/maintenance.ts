@@ -27,7 +27,7 @@ export interface MaintenanceOptions {
   housekeepingIntervalMs?: number;
   /** Period of the byte-cap check (cheap when under the cap). Default 1 s. */
   capCheckIntervalMs?: number;
-  /** Most rows one DELETE removes. Default 5000 (at most 10,000). */
+  /** Most rows (record rows for readings) one DELETE removes. Default 5000 (at most 10,000). */
   chunkRows?: number;
   /** Most pages one incremental_vacuum step returns. Default 1024. */
   vacuumChunkPages?: number;
@@ -90,9 +90,11 @@ export class BufferMaintenance {
     this.logger = opts.logger ?? store.logger;
     const db = store.db;
     this.s = {
-      pruneReadings: db.prepare(
-        'DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < ? ORDER BY received_at_ms LIMIT ?)',
-      ),
+      pruneReadings: db
+        .prepare(
+          'DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < ? ORDER BY received_at_ms LIMIT ?) RETURNING n',
+        )
+        .pluck(),
       pruneBatches: db.prepare(
         "DELETE FROM outbox_batches WHERE seq IN (SELECT seq FROM outbox_batches WHERE state IN ('sent', 'evicted') AND settled_at_ms < ? ORDER BY settled_at_ms LIMIT ?)",
       ),
@@ -127,7 +129,14 @@ export class BufferMaintenance {
 
   /** Deletes uploaded readings received before now - localRetentionMs; returns how many. */
   async pruneUploaded(nowMs: number = this.clock.now()): Promise<number> {
-    return this.inChunks((limit) => this.s.pruneReadings.run(nowMs - this.localRetentionMs, limit).changes);
+    // Chunks are counted in record rows; the total in readings.
+    let readings = 0;
+    await this.inChunks((limit) => {
+      const ns = this.s.pruneReadings.all(nowMs - this.localRetentionMs, limit) as number[];
+      for (const n of ns) readings += n;
+      return ns.length;
+    });
+    return readings;
   }
 
   /** Forgets sent and evicted batches settled before the retention cutoff (quarantined stay). */

@@ -16,7 +16,8 @@
  */
 import { BufferOptionError, BufferWriteFailedError, UnknownBatchError } from '@wardlink/shared';
 import { countUnsentAlarms, oldestUnsentMs } from './backlog.js';
-import { ALARM_COLUMNS, READING_COLUMNS, toAlarmEvent, toReading, type AlarmRow, type ReadingRow } from './rows.js';
+import { RecordTaker } from './outbox-take.js';
+import { ALARM_COLUMNS, RECORD_COLUMNS, toAlarmEvent, unpackRecord, type AlarmRow, type RecordRow } from './rows.js';
 import type { BufferStore } from './store.js';
 import type { BatchOrder, BatchState, OutboxBatch } from './types.js';
 
@@ -65,25 +66,25 @@ interface BatchRow {
 
 export class Outbox {
   private readonly s;
+  private readonly taker: RecordTaker;
 
   constructor(private readonly store: BufferStore) {
     const db = store.db;
+    this.taker = new RecordTaker(db);
     this.s = {
       pendingSeqs: db.prepare("SELECT seq FROM outbox_batches WHERE state = 'pending' ORDER BY seq").pluck(),
       pendingCount: db.prepare("SELECT count(*) FROM outbox_batches WHERE state = 'pending'").pluck(),
       batch: db.prepare('SELECT * FROM outbox_batches WHERE seq = ?'),
-      batchReadings: db.prepare(`SELECT ${READING_COLUMNS} FROM readings WHERE id BETWEEN ? AND ? AND batch_seq = ? ORDER BY id`).raw(),
+      batchRecords: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id BETWEEN ? AND ? AND batch_seq = ? ORDER BY id`).raw(),
       batchAlarms: db.prepare(`SELECT ${ALARM_COLUMNS} FROM alarm_events WHERE batch_seq = ? ORDER BY time_ms, id`).raw(),
-      oldestReadings: db.prepare(`SELECT ${READING_COLUMNS} FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?`).raw(),
-      newestReadings: db.prepare(`SELECT ${READING_COLUMNS} FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?`).raw(),
       unbatchedAlarms: db.prepare(`SELECT ${ALARM_COLUMNS} FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT ?`).raw(),
       insertBatch: db.prepare(
         `INSERT INTO outbox_batches (seq, gateway_id, created_at_ms, order_kind, first_reading_id, last_reading_id, reading_count, alarm_count, oldest_item_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      assignReadings: db.prepare('UPDATE readings SET batch_seq = ? WHERE id BETWEEN ? AND ? AND batch_seq IS NULL'),
+      assignReadings: db.prepare('UPDATE reading_records SET batch_seq = ? WHERE id BETWEEN ? AND ? AND batch_seq IS NULL'),
       assignAlarm: db.prepare('UPDATE alarm_events SET batch_seq = ? WHERE id = ? AND batch_seq IS NULL'),
-      sentReadings: db.prepare('UPDATE readings SET uploaded_at_ms = ? WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
+      sentReadings: db.prepare('UPDATE reading_records SET uploaded_at_ms = ? WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
       sentAlarms: db.prepare('UPDATE alarm_events SET uploaded_at_ms = ? WHERE batch_seq = ?'),
       settle: db.prepare('UPDATE outbox_batches SET state = ?, settled_at_ms = ?, last_error = coalesce(?, last_error) WHERE seq = ?'),
       attempt: db.prepare('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
@@ -118,7 +119,7 @@ export class Outbox {
     const readings =
       row.first_reading_id === null
         ? []
-        : (this.s.batchReadings.all(row.first_reading_id, row.last_reading_id, seq) as ReadingRow[]).map((r) => toReading(r, row.gateway_id));
+        : (this.s.batchRecords.all(row.first_reading_id, row.last_reading_id, seq) as RecordRow[]).flatMap((r) => unpackRecord(r, row.gateway_id));
     const alarms = (this.s.batchAlarms.all(seq) as AlarmRow[]).map(toAlarmEvent);
     if (row.state === 'pending' && readings.length !== row.reading_count) {
       this.store.logger.error({ seq, expected: row.reading_count, found: readings.length }, 'outbox batch lost readings; sending what is left');
@@ -192,27 +193,29 @@ export class Outbox {
 
     return this.store.db.transaction((): OutboxBatch | null => {
       const alarmRows = this.s.unbatchedAlarms.all(maxAlarms) as AlarmRow[];
-      const readingRows =
-        order === 'oldest'
-          ? (this.s.oldestReadings.all(maxReadings) as ReadingRow[])
-          : (this.s.newestReadings.all(maxReadings) as ReadingRow[]).reverse();
-      if (alarmRows.length === 0 && readingRows.length === 0) return null;
-      const oldestReadingMs = readingRows.reduce((min, r) => Math.min(min, r[6]), Infinity);
-      const waitForMore = alarmRows.length === 0 && readingRows.length < maxReadings && opts.maxAgeMs !== undefined;
+      const peeked = this.taker.peek(order, maxReadings, gatewayId);
+      const peekedCount = peeked.readings.reduce((n, r) => n + r.length, 0);
+      if (alarmRows.length === 0 && peekedCount === 0) return null;
+      let oldestReadingMs = Infinity;
+      for (const record of peeked.readings) for (const r of record) oldestReadingMs = Math.min(oldestReadingMs, r.receivedAtMs);
+      const waitForMore = alarmRows.length === 0 && peekedCount < maxReadings && opts.maxAgeMs !== undefined;
       if (waitForMore && nowMs - oldestReadingMs < opts.maxAgeMs!) return null;
 
+      const taken = this.taker.take(order, maxReadings, peeked);
+      if (taken.readings.length > 0) {
+        oldestReadingMs = taken.readings.reduce((min, r) => Math.min(min, r.receivedAtMs), Infinity);
+      }
       const seq = Number(this.store.getMeta('next_batch_seq') ?? '1');
       this.store.setMeta('next_batch_seq', String(seq + 1));
-      const first = readingRows[0]?.[0] ?? null;
-      const last = readingRows.at(-1)?.[0] ?? null;
+      const { first, last } = taken;
       const oldest = alarmRows.reduce((min, a) => Math.min(min, a[11]), oldestReadingMs);
-      this.s.insertBatch.run(seq, gatewayId, nowMs, order, first, last, readingRows.length, alarmRows.length, oldest);
+      this.s.insertBatch.run(seq, gatewayId, nowMs, order, first, last, taken.readings.length, alarmRows.length, oldest);
       if (first !== null) {
         // The rows taken are exactly the unbatched ones in [first, last] (the lowest or
-        // highest N), so one range update stamps them all.
+        // highest records, the boundary one split), so one range update stamps them all.
         const stamped = this.s.assignReadings.run(seq, first, last).changes;
-        if (stamped !== readingRows.length) {
-          throw new BufferWriteFailedError(`outbox stamped ${stamped} readings for batch ${seq} instead of ${readingRows.length}`, { seq });
+        if (stamped !== taken.rows) {
+          throw new BufferWriteFailedError(`outbox stamped ${stamped} record rows for batch ${seq} instead of ${taken.rows}`, { seq });
         }
       }
       for (const a of alarmRows) this.s.assignAlarm.run(seq, a[0]);
@@ -223,7 +226,7 @@ export class Outbox {
         order,
         attempts: 0,
         alarms: alarmRows.map(toAlarmEvent),
-        readings: readingRows.map((r) => toReading(r, gatewayId)),
+        readings: taken.readings,
       };
     }).immediate();
   }

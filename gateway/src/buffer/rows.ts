@@ -1,33 +1,96 @@
 /**
  * Rows <-> domain objects, and the prepared INSERTs the writer runs.
- * Statements are positional and prepared once: at hundreds of thousands of rows a second
- * the cost that matters is crossing from JS into SQLite per `run`. Readings go in 32 per
- * statement (multi-row VALUES), the rest one by one: measured on this schema, 2,000-row
- * transactions, no checkpoints, 3 runs: ~255-268k rows/s one row per `run`, ~300-315k
- * with 16-64 rows per `run` (32 is at the top; 64 binds no faster).
+ *
+ * Readings are stored one row per device record (schema.ts): `toRecords` groups the
+ * consecutive readings of one append that share device, bed and patient, and packs their
+ * metric, value, flags and time deltas into `items`. Statements are positional and
+ * prepared once; records go in 32 per statement (multi-row VALUES): crossing from JS
+ * into SQLite per `run` is the cost that matters at these rates.
  */
 import type Database from 'better-sqlite3';
 import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId, Reading } from '@wardlink/shared';
 
-export const READING_COLUMNS = 'id, device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags';
+export const RECORD_COLUMNS = 'id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items';
 export const ALARM_COLUMNS = 'id, event_id, alarm_id, bed_id, patient_id, device_id, source, metric, condition, priority, phase, time_ms, value, actor, message';
 
-/** A row of READING_COLUMNS as `.raw()` returns it. */
-export type ReadingRow = [number, string, string, string | null, string, number, number, number, number];
+/** A row of RECORD_COLUMNS as `.raw()` returns it. */
+export type RecordRow = [number, number, string, string, string | null, number, number, string];
 export type AlarmRow = [number, string, string, string, string | null, string | null, string, string | null, string, string, string, number, number | null, string | null, string];
 
-export function toReading(r: ReadingRow, gatewayId: string): Reading {
+/** One reading inside `items`: [metric, value, flags, deviceTimeDeltaMs?, receivedDeltaMs?]. */
+type Item = [string, number, number, number?, number?];
+
+/** The most readings one row holds; a longer run of one device's readings takes several rows. */
+export const MAX_READINGS_PER_RECORD = 256;
+
+/** A record row's content before it has an id. */
+export interface RecordValues {
+  n: number;
+  deviceId: string;
+  bedId: string;
+  patientId: string | null;
+  deviceTimeMs: number;
+  receivedAtMs: number;
+  items: string;
+}
+
+/** Packs readings (all of one device, bed and patient) into one row's values. */
+export function packRecord(readings: readonly Reading[]): RecordValues {
+  const first = readings[0]!;
+  const items: Item[] = [];
+  for (const r of readings) {
+    // JSON has no NaN or Infinity; SQLite's REAL NOT NULL refused NaN before, so refuse
+    // both here as a data error (the writer then isolates the one bad append).
+    if (!Number.isFinite(r.value)) throw new RangeError(`reading ${r.deviceId}/${r.metric} has a non-finite value (${r.value})`);
+    const dDevice = r.deviceTimeMs - first.deviceTimeMs;
+    const dReceived = r.receivedAtMs - first.receivedAtMs;
+    if (dReceived !== 0) items.push([r.metric, r.value, r.flags, dDevice, dReceived]);
+    else if (dDevice !== 0) items.push([r.metric, r.value, r.flags, dDevice]);
+    else items.push([r.metric, r.value, r.flags]);
+  }
   return {
-    gatewayId,
-    deviceId: r[1],
-    bedId: r[2],
-    patientId: r[3],
-    metric: r[4] as MetricId,
-    deviceTimeMs: r[5],
-    receivedAtMs: r[6],
-    value: r[7],
-    flags: r[8],
+    n: readings.length,
+    deviceId: first.deviceId,
+    bedId: first.bedId,
+    patientId: first.patientId,
+    deviceTimeMs: first.deviceTimeMs,
+    receivedAtMs: first.receivedAtMs,
+    items: JSON.stringify(items),
   };
+}
+
+/** Splits each append's readings into records: runs sharing device, bed and patient. */
+export function toRecords(groups: readonly (readonly Reading[])[]): Reading[][] {
+  const out: Reading[][] = [];
+  for (const group of groups) {
+    let run: Reading[] = [];
+    for (const r of group) {
+      const head = run[0];
+      if (head && (head.deviceId !== r.deviceId || head.bedId !== r.bedId || head.patientId !== r.patientId || run.length === MAX_READINGS_PER_RECORD)) {
+        out.push(run);
+        run = [];
+      }
+      run.push(r);
+    }
+    if (run.length > 0) out.push(run);
+  }
+  return out;
+}
+
+/** The readings of one record row, in their stored order. */
+export function unpackRecord(r: RecordRow, gatewayId: string): Reading[] {
+  const items = JSON.parse(r[7]) as Item[];
+  return items.map((it) => ({
+    gatewayId,
+    deviceId: r[2],
+    bedId: r[3],
+    patientId: r[4],
+    metric: it[0] as MetricId,
+    deviceTimeMs: r[5] + (it[3] ?? 0),
+    receivedAtMs: r[6] + (it[4] ?? 0),
+    value: it[1],
+    flags: it[2],
+  }));
 }
 
 export function toAlarmEvent(r: AlarmRow): AlarmEvent {
@@ -50,46 +113,61 @@ export function toAlarmEvent(r: AlarmRow): AlarmEvent {
 }
 
 export const ROWS_PER_INSERT = 32;
-const READING_PARAMS = 8;
+const RECORD_PARAMS = 8;
+const INSERT_RECORD = 'INSERT INTO reading_records (id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items) VALUES ';
+const RECORD_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** Inserts one packed record row at `id` (the outbox uses it to split a record). */
+export function prepareRecordInsert(db: Database.Database): (id: number, v: RecordValues, batchSeq: number | null) => void {
+  const stmt = db.prepare(
+    'INSERT INTO reading_records (id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items, batch_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  return (id, v, batchSeq) => void stmt.run(id, v.n, v.deviceId, v.bedId, v.patientId, v.deviceTimeMs, v.receivedAtMs, v.items, batchSeq);
+}
 
 export interface InsertStatements {
-  /** Inserts every reading of every group, in order. */
-  insertReadings(groups: readonly (readonly Reading[])[]): void;
+  /** Inserts every reading of every group, in order, as record rows; returns the readings stored. */
+  insertReadings(groups: readonly (readonly Reading[])[]): number;
   /** Returns 1 when stored, 0 when an event with this eventId was already stored. */
   insertAlarm(event: AlarmEvent, recordedAtMs: number): number;
 }
 
 export function prepareInserts(db: Database.Database): InsertStatements {
-  const insertInto = 'INSERT INTO readings (device_id, bed_id, patient_id, metric, device_time_ms, received_at_ms, value, flags) VALUES ';
-  const one = db.prepare(`${insertInto}(?, ?, ?, ?, ?, ?, ?, ?)`);
-  const many = db.prepare(insertInto + Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
-  const args: unknown[] = new Array(ROWS_PER_INSERT * READING_PARAMS);
+  const one = db.prepare(INSERT_RECORD + RECORD_PLACEHOLDERS);
+  const many = db.prepare(INSERT_RECORD + Array(ROWS_PER_INSERT).fill(RECORD_PLACEHOLDERS).join(', '));
+  const nextId = db.prepare('SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1').pluck();
+  const args: unknown[] = new Array(ROWS_PER_INSERT * RECORD_PARAMS);
   const alarm = db.prepare(
     `INSERT INTO alarm_events (event_id, alarm_id, bed_id, patient_id, device_id, source, metric, condition, priority, phase, time_ms, value, actor, message, recorded_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
   );
   return {
     insertReadings(groups) {
+      const records = toRecords(groups);
+      if (records.length === 0) return 0;
+      let id = (nextId.get() as number | undefined) ?? 1;
       let filled = 0;
-      for (const group of groups) {
-        for (let i = 0; i < group.length; i++) {
-          const r = group[i]!;
-          const o = filled * READING_PARAMS;
-          args[o] = r.deviceId;
-          args[o + 1] = r.bedId;
-          args[o + 2] = r.patientId;
-          args[o + 3] = r.metric;
-          args[o + 4] = r.deviceTimeMs;
-          args[o + 5] = r.receivedAtMs;
-          args[o + 6] = r.value;
-          args[o + 7] = r.flags;
-          if (++filled === ROWS_PER_INSERT) {
-            many.run(args);
-            filled = 0;
-          }
+      let readings = 0;
+      for (const record of records) {
+        const v = packRecord(record);
+        const o = filled * RECORD_PARAMS;
+        args[o] = id;
+        args[o + 1] = v.n;
+        args[o + 2] = v.deviceId;
+        args[o + 3] = v.bedId;
+        args[o + 4] = v.patientId;
+        args[o + 5] = v.deviceTimeMs;
+        args[o + 6] = v.receivedAtMs;
+        args[o + 7] = v.items;
+        id += v.n;
+        readings += v.n;
+        if (++filled === ROWS_PER_INSERT) {
+          many.run(args);
+          filled = 0;
         }
       }
-      for (let k = 0; k < filled; k++) one.run(args.slice(k * READING_PARAMS, (k + 1) * READING_PARAMS));
+      for (let k = 0; k < filled; k++) one.run(args.slice(k * RECORD_PARAMS, (k + 1) * RECORD_PARAMS));
+      return readings;
     },
     insertAlarm(e, recordedAtMs) {
       return alarm.run(

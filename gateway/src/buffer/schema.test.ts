@@ -24,19 +24,19 @@ function plan(sql: string): string {
 
 describe('buffer query plans', () => {
   it.each([
-    ['oldest unbatched readings', 'SELECT * FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT 100', /readings_unbatched/],
-    ['newest unbatched readings', 'SELECT * FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT 100', /readings_unbatched/],
-    ['a batch\'s readings', 'SELECT * FROM readings WHERE id BETWEEN 1 AND 100 AND batch_seq = 3', /INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/],
+    ['oldest unbatched readings', 'SELECT * FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT 100', /reading_records_unbatched/],
+    ['newest unbatched readings', 'SELECT * FROM reading_records WHERE batch_seq IS NULL ORDER BY id DESC LIMIT 100', /reading_records_unbatched/],
+    ['a batch\'s readings', 'SELECT * FROM reading_records WHERE id BETWEEN 1 AND 100 AND batch_seq = 3', /INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/],
     [
       'retention prune',
-      'SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < 5 ORDER BY received_at_ms LIMIT 10',
-      /readings_uploaded_age/,
+      'SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < 5 ORDER BY received_at_ms LIMIT 10',
+      /reading_records_uploaded_age/,
     ],
-    ['eviction of uploaded rows', 'SELECT id FROM readings WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT 10', /readings_uploaded_age/],
+    ['eviction of uploaded rows', 'SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT 10', /reading_records_uploaded_age/],
     [
-      'local trend view of one bed and metric',
-      "SELECT device_time_ms, value FROM readings WHERE bed_id = 'bed-1' AND metric = 'HR' AND device_time_ms BETWEEN 1 AND 2 ORDER BY device_time_ms",
-      /readings_trend \(bed_id=\? AND device_time_ms>\? AND device_time_ms<\?\)/,
+      'local trend view of one bed (its metric is picked out of items)',
+      "SELECT device_time_ms, items FROM reading_records WHERE bed_id = 'bed-1' AND device_time_ms BETWEEN 1 AND 2 ORDER BY device_time_ms",
+      /reading_records_trend \(bed_id=\? AND device_time_ms>\? AND device_time_ms<\?\)/,
     ],
     ['unbatched alarm events', 'SELECT * FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 10', /alarm_events_unbatched/],
     ['a batch\'s alarm events', 'SELECT * FROM alarm_events WHERE batch_seq = 3 ORDER BY time_ms, id', /alarm_events_batch/],
@@ -44,6 +44,6 @@ describe('buffer query plans', () => {
   ])('%s', (_name, sql, expected) => {
     const p = plan(sql);
     expect(p).toMatch(expected);
-    expect(p).not.toMatch(/SCAN readings$|SCAN readings \||USE TEMP B-TREE/);
+    expect(p).not.toMatch(/SCAN reading_records$|SCAN reading_records \||USE TEMP B-TREE/);
   });
 });

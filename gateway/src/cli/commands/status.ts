@@ -49,7 +49,7 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
       const config = c.loadConfig();
       const { db, registry } = c.db();
       const live = await fetchLive(config.http.port);
-      const unsent = (db.prepare('SELECT count(*) AS n, min(received_at_ms) AS oldest FROM readings WHERE uploaded_at_ms IS NULL').get() as {
+      const unsent = (db.prepare('SELECT coalesce(sum(n), 0) AS n, min(received_at_ms) AS oldest FROM reading_records WHERE uploaded_at_ms IS NULL').get() as {
         n: number;
         oldest: number | null;
       });
@@ -82,7 +82,7 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
           diskFreeBytes: diskFreeBytes(config.databasePath),
           bufferUsedBytes: usedBytes(db),
           bufferCapBytes: config.buffer.maxBytes,
-          storedReadings: (db.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n,
+          storedReadings: (db.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records').get() as { n: number }).n,
           ingestReadingsPerS: live?.ingestReadingsPerS ?? null,
         }),
       };
