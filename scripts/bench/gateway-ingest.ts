@@ -3,6 +3,8 @@
  * MQTT QoS 1 as fast as they can, through the real gateway (a child process) into SQLite.
  * Baselines in the same run: a bare aedes broker (no auth, no handler) under the same
  * load, and raw batched better-sqlite3 inserts of the same readings (the storage ceiling).
+ * The gateway runs from source through tsx (about 35 MB more RSS); after `pnpm build`,
+ * WARDLINK_GATEWAY_DIST=1 measures the production build instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -67,10 +67,14 @@ export async function startDaemon(gw: TestGateway): Promise<GatewayDaemon> {
 }
 
 const cliMain = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+const distMain = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** Runs `wardlink-gateway run` as a child process and resolves once it reports its ports. */
 export async function spawnDaemon(gw: TestGateway): Promise<{ child: ChildProcess; ports: { http: number; mqtt: number; hl7: number } }> {
-  const child = spawn(process.execPath, [...(process.env.WARDLINK_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WARDLINK_PROFILE_DIR}`] : []), '--import', 'tsx', cliMain, 'run', '--json', '--config', gw.configPath], {
+  // WARDLINK_GATEWAY_DIST=1 runs the production build (gateway/dist) instead of the source via tsx.
+  const entry = process.env.WARDLINK_GATEWAY_DIST === '1' ? [distMain] : ['--import', 'tsx', cliMain];
+  const profile = process.env.WARDLINK_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WARDLINK_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, ...entry, 'run', '--json', '--config', gw.configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WARDLINK_LOG_LEVEL: 'warn' },
   });
