@@ -8,3 +8,4 @@ export { CloudMetrics, type BatchOutcome } from './observability/metrics.js';
 export { createLogger } from './observability/logger.js';
 export { parseTraceparent, traceFromRequest, formatTraceparent, type TraceContext } from './observability/trace.js';
 export { runCli } from './cli/program.js';
+export * from './lifecycle/index.js';

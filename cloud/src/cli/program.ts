@@ -8,13 +8,20 @@ import { registerGatewayCommands } from './commands/gateway.js';
 import { registerHospitalCommands } from './commands/hospital.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerLifecycleCommands } from '../lifecycle/cli/index.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
 
 export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
 
 /** Later features (partitions, retention, capacity, reports) plug in here. */
-const registrars: CommandRegistrar[] = [registerMigrateCommand, registerServeCommand, registerGatewayCommands, registerHospitalCommands];
+const registrars: CommandRegistrar[] = [
+  registerMigrateCommand,
+  registerServeCommand,
+  registerGatewayCommands,
+  registerHospitalCommands,
+  registerLifecycleCommands,
+];
 
 export function addCommands(...more: CommandRegistrar[]): void {
   registrars.push(...more);

@@ -1,0 +1,154 @@
+/**
+ * Capacity: what the hot store holds and where it is heading.
+ * - per partition: rows (pg_class estimate, exact for never-analysed small ones) and bytes
+ *   (heap + index + TOAST);
+ * - bytes per reading, over the partitions that have rows;
+ * - the ingest rate over the last 7 days, from batch_ledger (readings per accepted batch),
+ *   or from the partitions' rows by day when the ledger holds nothing (data loaded by hand);
+ * - projections at that rate: the hot store once it holds `hotDays` days, a year of archive
+ *   (at the archive's measured bytes per reading), and the date the database volume
+ *   (config capacity.dbVolumeBytes) fills, if it ever does;
+ * - alerts above capacity.alertThresholdPct (default 80%) of the volume, now or projected.
+ */
+import { listVitalPartitions } from '../storage/partitions.js';
+import { DAY_MS, isoDate, utcDay } from '../storage/utc-days.js';
+import type { LifecycleContext } from './context.js';
+import { effectiveHotDays } from './policy.js';
+
+export interface PartitionSize {
+  name: string;
+  day: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface CapacityAlert {
+  kind: 'volume-above-threshold' | 'projected-above-threshold';
+  message: string;
+}
+
+export interface CapacityReport {
+  at: string;
+  partitions: PartitionSize[];
+  hotRows: number;
+  hotBytes: number;
+  /** Everything in the database (vital_data and the rest). */
+  databaseBytes: number;
+  bytesPerReading: number | null;
+  ingest: { readingsPerSecond: number; readingsPerDay: number; windowDays: number; source: 'ledger' | 'partitions' | 'none' };
+  archive: { bytesPerReading: number; measured: boolean; storedBytes: number; storedRows: number };
+  projection: {
+    hotDays: number;
+    hotStoreBytes: number | null;
+    archiveBytesPerYear: number | null;
+    dailyGrowthBytes: number | null;
+  };
+  volume: { bytes: number; usedPct: number | null; projectedPct: number | null; fullDate: string | null; thresholdPct: number };
+  alerts: CapacityAlert[];
+}
+
+/** Parquet bytes per reading measured on simulator data (docs/lifecycle.md), used until real archives exist. */
+const ASSUMED_ARCHIVE_BYTES_PER_READING = 1.72;
+const SMALL_TABLE_BYTES = 64 * 1024 * 1024;
+
+export async function capacityReport(ctx: LifecycleContext): Promise<CapacityReport> {
+  const now = ctx.clock.now();
+  const today = utcDay(now);
+  const { pool, settings } = ctx;
+  const parts = await listVitalPartitions(pool);
+  const sizes = await pool.query<{ name: string; rows: number; bytes: number }>(
+    `SELECT c.relname AS name, c.reltuples::float8 AS rows, pg_total_relation_size(c.oid)::float8 AS bytes
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vital_data'::regclass`,
+  );
+  const sizeOf = new Map(sizes.rows.map((r) => [r.name, r]));
+  const partitions: PartitionSize[] = [];
+  for (const p of parts) {
+    const s = sizeOf.get(p.name);
+    let rows = s ? s.rows : 0;
+    // -1: never analysed. Count small ones exactly; estimate big ones from their size.
+    if (rows < 0 && s) rows = s.bytes <= SMALL_TABLE_BYTES ? Number((await pool.query(`SELECT count(*) AS n FROM "${p.name}"`)).rows[0].n) : Math.round(s.bytes / 170);
+    partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, bytes: s?.bytes ?? 0 });
+  }
+  const withRows = partitions.filter((p) => p.rows > 0);
+  const hotRows = partitions.reduce((n, p) => n + p.rows, 0);
+  const hotBytes = partitions.reduce((n, p) => n + p.bytes, 0);
+  const bytesPerReading = withRows.length ? withRows.reduce((n, p) => n + p.bytes, 0) / withRows.reduce((n, p) => n + p.rows, 0) : null;
+  const databaseBytes = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
+
+  const ingest = await ingestRate(ctx, now, partitions, today);
+  const arch = (await pool.query<{ bytes: number | null; rows: number | null }>(`SELECT sum(bytes)::float8 AS bytes, sum(rows)::float8 AS rows FROM archive_objects WHERE kind = 'day' AND purged_at IS NULL`)).rows[0]!;
+  const measured = (arch.rows ?? 0) > 0;
+  const archiveBpr = measured ? arch.bytes! / arch.rows! : ASSUMED_ARCHIVE_BYTES_PER_READING;
+
+  const hotDays = await effectiveHotDays(pool, settings.hotDays);
+  const perDay = ingest.readingsPerDay;
+  const bpr = bytesPerReading;
+  const hotStoreBytes = bpr !== null && perDay > 0 ? perDay * hotDays * bpr : null;
+  const dailyGrowthBytes = bpr !== null ? perDay * bpr : null;
+  const archiveBytesPerYear = perDay > 0 ? perDay * 365 * archiveBpr : null;
+
+  const volumeBytes = settings.dbVolumeBytes;
+  const otherBytes = Math.max(0, databaseBytes - hotBytes);
+  const steadyBytes = hotStoreBytes === null ? null : Math.max(databaseBytes, hotStoreBytes + otherBytes);
+  const usedPct = volumeBytes > 0 ? (100 * databaseBytes) / volumeBytes : null;
+  const projectedPct = volumeBytes > 0 && steadyBytes !== null ? (100 * steadyBytes) / volumeBytes : null;
+  let fullDate: string | null = null;
+  if (volumeBytes > 0 && steadyBytes !== null && steadyBytes >= volumeBytes && dailyGrowthBytes && dailyGrowthBytes > 0) {
+    const days = Math.max(0, (volumeBytes - databaseBytes) / dailyGrowthBytes);
+    fullDate = new Date(now + days * DAY_MS).toISOString().slice(0, 10);
+  }
+  const alerts: CapacityAlert[] = [];
+  const threshold = settings.alertThresholdPct;
+  if (usedPct !== null && usedPct >= threshold) {
+    alerts.push({ kind: 'volume-above-threshold', message: `the database uses ${usedPct.toFixed(1)}% of its ${volumeBytes} B volume (alert at ${threshold}%)` });
+  }
+  if (projectedPct !== null && projectedPct >= threshold) {
+    alerts.push({
+      kind: 'projected-above-threshold',
+      message: `at ${Math.round(perDay)} readings/day the database reaches ${projectedPct.toFixed(1)}% of its volume once it holds ${hotDays} hot days${fullDate ? `; the volume fills around ${fullDate}` : ''}: grow the volume, shorten hot_days or add a Citus worker`,
+    });
+  }
+  return {
+    at: new Date(now).toISOString(),
+    partitions,
+    hotRows,
+    hotBytes,
+    databaseBytes,
+    bytesPerReading: bpr,
+    ingest,
+    archive: { bytesPerReading: archiveBpr, measured, storedBytes: arch.bytes ?? 0, storedRows: arch.rows ?? 0 },
+    projection: { hotDays, hotStoreBytes, archiveBytesPerYear, dailyGrowthBytes },
+    volume: { bytes: volumeBytes, usedPct, projectedPct, fullDate, thresholdPct: threshold },
+    alerts,
+  };
+}
+
+async function ingestRate(ctx: LifecycleContext, now: number, partitions: PartitionSize[], today: number): Promise<CapacityReport['ingest']> {
+  const windowStart = new Date(now - 7 * DAY_MS);
+  const ledger = await ctx.pool.query<{ readings: number | null; first: Date | null }>(
+    'SELECT sum(readings)::float8 AS readings, min(received_at) AS first FROM batch_ledger WHERE received_at >= $1 AND received_at <= $2',
+    [windowStart, new Date(now)],
+  );
+  const { readings, first } = ledger.rows[0]!;
+  if (readings && first) {
+    // A service younger than 7 days: divide by the time it has been receiving.
+    const spanMs = Math.max(60_000, now - Math.max(first.getTime(), windowStart.getTime()));
+    const perS = readings / (spanMs / 1000);
+    return { readingsPerSecond: perS, readingsPerDay: perS * 86_400, windowDays: spanMs / DAY_MS, source: 'ledger' };
+  }
+  // The last 7 complete days' partitions.
+  const recent = partitions.filter((p) => {
+    const d = utcDay(p.day);
+    return d < today && d >= today - 7;
+  });
+  const rows = recent.reduce((n, p) => n + p.rows, 0);
+  const days = recent.filter((p) => p.rows > 0).length;
+  if (rows === 0) return { readingsPerSecond: 0, readingsPerDay: 0, windowDays: 7, source: 'none' };
+  return { readingsPerSecond: rows / (days * 86_400), readingsPerDay: rows / days, windowDays: days, source: 'partitions' };
+}
+
+/** Logs the report's alerts at error level; returns them. */
+export function alertOnCapacity(ctx: LifecycleContext, report: CapacityReport): CapacityAlert[] {
+  for (const a of report.alerts) ctx.logger.error({ alert: 'capacity', kind: a.kind, usedPct: report.volume.usedPct, projectedPct: report.volume.projectedPct, fullDate: report.volume.fullDate }, a.message);
+  return report.alerts;
+}

@@ -1,0 +1,37 @@
+/** `capacity [--json]`: sizes, rates, projections and the volume's fill date. */
+import type { Command } from 'commander';
+import type { CliContext } from '../../cli/context.js';
+import { emit, table } from '../../cli/output.js';
+import { alertOnCapacity, capacityReport, type CapacityReport } from '../capacity.js';
+import { lifecycleFor, mib } from './shared.js';
+
+const gib = (b: number | null) => (b === null ? '-' : `${(b / 1024 ** 3).toFixed(2)} GiB`);
+const pct = (p: number | null) => (p === null ? '-' : `${p.toFixed(1)}%`);
+
+function describe(r: CapacityReport): string {
+  const parts = r.partitions.map((p) => ({ ...p, size: mib(p.bytes), perReading: p.rows > 0 ? (p.bytes / p.rows).toFixed(1) : '-' }));
+  return [
+    table(parts, ['name', 'rows', 'size', 'perReading']),
+    '',
+    `hot store: ${r.hotRows.toLocaleString('en-US')} readings, ${gib(r.hotBytes)}; ${r.bytesPerReading === null ? '-' : r.bytesPerReading.toFixed(1)} B/reading; database ${gib(r.databaseBytes)}`,
+    `ingest (last ${r.ingest.windowDays.toFixed(1)} days, from ${r.ingest.source}): ${Math.round(r.ingest.readingsPerSecond).toLocaleString('en-US')} readings/s, ${Math.round(r.ingest.readingsPerDay).toLocaleString('en-US')}/day`,
+    `projected hot store (${r.projection.hotDays} days): ${gib(r.projection.hotStoreBytes)}; archive per year: ${gib(r.projection.archiveBytesPerYear)} at ${r.archive.bytesPerReading.toFixed(2)} B/reading${r.archive.measured ? '' : ' (assumed)'}`,
+    r.volume.bytes > 0
+      ? `volume ${gib(r.volume.bytes)}: ${pct(r.volume.usedPct)} used, ${pct(r.volume.projectedPct)} projected; ${r.volume.fullDate ? `fills around ${r.volume.fullDate}` : 'does not fill at the current rate'}`
+      : 'volume size unknown: set capacity.dbVolumeBytes (WARDLINK_DB_VOLUME_BYTES) for a fill date',
+    ...r.alerts.map((a) => `ALERT ${a.kind}: ${a.message}`),
+  ].join('\n');
+}
+
+export function registerCapacityCommand(program: Command, ctx: () => CliContext): void {
+  program
+    .command('capacity')
+    .description('rows and bytes per partition, bytes per reading, ingest rate, projected sizes and the date the database volume fills')
+    .action(async () => {
+      const c = ctx();
+      const lc = await lifecycleFor(c);
+      const report = await capacityReport(lc);
+      alertOnCapacity(lc, report);
+      emit(c.out, report, () => describe(report));
+    });
+}

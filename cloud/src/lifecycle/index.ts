@@ -1,0 +1,22 @@
+/** The data lifecycle (docs/lifecycle.md): partitions, retention, archive, purge, legal hold, capacity. */
+export { createLifecycleContext, settingsFromConfig, DEFAULT_SETTINGS, type LifecycleContext, type LifecycleContextInput, type LifecycleSettings, type ProgressEvent, type ProgressSink } from './context.js';
+export { startServiceLifecycle, type ServiceLifecycle, type ServiceLifecycleOptions } from './service-lifecycle.js';
+export { startLifecycleScheduler, type LifecycleScheduler, type SchedulerOptions } from './scheduler.js';
+export { LifecycleMetrics, type LifecycleMetricsOptions } from './metrics.js';
+export { runPartitionMaintenance, type MaintenanceResult } from './maintenance.js';
+export { checkPartitionRange, RangeMonitor, RANGE_ALERT_KINDS, type RangeAlert, type RangeAlertKind, type RangeCheck } from './range-monitor.js';
+export { planRetention, runRetention, type RetentionPlan, type RetentionResult, type RetentionRunOptions, type ArchivePlanItem } from './retention.js';
+export { planPurge, runPurge, type PurgePlan, type PurgeResult, type PurgeItem } from './purge.js';
+export { restoreRange, type RestoreOptions, type RestoreResult } from './restore.js';
+export { capacityReport, alertOnCapacity, type CapacityReport, type CapacityAlert, type PartitionSize } from './capacity.js';
+export { placeLegalHold, releaseLegalHold, listLegalHolds, heldPatients, type LegalHold } from './legal-hold.js';
+export { setRetentionPolicy, listPolicies, effectiveHotDays, type RetentionPolicy } from './policy.js';
+export { listAudit, recordAudit, type AuditAction, type AuditEntry, type AuditRecord } from './audit.js';
+export { LifecycleLock, withTryLock } from './locks.js';
+export { runArchiveJob, type ArchiveHooks, type ArchiveJobResult } from './archive/archive-job.js';
+export { ARCHIVE_STATES, listJobs, type ArchiveJob, type ArchiveState } from './archive/jobs.js';
+export { findObjects, type ArchiveObject } from './archive/objects.js';
+export { type ArchiveStore, type ArchiveObjectInfo } from './store/archive-store.js';
+export { LocalFolderArchiveStore } from './store/local-folder-store.js';
+export { registerLifecycleCommands } from './cli/index.js';
+export * from './errors.js';
