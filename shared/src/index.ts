@@ -4,3 +4,4 @@ export * from './errors/index.js';
 export * from './codec/index.js';
 export * from './timers.js';
 export * from './cli/output.js';
+export * from './manual-clock.js';
