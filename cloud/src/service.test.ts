@@ -14,6 +14,7 @@ import { resolveCloudConfig } from './config/resolve.js';
 import { batchOf, simulatedWard, T0 } from './ingest/testing/batches.js';
 import { CloudService, readServeRuntime } from './service.js';
 import { isAlive } from './storage/embedded-support.js';
+import { listVitalPartitions } from './storage/partitions.js';
 import { createTestLogger } from './testing/logger.js';
 
 const base = mkdtempSync(join(tmpdir(), 'wl-service-'));
@@ -30,6 +31,15 @@ describe('CloudService without DATABASE_URL', () => {
     const config = resolveCloudConfig({ env: {}, overrides: { dataDir, server: { host: '127.0.0.1', port: 0 } } });
     service = await CloudService.start(config, { logger: createTestLogger().logger });
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200); // migrated on its own
+
+    // The lifecycle runs inside the service: partitions premade at start, metrics served.
+    await service.lifecycle?.scheduler.ready;
+    const partitions = await listVitalPartitions(service.pools.primary);
+    expect(partitions.length).toBeGreaterThanOrEqual(config.retention.partitionPremakeDays + 1);
+    const metricsText = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricsText).toContain('wardlink_cloud_lifecycle_job_runs_total{job="maintenance",outcome="ok"} 1');
+    expect(metricsText).toContain('wardlink_cloud_partition_range_alert{kind="missing-partition"} 0');
+    expect(service.lifecycle?.context.store.description).toBe(`local:${join(dataDir, 'archive')}`);
 
     const runtime = await readServeRuntime(dataDir);
     expect(runtime?.pid).toBe(process.pid);

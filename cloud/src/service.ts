@@ -9,7 +9,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type DecodeLimits } from '@wardlink/shared';
+import { systemClock, type Clock, type DecodeLimits, type TimerHandle } from '@wardlink/shared';
 import { GatewayAuthenticator } from './api/auth/authenticator.js';
 import { Admission, type AdmissionLimits } from './api/limits/admission.js';
 import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
@@ -18,6 +18,8 @@ import { createApiServer, type ApiServer } from './api/server.js';
 import { withDatabaseUrl } from './config/redact.js';
 import type { CloudConfig, DatabaseConfig } from './config/schema.js';
 import type { CopyFormat } from './ingest/copy-format.js';
+import type { SchedulerOptions } from './lifecycle/scheduler.js';
+import { startServiceLifecycle, type ServiceLifecycle } from './lifecycle/service-lifecycle.js';
 import { CloudMetrics } from './observability/metrics.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
 import { isAlive } from './storage/embedded-support.js';
@@ -35,6 +37,10 @@ export interface CloudServiceOptions {
   /** How long a token lookup is cached (revocation takes effect within it). Default 5 s. */
   authCacheTtlMs?: number;
   copyFormat?: CopyFormat;
+  /** Run the data lifecycle (partition maintenance, range alerts, retention, purge,
+   * capacity) inside the service. Default true; the API tests turn it off because they
+   * share one database and must not archive each other's days. */
+  lifecycle?: boolean | SchedulerOptions;
 }
 
 /** What `serve` on the embedded database leaves in the data folder, so the admin
@@ -74,6 +80,8 @@ export class CloudService {
     readonly port: number,
     private readonly embedded: EmbeddedPostgresHandle | undefined,
     private readonly logger: Logger,
+    /** The lifecycle scheduler, when it runs in this instance. */
+    readonly lifecycle: ServiceLifecycle | undefined,
   ) {}
 
   /** http://host:port of the listening server (127.0.0.1 when bound to every address). */
@@ -87,6 +95,7 @@ export class CloudService {
     const clock = options.clock ?? systemClock;
     let embedded: EmbeddedPostgresHandle | undefined;
     let pools: Pools | undefined;
+    let lifecycle: ServiceLifecycle | undefined;
     try {
       let database: DatabaseConfig = config.database;
       if (database.url === undefined) {
@@ -122,9 +131,23 @@ export class CloudService {
         load: { clock, ddlLockTimeoutMs: database.ddlLockTimeoutMs, ...(options.copyFormat ? { copyFormat: options.copyFormat } : {}) },
       });
       const address = await api.listen(config.server.port, config.server.host);
-      logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, limits }, 'wardlink-cloud is serving');
-      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger);
+      // After listen: start-up maintenance must not delay readiness, and ingest makes any
+      // partition it needs on its own (ensurePartitions before the COPY).
+      const lifecycleOption = options.lifecycle ?? true;
+      if (lifecycleOption !== false) {
+        lifecycle = startServiceLifecycle({
+          pool: pools.primary,
+          config,
+          logger: logger.child({ component: 'lifecycle' }),
+          clock,
+          registry: metrics.registry,
+          ...(typeof lifecycleOption === 'object' ? { scheduler: lifecycleOption } : {}),
+        });
+      }
+      logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
+      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle);
     } catch (err) {
+      await lifecycle?.stop().catch(() => undefined);
       await pools?.end().catch(() => undefined);
       if (embedded) await stopEmbedded(embedded, config.dataDir);
       throw err;
@@ -139,10 +162,29 @@ export class CloudService {
     return (this.stopping ??= (async () => {
       this.logger.info({ graceMs: this.config.server.shutdownGraceMs }, 'shutting down');
       await this.api.close(this.config.server.shutdownGraceMs);
+      if (this.lifecycle) await this.stopLifecycle(this.lifecycle);
       await this.pools.end().catch((err: unknown) => this.logger.warn({ err }, 'closing the database pools failed'));
       if (this.embedded) await stopEmbedded(this.embedded, this.config.dataDir, this.logger);
       this.logger.info('stopped');
     })());
+  }
+
+  /** Waits up to the grace period for a running job; past it the pools close under the
+   * job, which fails at its current step and resumes from there on the next start. */
+  private async stopLifecycle(lifecycle: ServiceLifecycle): Promise<void> {
+    const graceMs = this.config.server.shutdownGraceMs;
+    const stopped = lifecycle.stop().then(
+      () => true,
+      (err: unknown) => {
+        this.logger.warn({ err }, 'stopping the lifecycle scheduler failed');
+        return true;
+      },
+    );
+    let timer: TimerHandle | undefined;
+    const gaveUp = new Promise<false>((resolve) => (timer = lifecycle.context.clock.setTimeout(() => resolve(false), graceMs)));
+    const finished = await Promise.race([stopped, gaveUp]);
+    timer?.cancel();
+    if (!finished) this.logger.warn({ graceMs }, 'a lifecycle job is still running at shutdown; it resumes from its last step on the next start');
   }
 }
 

@@ -57,6 +57,8 @@ export interface RetentionConfig {
   readonly partitionPremakeDays: number;
   /** node-cron expression for partition maintenance and retention. */
   readonly maintenanceCron: string;
+  /** The local archive folder (Parquet + manifests); default `<dataDir>/archive`. */
+  readonly archiveDir?: string;
 }
 
 export interface CapacityConfig {
@@ -110,6 +112,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'retention.archiveYears', env: 'WARDLINK_ARCHIVE_YEARS', default: 7, rule: intRule(0, 100) },
   { path: 'retention.partitionPremakeDays', env: 'WARDLINK_PARTITION_PREMAKE_DAYS', default: 14, rule: intRule(1, 366) },
   { path: 'retention.maintenanceCron', env: 'WARDLINK_MAINTENANCE_CRON', default: '17 * * * *', rule: cronRule },
+  { path: 'retention.archiveDir', env: 'WARDLINK_ARCHIVE_DIR', rule: pathRule },
   { path: 'capacity.dbVolumeBytes', env: 'WARDLINK_DB_VOLUME_BYTES', default: 0, rule: intRule(0, Number.MAX_SAFE_INTEGER) },
   { path: 'capacity.alertThresholdPct', env: 'WARDLINK_CAPACITY_ALERT_PCT', default: 80, rule: intRule(1, 100) },
   { path: 'log.level', env: 'LOG_LEVEL', default: 'info', rule: logLevelRule },

@@ -4,8 +4,13 @@
  * the batch was stored before (a retry after a timeout, a replay): nothing else is done.
  * A concurrent duplicate blocks on the key until the first transaction ends, then finds
  * the row (first committed) or claims it (first rolled back): exactly once either way.
+ *
+ * The lifecycle prunes ledger rows past the hot period and records, per gateway, the
+ * highest sequence pruned. A batch at or below that watermark that is not in the ledger
+ * any more cannot be told apart from a replay: it is refused (BatchExpiredError, 422).
  */
 import type pg from 'pg';
+import { BatchExpiredError } from '@wardlink/shared';
 
 export interface LedgerEntry {
   hospitalId: string;
@@ -19,13 +24,27 @@ export interface LedgerEntry {
   traceId: string | undefined;
 }
 
-/** True when this transaction claimed the batch; false when it was stored before. */
+/**
+ * True when this transaction claimed the batch; false when it was stored before.
+ * Throws BatchExpiredError for a batch below the pruned watermark that is not in the
+ * ledger. The common path is one statement; the watermark check is a primary-key probe.
+ */
 export async function claimBatch(client: pg.PoolClient, e: LedgerEntry): Promise<boolean> {
   const res = await client.query(
     `INSERT INTO batch_ledger (hospital_id, gateway_id, batch_seq, created_at, readings, alarms, min_t, max_t, trace_id)
-     VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, $6, to_timestamp($7::float8 / 1000), to_timestamp($8::float8 / 1000), $9)
+     SELECT $1::text, $2::text, $3::bigint, to_timestamp($4::float8 / 1000), $5::integer, $6::integer,
+            to_timestamp($7::float8 / 1000), to_timestamp($8::float8 / 1000), $9::text
+     WHERE NOT EXISTS (SELECT 1 FROM gateways g WHERE g.hospital_id = $1 AND g.gateway_id = $2 AND g.ledger_pruned_through_seq >= $3::bigint)
      ON CONFLICT (hospital_id, gateway_id, batch_seq) DO NOTHING`,
     [e.hospitalId, e.gatewayId, e.seq, e.createdAtMs, e.readings, e.alarms, e.minTMs ?? null, e.maxTMs ?? null, e.traceId ?? null],
   );
-  return res.rowCount === 1;
+  if (res.rowCount === 1) return true;
+  const known = await client.query<{ stored: boolean; watermark: string | null }>(
+    `SELECT EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3) AS stored,
+            (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark`,
+    [e.hospitalId, e.gatewayId, e.seq],
+  );
+  const row = known.rows[0]!;
+  if (row.stored) return false;
+  throw new BatchExpiredError(e.gatewayId, e.seq, Number(row.watermark ?? 0));
 }

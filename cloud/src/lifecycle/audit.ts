@@ -10,6 +10,7 @@ export type AuditAction =
   | 'retention-policy-set'
   | 'partition-dropped'
   | 'archive-purged'
+  | 'alarm-events-purged'
   | 'held-archive-created'
   | 'held-archive-purged';
 

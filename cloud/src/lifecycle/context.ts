@@ -2,6 +2,7 @@
  * What every lifecycle job is given: the primary pool, a logger, the clock (every "now"
  * and "today" comes from it, so tests control time), the archive store, and settings.
  */
+import { join } from 'node:path';
 import type pg from 'pg';
 import { systemClock, type Clock } from '@wardlink/shared';
 import type { CloudConfig } from '../config/schema.js';
@@ -47,6 +48,11 @@ export const DEFAULT_SETTINGS: LifecycleSettings = {
   dbVolumeBytes: 0,
   alertThresholdPct: 80,
 };
+
+/** The local archive folder: retention.archiveDir, else `<dataDir>/archive`. */
+export function archiveDirFor(config: CloudConfig): string {
+  return config.retention.archiveDir ?? join(config.dataDir, 'archive');
+}
 
 /** The settings the service's configuration gives. */
 export function settingsFromConfig(config: CloudConfig): LifecycleSettings {

@@ -8,14 +8,9 @@ import type pg from 'pg';
 import { ADVISORY_NAMESPACE, AdvisoryLock } from '../storage/advisory-locks.js';
 import { connectClient } from '../storage/pool.js';
 
-/**
- * Lifecycle lock keys. RETENTION and PURGE are the storage layer's reserved keys;
- * MAINTENANCE is new (5) and belongs in storage/advisory-locks.ts next to them.
- * It must not be PARTITIONS: maintenance calls ensurePartitions, which takes
- * PARTITIONS itself in a transaction and would wait on our own session.
- */
+/** The lifecycle's lock keys (see storage/advisory-locks.ts for why each is its own). */
 export const LifecycleLock = {
-  MAINTENANCE: 5,
+  MAINTENANCE: AdvisoryLock.MAINTENANCE,
   RETENTION: AdvisoryLock.RETENTION,
   PURGE: AdvisoryLock.PURGE,
 } as const;

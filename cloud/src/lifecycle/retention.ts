@@ -1,6 +1,7 @@
 /**
  * `retention run`: archive every partition past the hot period (resuming unfinished
- * jobs first), then purge archives past their archive period. One instance at a time
+ * jobs first), then purge archives past their archive period, then the small tables:
+ * batch ledger rows past the hot period, alarm events past the archive period. One instance at a time
  * (session advisory locks RETENTION and PURGE, tried, never waited for); `dryRun`
  * prints the plan and changes nothing.
  */
@@ -11,6 +12,8 @@ import { runArchiveJob, type ArchiveHooks, type ArchiveJobResult } from './archi
 import { openJob, unfinishedJobs, type ArchiveState } from './archive/jobs.js';
 import { LifecycleLock, withTryLock } from './locks.js';
 import { effectiveHotDays } from './policy.js';
+import { purgeAlarmEvents, type AlarmEventsPurgeResult } from './alarm-events-purge.js';
+import { pruneLedger, type LedgerPruneResult } from './ledger-prune.js';
 import { planPurge, runPurge, type PurgePlan, type PurgeResult } from './purge.js';
 
 export interface ArchivePlanItem {
@@ -50,6 +53,8 @@ export interface RetentionResult {
   failed: Array<{ partition: string; code: string; message: string }>;
   purge?: PurgeResult;
   purgeSkipped?: 'busy';
+  alarmEvents?: AlarmEventsPurgeResult;
+  ledger?: LedgerPruneResult;
 }
 
 export async function planRetention(ctx: LifecycleContext): Promise<RetentionPlan> {
@@ -105,10 +110,16 @@ export async function runRetention(ctx: LifecycleContext, options: RetentionRunO
     const result: RetentionResult = { plan, ran: true, archived, failed };
     if (!options.skipPurge) {
       // Planned afresh: the archive step may just have created objects that are already due.
-      const purge = await withTryLock(ctx.pool, LifecycleLock.PURGE, () => runPurge(ctx));
-      if (purge.ran) result.purge = purge.value;
-      else result.purgeSkipped = 'busy';
+      const purge = await withTryLock(ctx.pool, LifecycleLock.PURGE, async () => {
+        const objects = await runPurge(ctx);
+        return { objects, alarmEvents: await purgeAlarmEvents(ctx) };
+      });
+      if (purge.ran) {
+        result.purge = purge.value.objects;
+        result.alarmEvents = purge.value.alarmEvents;
+      } else result.purgeSkipped = 'busy';
     }
+    result.ledger = await pruneLedger(ctx);
     return result;
   });
   if (!locked.ran) {

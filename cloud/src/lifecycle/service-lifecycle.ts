@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '@wardlink/shared';
 import type { CloudConfig } from '../config/schema.js';
 import type { Logger } from '../storage/logger.js';
 import { capacityReport } from './capacity.js';
-import { createLifecycleContext, settingsFromConfig, type LifecycleContext } from './context.js';
+import { archiveDirFor, createLifecycleContext, settingsFromConfig, type LifecycleContext } from './context.js';
 import { LifecycleMetrics } from './metrics.js';
 import { startLifecycleScheduler, type LifecycleScheduler, type SchedulerOptions } from './scheduler.js';
 import type { ArchiveStore } from './store/archive-store.js';
@@ -28,7 +28,7 @@ export interface ServiceLifecycleOptions {
   logger: Logger;
   registry: Registry;
   clock?: Clock;
-  /** Default: a local folder `<dataDir>/archive`. */
+  /** Default: the local folder retention.archiveDir (`<dataDir>/archive`). */
   store?: ArchiveStore;
   scheduler?: SchedulerOptions;
 }
@@ -42,7 +42,7 @@ export interface ServiceLifecycle {
 
 export function startServiceLifecycle(options: ServiceLifecycleOptions): ServiceLifecycle {
   const clock = options.clock ?? systemClock;
-  const archiveDir = join(options.config.dataDir, 'archive');
+  const archiveDir = archiveDirFor(options.config);
   // The metrics need the context (for capacity) and the context the metrics: the closure reads it at scrape time.
   const metrics = new LifecycleMetrics(options.registry, { capacity: () => capacityReport(context), now: () => clock.now() });
   const context: LifecycleContext = createLifecycleContext({

@@ -11,9 +11,13 @@ export const AdvisoryLock = {
   MIGRATIONS: 1,
   /** Creating (and, for the lifecycle jobs, detaching or dropping) vital_data partitions. */
   PARTITIONS: 2,
-  /** Reserved for the lifecycle jobs (issue 6): retention/archive and purge. */
+  /** The lifecycle jobs, held as session locks (pg_try_advisory_lock) for a whole run:
+   * retention/archive, purge, and partition maintenance. MAINTENANCE is not PARTITIONS:
+   * maintenance calls ensurePartitions, which takes PARTITIONS in its own transaction and
+   * would wait on the maintenance session itself. */
   RETENTION: 3,
   PURGE: 4,
+  MAINTENANCE: 5,
 } as const;
 export type AdvisoryLockKey = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];
 

@@ -71,6 +71,23 @@ export class InvalidBatchError extends ApiError {
   }
 }
 
+/**
+ * 422: the batch's sequence number is at or below the gateway's pruned ledger watermark,
+ * and it is not in the ledger: its fate (stored or not) is no longer known, because the
+ * ledger rows of that age were pruned after the hot period. Storing it could duplicate
+ * archived readings, so it is refused for good; the gateway quarantines it for IT.
+ */
+export class BatchExpiredError extends ApiError {
+  constructor(gatewayId: string, seq: number, prunedThroughSeq: number) {
+    super(
+      'WL_API_BATCH_EXPIRED',
+      422,
+      `batch ${seq} of gateway "${gatewayId}" is older than the batch ledger keeps (pruned through seq ${prunedThroughSeq}); it cannot be stored exactly once any more. It is quarantined: ask IT to compare it with the archive`,
+      { gatewayId, seq, prunedThroughSeq },
+    );
+  }
+}
+
 /** 415: the body is declared as something other than a Wardlink batch. */
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(contentType: string, accepted: readonly string[]) {
@@ -140,6 +157,7 @@ export const API_ERROR_CODES = [
   'WL_API_GATEWAY_MISMATCH',
   'WL_API_BODY_TOO_LARGE',
   'WL_API_INVALID_BATCH',
+  'WL_API_BATCH_EXPIRED',
   'WL_API_UNSUPPORTED_MEDIA_TYPE',
   'WL_API_RATE_LIMITED',
   'WL_API_OVERLOADED',

@@ -28,7 +28,7 @@ export async function startTestService(
     },
   });
   const log = createTestLogger('debug');
-  const service = await CloudService.start(config, { logger: log.logger, migrate: false, ...options });
+  const service = await CloudService.start(config, { logger: log.logger, migrate: false, lifecycle: false, ...options });
   return { service, log, url: service.url };
 }
 

@@ -31,7 +31,7 @@ function describePlan(r: RetentionResult, dryRun: boolean): string {
   }
   if (!dryRun) {
     if (!r.ran) lines.push('another instance is running retention right now; nothing done');
-    else lines.push(`archived ${r.archived.length} partition(s), ${r.archived.reduce((n, a) => n + a.rows, 0)} rows; purged ${r.purge?.purged ?? 0} object(s)${r.purgeSkipped ? ' (purge busy in another instance)' : ''}`);
+    else lines.push(`archived ${r.archived.length} partition(s), ${r.archived.reduce((n, a) => n + a.rows, 0)} rows; purged ${r.purge?.purged ?? 0} object(s)${r.purgeSkipped ? ' (purge busy in another instance)' : ''}; deleted ${r.alarmEvents?.rows ?? 0} alarm event(s) past the archive period and ${r.ledger?.rows ?? 0} batch ledger row(s) past the hot period`);
   }
   return lines.join('\n');
 }

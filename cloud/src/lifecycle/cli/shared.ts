@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { UsageError } from '@wardlink/shared';
 import type { CliContext } from '../../cli/context.js';
 import type { Out } from '../../cli/output.js';
-import { createLifecycleContext, settingsFromConfig, type LifecycleContext, type ProgressEvent } from '../context.js';
+import { archiveDirFor, createLifecycleContext, settingsFromConfig, type LifecycleContext, type ProgressEvent } from '../context.js';
 import { LocalFolderArchiveStore } from '../store/local-folder-store.js';
 
 export interface ArchiveDirOption {
   archiveDir?: string;
 }
 
-/** Where archives live: --archive-dir, else `<dataDir>/archive`. */
+/** Where archives live: --archive-dir, else retention.archiveDir, else `<dataDir>/archive`. */
 export function archiveDirOf(c: CliContext, opts: ArchiveDirOption): string {
-  return opts.archiveDir ?? join(c.loadConfig().dataDir, 'archive');
+  return opts.archiveDir ?? archiveDirFor(c.loadConfig());
 }
 
 export async function lifecycleFor(c: CliContext, opts: ArchiveDirOption = {}): Promise<LifecycleContext> {

@@ -6,8 +6,9 @@ import { registry } from './001-registry.js';
 import { vitalData } from './002-vital-data.js';
 import { alarmsAndLedger } from './003-alarms-ledger.js';
 import { lifecycle } from './004-lifecycle.js';
+import { ledgerWatermark } from './005-ledger-watermark.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle];
+export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark];
 
 export { migrationChecksum, type Migration } from './migration.js';

@@ -1,0 +1,50 @@
+/**
+ * Prunes batch_ledger rows received before the hospital's hot period (8 days at least). The ledger is the
+ * exactly-once guard; a gateway retries a batch for minutes or hours, never for months,
+ * so its rows are only needed while the batch could still come back. Each gateway's
+ * highest pruned sequence is kept (gateways.ledger_pruned_through_seq) in the same
+ * transaction as the delete: a batch at or below it that is not in the ledger is refused
+ * as expired (ingest/ledger.ts), never stored twice.
+ */
+import { dayStartMs, utcDay } from '../storage/utc-days.js';
+import { withTransaction } from '../storage/pool.js';
+import type { LifecycleContext } from './context.js';
+import { listPolicies } from './policy.js';
+
+/** The capacity report reads the last 7 days' ingest rate from the ledger: keep 8 at least. */
+const MIN_KEEP_DAYS = 8;
+
+export interface LedgerPruneResult {
+  /** Ledger rows deleted, over every hospital. */
+  rows: number;
+  hospitals: Array<{ hospitalId: string; receivedBefore: string; rows: number; gateways: number }>;
+}
+
+export async function pruneLedger(ctx: LifecycleContext): Promise<LedgerPruneResult> {
+  const today = utcDay(ctx.clock.now());
+  const result: LedgerPruneResult = { rows: 0, hospitals: [] };
+  for (const policy of await listPolicies(ctx.pool)) {
+    const receivedBefore = new Date(dayStartMs(today - Math.max(policy.hotDays, MIN_KEEP_DAYS) + 1));
+    const marks = await withTransaction(ctx.pool, async (client) => {
+      const res = await client.query<{ gateway_id: string; rows: string }>(
+        `WITH pruned AS (
+           DELETE FROM batch_ledger WHERE hospital_id = $1 AND received_at < $2 RETURNING gateway_id, batch_seq
+         ), marks AS (
+           SELECT gateway_id, max(batch_seq) AS seq, count(*) AS rows FROM pruned GROUP BY gateway_id
+         )
+         UPDATE gateways g SET ledger_pruned_through_seq = greatest(g.ledger_pruned_through_seq, m.seq)
+         FROM marks m WHERE g.hospital_id = $1 AND g.gateway_id = m.gateway_id
+         RETURNING g.gateway_id, m.rows::text AS rows`,
+        [policy.hospitalId, receivedBefore],
+      );
+      return res.rows;
+    });
+    const rows = marks.reduce((n, m) => n + Number(m.rows), 0);
+    if (rows === 0) continue;
+    result.rows += rows;
+    result.hospitals.push({ hospitalId: policy.hospitalId, receivedBefore: receivedBefore.toISOString(), rows, gateways: marks.length });
+    ctx.progress({ job: 'retention', step: 'ledger-pruned', subject: policy.hospitalId, rows });
+  }
+  if (result.rows > 0) ctx.logger.info({ rows: result.rows, hospitals: result.hospitals.length }, 'pruned batch ledger rows past the hot period');
+  return result;
+}
