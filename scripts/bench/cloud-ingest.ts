@@ -120,7 +120,7 @@ async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: nu
 }
 
 async function startService(url: string, log: BenchOptions['log']): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--json'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -112,6 +112,7 @@ describe('wardlink-cloud', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(stderr).toMatch(/"lifecycle":true[^\n]*wardlink-cloud is serving/);
     expect(stderr).toContain('"msg":"stopped"');
   }, 30_000);
 });

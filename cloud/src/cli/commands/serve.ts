@@ -7,6 +7,7 @@ interface ServeOptions {
   port?: string;
   host?: string;
   migrate?: boolean;
+  lifecycle?: boolean;
 }
 
 /** `serve`: the sync service in the foreground until SIGTERM or SIGINT (graceful stop, exit 0). */
@@ -17,6 +18,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
     .option('--port <port>', 'listening port (default: server.port, 8080)')
     .option('--host <host>', 'listening address (default: server.host, 0.0.0.0)')
     .option('--migrate', 'apply pending migrations before serving (always done on the embedded database)')
+    .option('--no-lifecycle', 'do not run the data lifecycle (partition maintenance, retention, purge, capacity) in this instance; another instance or the CLI must')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
       const server: Record<string, unknown> = {};
@@ -27,7 +29,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
       if (opts.host !== undefined) server.host = opts.host;
       const config = c.loadConfig(Object.keys(server).length > 0 ? { server } : undefined);
       const logger = c.logger(config.log.level);
-      const service = await CloudService.start(config, { logger, ...(opts.migrate ? { migrate: true } : {}) });
+      const service = await CloudService.start(config, { logger, lifecycle: opts.lifecycle !== false, ...(opts.migrate ? { migrate: true } : {}) });
       if (c.out.json) c.out.stdout(JSON.stringify({ started: true, url: service.url, port: service.port }));
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -31,7 +31,7 @@ export interface CloudProcess {
 /** Starts `wardlink-cloud serve` on `databaseUrl`; port 0 picks one (pass it again to restart on it). */
 export async function spawnCloud(databaseUrl: string, port = 0): Promise<CloudProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wl-cloud-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', cloudMain, 'serve', '--json', '--host', '127.0.0.1', '--port', String(port)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', cloudMain, 'serve', '--json', '--no-lifecycle', '--host', '127.0.0.1', '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', WARDLINK_DATA_DIR: dataDir, WARDLINK_CLOUD_CONFIG: '' },
   });
