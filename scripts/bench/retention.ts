@@ -17,9 +17,16 @@
  * - max_event_loop_delay_ms: the longest the job blocked this process's event loop
  *   (the scheduler runs it inside the service, next to the HTTP server);
  * - archive_readings_per_s: readings / (export + store + verify) over both days.
+ *
+ * Baseline for the drop: DROP TABLE frees the partition's files at COMMIT, and what
+ * that costs is the filesystem's. On this host's ext4 (mounted with `discard`, so every
+ * free is a TRIM of the virtual disk) freeing 1 GB takes ~0.3-0.4 s on its own. The
+ * bench writes a plain file of each partition's size next to the data and times its
+ * truncation (fs_free_*_ms), and reports drop_time_ratio_net_of_fs: the ratio with that
+ * filesystem cost taken out, which is what PostgreSQL itself spends.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -177,6 +184,27 @@ function startIngest(pool: pg.Pool, sessions: number, paceMs: number): IngestLoa
 }
 
 /** Checkpoints so far (pg_stat_checkpointer from PostgreSQL 17, pg_stat_bgwriter before). */
+/** Milliseconds to free `bytes` of a written, synced file in `dir` (the filesystem's part of a DROP). */
+function timeFsFree(dir: string, bytes: number): number {
+  const path = join(dir, 'fs-free-baseline');
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = Buffer.alloc(8 * 1024 * 1024, 1);
+    for (let written = 0; written < bytes; written += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+    fsyncSync(fd);
+    const t0 = performance.now();
+    ftruncateSync(fd, 0);
+    return performance.now() - t0;
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
+async function partitionBytes(pool: pg.Pool, name: string): Promise<number> {
+  return Number((await pool.query('SELECT pg_total_relation_size($1::regclass)::float8 AS b', [name])).rows[0].b);
+}
+
 async function checkpoints(pool: pg.Pool): Promise<number> {
   const v17 = await pool.query("SELECT to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL AS yes");
   const sql = v17.rows[0].yes
@@ -211,6 +239,8 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     await pool.query('CHECKPOINT');
     log(`simulator days: ${iso(smallDay)} ${small} readings, ${iso(bigDay)} ${big} readings, loaded in ${round((performance.now() - t0) / 1000, 1)} s`);
     await pool.query('CHECKPOINT');
+    const smallPartitionBytes = await partitionBytes(pool, `vital_data_p${iso(smallDay).replaceAll('-', '')}`);
+    const bigPartitionBytes = await partitionBytes(pool, `vital_data_p${iso(bigDay).replaceAll('-', '')}`);
 
     const ctx = createLifecycleContext({
       pool,
@@ -250,6 +280,9 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       const t = j.timings;
       log(`${name}: ${j.rows} rows -> ${j.bytes} B (${round(j.bytes / j.rows, 3)} B/reading); detach ${round(t.detachMs)} ms, export ${round(t.exportMs)} ms, store ${round(t.storeMs)} ms, verify ${round(t.verifyMs)} ms, drop ${round(t.dropMs)} ms`);
     }
+    const fsFreeSmallMs = timeFsFree(dir, smallPartitionBytes);
+    const fsFreeBigMs = timeFsFree(dir, bigPartitionBytes);
+    log(`filesystem alone: freeing ${round(smallPartitionBytes / 2 ** 20)} MiB takes ${round(fsFreeSmallMs, 1)} ms, ${round(bigPartitionBytes / 2 ** 20)} MiB ${round(fsFreeBigMs, 1)} ms`);
     const archived = smallJob.rows + bigJob.rows;
     const storedRows = Number((await pool.query("SELECT sum(rows) AS n FROM archive_objects WHERE kind = 'day' AND verified_at IS NOT NULL")).rows[0].n);
     const remaining = Number((await pool.query("SELECT count(*) AS n FROM pg_class WHERE relname IN ($1, $2)", [`vital_data_p${iso(smallDay).replaceAll('-', '')}`, `vital_data_p${iso(bigDay).replaceAll('-', '')}`])).rows[0].n);
@@ -260,6 +293,11 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       archive_readings_per_s: round(archived / ((pipelineMs(smallJob) + pipelineMs(bigJob)) / 1000)),
       small_rows: smallJob.rows,
       big_rows: bigJob.rows,
+      drop_time_ratio_net_of_fs: round(Math.max(1, dropMs(bigJob) - fsFreeBigMs) / Math.max(1, dropMs(smallJob) - fsFreeSmallMs), 2),
+      fs_free_small_ms: round(fsFreeSmallMs, 1),
+      fs_free_big_ms: round(fsFreeBigMs, 1),
+      small_partition_mb: round(smallPartitionBytes / 2 ** 20),
+      big_partition_mb: round(bigPartitionBytes / 2 ** 20),
       small_detach_drop_ms: round(dropMs(smallJob), 1),
       big_detach_drop_ms: round(dropMs(bigJob), 1),
       small_archive_bytes_per_reading: round(smallJob.bytes / smallJob.rows, 3),
