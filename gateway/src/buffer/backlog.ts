@@ -33,6 +33,10 @@ export function oldestUnsentMs(db: Database.Database): number | null {
  * outbox and eviction -), so `bufferUsage()` never counts millions of rows. It starts
  * from an exact count on first use. It is per store instance: another process (the CLI)
  * gets its own exact count when it opens the file.
+ *
+ * The writer's commits run on another connection and are added when reported, so the
+ * outbox may batch (remove) readings a moment before the writer adds them: the value may
+ * dip below zero in between and is only clamped when read.
  */
 export class UnsentTally {
   private value: number | undefined;
@@ -41,7 +45,7 @@ export class UnsentTally {
 
   get readings(): number {
     this.value ??= countUnsentReadings(this.db);
-    return this.value;
+    return Math.max(0, this.value);
   }
 
   add(n: number): void {
@@ -49,7 +53,7 @@ export class UnsentTally {
   }
 
   remove(n: number): void {
-    if (this.value !== undefined) this.value = Math.max(0, this.value - n);
+    if (this.value !== undefined) this.value -= n;
   }
 
   /** Recounts exactly (after a repair, or in tests). */

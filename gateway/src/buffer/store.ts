@@ -1,16 +1,19 @@
 /**
  * Opens the gateway's one SQLite file: pragmas for a durable, bounded WAL buffer, then the
  * schema migrations (the buffer's and those other modules register). Everything else in
- * the gateway (registry, rules, audit) uses `store.db`, the same connection.
+ * the gateway (registry, rules, audit, outbox, eviction, maintenance) uses `store.db`,
+ * this connection, on the main thread.
  *
- * The buffer, writer, outbox and maintenance all run on this one connection on the main
- * thread. better-sqlite3 is synchronous, so they never interleave inside a transaction.
+ * The one exception is the writer's group commit: it runs on a worker thread with its own
+ * connection to the same file (commit-worker.ts), so a commit never holds the event loop.
+ * WAL lets both read at once; writes take turns on SQLite's write lock (see writer.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BufferOptionError, systemClock, type Clock } from '@wardlink/shared';
 import { UnsentTally } from './backlog.js';
+import { applyConnectionPragmas, type ConnectionSettings } from './connection-pragmas.js';
 import { applyMigrations, bufferMigrations } from './migrations.js';
 import { isCorrupt, toBufferError } from './sqlite-errors.js';
 import { silentBufferLogger, type BufferLogger, type Durability, type Migration } from './types.js';
@@ -43,6 +46,8 @@ export interface BufferStore {
   readonly logger: BufferLogger;
   /** The connection's busy_timeout, restored by code that lowers it for a moment. */
   readonly busyTimeoutMs: number;
+  /** The per-connection pragmas, for another connection to the same file (the commit worker). */
+  readonly connection: ConnectionSettings;
   /** Unsent readings, kept current by the writer, outbox and eviction. */
   readonly tally: UnsentTally;
   /** The gateway id from `meta`, or null when none was ever given. */
@@ -83,23 +88,13 @@ function ensureIncrementalVacuum(db: Database.Database, logger: BufferLogger): v
   }
 }
 
-interface Pragmas {
-  durability: Durability;
-  busyTimeoutMs: number;
-  walAutocheckpointPages: number;
-}
-
-function applyPragmas(db: Database.Database, opts: BufferStoreOptions, p: Pragmas, logger: BufferLogger): void {
-  db.pragma(`busy_timeout = ${p.busyTimeoutMs}`);
+/** Persistent settings first (they need the file), then the per-connection ones. */
+function applyPragmas(db: Database.Database, path: string, settings: ConnectionSettings, logger: BufferLogger): void {
+  db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
   ensureIncrementalVacuum(db, logger);
   const mode = db.pragma('journal_mode = WAL', { simple: true });
-  if (mode !== 'wal') throw new BufferOptionError('path', 'must be on a filesystem that supports SQLite WAL (got journal mode ' + String(mode) + ')', opts.path);
-  db.pragma(`synchronous = ${p.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma(`wal_autocheckpoint = ${p.walAutocheckpointPages}`);
-  db.pragma(`journal_size_limit = ${positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024)}`);
-  db.pragma(`cache_size = -${positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 16384)}`);
-  db.pragma('temp_store = MEMORY');
+  if (mode !== 'wal') throw new BufferOptionError('path', 'must be on a filesystem that supports SQLite WAL (got journal mode ' + String(mode) + ')', path);
+  applyConnectionPragmas(db, settings);
 }
 
 export function openBufferStore(opts: BufferStoreOptions): BufferStore {
@@ -111,7 +106,13 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentBufferLogger;
   const busyTimeoutMs = positiveInt('busyTimeoutMs', opts.busyTimeoutMs, 5000);
-  const walAutocheckpointPages = positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, DEFAULT_WAL_AUTOCHECKPOINT_PAGES);
+  const connection: ConnectionSettings = {
+    durability,
+    busyTimeoutMs,
+    walAutocheckpointPages: positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, DEFAULT_WAL_AUTOCHECKPOINT_PAGES),
+    walSizeLimitBytes: positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024),
+    cacheSizeKiB: positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 16384),
+  };
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
 
   let db: Database.Database;
@@ -121,7 +122,7 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
     throw toBufferError(err, opts.path);
   }
   try {
-    applyPragmas(db, opts, { durability, busyTimeoutMs, walAutocheckpointPages }, logger);
+    applyPragmas(db, opts.path, connection, logger);
     applyMigrations(db, [...bufferMigrations, ...(opts.extraMigrations ?? [])], { nowMs: clock.now(), logger });
   } catch (err) {
     db.close();
@@ -152,6 +153,7 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
     clock,
     logger,
     busyTimeoutMs,
+    connection,
     tally: new UnsentTally(db),
     gatewayId: () => getMeta('gateway_id') ?? null,
     getMeta,

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Reading } from '@wardlink/shared';
 import { openBufferStore, type BufferStore } from './store.js';
 import { BufferWriter, type WriterOptions } from './writer.js';
@@ -43,36 +43,46 @@ function track(p: Promise<void>) {
   return t;
 }
 const tick = () => new Promise((r) => setImmediate(r));
+/** Real time for the commit thread to answer whatever was asked of it (the writer's own clock is manual). */
+const realDelay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Advances the manual clock step by step until `check` passes (the commit thread answers in real time). */
+const advanceUntil = (stepMs: number, check: () => void) =>
+  vi.waitFor(() => {
+    clock.advance(stepMs);
+    check();
+  }, { timeout: 10_000, interval: 5 });
 
 describe('BufferWriter group commit', () => {
   it('commits on the flush interval, and resolves appends only after the commit', async () => {
     const w = writer({ flushIntervalMs: 50, maxBatchReadings: 1000 });
-    const appends = [0, 8, 16].map((i) => track(w.append(wardReadings(i, i + 8))));
-    await tick();
-    expect(appends.some((a) => a.settled)).toBe(false);
+    const committedWhenResolved: number[] = [];
+    const promises = [0, 8, 16].map((i) => w.append(wardReadings(i, i + 8)).then(() => void committedWhenResolved.push(committedCount())));
+    await realDelay(30);
+    expect(committedWhenResolved).toEqual([]);
     expect(committedCount()).toBe(0);
 
     clock.advance(49);
-    await tick();
+    await realDelay(30);
     expect(committedCount()).toBe(0);
     clock.advance(1);
-    await tick();
-    expect(appends.every((a) => a.settled && a.error === undefined)).toBe(true);
-    expect(committedCount()).toBe(24);
+    await Promise.all(promises);
+    expect(committedWhenResolved).toEqual([24, 24, 24]);
     expect(commits).toEqual([expect.objectContaining({ rows: 24, readings: 24, alarms: 0, queuedReadings: 0 })]);
     expect(store.tally.readings).toBe(24);
   });
 
   it('commits as soon as maxBatchReadings are queued, without waiting for the timer', async () => {
     const w = writer({ flushIntervalMs: 1000, maxBatchReadings: 100 });
-    const appends = Array.from({ length: 13 }, (_, k) => track(w.append(wardReadings(k * 8, k * 8 + 8))));
-    await tick();
+    const promises = Array.from({ length: 13 }, (_, k) => w.append(wardReadings(k * 8, k * 8 + 8)));
+    const appends = promises.map(track);
     // 12 appends (96 rows) fit one transaction; the 13th would pass 100 and waits for the timer.
+    await Promise.all(promises.slice(0, 12));
+    await realDelay(20);
     expect(commits.map((c) => c.rows)).toEqual([96]);
     expect(appends.map((a) => a.settled)).toEqual([...Array(12).fill(true), false]);
     expect(committedCount()).toBe(96);
     clock.advance(1000);
-    await tick();
+    await promises[12];
     expect(commits.map((c) => c.rows)).toEqual([96, 8]);
     expect(committedCount()).toBe(104);
   });
@@ -99,6 +109,19 @@ describe('BufferWriter group commit', () => {
     expect(other.prepare('SELECT event_id FROM alarm_events ORDER BY id').pluck().all()).toEqual(['evt-1', 'evt-2']);
     expect(commits).toEqual([expect.objectContaining({ readings: 8, alarms: 2 })]);
   });
+
+  it('keeps the event loop turning while a large group commits on its thread', async () => {
+    const w = writer({ flushIntervalMs: 5, maxBatchReadings: 200_000, maxQueuedReadings: 200_000 });
+    const order: string[] = [];
+    const committed = w.append(wardReadings(0, 200_000)).then(() => order.push('commit'));
+    void w.flush();
+    // Scheduled after the group was handed over: it runs while the thread inserts.
+    const timer = realDelay(1).then(() => order.push('timer'));
+    await Promise.all([committed, timer]);
+    expect(order).toEqual(['timer', 'commit']);
+    expect(committedCount()).toBe(200_000);
+    expect(commits[0]!.latencyMs).toBeGreaterThan(1);
+  });
 });
 
 describe('BufferWriter backpressure and failures', () => {
@@ -114,15 +137,15 @@ describe('BufferWriter backpressure and failures', () => {
     w.on('drain', () => (drained = true));
     const last = track(w.append(wardReadings(80, 88))); // 88 > 80: waits for room
 
-    clock.advance(100);
-    await tick();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(10);
+      await realDelay(5);
+    }
     expect([...first, last, room].some((a) => a.settled)).toBe(false);
     expect(w.queuedReadings).toBe(88);
 
     other.exec('COMMIT');
-    clock.advance(10);
-    await tick();
-    expect([...first, last, room].every((a) => a.settled && a.error === undefined)).toBe(true);
+    await advanceUntil(10, () => expect([...first, last, room].every((a) => a.settled && a.error === undefined)).toBe(true));
     expect(drained).toBe(true);
     expect(w.hasCapacity()).toBe(true);
     expect(committedCount()).toBe(88);
@@ -133,9 +156,7 @@ describe('BufferWriter backpressure and failures', () => {
     const w = writer({ flushIntervalMs: 5, lockRetryMs: 10, lockWaitMs: 50, logger });
     other.exec('BEGIN IMMEDIATE');
     const stuck = track(w.append(wardReadings(0, 8)));
-    clock.advance(100);
-    await tick();
-    expect(stuck.error).toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED', detail: { sqliteCode: 'SQLITE_BUSY' } });
+    await advanceUntil(10, () => expect(stuck.error).toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED', detail: { sqliteCode: 'SQLITE_BUSY' } }));
     expect(logger.lines.some((l) => l.level === 'error')).toBe(true);
     other.exec('COMMIT');
 
@@ -148,14 +169,14 @@ describe('BufferWriter backpressure and failures', () => {
   it('rejects only the append whose data SQLite refuses; the rest of the transaction commits', async () => {
     const w = writer({ flushIntervalMs: 5 });
     const bad: Reading = { ...wardReadings(8, 9)[0]!, value: Number.NaN };
-    const a = track(w.append(wardReadings(0, 8)));
-    const b = track(w.append([bad]));
-    const c = track(w.append(wardReadings(9, 17)));
+    const a = w.append(wardReadings(0, 8));
+    const b = w.append([bad]);
+    const c = w.append(wardReadings(9, 17));
     clock.advance(5);
-    await tick();
-    expect(a.error).toBeUndefined();
-    expect(c.error).toBeUndefined();
-    expect(b.error).toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED' });
+    const [ra, rb, rc] = await Promise.allSettled([a, b, c]);
+    expect(ra.status).toBe('fulfilled');
+    expect(rc.status).toBe('fulfilled');
+    expect(rb).toMatchObject({ status: 'rejected', reason: { code: 'WL_BUFFER_WRITE_FAILED' } });
     expect(committedCount()).toBe(16);
     expect(store.tally.readings).toBe(16);
   });
@@ -163,14 +184,14 @@ describe('BufferWriter backpressure and failures', () => {
   it('rejects with WL_BUFFER_FULL when the disk is full, and recovers when space returns', async () => {
     const w = writer({ flushIntervalMs: 5, maxBatchReadings: 100_000, maxQueuedReadings: 100_000 });
     const pages = store.db.pragma('page_count', { simple: true }) as number;
-    store.db.pragma(`max_page_count = ${pages + 2}`); // as if the disk had two pages left
-    const big = track(w.append(wardReadings(0, 20_000)));
+    // As if the disk had two pages left: max_page_count binds the connection that commits.
+    await w.commitConnectionPragma(`max_page_count = ${pages + 2}`);
+    const big = w.append(wardReadings(0, 20_000));
     clock.advance(5);
-    await tick();
-    expect(big.error).toMatchObject({ code: 'WL_BUFFER_FULL' });
+    await expect(big).rejects.toMatchObject({ code: 'WL_BUFFER_FULL' });
     expect(committedCount()).toBe(0);
 
-    store.db.pragma('max_page_count = 1073741823');
+    await w.commitConnectionPragma('max_page_count = 1073741823');
     const retry = w.append(wardReadings(0, 20_000));
     clock.advance(5);
     await retry;

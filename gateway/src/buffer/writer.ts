@@ -1,16 +1,23 @@
 /**
  * The buffer's single writer, with group commit. Transports call `append` and acknowledge
  * (MQTT PUBACK, HL7 ACK) only when its promise resolves: by then the transaction holding
- * the readings has COMMITTED. A transaction is committed every `flushIntervalMs` or as
- * soon as `maxBatchReadings` rows are queued, whichever comes first.
+ * the readings has COMMITTED. A transaction is committed `flushIntervalMs` after its first
+ * append or as soon as `maxBatchReadings` rows are queued, whichever comes first.
  *
- * Backpressure: at most `maxQueuedReadings` rows wait in memory. When that is reached,
- * `append` neither drops nor throws: its promise stays pending until there is room and
- * then until its commit, in arrival order. Producers that can pause (MQTT socket, serial
- * stream, TCP socket) check `hasCapacity()` and wait for `waitForCapacity()` or the
- * 'drain' event. The queue fills when the commit cannot run: another process (the CLI)
- * holds the write lock. The writer then never blocks the event loop on the lock (alarms
- * keep flowing): it retries every `lockRetryMs` for up to `lockWaitMs`, then fails.
+ * The transactions run on a worker thread with its own connection (thread-committer.ts,
+ * commit-worker.ts): the main thread only queues, encodes a group and posts it, so MQTT,
+ * HL7 and the alarm path keep running while SQLite inserts, fsyncs and checkpoints. One
+ * group is committed at a time; appends arriving meanwhile form the next group. The main
+ * thread's own writes (outbox, eviction, registry, audit) wait at most for the group in
+ * progress on SQLite's write lock, since no next group is posted while they wait.
+ *
+ * Backpressure: at most `maxQueuedReadings` rows wait in memory (queued or being
+ * committed). When that is reached, `append` neither drops nor throws: its promise stays
+ * pending until there is room and then until its commit, in arrival order. Producers that
+ * can pause (MQTT socket, serial stream, TCP socket) check `hasCapacity()` and wait for
+ * `waitForCapacity()` or the 'drain' event. The queue fills when commits are slower than
+ * arrivals, or cannot run: another process (the CLI) holds the write lock. The writer then
+ * retries every `lockRetryMs` on its clock for up to `lockWaitMs`, then fails.
  *
  * Failures: a commit that fails (disk full, I/O error, lock held too long) rejects every
  * append it held with a typed BufferError and the writer carries on. A write whose data
@@ -19,8 +26,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { BufferClosedError, type AlarmEvent, type Clock, type Reading, type TimerHandle } from '@wardlink/shared';
-import { prepareInserts } from './rows.js';
-import { isBusy, isDataError, toBufferError } from './sqlite-errors.js';
+import { fromCommitFailure, type CommitOutcome } from './commit-batch.js';
+import { toBufferError } from './sqlite-errors.js';
+import { ThreadCommitter } from './thread-committer.js';
 import type { BufferStore } from './store.js';
 import type { BufferLogger, CommitStats } from './types.js';
 import { resolveWriterLimits, type WriterLimits } from './writer-options.js';
@@ -36,28 +44,38 @@ interface Entry {
   readings: readonly Reading[] | null;
   alarm: AlarmEvent | null;
   rows: number;
+  /** Arrival number: flushes and idle waiters are expressed in it. */
+  seq: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-type Outcome = 'committed' | 'busy';
+/** What the lock-busy outcome is reported as once the writer stops waiting. */
+const lockHeldTooLong = () => Object.assign(new Error('database is locked (write lock held by another connection for too long)'), { code: 'SQLITE_BUSY' });
 
 export class BufferWriter extends EventEmitter<{ drain: [] }> {
   readonly limits: WriterLimits;
   private readonly clock: Clock;
   private readonly logger: BufferLogger;
   private readonly onCommit: ((stats: CommitStats) => void) | undefined;
-  private readonly write: (entries: readonly Entry[]) => { readings: number; alarms: number };
+  private readonly committer: ThreadCommitter;
+  /** Appends admitted and not yet handed to the committer, oldest first. */
   private readonly queue: Entry[] = [];
   /** Appends waiting for room in the queue, in arrival order. */
   private readonly waiting: Entry[] = [];
-  private queued = 0;
+  /** The group being committed now (older than everything in `queue`). */
+  private inFlight: Entry[] | null = null;
+  private queuedRows = 0;
+  private inFlightRows = 0;
+  private lastSeq = 0;
+  /** Appends up to this seq are committed now, without waiting for a full group. */
+  private flushThroughSeq = 0;
   private flushTimer: TimerHandle | null = null;
   private retryTimer: TimerHandle | null = null;
   private lockWaitSinceMs: number | null = null;
   private wasFull = false;
   private closed = false;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(private readonly store: BufferStore, opts: WriterOptions = {}) {
     super();
@@ -66,46 +84,32 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
     this.onCommit = opts.onCommit;
-    const inserts = prepareInserts(store.db);
-    const tx = store.db.transaction((entries: readonly Entry[], nowMs: number) => {
-      const groups: (readonly Reading[])[] = [];
-      let readings = 0;
-      let alarms = 0;
-      for (const e of entries) {
-        if (e.readings) {
-          groups.push(e.readings);
-          readings += e.readings.length;
-        } else if (e.alarm) {
-          alarms += inserts.insertAlarm(e.alarm, nowMs);
-        }
-      }
-      inserts.insertReadings(groups);
-      return { readings, alarms };
-    });
-    // BEGIN IMMEDIATE takes the write lock up front, so "busy" can only happen before any work.
-    this.write = (entries) => tx.immediate(entries, this.clock.now());
+    // Count the backlog before the first commit: commits land on another connection and
+    // are added to the tally when reported, so a later first count would see some twice.
+    void store.tally.readings;
+    this.committer = new ThreadCommitter({ path: store.path, connection: store.connection });
   }
 
   /** Resolves once the readings are committed; rejects with a BufferError if they could not be. */
   append(readings: readonly Reading[]): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.admit({ readings, alarm: null, rows: readings.length, resolve, reject }));
+    return new Promise((resolve, reject) => this.admit({ readings, alarm: null, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /** Stores an alarm event (never evicted). Idempotent by eventId, so a retry is safe. */
   appendAlarm(event: AlarmEvent): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
-    return new Promise((resolve, reject) => this.admit({ readings: null, alarm: event, rows: 1, resolve, reject }));
+    return new Promise((resolve, reject) => this.admit({ readings: null, alarm: event, rows: 1, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /** Rows (readings + alarm events) appended but not yet committed, including those waiting for room. */
   get queuedReadings(): number {
-    return this.queued + this.waiting.reduce((n, e) => n + e.rows, 0);
+    return this.queuedRows + this.inFlightRows + this.waiting.reduce((n, e) => n + e.rows, 0);
   }
 
   hasCapacity(): boolean {
-    return !this.closed && this.waiting.length === 0 && this.queued < this.limits.maxQueuedReadings;
+    return !this.closed && this.waiting.length === 0 && this.queuedRows + this.inFlightRows < this.limits.maxQueuedReadings;
   }
 
   /** Resolves when `hasCapacity()` is true again (also signalled by the 'drain' event). */
@@ -116,115 +120,118 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     return new Promise((resolve) => this.once('drain', resolve));
   }
 
-  /** Commits everything queued now; resolves when nothing is left (failed appends were rejected). */
+  /** Commits everything appended so far; resolves when all of it is settled (failed appends were rejected). */
   flush(): Promise<void> {
-    if (this.queue.length === 0 && this.waiting.length === 0) return Promise.resolve();
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    if (this.retryTimer === null) this.commitQueued(true);
+    if (this.queue.length === 0 && this.waiting.length === 0 && this.inFlight === null) return Promise.resolve();
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push({ seq: this.lastSeq, resolve }));
+    this.flushThroughSeq = this.lastSeq;
+    this.pump();
     return idle;
   }
 
-  /** Refuses new appends, commits everything queued, then stops its timers (SIGTERM path). */
+  /** Refuses new appends, commits everything queued, then stops its timers and its thread (SIGTERM path). */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
     this.flushTimer?.cancel();
     this.flushTimer = null;
     this.emit('drain'); // wake producers waiting for room: their next append is refused
+    await this.committer.close();
+  }
+
+  /** Runs a pragma on the connection that commits (e.g. max_page_count, which is per connection). */
+  commitConnectionPragma(sql: string): Promise<unknown> {
+    return this.committer.pragma(sql);
   }
 
   private admit(entry: Entry): void {
-    const overflow = this.queued > 0 && this.queued + entry.rows > this.limits.maxQueuedReadings;
-    if (this.waiting.length > 0 || overflow) {
+    const queued = this.queuedRows + this.inFlightRows;
+    if (this.waiting.length > 0 || (queued > 0 && queued + entry.rows > this.limits.maxQueuedReadings)) {
       this.waiting.push(entry);
       this.wasFull = true;
-      if (this.retryTimer === null) this.commitQueued(false);
-      return;
+    } else {
+      this.queue.push(entry);
+      this.queuedRows += entry.rows;
+      if (queued + entry.rows >= this.limits.maxQueuedReadings) this.wasFull = true;
     }
-    this.queue.push(entry);
-    this.queued += entry.rows;
-    if (this.queued >= this.limits.maxQueuedReadings) this.wasFull = true;
-    if (this.retryTimer !== null) return; // waiting out another process's lock
-    if (this.queued >= this.limits.maxBatchReadings) this.commitQueued(false);
-    else this.flushTimer ??= this.clock.setTimeout(() => this.onFlushTimer(), this.limits.flushIntervalMs);
+    this.pump();
   }
 
-  private onFlushTimer(): void {
-    this.flushTimer = null;
-    if (this.retryTimer === null) this.commitQueued(true);
-  }
-
-  /** Commits full transactions (or, with `all`, everything) until the queue allows a pause. */
-  private commitQueued(all: boolean): void {
-    while (this.queue.length > 0 || this.waiting.length > 0) {
-      if (!all && this.waiting.length === 0 && this.queued < this.limits.maxBatchReadings) break;
+  /** Starts the next commit if one is due and none is running; otherwise keeps the flush timer armed. */
+  private pump(): void {
+    if (this.inFlight === null && this.retryTimer === null) {
       this.admitWaiting();
-      if (this.commitOne() === 'busy') {
-        this.retryTimer = this.clock.setTimeout(() => {
-          this.retryTimer = null;
-          this.commitQueued(true);
-        }, this.limits.lockRetryMs);
-        return;
-      }
+      const head = this.queue[0];
+      const due = head !== undefined && (head.seq <= this.flushThroughSeq || this.queuedRows >= this.limits.maxBatchReadings || this.waiting.length > 0);
+      if (due) this.dispatch();
     }
     if (this.queue.length === 0) {
       this.flushTimer?.cancel();
       this.flushTimer = null;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
     } else {
       this.flushTimer ??= this.clock.setTimeout(() => this.onFlushTimer(), this.limits.flushIntervalMs);
     }
-    if (this.wasFull && this.hasCapacity()) {
-      this.wasFull = false;
-      this.emit('drain');
-    }
+  }
+
+  private onFlushTimer(): void {
+    this.flushTimer = null;
+    this.flushThroughSeq = this.lastSeq;
+    this.pump();
   }
 
   private admitWaiting(): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
-      if (this.queued > 0 && this.queued + next.rows > this.limits.maxQueuedReadings) return;
+      const queued = this.queuedRows + this.inFlightRows;
+      if (queued > 0 && queued + next.rows > this.limits.maxQueuedReadings) return;
       this.waiting.shift();
       this.queue.push(next);
-      this.queued += next.rows;
+      this.queuedRows += next.rows;
     }
   }
 
-  /** Commits the oldest entries, up to maxBatchReadings rows (at least one entry). */
-  private commitOne(): Outcome {
+  /** Hands the oldest entries, up to maxBatchReadings rows (at least one entry), to the committer. */
+  private dispatch(): void {
     let count = 0;
     let rows = 0;
     while (count < this.queue.length && (count === 0 || rows + this.queue[count]!.rows <= this.limits.maxBatchReadings)) {
       rows += this.queue[count]!.rows;
       count += 1;
     }
-    const entries = this.queue.slice(0, count);
-    const started = this.clock.monotonicMs();
-    const db = this.store.db;
-    let result: { readings: number; alarms: number };
-    try {
-      db.pragma('busy_timeout = 0');
-      try {
-        result = this.write(entries);
-      } finally {
-        db.pragma(`busy_timeout = ${this.store.busyTimeoutMs}`);
-      }
-    } catch (err) {
-      if (isBusy(err) && this.keepWaitingForLock()) return 'busy';
-      this.queue.splice(0, count);
-      this.queued -= rows;
+    const entries = this.queue.splice(0, count);
+    this.queuedRows -= rows;
+    this.inFlight = entries;
+    this.inFlightRows = rows;
+    this.committer.commit(entries, this.clock.now()).then(
+      (outcome) => this.finish(entries, outcome),
+      (err: unknown) => this.finish(entries, { kind: 'failed', failure: { code: null, message: (err as Error).message ?? String(err) }, latencyMs: 0 }),
+    );
+  }
+
+  private finish(entries: Entry[], outcome: CommitOutcome): void {
+    const rows = this.inFlightRows;
+    this.inFlight = null;
+    this.inFlightRows = 0;
+    if (outcome.kind === 'busy' && this.keepWaitingForLock()) {
+      this.queue.unshift(...entries);
+      this.queuedRows += rows;
+      this.retryTimer = this.clock.setTimeout(() => {
+        this.retryTimer = null;
+        this.flushThroughSeq = this.lastSeq;
+        this.pump();
+      }, this.limits.lockRetryMs);
+    } else {
       this.lockWaitSinceMs = null;
-      if (isDataError(err) && entries.length > 1) this.commitEachAlone(entries);
-      else this.fail(entries, err);
-      return 'committed';
+      if (outcome.kind === 'busy') this.fail(entries, lockHeldTooLong());
+      else if (outcome.kind === 'failed') this.fail(entries, fromCommitFailure(outcome.failure));
+      else this.succeed(entries, outcome);
     }
-    this.queue.splice(0, count);
-    this.queued -= rows;
-    this.lockWaitSinceMs = null;
-    this.succeed(entries, result, this.clock.monotonicMs() - started);
-    return 'committed';
+    this.settleIdleWaiters();
+    this.pump();
+    if (this.wasFull && this.hasCapacity()) {
+      this.wasFull = false;
+      this.emit('drain');
+    }
   }
 
   private keepWaitingForLock(): boolean {
@@ -233,25 +240,34 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     return now - this.lockWaitSinceMs < this.limits.lockWaitMs;
   }
 
-  /** After a data error: one transaction per append, so only the bad one is refused. */
-  private commitEachAlone(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      const started = this.clock.monotonicMs();
-      try {
-        const result = this.write([entry]);
-        this.succeed([entry], result, this.clock.monotonicMs() - started);
-      } catch (err) {
-        this.fail([entry], err);
-      }
+  private settleIdleWaiters(): void {
+    if (this.idleWaiters.length === 0) return;
+    const oldest = this.inFlight?.[0]?.seq ?? this.queue[0]?.seq ?? this.waiting[0]?.seq ?? Infinity;
+    const still: typeof this.idleWaiters = [];
+    for (const w of this.idleWaiters) {
+      if (w.seq < oldest) w.resolve();
+      else still.push(w);
     }
+    this.idleWaiters = still;
   }
 
-  private succeed(entries: readonly Entry[], result: { readings: number; alarms: number }, latencyMs: number): void {
-    this.store.tally.add(result.readings);
-    for (const e of entries) e.resolve();
+  private succeed(entries: readonly Entry[], outcome: Extract<CommitOutcome, { kind: 'committed' }>): void {
+    this.store.tally.add(outcome.readings);
+    const refused = new Map(outcome.refused);
+    entries.forEach((e, i) => {
+      const failure = refused.get(i);
+      if (failure) this.fail([e], fromCommitFailure(failure));
+      else e.resolve();
+    });
     if (!this.onCommit) return;
     try {
-      this.onCommit({ rows: result.readings + result.alarms, readings: result.readings, alarms: result.alarms, latencyMs, queuedReadings: this.queued });
+      this.onCommit({
+        rows: outcome.readings + outcome.alarms,
+        readings: outcome.readings,
+        alarms: outcome.alarms,
+        latencyMs: outcome.latencyMs,
+        queuedReadings: this.queuedReadings,
+      });
     } catch (err) {
       this.logger.error({ err }, 'buffer onCommit observer failed');
     }

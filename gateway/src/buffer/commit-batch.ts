@@ -1,0 +1,98 @@
+/**
+ * One group commit, on the commit worker's connection: every entry in ONE transaction; if SQLite refuses the
+ * data of one entry, each entry again in its own transaction, so only the bad one fails.
+ * The outcome is plain data (no Error objects) so it can cross a thread boundary.
+ */
+import type Database from 'better-sqlite3';
+import type { AlarmEvent, Reading } from '@wardlink/shared';
+import type { WireEntry } from './commit-wire.js';
+import { prepareInserts } from './rows.js';
+import { isBusy, isDataError } from './sqlite-codes.js';
+
+/** An error as the main thread rebuilds it: SQLite's code (if any) and the message. */
+export interface CommitFailure {
+  code: string | null;
+  message: string;
+}
+
+export type CommitOutcome =
+  /** Another connection holds the write lock: nothing was done, try again later. */
+  | { kind: 'busy' }
+  /** The transaction failed as a whole (disk full, I/O error): every entry failed. */
+  | { kind: 'failed'; failure: CommitFailure; latencyMs: number }
+  /** Committed; `refused` lists the entries (by index) isolated for their data. */
+  | { kind: 'committed'; readings: number; alarms: number; latencyMs: number; refused: [number, CommitFailure][] };
+
+/**
+ * How long the commit thread itself waits for SQLite's write lock (its connection's
+ * busy_timeout). Blocking that thread costs the event loop nothing, and the main thread's
+ * own writes (outbox, audit, registry) hold the lock for a millisecond or so: waiting them
+ * out here beats a round trip through the writer's retry timer. A lock held longer (the
+ * CLI) is reported as busy, and the writer retries on its clock up to lockWaitMs.
+ */
+export const COMMIT_LOCK_WAIT_MS = 100;
+
+export interface BatchCommitterOptions {
+  monotonicMs: () => number;
+}
+
+export type BatchCommitter = (entries: readonly WireEntry[], nowMs: number) => CommitOutcome;
+
+export function toCommitFailure(err: unknown): CommitFailure {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : null, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The failure as an Error again (on the main thread), for toBufferError. */
+export function fromCommitFailure(f: CommitFailure): Error {
+  return f.code === null ? new Error(f.message) : Object.assign(new Error(f.message), { code: f.code });
+}
+
+export function createBatchCommitter(db: Database.Database, opts: BatchCommitterOptions): BatchCommitter {
+  const inserts = prepareInserts(db);
+  const tx = db.transaction((entries: readonly WireEntry[], nowMs: number) => {
+    const groups: (readonly Reading[])[] = [];
+    let readings = 0;
+    let alarms = 0;
+    for (const e of entries) {
+      if (e.readings) {
+        groups.push(e.readings);
+        readings += e.readings.length;
+      } else {
+        alarms += inserts.insertAlarm(e.alarm as AlarmEvent, nowMs);
+      }
+    }
+    inserts.insertReadings(groups);
+    return { readings, alarms };
+  });
+
+  /** Each entry alone, so only the refused one fails. */
+  function commitEachAlone(entries: readonly WireEntry[], nowMs: number, started: number): CommitOutcome {
+    const refused: [number, CommitFailure][] = [];
+    let readings = 0;
+    let alarms = 0;
+    entries.forEach((entry, i) => {
+      try {
+        const r = tx.immediate([entry], nowMs);
+        readings += r.readings;
+        alarms += r.alarms;
+      } catch (err) {
+        refused.push([i, toCommitFailure(err)]);
+      }
+    });
+    return { kind: 'committed', readings, alarms, latencyMs: opts.monotonicMs() - started, refused };
+  }
+
+  return (entries, nowMs) => {
+    const started = opts.monotonicMs();
+    try {
+      // BEGIN IMMEDIATE takes the write lock up front, so "busy" can only happen before any work.
+      const r = tx.immediate(entries, nowMs);
+      return { kind: 'committed', ...r, latencyMs: opts.monotonicMs() - started, refused: [] };
+    } catch (err) {
+      if (isBusy(err)) return { kind: 'busy' };
+      if (isDataError(err) && entries.length > 1) return commitEachAlone(entries, nowMs, started);
+      return { kind: 'failed', failure: toCommitFailure(err), latencyMs: opts.monotonicMs() - started };
+    }
+  };
+}
