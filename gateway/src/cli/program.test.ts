@@ -1,32 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './program.js';
-import type { Out } from './output.js';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox } from './testing/sandbox.js';
 
-let dir: string;
-let env: NodeJS.ProcessEnv;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wl-cli-'));
-  env = { WARDLINK_GATEWAY_CONFIG: join(dir, 'gateway.json') };
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out: Out = { json: argv.includes('--json'), stdout: (t) => (stdout += `${t}\n`), stderr: (t) => (stderr += `${t}\n`) };
-  const code = await runCli(argv, { out, env });
-  return { code, stdout, stderr };
-}
+const sandbox = useCliSandbox();
+const { cli } = sandbox;
 
 describe('wardlink-gateway CLI', () => {
   it('sets up a ward from scratch and reports it as JSON', async () => {
     expect((await cli('init', '--gateway-id', 'icu-3a')).code).toBe(0);
-    expect(statSync(join(dir, 'gateway.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(sandbox.dir, 'gateway.json')).mode & 0o777).toBe(0o600);
     expect((await cli('bed', 'add', 'bed-01')).code).toBe(0);
     expect((await cli('admit', '--bed', 'bed-01', '--patient', 'P0001')).code).toBe(0);
     const added = await cli('device', 'add', 'mon-1', '--kind', 'mqtt', '--bed', 'bed-01', '--json');
@@ -35,7 +20,7 @@ describe('wardlink-gateway CLI', () => {
     expect(device.mqttPassword).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(device.mqttTopic).toBe('wardlink/devices/mon-1/readings');
     // The password is shown once: it is not in the database, nor in any later listing.
-    expect(readFileSync(join(dir, 'gateway.db')).includes(Buffer.from(device.mqttPassword))).toBe(false);
+    expect(readFileSync(join(sandbox.dir, 'gateway.db')).includes(Buffer.from(device.mqttPassword))).toBe(false);
     const listed = await cli('device', 'list', '--json');
     expect(listed.stdout).not.toContain(device.mqttPassword);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ deviceId: 'mon-1', kind: 'mqtt', bedId: 'bed-01' }]);
@@ -75,7 +60,7 @@ describe('wardlink-gateway CLI', () => {
 
   it('runs as a real process with exit codes and JSON on stderr', () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, ...sandbox.env }, encoding: 'utf8' });
     expect(run('init', '--json').status).toBe(0);
     const res = run('discharge', '--bed', 'bed-09', '--json');
     expect(res.status).toBe(3);
@@ -90,7 +75,7 @@ describe('viewer accounts', () => {
     const added = await cli('viewer', 'add', 'ward-display', '--json');
     expect(added.code).toBe(0);
     const { password } = JSON.parse(added.stdout) as { password: string };
-    const file = readFileSync(join(dir, 'gateway.json'), 'utf8');
+    const file = readFileSync(join(sandbox.dir, 'gateway.json'), 'utf8');
     expect(file).not.toContain(password);
     expect(file).toMatch(/"passwordHash": "scrypt\$/);
     expect((await cli('viewer', 'add', 'ward-display')).code).toBe(4);

@@ -9,6 +9,7 @@ import { registerBedCommands } from './commands/bed.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerRuleCommands } from './commands/rules.js';
+import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerViewerCommands } from './commands/viewer.js';
@@ -27,6 +28,7 @@ const registrars: CommandRegistrar[] = [
   registerRuleCommands,
   registerAlarmCommands,
   registerViewerCommands,
+  registerQuarantineCommands,
 ];
 
 export function addCommands(...more: CommandRegistrar[]): void {

@@ -56,7 +56,7 @@ export function formatUplinkReport(r: UplinkReport, nowMs: number): string[] {
     }
   }
   if (r.quarantinedBatches > 0) {
-    lines.push(`  QUARANTINED: ${r.quarantinedBatches} batches (${n(r.quarantinedReadings)} readings) refused by the cloud; kept in outbox_batches for IT`);
+    lines.push(`  QUARANTINED: ${r.quarantinedBatches} batches (${n(r.quarantinedReadings)} readings) refused by the cloud; see "wardlink-gateway quarantine list", re-send with "quarantine resend"`);
   }
   return lines;
 }

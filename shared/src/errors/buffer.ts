@@ -15,6 +15,7 @@ export const BUFFER_ERROR_CODES = [
   'WL_BUFFER_MIGRATION_FAILED',
   'WL_BUFFER_CORRUPT',
   'WL_BUFFER_UNKNOWN_BATCH',
+  'WL_BUFFER_NOT_QUARANTINED',
   'WL_BUFFER_BAD_OPTION',
 ] as const;
 export type BufferErrorCode = (typeof BUFFER_ERROR_CODES)[number];
@@ -86,6 +87,17 @@ export class BufferCorruptError extends BufferError {
 export class UnknownBatchError extends BufferError {
   constructor(seq: number) {
     super('WL_BUFFER_UNKNOWN_BATCH', `outbox batch ${seq} does not exist; only settle sequence numbers returned by nextBatch`, { seq });
+  }
+}
+
+/** IT asked to re-send a batch that is not quarantined (pending, sent, or evicted). */
+export class BatchNotQuarantinedError extends BufferError {
+  constructor(seq: number, state: string) {
+    const why =
+      state === 'evicted'
+        ? 'its readings were dropped under the buffer byte cap, so there is nothing left to send'
+        : `it is ${state}, not quarantined; "quarantine list" shows the batches that can be re-sent`;
+    super('WL_BUFFER_NOT_QUARANTINED', `outbox batch ${seq} cannot be re-sent: ${why}`, { seq, state });
   }
 }
 
