@@ -156,6 +156,7 @@ export class GatewayDaemon {
 
   async start(): Promise<DaemonPorts> {
     const { config } = this;
+    await this.writer.ready(); // the commit thread has the file open before any input is taken
     this.alarms.start();
     this.deviceStates.start();
     this.maintenance.start();

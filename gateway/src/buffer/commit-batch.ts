@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { AlarmEvent, Reading } from '@wardlink/shared';
 import type { WireEntry } from './commit-wire.js';
+import type { ConnectionSettings } from './connection-pragmas.js';
 import { prepareInserts } from './rows.js';
 import { isBusy, isDataError } from './sqlite-codes.js';
 
@@ -31,6 +32,19 @@ export type CommitOutcome =
  * CLI) is reported as busy, and the writer retries on its clock up to lockWaitMs.
  */
 export const COMMIT_LOCK_WAIT_MS = 100;
+
+/**
+ * The commit connection's page cache, at most. It only appends: the right edge of the
+ * records table and the leaves its indexes insert into (one per bed for the trend index)
+ * are a few hundred pages; the store's full cache (16 MiB by default) would only fill
+ * with pages written once and never read again, in a second connection's memory.
+ */
+export const COMMIT_CACHE_MAX_KIB = 4096;
+
+/** The commit connection's settings, from the store's. */
+export function commitConnectionSettings(store: ConnectionSettings): ConnectionSettings {
+  return { ...store, busyTimeoutMs: COMMIT_LOCK_WAIT_MS, cacheSizeKiB: Math.min(store.cacheSizeKiB, COMMIT_CACHE_MAX_KIB) };
+}
 
 export interface BatchCommitterOptions {
   monotonicMs: () => number;

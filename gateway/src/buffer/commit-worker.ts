@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { COMMIT_LOCK_WAIT_MS, createBatchCommitter, toCommitFailure, type BatchCommitter } from './commit-batch.js';
+import { commitConnectionSettings, createBatchCommitter, toCommitFailure, type BatchCommitter } from './commit-batch.js';
 import { decodeBatch } from './commit-wire.js';
 import type { FromCommitWorker, ToCommitWorker } from './commit-worker-protocol.js';
 import { applyConnectionPragmas } from './connection-pragmas.js';
@@ -37,7 +37,7 @@ function handle(msg: ToCommitWorker): FromCommitWorker {
       let db: Database.Database | null = null;
       try {
         db = new Database(msg.path);
-        applyConnectionPragmas(db, { ...msg.connection, busyTimeoutMs: COMMIT_LOCK_WAIT_MS });
+        applyConnectionPragmas(db, commitConnectionSettings(msg.connection));
         const commit = createBatchCommitter(db, { monotonicMs: () => performance.now() });
         connections.set(msg.conn, { db, commit });
       } catch (err) {

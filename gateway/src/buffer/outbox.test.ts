@@ -23,7 +23,8 @@ beforeEach(() => {
   clock = new ManualClock();
   open();
 });
-afterEach(() => {
+afterEach(async () => {
+  await writer.close(); // its commit connection lives on the commit thread until closed
   store.close();
   dir.remove();
 });
@@ -165,6 +166,7 @@ describe('Outbox settlement', () => {
           { maxLength: 40 },
         ),
         async (ops) => {
+          await writer.close();
           store.close();
           dir.remove();
           dir = tempDir();
@@ -185,6 +187,7 @@ describe('Outbox settlement', () => {
               delivered.push(...inFlight.get(seq)!);
               inFlight.delete(seq);
             } else if (step.op === 'restart') {
+              await writer.close();
               store.close();
               open();
               inFlight.clear(); // the uplink forgets; pending batches come back from disk

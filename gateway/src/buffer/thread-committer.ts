@@ -16,6 +16,7 @@ export class ThreadCommitter {
   private readonly conn = nextConn++;
   /** The thread generation this connection was opened in; -1 when it must be opened again. */
   private openedIn = -1;
+  private opened: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: { path: string; connection: ConnectionSettings }) {
     // Open now: starting the thread and opening the file overlap the daemon's start.
@@ -28,6 +29,12 @@ export class ThreadCommitter {
     const reply = await this.thread.request((id) => ({ type: 'commit', id, conn: this.conn, batch, nowMs }), [batch.nums.buffer as ArrayBuffer]);
     if ('outcome' in reply) return reply.outcome;
     throw new Error('the commit worker answered a commit without an outcome');
+  }
+
+  /** Resolves once the connection is open on the thread; rejects with why it could not be. */
+  async ready(): Promise<void> {
+    this.open();
+    await this.opened;
   }
 
   /** Runs a pragma on this connection (per-connection settings, diagnostics). */
@@ -49,7 +56,8 @@ export class ThreadCommitter {
     const generation = this.thread.start();
     if (this.openedIn === generation) return;
     this.openedIn = generation;
-    this.thread.request((id) => ({ type: 'open', id, conn: this.conn, ...this.db })).catch(() => {
+    this.opened = this.thread.request((id) => ({ type: 'open', id, conn: this.conn, ...this.db }));
+    this.opened.catch(() => {
       // The requests that follow fail with the same error; the next one after them opens again.
       if (this.openedIn === generation) this.openedIn = -1;
     });

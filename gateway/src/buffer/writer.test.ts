@@ -122,6 +122,16 @@ describe('BufferWriter group commit', () => {
     expect(committedCount()).toBe(200_000);
     expect(commits[0]!.latencyMs).toBeGreaterThan(1);
   });
+  it('commits on its own connection: the store\'s durability, a small cache, a short wait for the lock', async () => {
+    const w = writer({ flushIntervalMs: 5 });
+    const value = async (pragma: string) => Object.values(((await w.commitConnectionPragma(pragma)) as Record<string, unknown>[])[0]!)[0];
+    expect(await value('synchronous')).toBe(1); // NORMAL, as the store's connection
+    expect(await value('journal_mode')).toBe('wal');
+    expect(await value('cache_size')).toBe(-4096);
+    expect(await value('busy_timeout')).toBe(100);
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(-16384);
+    await w.close();
+  });
 });
 
 describe('BufferWriter backpressure and failures', () => {
@@ -208,6 +218,18 @@ describe('BufferWriter backpressure and failures', () => {
     await expect(w.append(wardReadings(8, 16))).rejects.toMatchObject({ code: 'WL_BUFFER_CLOSED' });
     await expect(w.waitForCapacity()).rejects.toMatchObject({ code: 'WL_BUFFER_CLOSED' });
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('is ready once the commit thread has the file open, and says why when it cannot open it', async () => {
+    await expect(writer().ready()).resolves.toBeUndefined();
+    const gone = openBufferStore({ path: dir.file('gone.db'), gatewayId: 'gw-test', clock });
+    try {
+      dir.remove(); // the folder and its files are gone before the commit thread opens the file
+      const w = new BufferWriter(gone, { flushIntervalMs: 5 });
+      await expect(w.ready()).rejects.toMatchObject({ code: 'WL_BUFFER_WRITE_FAILED', message: expect.stringMatching(/directory does not exist/) });
+    } finally {
+      gone.close();
+    }
   });
 
   it('checks its options', () => {

@@ -139,6 +139,18 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     await this.committer.close();
   }
 
+  /**
+   * Resolves once the commit thread has the file open (the daemon waits for it before it
+   * takes input); rejects with a BufferError if it cannot open it.
+   */
+  async ready(): Promise<void> {
+    try {
+      await this.committer.ready();
+    } catch (err) {
+      throw toBufferError(err, this.store.path);
+    }
+  }
+
   /** Runs a pragma on the connection that commits (e.g. max_page_count, which is per connection). */
   commitConnectionPragma(sql: string): Promise<unknown> {
     return this.committer.pragma(sql);
