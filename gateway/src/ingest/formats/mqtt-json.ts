@@ -66,9 +66,12 @@ function resolveKey(key: string, vendorMap: VendorCodeMap | undefined): MetricDe
   return resolveMetric({ code: key, name: key });
 }
 
-function readFlags(raw: unknown, readings: Record<string, unknown>): Map<string, number> {
+/** Most payloads carry no flags: they share this one, never written to. */
+const NO_FLAGS: ReadonlyMap<string, number> = new Map();
+
+function readFlags(raw: unknown, readings: Record<string, unknown>): ReadonlyMap<string, number> {
+  if (raw === undefined) return NO_FLAGS;
   const out = new Map<string, number>();
-  if (raw === undefined) return out;
   if (!isPlainObject(raw)) throw new BadPayloadError('"flags" must be an object of reading key → list of flags');
   for (const [key, list] of Object.entries(raw)) {
     if (!Object.hasOwn(readings, key)) throw new BadPayloadError(`"flags" names "${key.slice(0, 40)}", which is not in "readings"`);
@@ -80,12 +83,15 @@ function readFlags(raw: unknown, readings: Record<string, unknown>): Map<string,
   return out;
 }
 
+/** One decoder for every message (without `stream` it keeps no state between calls). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function decode(payload: Buffer | Uint8Array | string, maxBytes: number): unknown {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
   if (size > maxBytes) throw new PayloadTooLargeError(size, maxBytes);
   let text: string;
   try {
-    text = typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    text = typeof payload === 'string' ? payload : UTF8.decode(payload);
   } catch {
     throw new BadPayloadError('the payload is not UTF-8 text', { bytes: size });
   }
@@ -128,6 +134,11 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
     }
     record.observations.push(toObservation({ metric, raw: value, flags, deviceTimeMs: record.deviceTimeMs, rawCode: key }, ctx));
   }
-  if ([...flagsByKey.values()].some((f) => f & QualityFlag.SENSOR_OFF)) record.statusWords.push('sensor-off');
+  for (const f of flagsByKey.values()) {
+    if (f & QualityFlag.SENSOR_OFF) {
+      record.statusWords.push('sensor-off');
+      break;
+    }
+  }
   return record;
 }
