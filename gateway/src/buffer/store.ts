@@ -60,8 +60,10 @@ export interface BufferStore {
 const AUTO_VACUUM_INCREMENTAL = 2;
 
 /**
- * SQLite checkpoints the WAL inside the commit that crosses this many pages, on the
- * writer's thread, so a checkpoint is a commit-latency spike that holds the event loop.
+ * SQLite checkpoints the WAL inside the commit that crosses this many pages. Since the
+ * group commit runs on its own thread (commit-worker.ts) that spike no longer holds the
+ * event loop, but it still delays the acks (PUBACK, HL7 AA) of the commit that pays it.
+ * The sweep below was measured when commits ran on the main thread.
  * `pnpm bench buffer-commit` swept it (800k readings, 2,000-row commits, two runs): 1000
  * pages gave commit p99 24-39 ms at 164-197k readings/s, 4000 gave 62-81 ms at
  * 170-204k/s, 16000 gave 121-165 ms at 220-237k/s. The alarm path's budget wins: 1000

@@ -6,7 +6,9 @@ import type { Durability } from './types.js';
 
 /**
  * Defaults chosen with `pnpm bench buffer-commit` (its header gives the rule), on a shared
- * 2-core VM with a virtio disk; figures from two full runs.
+ * 2-core VM with a virtio disk; figures from two full runs, measured when the commit ran
+ * on the event loop (it now runs on the commit thread, so "held the event loop" below
+ * now reads "delayed the acks of that commit"; the sizes stand for that budget).
  * - maxBatchReadings 2000: under saturation commits are size-triggered. 2,000-row
  *   commits took a p50 of 6.4-7.4 ms (normal) / 8.6-10.8 ms (full), and the writer
  *   reached ~160-207k readings/s, about raw better-sqlite3 with one INSERT per row in

@@ -43,4 +43,23 @@ export const registryMigrations = [
       CREATE UNIQUE INDEX admissions_open ON admissions(bed_id) WHERE discharged_at_ms IS NULL;
     `,
   },
+  {
+    // PRAGMA data_version moves whenever another connection commits, and the buffer's
+    // commit thread has its own connection: it moves every few ms. This counter moves
+    // only when the registry itself changes, so the daemon reloads only then.
+    id: 'registry-002-version',
+    sql: `
+      CREATE TABLE registry_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+      INSERT INTO registry_meta (key, value) VALUES ('version', 0);
+      CREATE TRIGGER registry_version_beds_insert AFTER INSERT ON beds BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_beds_update AFTER UPDATE ON beds BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_beds_delete AFTER DELETE ON beds BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_devices_insert AFTER INSERT ON devices BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_devices_update AFTER UPDATE ON devices BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_devices_delete AFTER DELETE ON devices BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_admissions_insert AFTER INSERT ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_admissions_update AFTER UPDATE ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_admissions_delete AFTER DELETE ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+    `,
+  },
 ] as const;

@@ -60,6 +60,21 @@ describe('registry', () => {
     expect(daemonView.refreshIfChanged()).toBe(true);
     expect(daemonView.patientOf('bed-02')).toBe('P9');
     expect(daemonView.refreshIfChanged()).toBe(false);
+
+    // Another connection committing something else (the buffer's commit thread does, every
+    // few ms) is not a registry change: no reload.
+    cli.exec('CREATE TABLE other (x INTEGER); INSERT INTO other VALUES (1)');
+    let reloads = 0;
+    const reload = daemonView.reload.bind(daemonView);
+    daemonView.reload = () => (reloads++, reload());
+    expect(daemonView.refreshIfChanged()).toBe(false);
+    cli.exec('INSERT INTO other VALUES (2)');
+    expect(daemonView.refreshIfChanged()).toBe(false);
+    expect(reloads).toBe(0);
+    cliView.discharge('bed-02');
+    expect(daemonView.refreshIfChanged()).toBe(true);
+    expect(daemonView.patientOf('bed-02')).toBeNull();
+    expect(reloads).toBe(1);
     cli.close();
   });
 });

@@ -67,6 +67,7 @@ export class Registry {
   private byMatchId = new Map<string, Device>();
   private patientByBed = new Map<string, string>();
   private dataVersion = -1;
+  private registryVersion = -1;
 
   constructor(
     private readonly db: Database.Database,
@@ -75,16 +76,27 @@ export class Registry {
     this.reload();
   }
 
-  /** Reloads the caches if another connection committed since the last look. Cheap. */
+  /**
+   * Reloads the caches if the registry changed since the last look. Cheap: a pragma, and
+   * when another connection committed (the CLI, or the buffer's commit thread every few
+   * ms) one indexed read of the registry's own version counter.
+   */
   refreshIfChanged(): boolean {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version === this.dataVersion) return false;
+    this.dataVersion = version;
+    if (this.readRegistryVersion() === this.registryVersion) return false;
     this.reload();
     return true;
   }
 
+  private readRegistryVersion(): number {
+    return this.db.prepare("SELECT value FROM registry_meta WHERE key = 'version'").pluck().get() as number;
+  }
+
   reload(): void {
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.registryVersion = this.readRegistryVersion();
     const rows = this.db.prepare('SELECT * FROM devices').all() as DeviceRow[];
     this.devices = new Map(rows.map((r) => [r.device_id, toDevice(r)]));
     this.byUsername = new Map();
