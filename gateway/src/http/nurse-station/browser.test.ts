@@ -68,8 +68,6 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
       raw: { cloud: { url: `http://127.0.0.1:${await closedPort()}`, token: 'unused' } },
     });
     daemon = await startDaemon(gw);
-    staleSentAt = Date.now();
-    await publish('mon-4', { HR: 66, SPO2: 98, RR: 14 }); // then silent: comm-loss, stale on the page
     repeatEverySecond(['mon-1', 'mon-2', 'mon-3']);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
@@ -134,7 +132,13 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
   });
 
   it('marks a bed whose monitor went quiet as stale, and saves a screenshot', async () => {
+    // mon-4 reports once, then goes silent: stale on the page, and a comm-loss alarm. It
+    // starts here, not before the first test: on a loaded host the comm-loss could
+    // otherwise be raised before the first test counts its alarms.
+    staleSentAt = Date.now();
+    await publish('mon-4', { HR: 66, SPO2: 98, RR: 14 });
     const bed4 = page.locator('.bed[data-bed-id="bed-04"]');
+    await expect.poll(() => bed4.textContent()).toContain('66');
     expect(await bed4.locator('.age.stale').count()).toBe(0);
     await page.waitForTimeout(Math.max(0, staleSentAt + 11_000 - Date.now()));
     await expect.poll(() => bed4.locator('.age.stale').count(), { timeout: 3000 }).toBe(3);
