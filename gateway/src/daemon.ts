@@ -26,7 +26,8 @@ import { SerialFleet } from './ingest/serial-fleet.js';
 import { TcpHl7Listener } from './ingest/tcp-hl7.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RateMeter } from './observability/rate.js';
-import { createUplink, type Uplink } from './uplink/index.js';
+import { createUplink, displayUrl, uplinkSettingsFromConfig, type Uplink, type UplinkDeps, type UplinkSettings } from './uplink/index.js';
+import { sameUplinkSettings } from './uplink/same-settings.js';
 
 export interface DaemonPorts {
   http: number;
@@ -40,8 +41,9 @@ export class GatewayDaemon {
   readonly writer: BufferWriter;
   readonly cap: BufferCap;
   readonly alarms: AlarmService;
-  /** The cloud uplink; null when no cloud.url/cloud.token is configured. */
-  readonly uplink: Uplink | null;
+  private currentUplink: Uplink | null;
+  private uplinkSettings: UplinkSettings | null;
+  private readonly uplinkDeps: UplinkDeps;
   readonly delivery: AlarmDelivery;
   readonly nurseStation: NurseStation;
   private readonly maintenance: BufferMaintenance;
@@ -104,7 +106,9 @@ export class GatewayDaemon {
     });
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
     // The uplink's up/down state drives the uplink-down technical alarm for IT.
-    this.uplink = createUplink(config, { store, clock, logger, metrics: this.metrics, onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs) });
+    this.uplinkDeps = { store, clock, logger, metrics: this.metrics, onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs) };
+    this.uplinkSettings = uplinkSettingsFromConfig(config.cloud);
+    this.currentUplink = createUplink(config, this.uplinkDeps);
     this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
     this.pipeline = new IngestPipeline({
       gatewayId: config.gatewayId,
@@ -172,7 +176,7 @@ export class GatewayDaemon {
       this.bridge.start().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'bridge not connected yet; retrying'));
     }
     this.ticker = this.clock.setInterval(() => void this.tick(), 1000);
-    this.uplink?.start();
+    this.currentUplink?.start();
     this.logger.info({ gatewayId: config.gatewayId, ports: this.ports, durability: config.buffer.durability }, 'gateway started');
     return this.ports;
   }
@@ -207,13 +211,46 @@ export class GatewayDaemon {
     this.ingestRate.sample(this.pipeline.storedTotal, this.clock.now());
   }
 
-  /** SIGHUP: re-read what can change without a restart (log level, registry). */
+  /** The cloud uplink; null when no cloud.url/cloud.token is configured. */
+  get uplink(): Uplink | null {
+    return this.currentUplink;
+  }
+
+  /** SIGHUP: re-read what can change without a restart (log level, registry, cloud.*). */
   async reload(next: GatewayConfig): Promise<void> {
     this.logger.level = next.log.level;
     this.config = { ...this.config, log: next.log, ingest: next.ingest };
     this.database.registry.reload();
     await this.serial.reconcile();
+    await this.reloadUplink(next);
     this.logger.info('configuration reloaded (ports, buffer and identity changes need a restart)');
+  }
+
+  /**
+   * A new cloud URL or token (or a rotated TLS file) takes effect without a restart: the
+   * old uplink finishes its in-flight uploads (unacknowledged ones stay pending, with
+   * their seq), then the new one starts from the outbox. Settings that cannot be used
+   * (an unreadable TLS file) are refused and the running uplink is kept.
+   */
+  private async reloadUplink(next: GatewayConfig): Promise<void> {
+    let settings: UplinkSettings | null;
+    try {
+      settings = uplinkSettingsFromConfig(next.cloud);
+    } catch (err) {
+      this.logger.error({ err }, 'cloud settings refused on reload; the running uplink is kept');
+      return;
+    }
+    if (sameUplinkSettings(settings, this.uplinkSettings)) return;
+    const previous = this.currentUplink;
+    this.currentUplink = null;
+    await previous?.stop();
+    this.uplinkSettings = settings;
+    this.config = { ...this.config, cloud: next.cloud };
+    this.currentUplink = createUplink(this.config, this.uplinkDeps);
+    // With no uplink any more, an uplink-down alarm has nothing left to watch.
+    if (this.currentUplink === null) this.alarms.engine.onUplinkState(true, this.clock.now());
+    this.currentUplink?.start();
+    this.logger.info({ url: next.cloud.url === null ? null : displayUrl(next.cloud.url) }, 'cloud settings changed: uplink restarted');
   }
 
   /** SIGTERM: stop taking input, let every received message commit and be acknowledged, close. */
@@ -228,7 +265,7 @@ export class GatewayDaemon {
       await this.delivery.stop();
       await this.mqtt.stop();
       this.alarms.stop();
-      await this.uplink?.stop(); // in-flight uploads finish (or stay pending for the restart)
+      await this.currentUplink?.stop(); // in-flight uploads finish (or stay pending for the restart)
       await this.writer.close();
       await this.maintenance.stop();
       await this.http.close();

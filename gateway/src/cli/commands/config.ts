@@ -84,6 +84,7 @@ export function registerConfigCommands(program: Command, ctx: () => CliContext):
       validate(raw, dirname(c.configPath));
       writeConfig(c.configPath, raw);
       const shown = SECRET_KEYS.has(key) ? '***' : text;
-      emit(c.out, { key, value: shown }, () => `${key} = ${shown} (restart or SIGHUP the daemon to apply)`);
+      const apply = /^(cloud|log|ingest)\./.test(key) ? 'SIGHUP the daemon (or restart it) to apply' : 'restart the daemon to apply';
+      emit(c.out, { key, value: shown, apply }, () => `${key} = ${shown} (${apply})`);
     });
 }

@@ -38,7 +38,7 @@ export function registerViewerCommands(program: Command, ctx: () => CliContext):
       validate(next, dirname(c.configPath));
       writeConfig(c.configPath, next);
       emit(c.out, { username, password, topics: 'wardlink/alarms/#' }, () =>
-        `viewer ${username} added\n  password: ${password}   (shown once)\n  subscribe to wardlink/alarms/# (restart or SIGHUP the daemon to apply)`,
+        `viewer ${username} added\n  password: ${password}   (shown once)\n  subscribe to wardlink/alarms/# (restart the daemon to apply)`,
       );
     });
   viewer
