@@ -7,6 +7,7 @@ import { UsageError } from '@wardlink/shared';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerHospitalCommands } from './commands/hospital.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReaderCommands } from './commands/reader.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerLifecycleCommands } from '../lifecycle/cli/index.js';
 import { CliContext } from './context.js';
@@ -20,6 +21,7 @@ const registrars: CommandRegistrar[] = [
   registerServeCommand,
   registerGatewayCommands,
   registerHospitalCommands,
+  registerReaderCommands,
   registerLifecycleCommands,
 ];
 

@@ -25,18 +25,37 @@ export class ApiError extends WardlinkError {
 /** Why a bearer token was refused. */
 export type UnauthorizedReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
 
-/** 401: no token, or a token that names no active gateway. */
+/** Who presents a token: a gateway uploading batches, or a reader of the read API. */
+export type TokenAudience = 'gateway' | 'reader';
+
+/** 401: no token, or a token that names no active gateway (or reader). */
 export class UnauthorizedError extends ApiError {
   readonly reason: UnauthorizedReason;
-  constructor(reason: UnauthorizedReason) {
+  constructor(reason: UnauthorizedReason, audience: TokenAudience = 'gateway') {
     const what = {
       missing: 'no "Authorization: Bearer <token>" header was sent',
       malformed: 'the Authorization header is not "Bearer <token>"',
-      unknown: 'the token belongs to no gateway',
+      unknown: `the token belongs to no ${audience}`,
       revoked: 'the token was revoked or rotated',
     }[reason];
-    super('WL_API_UNAUTHORIZED', 401, `${what}; configure the gateway with a current token ("wardlink-cloud gateway rotate-token" issues one)`, { reason });
+    const fix =
+      audience === 'gateway'
+        ? 'configure the gateway with a current token ("wardlink-cloud gateway rotate-token" issues one)'
+        : 'use a current reader token of this hospital ("wardlink-cloud reader add" issues one)';
+    super('WL_API_UNAUTHORIZED', 401, `${what}; ${fix}`, { reason, audience });
     this.reason = reason;
+  }
+}
+
+/** 403: a reader token of one hospital asked for another hospital's data. */
+export class HospitalForbiddenError extends ApiError {
+  constructor(readerHospitalId: string, requestedHospitalId: string) {
+    super(
+      'WL_API_FORBIDDEN_HOSPITAL',
+      403,
+      `this reader token belongs to hospital "${readerHospitalId}" and cannot read hospital "${requestedHospitalId}"; use a reader token issued for that hospital`,
+      { readerHospitalId, requestedHospitalId },
+    );
   }
 }
 
@@ -131,7 +150,12 @@ export class ShuttingDownError extends ApiError {
 /** 404: no such route. */
 export class RouteNotFoundError extends ApiError {
   constructor(path: string) {
-    super('WL_API_NOT_FOUND', 404, `no route ${path}; the API serves POST /v1/batches, GET /healthz, /readyz and /metrics`, { path });
+    super(
+      'WL_API_NOT_FOUND',
+      404,
+      `no route ${path}; the API serves POST /v1/batches, GET /v1/hospitals/{hospitalId}/patients/{patientId}/latest|history, GET /v1/hospitals/{hospitalId}/dashboard, GET /healthz, /readyz and /metrics`,
+      { path },
+    );
   }
 }
 
@@ -141,6 +165,23 @@ export class MethodNotAllowedError extends ApiError {
   constructor(method: string, path: string, allow: readonly string[]) {
     super('WL_API_METHOD_NOT_ALLOWED', 405, `${method} is not allowed on ${path}; use ${allow.join(', ')}`, { method, path, allow: [...allow] });
     this.allow = allow;
+  }
+}
+
+/** 400: a path or query parameter is missing, malformed or out of bounds. The code says
+ * which rule was broken, so a client can branch on it; `detail.parameter` names it. */
+export type ParameterProblem =
+  | 'WL_API_INVALID_PARAMETER'
+  | 'WL_API_UNKNOWN_METRIC'
+  | 'WL_API_INVALID_TIME'
+  | 'WL_API_INVALID_RANGE'
+  | 'WL_API_RANGE_TOO_LONG';
+
+export class InvalidParameterError extends ApiError {
+  readonly parameter: string;
+  constructor(code: ParameterProblem, parameter: string, message: string, detail: Record<string, unknown> = {}) {
+    super(code, 400, message, { parameter, ...detail });
+    this.parameter = parameter;
   }
 }
 
@@ -155,6 +196,12 @@ export class InternalApiError extends ApiError {
 export const API_ERROR_CODES = [
   'WL_API_UNAUTHORIZED',
   'WL_API_GATEWAY_MISMATCH',
+  'WL_API_FORBIDDEN_HOSPITAL',
+  'WL_API_INVALID_PARAMETER',
+  'WL_API_UNKNOWN_METRIC',
+  'WL_API_INVALID_TIME',
+  'WL_API_INVALID_RANGE',
+  'WL_API_RANGE_TOO_LONG',
   'WL_API_BODY_TOO_LARGE',
   'WL_API_INVALID_BATCH',
   'WL_API_BATCH_EXPIRED',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '@wardlink/shared';
-import { bearerToken, issueToken, looksLikeToken } from './tokens.js';
+import { bearerToken, issueToken, looksLikeToken, READER_TOKEN_SCHEME, TOKEN_SCHEME } from './tokens.js';
 
 describe('gateway tokens', () => {
   it('issues 256-bit tokens, a SHA-256 hash and a short non-secret prefix', () => {
@@ -12,6 +12,17 @@ describe('gateway tokens', () => {
     expect(Buffer.from(a.token.slice(5), 'base64url')).toHaveLength(32);
     expect(a.hash).toBe(createHash('sha256').update(a.token).digest('hex'));
     expect(a.prefix).toBe(a.token.slice(0, 11));
+  });
+
+  it('tells reader tokens and gateway tokens apart by their scheme, so neither passes for the other', () => {
+    const reader = issueToken(READER_TOKEN_SCHEME);
+    const gateway = issueToken(TOKEN_SCHEME);
+    expect(reader.token).toMatch(/^wlrd_/);
+    expect(reader.prefix).toBe(reader.token.slice(0, 11));
+    expect(looksLikeToken(reader.token, READER_TOKEN_SCHEME)).toBe(true);
+    expect(looksLikeToken(reader.token, TOKEN_SCHEME)).toBe(false);
+    expect(looksLikeToken(gateway.token, READER_TOKEN_SCHEME)).toBe(false);
+    expect(looksLikeToken(reader.token)).toBe(false); // the default is the gateway scheme
   });
 
   it('reads the bearer token and refuses anything else with 401', () => {

@@ -7,8 +7,9 @@ import { vitalData } from './002-vital-data.js';
 import { alarmsAndLedger } from './003-alarms-ledger.js';
 import { lifecycle } from './004-lifecycle.js';
 import { ledgerWatermark } from './005-ledger-watermark.js';
+import { apiReaders } from './006-api-readers.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark];
+export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark, apiReaders];
 
 export { migrationChecksum, type Migration } from './migration.js';
