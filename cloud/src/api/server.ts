@@ -10,13 +10,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { MethodNotAllowedError, RouteNotFoundError, sleep, systemClock, type Clock } from '@wardlink/shared';
+import { sleep, systemClock, type Clock } from '@wardlink/shared';
 import type { CloudMetrics } from '../observability/metrics.js';
 import { traceFromRequest } from '../observability/trace.js';
 import { RequestContext } from './context.js';
 import { handleBatch, type BatchRouteDeps } from './routes/batches.js';
 import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
 import { handleMetrics } from './routes/metrics.js';
+import { Router } from './router.js';
 
 export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   logger: Logger;
@@ -33,19 +34,16 @@ export interface ApiServer {
   readonly shuttingDown: boolean;
 }
 
-type Route = (ctx: RequestContext) => Promise<void> | void;
-
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   const clock = deps.clock ?? systemClock;
   let shuttingDown = false;
   let active = 0;
   const batchDeps: BatchRouteDeps = { ...deps, isShuttingDown: () => shuttingDown };
-  const routes: Record<string, Record<string, Route>> = {
-    '/v1/batches': { POST: (ctx) => handleBatch(ctx, batchDeps) },
-    '/healthz': { GET: (ctx) => handleHealth(ctx) },
-    '/readyz': { GET: (ctx) => handleReady(ctx, deps.readiness, shuttingDown) },
-    '/metrics': { GET: (ctx) => handleMetrics(ctx, deps.metrics) },
-  };
+  const router = new Router()
+    .add('POST', '/v1/batches', (ctx) => handleBatch(ctx, batchDeps))
+    .add('GET', '/healthz', (ctx) => handleHealth(ctx))
+    .add('GET', '/readyz', (ctx) => handleReady(ctx, deps.readiness, shuttingDown))
+    .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics));
 
   const server = createServer(
     {
@@ -69,11 +67,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     const ctx = new RequestContext(req, res, path, trace, log, clock);
     if (shuttingDown) res.setHeader('connection', 'close');
     try {
-      const byMethod = routes[path];
-      if (!byMethod) throw new RouteNotFoundError(path);
-      const route = byMethod[req.method ?? ''] ?? (req.method === 'HEAD' && path !== '/v1/batches' ? byMethod.GET : undefined);
-      if (!route) throw new MethodNotAllowedError(req.method ?? '?', path, Object.keys(byMethod));
-      await route(ctx);
+      const route = router.match(req.method ?? '?', path);
+      await route.handler(ctx, route.params);
     } catch (err) {
       ctx.sendError(err, req.complete ? {} : { connection: 'close' });
     }
