@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock, type DecodeLimits, type TimerHandle } from '@wardlink/shared';
 import { GatewayAuthenticator } from './api/auth/authenticator.js';
+import { ReaderAuthenticator } from './api/auth/reader-authenticator.js';
 import { Admission, type AdmissionLimits } from './api/limits/admission.js';
 import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
 import { createReadinessCheck } from './api/routes/health.js';
@@ -116,7 +117,8 @@ export class CloudService {
         ...options.limits,
       };
       const metrics = new CloudMetrics(pools.primary);
-      const authenticator = new GatewayAuthenticator(pools.primary, { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) });
+      const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
+      const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
       const api = createApiServer({
         pool: pools.primary,
         logger,
@@ -126,6 +128,15 @@ export class CloudService {
         limiter: new TokenBucketLimiter({ ratePerS: config.server.rateLimitReadingsPerS, burst: config.server.rateLimitBurstReadings, clock }),
         admission: new Admission(limits, pools.primary),
         readiness: createReadinessCheck(pools.primary, { clock }),
+        read: {
+          // Reads never take the primary's connections from ingest (the same pool when no
+          // replica is configured). Tokens are checked on the primary: a revocation must
+          // not wait for replication.
+          pool: pools.replica,
+          readers: new ReaderAuthenticator(pools.primary, authOptions),
+          historyMaxDays: config.server.historyMaxDays,
+          historyMaxRows: config.server.historyMaxRows,
+        },
         bodyLimitBytes: config.server.bodyLimitBytes,
         decodeLimits: decodeLimitsFor(config),
         load: { clock, ddlLockTimeoutMs: database.ddlLockTimeoutMs, ...(options.copyFormat ? { copyFormat: options.copyFormat } : {}) },

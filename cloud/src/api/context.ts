@@ -44,6 +44,13 @@ export class RequestContext {
     this.accessLog(status);
   }
 
+  /** Starts a streamed answer (no content-length); the access-log line is written when
+   * the response closes, whether it finished or the client left. */
+  startStream(status: number, contentType: string, headers: Record<string, string> = {}): void {
+    this.res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', ...headers });
+    this.res.once('close', () => this.accessLog(status));
+  }
+
   /** Answers `err` with its status and stable code; returns what was answered. */
   sendError(err: unknown, extraHeaders: Record<string, string> = {}): ErrorAnswer {
     const answer = answerFor(err);

@@ -17,12 +17,15 @@ import { RequestContext } from './context.js';
 import { handleBatch, type BatchRouteDeps } from './routes/batches.js';
 import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
 import { handleMetrics } from './routes/metrics.js';
+import { registerReadRoutes, type ReadRouteDeps } from './routes/read/index.js';
 import { Router } from './router.js';
 
 export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   logger: Logger;
   metrics: CloudMetrics;
   readiness: ReadinessCheck;
+  /** The read API (latest, history, dashboard), on the replica pool. */
+  read: Omit<ReadRouteDeps, 'metrics' | 'clock'>;
   clock?: Clock;
 }
 
@@ -44,6 +47,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     .add('GET', '/healthz', (ctx) => handleHealth(ctx))
     .add('GET', '/readyz', (ctx) => handleReady(ctx, deps.readiness, shuttingDown))
     .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics));
+  registerReadRoutes(router, { ...deps.read, metrics: deps.metrics, clock });
 
   const server = createServer(
     {

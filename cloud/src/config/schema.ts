@@ -24,6 +24,12 @@ export interface ServerConfig {
   readonly rateLimitBurstReadings: number;
   /** How long `serve` waits for in-flight requests on shutdown. */
   readonly shutdownGraceMs: number;
+  /** Longest time range one history request may ask for (each day is one partition
+   * to scan); longer is 400 WL_API_RANGE_TOO_LONG. */
+  readonly historyMaxDays: number;
+  /** Most readings one history response streams; past it the answer ends with
+   * `truncated: true` and the time to continue from. */
+  readonly historyMaxRows: number;
 }
 
 export interface DatabaseConfig {
@@ -99,6 +105,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'server.rateLimitReadingsPerS', env: 'WARDLINK_RATE_LIMIT_READINGS_PER_S', default: 200_000, rule: intRule(1, 100_000_000) },
   { path: 'server.rateLimitBurstReadings', env: 'WARDLINK_RATE_LIMIT_BURST_READINGS', default: 400_000, rule: intRule(1, 1_000_000_000) },
   { path: 'server.shutdownGraceMs', env: 'WARDLINK_SHUTDOWN_GRACE_MS', default: 10_000, rule: intRule(0, MS_PER_HOUR) },
+  { path: 'server.historyMaxDays', env: 'WARDLINK_HISTORY_MAX_DAYS', default: 31, rule: intRule(1, 366) },
+  { path: 'server.historyMaxRows', env: 'WARDLINK_HISTORY_MAX_ROWS', default: 500_000, rule: intRule(1, 100_000_000) },
   { path: 'database.url', env: 'DATABASE_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.poolMax', env: 'PG_POOL_MAX', default: 20, rule: intRule(1, 1000) },

@@ -57,6 +57,25 @@ export class CloudMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly readRequests = new Counter({
+    name: 'wardlink_cloud_read_requests_total',
+    help: 'Read API requests by route pattern and HTTP status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly readDuration = new Histogram({
+    name: 'wardlink_cloud_read_duration_seconds',
+    help: 'Read API latency by route pattern, from request to the last byte sent',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly readStreamFailures = new Counter({
+    name: 'wardlink_cloud_read_stream_failures_total',
+    help: 'Streamed read answers (200 already sent) that ended with an error line instead of their last line',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
   readonly inFlight = new Gauge({
     name: 'wardlink_cloud_batches_in_flight',
     help: 'Batch requests being received, decoded or loaded',

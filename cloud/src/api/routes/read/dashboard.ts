@@ -1,0 +1,63 @@
+/**
+ * GET /v1/hospitals/:hospitalId/dashboard?sinceS=N: every admitted bed of the hospital
+ * that reported in the last N seconds, with all of its latest values, in ONE statement
+ * (ACTIVE_PATIENTS_SQL). Never one query per patient: dashboard.test.ts counts them.
+ */
+import { InvalidParameterError } from '@wardlink/shared';
+import { ACTIVE_PATIENTS_SQL } from '../../../storage/queries.js';
+import { toDatabaseError } from '../../../storage/db-errors.js';
+import type { ReadRouteDeps } from './deps.js';
+import type { ReadHandler } from './read-route.js';
+import { flagNames, metricView } from './vital-view.js';
+
+/** A bed silent for longer is not "active"; a day is the most a dashboard looks back. */
+export const DEFAULT_SINCE_S = 300;
+export const MAX_SINCE_S = 86_400;
+
+interface DashboardRow {
+  ward_id: string;
+  gateway_id: string;
+  bed_id: string;
+  patient_id: string;
+  display_name: string | null;
+  last_t: Date;
+  /** {"<mdc code>": [epoch ms, value, flags]} */
+  vitals: Record<string, [number, number, number]>;
+}
+
+export function parseSinceS(raw: string | null): number {
+  if (raw === null) return DEFAULT_SINCE_S;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_SINCE_S)) {
+    throw new InvalidParameterError('WL_API_INVALID_PARAMETER', 'sinceS', `sinceS must be a whole number of seconds from 1 to ${MAX_SINCE_S}`, { value: raw });
+  }
+  return n;
+}
+
+export function activePatients(deps: ReadRouteDeps): ReadHandler {
+  return async (ctx, params) => {
+    const hospitalId = params.hospitalId!;
+    const sinceS = parseSinceS(new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('sinceS'));
+    const since = new Date(deps.clock.now() - sinceS * 1000);
+    const res = await deps.pool.query<DashboardRow>(ACTIVE_PATIENTS_SQL, [hospitalId, since]).catch((err: unknown) => {
+      throw toDatabaseError(err);
+    });
+    ctx.fields.rows = res.rowCount;
+    ctx.sendJson(200, {
+      hospitalId,
+      since: since.toISOString(),
+      patients: res.rows.map((r) => ({
+        wardId: r.ward_id,
+        gatewayId: r.gateway_id,
+        bedId: r.bed_id,
+        patientId: r.patient_id,
+        displayName: r.display_name,
+        lastT: r.last_t.toISOString(),
+        vitals: Object.entries(r.vitals)
+          .map(([code, [ms, value, flags]]) => ({ metric: metricView(Number(code)), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
+          .sort((a, b) => a.metric.mdcCode - b.metric.mdcCode),
+      })),
+      traceId: ctx.trace.traceId,
+    });
+  };
+}

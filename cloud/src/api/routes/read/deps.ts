@@ -1,0 +1,15 @@
+/** What every read route needs. `pool` is the REPLICA pool (the primary's when no replica
+ * is configured): reads must never compete with ingest for the primary's connections. */
+import type pg from 'pg';
+import type { Clock } from '@wardlink/shared';
+import type { CloudMetrics } from '../../../observability/metrics.js';
+import type { ReaderAuthenticator } from '../../auth/reader-authenticator.js';
+
+export interface ReadRouteDeps {
+  pool: pg.Pool;
+  readers: ReaderAuthenticator;
+  metrics: CloudMetrics;
+  clock: Clock;
+  historyMaxDays: number;
+  historyMaxRows: number;
+}

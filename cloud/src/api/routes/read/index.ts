@@ -1,0 +1,22 @@
+/** The read API's routes, on the router; each is authorized and counted by readRoute. */
+import type { Router } from '../../router.js';
+import { activePatients } from './dashboard.js';
+import type { ReadRouteDeps } from './deps.js';
+import { patientHistory } from './history.js';
+import { latestForPatient } from './latest.js';
+import { readRoute } from './read-route.js';
+
+export type { ReadRouteDeps } from './deps.js';
+
+export const READ_ROUTES = {
+  latest: '/v1/hospitals/:hospitalId/patients/:patientId/latest',
+  history: '/v1/hospitals/:hospitalId/patients/:patientId/history',
+  dashboard: '/v1/hospitals/:hospitalId/dashboard',
+} as const;
+
+export function registerReadRoutes(router: Router, deps: ReadRouteDeps): void {
+  router
+    .add('GET', READ_ROUTES.latest, readRoute(READ_ROUTES.latest, deps, latestForPatient(deps)))
+    .add('GET', READ_ROUTES.history, readRoute(READ_ROUTES.history, deps, patientHistory(deps, READ_ROUTES.history)))
+    .add('GET', READ_ROUTES.dashboard, readRoute(READ_ROUTES.dashboard, deps, activePatients(deps)));
+}
