@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '@wardlink/shared';
 import { useTestDatabase } from '../testing/pg.js';
 import { ensurePartitions } from './partitions.js';
-import { ACTIVE_PATIENTS_SQL, HISTORY_SQL, LATEST_FOR_PATIENT_FROM_HISTORY_SQL, LATEST_FOR_PATIENT_SQL } from './queries.js';
+import { ACTIVE_PATIENTS_SQL, HISTORY_SQL, LATEST_FOR_PATIENT_FROM_HISTORY_SQL, LATEST_FOR_PATIENT_SQL, REPORT_SQL } from './queries.js';
 
 const db = useTestDatabase();
 const CODES = (['HR', 'PR', 'SPO2', 'PI', 'RR', 'NIBP_SYS', 'NIBP_DIA', 'TEMP'] as const).map((id) => METRICS[id].mdcCode);
@@ -152,6 +152,22 @@ describe('the read path runs on the indexes chosen for it (EXPLAIN)', () => {
       expect(Object.keys(row.vitals).sort()).toEqual(CODES.map(String).sort());
       expect(row.display_name).toMatch(/^Patient \d+$/);
     }
+  });
+
+  it('(d) the daily report is one statement that scans only the day\'s partition', async () => {
+    const params = ['h1', at('2036-02-11T00:00:00Z'), at('2036-02-12T00:00:00Z'), '1 hour', 7];
+    const plan = await explain('report-daily', REPORT_SQL, params);
+    expect(relations(plan)).toEqual(['vital_data_p20360211']);
+    expect(plan.some((n) => n['Parent Relationship'] === 'SubPlan' || n['Parent Relationship'] === 'InitPlan')).toBe(false);
+    expect(plan[0]!['Actual Rows']).toBe(20 * 8 * 24); // the empty bed is no patient's
+    const first = await db.pool.query<{ bucket: Date; count: number }>(`${REPORT_SQL} LIMIT 1`, params);
+    expect(first.rows[0]).toMatchObject({ patient_id: 'MRN000001', bucket: at('2036-02-11T00:00:00Z'), count: 18 }); // 3600 s / 200 s
+  });
+
+  it('(d) the weekly report of a week prunes to the days it holds', async () => {
+    const plan = await explain('report-weekly', REPORT_SQL, ['h1', at('2036-02-11T00:00:00Z'), at('2036-02-18T00:00:00Z'), '1 day', 7]);
+    expect(relations(plan)).toEqual(['vital_data_p20360211', 'vital_data_p20360212']);
+    expect(plan[0]!['Actual Rows']).toBe(20 * 8 * 2);
   });
 
   it('the latest_vitals upsert never lets a late, older reading overwrite a newer one', async () => {

@@ -58,3 +58,27 @@ FROM (
 JOIN gateways g ON g.hospital_id = $1 AND g.gateway_id = a.gateway_id
 LEFT JOIN patients p ON p.hospital_id = $1 AND p.patient_id = a.patient_id
 ORDER BY g.ward_id, a.bed_id`;
+
+/**
+ * The aggregates of a report, per patient, metric and UTC bucket ($4: '1 hour' for the
+ * daily report, '1 day' for the weekly one), in ONE statement over [$2, $3). The bounds
+ * on t are plain parameters so the plan prunes to the report's day partitions; buckets
+ * come from date_bin against a fixed UTC origin rather than date_trunc, which would
+ * follow the session's TimeZone. Readings of an empty bed (patient_id '') are not a
+ * patient's and are left out. `count` and `flagged` count every reading; min, max and
+ * avg (and `measured`, the readings they are over) skip readings with a flag of $5 (the
+ * flags that say the value is not patient physiology), so a probe-off zero never shows
+ * as a minimum. $1 hospital_id, $2 from, $3 to, $4 bucket interval, $5 flag mask.
+ */
+export const REPORT_SQL = `
+SELECT patient_id, metric, date_bin($4::interval, t, TIMESTAMPTZ '2000-01-03 00:00:00+00') AS bucket,
+       count(*)::int AS count,
+       count(*) FILTER (WHERE flags <> 0)::int AS flagged,
+       count(*) FILTER (WHERE flags & $5 = 0)::int AS measured,
+       min(value) FILTER (WHERE flags & $5 = 0) AS min,
+       max(value) FILTER (WHERE flags & $5 = 0) AS max,
+       avg(value::float8) FILTER (WHERE flags & $5 = 0) AS avg
+FROM vital_data
+WHERE hospital_id = $1 AND t >= $2 AND t < $3 AND patient_id <> ''
+GROUP BY patient_id, metric, bucket
+ORDER BY patient_id, metric, bucket`;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../../testing/pg.js';
 import { getRead, seedHistory, seedHospital, type ReadFixture } from '../../testing/read-fixtures.js';
 import { startTestService, type TestService } from '../../testing/service.js';
-import { BATCH_ROWS } from './history.js';
+import { BATCH_ROWS } from './cursor-stream.js';
 
 const db = useTestDatabase();
 let t: TestService;

@@ -1,0 +1,46 @@
+/**
+ * GET /v1/hospitals/:hospitalId/reports/daily?date=YYYY-MM-DD and
+ * .../reports/weekly?week=YYYY-Www: per patient, metric and UTC hour (daily) or day
+ * (weekly), the count, flagged count, min, max and avg of the readings, computed by
+ * PostgreSQL in one statement (REPORT_SQL) and streamed by streamCursor, so memory does
+ * not grow with the hospital's size: CSV by default, NDJSON with ?format=ndjson.
+ */
+import { QualityFlag } from '@wardlink/shared';
+import { REPORT_SQL } from '../../../storage/queries.js';
+import { streamCursor } from './cursor-stream.js';
+import type { ReadRouteDeps } from './deps.js';
+import { REPORT_FORMATS, type ReportRow } from './report-format.js';
+import { parseReportDate, parseReportFormat, parseReportWeek, type ReportPeriod } from './report-params.js';
+import type { ReadHandler } from './read-route.js';
+
+/** Flags that say the value is not the patient's physiology: such readings are counted
+ * but kept out of min, max and avg. CLOCK_CORRECTED is not among them: its value is real,
+ * only its device timestamp was replaced. */
+export const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
+
+interface ReportKind {
+  bucket: '1 hour' | '1 day';
+  period(search: URLSearchParams): ReportPeriod;
+}
+
+export const DAILY: ReportKind = { bucket: '1 hour', period: (s) => parseReportDate(s.get('date')) };
+export const WEEKLY: ReportKind = { bucket: '1 day', period: (s) => parseReportWeek(s.get('week')) };
+
+export function hospitalReport(deps: ReadRouteDeps, route: string, kind: ReportKind): ReadHandler {
+  return async (ctx, params) => {
+    const search = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
+    const period = kind.period(search);
+    const format = REPORT_FORMATS[parseReportFormat(search.get('format'))];
+    Object.assign(ctx.fields, { report: period.label, from: period.from.toISOString(), to: period.to.toISOString() });
+    await streamCursor<ReportRow>(ctx, deps, {
+      route,
+      sql: REPORT_SQL,
+      params: [params.hospitalId, period.from, period.to, kind.bucket, NOT_PHYSIOLOGY],
+      contentType: format.contentType,
+      ...(format.head === undefined ? {} : { head: format.head }),
+      format: (rows) => ({ text: rows.map(format.row).join(''), rows: rows.length }),
+      done: format.done,
+      failed: format.failed,
+    });
+  };
+}
