@@ -15,6 +15,7 @@ import { ReaderAuthenticator } from './api/auth/reader-authenticator.js';
 import { Admission, type AdmissionLimits } from './api/limits/admission.js';
 import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
 import { createReadinessCheck } from './api/routes/health.js';
+import { StreamHub, type StreamHubOptions } from './api/routes/stream/stream-hub.js';
 import { createApiServer, type ApiServer } from './api/server.js';
 import { withDatabaseUrl } from './config/redact.js';
 import type { CloudConfig, DatabaseConfig } from './config/schema.js';
@@ -25,6 +26,7 @@ import { CloudMetrics } from './observability/metrics.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
 import { isAlive } from './storage/embedded-support.js';
 import { migrate } from './storage/migrator.js';
+import { LatestListener } from './storage/latest-listener.js';
 import { createPools, type Pools } from './storage/pool.js';
 
 export interface CloudServiceOptions {
@@ -42,6 +44,8 @@ export interface CloudServiceOptions {
    * capacity) inside the service. Default true; the API tests turn it off because they
    * share one database and must not archive each other's days. */
   lifecycle?: boolean | SchedulerOptions;
+  /** Bounds and timing of the SSE streams (defaults in stream-hub.ts). */
+  stream?: StreamHubOptions;
 }
 
 /** What `serve` on the embedded database leaves in the data folder, so the admin
@@ -83,6 +87,8 @@ export class CloudService {
     private readonly logger: Logger,
     /** The lifecycle scheduler, when it runs in this instance. */
     readonly lifecycle: ServiceLifecycle | undefined,
+    /** The LISTEN connection feeding the SSE streams. */
+    private readonly listener: LatestListener,
   ) {}
 
   /** http://host:port of the listening server (127.0.0.1 when bound to every address). */
@@ -97,6 +103,7 @@ export class CloudService {
     let embedded: EmbeddedPostgresHandle | undefined;
     let pools: Pools | undefined;
     let lifecycle: ServiceLifecycle | undefined;
+    let listener: LatestListener | undefined;
     try {
       let database: DatabaseConfig = config.database;
       if (database.url === undefined) {
@@ -119,6 +126,16 @@ export class CloudService {
       const metrics = new CloudMetrics(pools.primary);
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
+      const streamHub = new StreamHub({ pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock }, options.stream);
+      // On the primary's URL: NOTIFY does not reach replicas.
+      listener = new LatestListener({
+        connectionString: database.url!,
+        clock,
+        logger: logger.child({ component: 'stream' }),
+        onChange: (change) => streamHub.onChange(change),
+        onResync: () => streamHub.resync(),
+      });
+      listener.start();
       const api = createApiServer({
         pool: pools.primary,
         logger,
@@ -128,6 +145,7 @@ export class CloudService {
         limiter: new TokenBucketLimiter({ ratePerS: config.server.rateLimitReadingsPerS, burst: config.server.rateLimitBurstReadings, clock }),
         admission: new Admission(limits, pools.primary),
         readiness: createReadinessCheck(pools.primary, { clock }),
+        stream: streamHub,
         read: {
           // Reads never take the primary's connections from ingest (the same pool when no
           // replica is configured). Tokens are checked on the primary: a revocation must
@@ -156,9 +174,10 @@ export class CloudService {
         });
       }
       logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
-      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle);
+      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle, listener);
     } catch (err) {
       await lifecycle?.stop().catch(() => undefined);
+      await listener?.stop();
       await pools?.end().catch(() => undefined);
       if (embedded) await stopEmbedded(embedded, config.dataDir);
       throw err;
@@ -173,6 +192,8 @@ export class CloudService {
     return (this.stopping ??= (async () => {
       this.logger.info({ graceMs: this.config.server.shutdownGraceMs }, 'shutting down');
       await this.api.close(this.config.server.shutdownGraceMs);
+      // Before the pools close: nothing may push to a stream on a closed pool.
+      await this.listener.stop();
       if (this.lifecycle) await this.stopLifecycle(this.lifecycle);
       await this.pools.end().catch((err: unknown) => this.logger.warn({ err }, 'closing the database pools failed'));
       if (this.embedded) await stopEmbedded(this.embedded, this.config.dataDir, this.logger);

@@ -18,6 +18,8 @@ import { handleBatch, type BatchRouteDeps } from './routes/batches.js';
 import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
 import { handleMetrics } from './routes/metrics.js';
 import { registerReadRoutes, type ReadRouteDeps } from './routes/read/index.js';
+import type { StreamHub } from './routes/stream/stream-hub.js';
+import { STREAM_ROUTE, streamRoute } from './routes/stream/stream-route.js';
 import { Router } from './router.js';
 
 export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
@@ -26,6 +28,8 @@ export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   readiness: ReadinessCheck;
   /** The read API (latest, history, dashboard), on the replica pool. */
   read: Omit<ReadRouteDeps, 'metrics' | 'clock'>;
+  /** The SSE streams of latest vitals; without it the stream route is not served. */
+  stream?: StreamHub;
   clock?: Clock;
 }
 
@@ -47,7 +51,9 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     .add('GET', '/healthz', (ctx) => handleHealth(ctx))
     .add('GET', '/readyz', (ctx) => handleReady(ctx, deps.readiness, shuttingDown))
     .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics));
-  registerReadRoutes(router, { ...deps.read, metrics: deps.metrics, clock });
+  const readDeps: ReadRouteDeps = { ...deps.read, metrics: deps.metrics, clock };
+  registerReadRoutes(router, readDeps);
+  if (deps.stream) router.add('GET', STREAM_ROUTE, streamRoute(readDeps, deps.stream));
 
   const server = createServer(
     {
@@ -95,6 +101,9 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     close: (graceMs) =>
       (closing ??= (async () => {
         shuttingDown = true;
+        // Streams never finish on their own: end them now (clients reconnect elsewhere)
+        // rather than holding the shutdown for the whole grace period.
+        deps.stream?.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = clock.monotonicMs() + graceMs;

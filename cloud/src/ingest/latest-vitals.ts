@@ -44,9 +44,23 @@ export function newestPerBedAndMetric(readings: readonly Reading[]): Latest[] {
   return [...byKey.values()].sort((a, b) => (a.bed < b.bed ? -1 : a.bed > b.bed ? 1 : a.metric - b.metric));
 }
 
-export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: string, gatewayId: string, readings: readonly Reading[]): Promise<number> {
+/** What an upsert did: rows changed, and the time range of the candidates (for the
+ * change notification: every changed row has fromMs <= t <= toMs). */
+export interface LatestUpsert {
+  changed: number;
+  fromMs: number;
+  toMs: number;
+}
+
+export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: string, gatewayId: string, readings: readonly Reading[]): Promise<LatestUpsert> {
   const rows = newestPerBedAndMetric(readings);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return { changed: 0, fromMs: 0, toMs: 0 };
+  let fromMs = Infinity;
+  let toMs = -Infinity;
+  for (const x of rows) {
+    if (x.r.deviceTimeMs < fromMs) fromMs = x.r.deviceTimeMs;
+    if (x.r.deviceTimeMs > toMs) toMs = x.r.deviceTimeMs;
+  }
   // Array parameters as literals built here: node-postgres's generic array serializer
   // (a regex escape per element) cost more than the statement's execution.
   const texts = new TextArrayLiteral();
@@ -71,7 +85,7 @@ export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: stri
       texts.of(rows.map((x) => x.r.deviceId)),
     ],
   );
-  return res.rowCount ?? 0;
+  return { changed: res.rowCount ?? 0, fromMs, toMs };
 }
 
 /** A PostgreSQL array literal of numbers (Infinity and NaN are valid float input). */

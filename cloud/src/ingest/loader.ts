@@ -5,7 +5,8 @@
  *      retry or a replay, so commit nothing else and report a duplicate;
  *   2. alarm events (they matter most, and are few);
  *   3. COPY the readings into vital_data;
- *   4. upsert latest_vitals, one row per (bed, metric).
+ *   4. upsert latest_vitals, one row per (bed, metric), and when a row changed, one
+ *      NOTIFY for the SSE dashboards (latest-notify.ts; sent only if this commits).
  *
  * The day partitions are made sure of before the transaction (from memory nearly
  * always), so a request never holds one pooled connection while waiting for another.
@@ -26,6 +27,7 @@ import { withTransaction } from '../storage/pool.js';
 import { insertAlarms } from './alarms.js';
 import { copyRows, DEFAULT_COPY_FORMAT, encodeCopyRows, type CopyFormat } from './copy-format.js';
 import { claimBatch } from './ledger.js';
+import { notifyLatest } from './latest-notify.js';
 import { upsertLatestVitals } from './latest-vitals.js';
 import { VITAL_COLUMN_LIST } from './rows.js';
 
@@ -99,7 +101,11 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         const started = clock.monotonicMs();
         if (rows) storedReadings = staged ? await stagedInsert(client, rows, format) : await copyRows(client, 'vital_data', rows, format);
         const copyMs = clock.monotonicMs() - started;
-        if (readings.length > 0) await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings);
+        if (readings.length > 0) {
+          const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings);
+          // Nothing newer (a late backlog): no dashboard has anything to show, no NOTIFY.
+          if (latest.changed > 0) await notifyLatest(client, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, fromMs: latest.fromMs, toMs: latest.toMs });
+        }
         return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs } satisfies LoadResult;
       });
     } catch (err) {

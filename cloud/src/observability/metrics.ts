@@ -76,6 +76,22 @@ export class CloudMetrics {
     labelNames: ['route'] as const,
     registers: [this.registry],
   });
+  readonly streamsOpen = new Gauge({
+    name: 'wardlink_cloud_streams_open',
+    help: 'SSE streams (GET /v1/hospitals/:hospitalId/stream) open on this instance',
+    registers: [this.registry],
+  });
+  readonly streamEvents = new Counter({
+    name: 'wardlink_cloud_stream_events_total',
+    help: 'SSE events sent, per client, by event name (snapshot, vitals)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  readonly streamClientsDropped = new Counter({
+    name: 'wardlink_cloud_stream_clients_dropped_total',
+    help: 'SSE clients dropped because their queue of unsent bytes passed the bound',
+    registers: [this.registry],
+  });
   readonly inFlight = new Gauge({
     name: 'wardlink_cloud_batches_in_flight',
     help: 'Batch requests being received, decoded or loaded',

@@ -3,6 +3,7 @@
  * that reported in the last N seconds, with all of its latest values, in ONE statement
  * (ACTIVE_PATIENTS_SQL). Never one query per patient: dashboard.test.ts counts them.
  */
+import type pg from 'pg';
 import { InvalidParameterError } from '@wardlink/shared';
 import { ACTIVE_PATIENTS_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
@@ -34,30 +35,42 @@ export function parseSinceS(raw: string | null): number {
   return n;
 }
 
+export interface DashboardView {
+  hospitalId: string;
+  since: string;
+  patients: unknown[];
+}
+
+/** The dashboard of a hospital, in the one statement; shared with the SSE stream's
+ * snapshot so both show the same thing. */
+export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: Date): Promise<DashboardView & { rows: number }> {
+  const res = await pool.query<DashboardRow>(ACTIVE_PATIENTS_SQL, [hospitalId, since]).catch((err: unknown) => {
+    throw toDatabaseError(err);
+  });
+  return {
+    rows: res.rowCount ?? 0,
+    hospitalId,
+    since: since.toISOString(),
+    patients: res.rows.map((r) => ({
+      wardId: r.ward_id,
+      gatewayId: r.gateway_id,
+      bedId: r.bed_id,
+      patientId: r.patient_id,
+      displayName: r.display_name,
+      lastT: r.last_t.toISOString(),
+      vitals: Object.entries(r.vitals)
+        .map(([code, [ms, value, flags]]) => ({ metric: metricView(Number(code)), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
+        .sort((a, b) => a.metric.mdcCode - b.metric.mdcCode),
+    })),
+  };
+}
+
 export function activePatients(deps: ReadRouteDeps): ReadHandler {
   return async (ctx, params) => {
     const hospitalId = params.hospitalId!;
     const sinceS = parseSinceS(new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('sinceS'));
-    const since = new Date(deps.clock.now() - sinceS * 1000);
-    const res = await deps.pool.query<DashboardRow>(ACTIVE_PATIENTS_SQL, [hospitalId, since]).catch((err: unknown) => {
-      throw toDatabaseError(err);
-    });
-    ctx.fields.rows = res.rowCount;
-    ctx.sendJson(200, {
-      hospitalId,
-      since: since.toISOString(),
-      patients: res.rows.map((r) => ({
-        wardId: r.ward_id,
-        gatewayId: r.gateway_id,
-        bedId: r.bed_id,
-        patientId: r.patient_id,
-        displayName: r.display_name,
-        lastT: r.last_t.toISOString(),
-        vitals: Object.entries(r.vitals)
-          .map(([code, [ms, value, flags]]) => ({ metric: metricView(Number(code)), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
-          .sort((a, b) => a.metric.mdcCode - b.metric.mdcCode),
-      })),
-      traceId: ctx.trace.traceId,
-    });
+    const { rows, ...view } = await queryDashboard(deps.pool, hospitalId, new Date(deps.clock.now() - sinceS * 1000));
+    ctx.fields.rows = rows;
+    ctx.sendJson(200, { ...view, traceId: ctx.trace.traceId });
   };
 }

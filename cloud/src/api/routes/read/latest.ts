@@ -6,7 +6,7 @@ import type { ReadRouteDeps } from './deps.js';
 import type { ReadHandler } from './read-route.js';
 import { flagNames, metricView } from './vital-view.js';
 
-interface LatestRow {
+export interface LatestRow {
   metric: number;
   t: Date;
   value: number;
@@ -28,16 +28,21 @@ export function latestForPatient(deps: ReadRouteDeps): ReadHandler {
     ctx.sendJson(200, {
       hospitalId,
       patientId,
-      vitals: res.rows.map((r) => ({
-        metric: metricView(r.metric),
-        t: r.t.toISOString(),
-        value: r.value,
-        flags: flagNames(r.flags),
-        gatewayId: r.gateway_id,
-        bedId: r.bed_id,
-        deviceId: r.device_id,
-      })),
+      vitals: res.rows.map(latestReadingView),
       traceId: ctx.trace.traceId,
     });
+  };
+}
+
+/** How a latest_vitals row is shown; the SSE stream's `vitals` events use it too. */
+export function latestReadingView(r: LatestRow) {
+  return {
+    metric: metricView(r.metric),
+    t: r.t.toISOString(),
+    value: r.value,
+    flags: flagNames(r.flags),
+    gatewayId: r.gateway_id,
+    bedId: r.bed_id,
+    deviceId: r.device_id,
   };
 }
