@@ -44,7 +44,7 @@ export interface CloudServiceOptions {
    * capacity) inside the service. Default true; the API tests turn it off because they
    * share one database and must not archive each other's days. */
   lifecycle?: boolean | SchedulerOptions;
-  /** Bounds and timing of the SSE streams (defaults in stream-hub.ts). */
+  /** Bounds and timing of the SSE streams, over config server.maxStreams and streamMaxQueuedBytes (tests). */
   stream?: StreamHubOptions;
 }
 
@@ -126,7 +126,10 @@ export class CloudService {
       const metrics = new CloudMetrics(pools.primary);
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
-      const streamHub = new StreamHub({ pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock }, options.stream);
+      const streamHub = new StreamHub(
+        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock },
+        { maxStreams: config.server.maxStreams, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
+      );
       // On the primary's URL: NOTIFY does not reach replicas.
       listener = new LatestListener({
         connectionString: database.url!,

@@ -30,6 +30,10 @@ export interface ServerConfig {
   /** Most readings one history response streams; past it the answer ends with
    * `truncated: true` and the time to continue from. */
   readonly historyMaxRows: number;
+  /** Server-Sent Event streams (GET /v1/hospitals/{h}/stream) one instance serves at once; 503 beyond. */
+  readonly maxStreams: number;
+  /** A stream client this many bytes behind is dropped, so a slow client never grows memory. */
+  readonly streamMaxQueuedBytes: number;
 }
 
 export interface DatabaseConfig {
@@ -107,6 +111,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'server.shutdownGraceMs', env: 'WARDLINK_SHUTDOWN_GRACE_MS', default: 10_000, rule: intRule(0, MS_PER_HOUR) },
   { path: 'server.historyMaxDays', env: 'WARDLINK_HISTORY_MAX_DAYS', default: 31, rule: intRule(1, 366) },
   { path: 'server.historyMaxRows', env: 'WARDLINK_HISTORY_MAX_ROWS', default: 500_000, rule: intRule(1, 100_000_000) },
+  { path: 'server.maxStreams', env: 'WARDLINK_MAX_STREAMS', default: 500, rule: intRule(1, 100_000) },
+  { path: 'server.streamMaxQueuedBytes', env: 'WARDLINK_STREAM_MAX_QUEUED_BYTES', default: 1024 * 1024, rule: intRule(4096, 256 * 1024 * 1024) },
   { path: 'database.url', env: 'DATABASE_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.poolMax', env: 'PG_POOL_MAX', default: 20, rule: intRule(1, 1000) },

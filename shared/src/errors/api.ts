@@ -153,7 +153,7 @@ export class RouteNotFoundError extends ApiError {
     super(
       'WL_API_NOT_FOUND',
       404,
-      `no route ${path}; the API serves POST /v1/batches, GET /v1/hospitals/{hospitalId}/patients/{patientId}/latest|history, GET /v1/hospitals/{hospitalId}/dashboard, GET /healthz, /readyz and /metrics`,
+      `no route ${path}; the API serves POST /v1/batches, GET /v1/hospitals/{hospitalId}/patients/{patientId}/latest|history, GET /v1/hospitals/{hospitalId}/dashboard|stream|reports/daily|reports/weekly, GET /healthz, /readyz and /metrics`,
       { path },
     );
   }

@@ -164,7 +164,7 @@ describe('GET /v1/hospitals/:hospitalId/stream', () => {
   });
 
   it('answers 503 WL_API_TOO_MANY_STREAMS with Retry-After past the per-instance bound', async () => {
-    const capped = await startTestService(db.connectionString, {}, { stream: { maxStreams: 1 } });
+    const capped = await startTestService(db.connectionString, { server: { maxStreams: 1 } }); // the config setting reaches the hub
     const first = await TestSseClient.open(`${capped.url}${STREAM('hs1')}`, h1.readerToken);
     try {
       await first.waitFor((e) => e.event === 'snapshot', 5_000);
