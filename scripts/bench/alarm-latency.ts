@@ -37,12 +37,12 @@ import type { AlarmEvent } from '@wardlink/shared';
 import { RuleStore } from '../../gateway/src/alarms/rule-store.js';
 import { openGatewayDatabase } from '../../gateway/src/db.js';
 import { createTestGateway, spawnDaemon } from '../../gateway/src/testing/fixture.js';
-import { createWard, toMqttMessage } from '../simulator/index.js';
+import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad } from './_mqtt-load.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
-const BEDS = 50;
-const METRICS = ['HR', 'PR', 'SPO2', 'PI', 'RR', 'TEMP', 'ETCO2', 'NIBP_SYS'] as const;
+const BEDS = BENCH_BEDS;
+const METRICS = BENCH_METRICS;
 const PROBES = Array.from({ length: 10 }, (_, i) => ({ deviceId: `bench-probe-${i + 1}`, bedId: `bed-probe-${i + 1}` }));
 const RAISE_HR = 128;
 const CLEAR_HR = 70;
@@ -55,21 +55,6 @@ interface LoadSpec {
   seconds: number;
   window: number;
   durationMs: number;
-}
-
-/** One JSON payload per simulated record, 8 metrics each (as gateway-ingest). */
-function payloadsPerDevice(seconds: number): Map<string, Buffer[]> {
-  const start = Date.now() - seconds * 1000 - 60_000;
-  const ward = createWard({ beds: BEDS, seed: 42, startMs: start, artifacts: false });
-  const byDevice = new Map<string, Buffer[]>();
-  for (const record of ward.recordsBetween(start, start + seconds * 1000)) {
-    const values: Record<string, number> = {};
-    for (const m of METRICS) values[m] = record.values[m] ?? 120;
-    const id = `bench-${record.bedId}`;
-    if (!byDevice.has(id)) byDevice.set(id, []);
-    byDevice.get(id)!.push(toMqttMessage({ ...record, values, flags: {} }).payload);
-  }
-  return byDevice;
 }
 
 /** The load child: publishes until killed, prints its PUBACK rate if it gets to the end. */

@@ -11,22 +11,20 @@
  * - the design review's "before": one autocommitted INSERT per reading, on a sample.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { decodeBatch, encodeBatch, METRICS, type Batch } from '@wardlink/shared';
-import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate, startEmbeddedPostgres } from '@wardlink/cloud';
+import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
 import { createWard } from '../simulator/index.js';
+import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const BEDS = 50;
 const BATCH_MS = 10_000;
 const START_MS = Date.UTC(2025, 0, 6, 8);
 const HOSPITAL = 'h-bench';
-const quietLogger = { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
 interface GatewayLoad {
   gatewayId: string;
@@ -35,28 +33,6 @@ interface GatewayLoad {
   bodies: Buffer[];
   warmUp: Buffer;
   readings: number;
-}
-
-async function database(log: BenchOptions['log']): Promise<{ url: string; pgDir?: string; done(): Promise<void> }> {
-  const external = process.env.DATABASE_URL?.trim();
-  if (external) {
-    const name = `wl_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: external });
-      await c.connect();
-      await c.query(sql).finally(() => c.end());
-    };
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    log(`database: ${name} on DATABASE_URL`);
-    return { url: url.toString(), done: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'wl-bench-cloud-'));
-  chmodSync(dir, 0o755);
-  const pgHandle = await startEmbeddedPostgres({ dataDir: dir, logger: quietLogger });
-  log('database: embedded PostgreSQL (fsync on)');
-  return { url: pgHandle.connectionString, pgDir: pgHandle.pgDir, done: async () => (await pgHandle.stop(), rmSync(dir, { recursive: true, force: true })) };
 }
 
 function buildLoad(gateways: number, batchesEach: number): Array<Omit<GatewayLoad, 'token'> & { decoded: Batch[] }> {
@@ -196,7 +172,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const clients = quick ? 4 : 8;
   const batchesEach = quick ? 12 : 60;
   const naiveSample = quick ? 2_000 : 10_000;
-  const db = await database(log);
+  const db = await benchDatabase(log, 'wl-bench-cloud-');
   const pool = new pg.Pool({ connectionString: db.url, max: clients + 2 });
   pool.on('error', () => undefined); // idle sessions ended by the cluster's shutdown
   let service: { child: ChildProcess; base: string } | undefined;

@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createWard, toMqttMessage } from '../simulator/index.js';
 import { createTestGateway, spawnDaemon } from '../../gateway/src/testing/fixture.js';
 import type { BenchOptions, BenchFigures } from './run.js';
+import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';
 
-const BEDS = 50;
-const METRICS = ['HR', 'PR', 'SPO2', 'PI', 'RR', 'TEMP', 'ETCO2', 'NIBP_SYS'] as const;
+const BEDS = BENCH_BEDS;
+const METRICS = BENCH_METRICS;
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -41,22 +41,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-}
-
-/** One JSON payload per simulated record, always exactly 8 metrics. */
-function payloadsPerDevice(seconds: number): Map<string, Buffer[]> {
-  const start = Date.now() - seconds * 1000 - 60_000;
-  const ward = createWard({ beds: BEDS, seed: 42, startMs: start, artifacts: false });
-  const byDevice = new Map<string, Buffer[]>();
-  for (const record of ward.recordsBetween(start, start + seconds * 1000)) {
-    const values: Record<string, number> = {};
-    for (const m of METRICS) values[m] = record.values[m] ?? 120;
-    const { payload } = toMqttMessage({ ...record, values, flags: {} });
-    const id = `bench-${record.bedId}`;
-    if (!byDevice.has(id)) byDevice.set(id, []);
-    byDevice.get(id)!.push(payload);
-  }
-  return byDevice;
 }
 
 function sqliteCeiling(dir: string, readings: number): number {

@@ -25,45 +25,22 @@
  * truncation (fs_free_*_ms), and reports drop_time_ratio_net_of_fs: the ratio with that
  * filesystem cost taken out, which is what PostgreSQL itself spends.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import { copyRows, encodeBinaryCopy, ensurePartitions, migrate, MIGRATIONS, startEmbeddedPostgres } from '@wardlink/cloud';
+import { copyRows, encodeBinaryCopy, ensurePartitions, migrate, MIGRATIONS } from '@wardlink/cloud';
 import { lifecycle } from '../../cloud/src/storage/migrations/004-lifecycle.js';
 import { createLifecycleContext, LocalFolderArchiveStore, runRetention, type ArchiveJobResult } from '../../cloud/src/lifecycle/index.js';
 import { preloadArchiveLibraries } from '../../cloud/src/lifecycle/archive/preload.js';
 import { createWard, type Ward } from '../simulator/index.js';
+import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const DAY_MS = 86_400_000;
 const HOSPITAL = 'h-bench';
-const quietLogger = { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
-
-async function database(log: BenchOptions['log']): Promise<{ url: string; done(): Promise<void> }> {
-  const external = process.env.DATABASE_URL?.trim();
-  if (external) {
-    const name = `wl_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: external });
-      await c.connect();
-      await c.query(sql).finally(() => c.end());
-    };
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    log(`database: ${name} on DATABASE_URL`);
-    return { url: url.toString(), done: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'wl-bench-retention-'));
-  chmodSync(dir, 0o755);
-  const handle = await startEmbeddedPostgres({ dataDir: dir, logger: quietLogger });
-  log('database: embedded PostgreSQL (fsync on)');
-  return { url: handle.connectionString, done: async () => (await handle.stop(), rmSync(dir, { recursive: true, force: true })) };
-}
 
 /**
  * COPYs `readings` simulator readings into the day starting at `dayMs`: `wards` wards of
@@ -216,7 +193,7 @@ async function checkpoints(pool: pg.Pool): Promise<number> {
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const smallRows = quick ? 100_000 : 1_000_000;
   const factor = 10;
-  const db = await database(log);
+  const db = await benchDatabase(log, 'wl-bench-retention-');
   const pool = new pg.Pool({ connectionString: db.url, max: 12 });
   pool.on('error', () => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'wl-bench-archive-'));
