@@ -90,8 +90,12 @@ export class Registry {
     return true;
   }
 
+  private versionQuery: Database.Statement | undefined;
+
   private readRegistryVersion(): number {
-    return this.db.prepare("SELECT value FROM registry_meta WHERE key = 'version'").pluck().get() as number;
+    // Read on every commit of the buffer's commit thread: prepared once.
+    this.versionQuery ??= this.db.prepare("SELECT value FROM registry_meta WHERE key = 'version'").pluck();
+    return this.versionQuery.get() as number;
   }
 
   reload(): void {
