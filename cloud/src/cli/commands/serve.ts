@@ -14,7 +14,7 @@ interface ServeOptions {
 export function registerServeCommand(program: Command, ctx: () => CliContext): void {
   program
     .command('serve')
-    .description('run the cloud sync service (POST /v1/batches, /healthz, /readyz, /metrics); without DATABASE_URL it runs an embedded PostgreSQL')
+    .description('run the cloud sync service (POST /v1/batches, the read API under /v1/hospitals/..., /healthz, /readyz, /metrics) and the data lifecycle; without DATABASE_URL it runs an embedded PostgreSQL')
     .option('--port <port>', 'listening port (default: server.port, 8080)')
     .option('--host <host>', 'listening address (default: server.host, 0.0.0.0)')
     .option('--migrate', 'apply pending migrations before serving (always done on the embedded database)')
