@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
-import { decodeBatch, encodeBatch, METRICS, type Batch } from '@wardlink/shared';
+import { decodeBatch, encodeBatch, mdcCodeOfKey, type Batch } from '@wardlink/shared';
 import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
 import { createWard } from '../simulator/index.js';
 import { benchDatabase, quietLogger } from './_database.js';
@@ -86,7 +86,7 @@ async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: nu
       await clients[w]!.query(
         `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id)
          VALUES (to_timestamp($1::float8 / 1000), to_timestamp($2::float8 / 1000), $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [r.deviceTimeMs, r.receivedAtMs, seq, r.value, METRICS[r.metric].mdcCode, r.flags, HOSPITAL, r.patientId ?? '', r.gatewayId, r.deviceId, r.bedId],
+        [r.deviceTimeMs, r.receivedAtMs, seq, r.value, mdcCodeOfKey(r.metric), r.flags, HOSPITAL, r.patientId ?? '', r.gatewayId, r.deviceId, r.bedId],
       );
     });
     return (rows.length / ms) * 1000;

@@ -5,3 +5,4 @@ export * from './codec/index.js';
 export * from './timers.js';
 export * from './cli/output.js';
 export * from './manual-clock.js';
+export * from './units/index.js';

@@ -2,6 +2,7 @@
  * Wardlink's domain types. Every time is UTC epoch milliseconds; every id is an opaque,
  * printable string chosen by the gateway's registry (never a database sequence).
  */
+import type { MetricKey } from './catalog/metric-key.js';
 import type { MetricId } from './catalog/metrics.js';
 
 /**
@@ -16,13 +17,17 @@ export const QualityFlag = {
   SENSOR_OFF: 1 << 1,
   /** The device is in demo or simulation mode: the value is not patient data. */
   DEMO: 1 << 2,
-  /** The gateway replaced the device's timestamp because the device clock was implausible
-   * (too far in the future, or before the buffer horizon). */
-  CLOCK_CORRECTED: 1 << 3,
+  /** The device's clock was outside the accepted window (too far ahead or behind the
+   * gateway's, or it jumped while connected): the reading carries the gateway's receive
+   * time as its time, and the device's own time in `deviceClockMs`. */
+  CLOCK_SUSPECT: 1 << 3,
+  /** The patient the device named (HL7 PID-3) is not the one admitted to the bed by the
+   * admission source of truth: the reading is kept under the admitted patient, flagged. */
+  PATIENT_MISMATCH: 1 << 4,
 } as const;
 export type QualityFlagName = keyof typeof QualityFlag;
 /** Every bit that a valid flags mask may have set. */
-export const QUALITY_FLAG_MASK = 0b1111;
+export const QUALITY_FLAG_MASK = 0b11111;
 
 /** One measured value of one metric, as stored at the gateway and in the cloud. */
 export interface Reading {
@@ -34,9 +39,11 @@ export interface Reading {
   bedId: string;
   /** The admitted patient of that bed at the time, or null when nobody is admitted. */
   patientId: string | null;
-  /** The catalog metric (see `catalog/metrics.ts`). */
-  metric: MetricId;
-  /** The device's own record time, UTC ms (corrected if CLOCK_CORRECTED is set). */
+  /** The catalog metric (see `catalog/metrics.ts`), or an uncatalogued term's MDC code in
+   * decimal (see `catalog/metric-key.ts`). */
+  metric: MetricKey;
+  /** The reading's time, UTC ms: the device's own record time, or the gateway's receive
+   * time when CLOCK_SUSPECT is set. */
   deviceTimeMs: number;
   /** When the gateway received the reading, UTC ms, by the gateway's clock. */
   receivedAtMs: number;
@@ -45,6 +52,12 @@ export interface Reading {
   value: number;
   /** A bit mask of `QualityFlag`s; 0 for a clean reading. */
   flags: number;
+  /** Only with CLOCK_SUSPECT: the time the device's own clock gave, UTC ms (the evidence
+   * of the fault; `deviceTimeMs` is then the receive time). */
+  deviceClockMs?: number;
+  /** Only for an uncatalogued metric: the UCUM unit of `value` (catalog metrics are
+   * always in their catalog unit). */
+  unit?: string;
 }
 
 /** IEC 60601-1-8 alarm priorities. */

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBatch, encodeBatch, METRICS, type Batch } from '@wardlink/shared';
+import { decodeBatch, encodeBatch, mdcCodeOfKey, METRICS, type Batch } from '@wardlink/shared';
 import { batchOf, countRows, simulatedWard, T0 } from '../ingest/testing/batches.js';
 import { useTestDatabase } from '../testing/pg.js';
 import { addGateway, revokeGateway } from './auth/gateway-store.js';
@@ -50,7 +50,7 @@ describe('POST /v1/batches', () => {
     const key = (x: { t: number; metric: number; device: string }) => `${x.device}/${x.metric}/${x.t}`;
     const byKey = new Map(rows.rows.map((r) => [key({ t: r.t.getTime(), metric: r.metric, device: r.device_id }), r]));
     for (const r of sent) {
-      const row = byKey.get(key({ t: r.deviceTimeMs, metric: METRICS[r.metric].mdcCode, device: r.deviceId }));
+      const row = byKey.get(key({ t: r.deviceTimeMs, metric: mdcCodeOfKey(r.metric), device: r.deviceId }));
       expect(row, `reading ${r.deviceId} ${r.metric} ${r.deviceTimeMs}`).toBeDefined();
       expect(Math.fround(row!.value)).toBe(Math.fround(r.value));
       expect(row!.bed_id).toBe(r.bedId);

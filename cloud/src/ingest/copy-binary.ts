@@ -7,7 +7,7 @@
  * in one pass: ids are UTF-8 encoded once per distinct string.
  */
 import type { Reading } from '@wardlink/shared';
-import { mdcCodeOf, NO_PATIENT, VITAL_COLUMNS, type RowContext } from './rows.js';
+import { mdcCodeOf, NO_PATIENT, receivedColumnMs, VITAL_COLUMNS, type RowContext } from './rows.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_BYTES = SIGNATURE.length + 8; // + flags int32 + header extension length int32
@@ -64,7 +64,7 @@ export function encodeBinaryCopy(readings: readonly Reading[], ctx: RowContext):
     view.setInt32(pos + 2, 8);
     view.setInt32(pos + 6, tHi);
     view.setUint32(pos + 10, t - tHi * TWO_32);
-    const rt = (r.receivedAtMs - PG_EPOCH_MS) * 1000;
+    const rt = (receivedColumnMs(r) - PG_EPOCH_MS) * 1000;
     const rtHi = Math.floor(rt / TWO_32);
     view.setInt32(pos + 14, 8);
     view.setInt32(pos + 18, rtHi);

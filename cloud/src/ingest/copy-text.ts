@@ -5,7 +5,7 @@
  */
 import type { Reading } from '@wardlink/shared';
 import { DAY_MS } from '../storage/utc-days.js';
-import { float4Safe, mdcCodeOf, NO_PATIENT, type RowContext } from './rows.js';
+import { float4Safe, mdcCodeOf, NO_PATIENT, receivedColumnMs, type RowContext } from './rows.js';
 
 export function encodeTextCopy(readings: readonly Reading[], ctx: RowContext): Buffer {
   const escaped = new Map<string, string>();
@@ -22,7 +22,7 @@ export function encodeTextCopy(readings: readonly Reading[], ctx: RowContext): B
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!;
     lines[i] =
-      `${times.format(r.deviceTimeMs)}\t${times.format(r.receivedAtMs)}\t${seq}\t${float4Safe(r.value)}\t${mdcCodeOf(r.metric)}\t${r.flags}` +
+      `${times.format(r.deviceTimeMs)}\t${times.format(receivedColumnMs(r))}\t${seq}\t${float4Safe(r.value)}\t${mdcCodeOf(r.metric)}\t${r.flags}` +
       `${tail}${field(r.patientId ?? NO_PATIENT)}\t${gateway}\t${field(r.deviceId)}\t${field(r.bedId)}\n`;
   }
   return Buffer.from(lines.join(''), 'utf8');

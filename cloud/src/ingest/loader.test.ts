@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS, QualityFlag, type AlarmEvent, type Batch, type Reading } from '@wardlink/shared';
+import { mdcCodeOfKey, METRICS, QualityFlag, type AlarmEvent, type Batch, type Reading } from '@wardlink/shared';
 import { createTestLogger, silentLogger } from '../testing/logger.js';
 import { useTestDatabase } from '../testing/pg.js';
 import { partitionName } from '../storage/partitions.js';
@@ -40,7 +40,7 @@ const expected = (readings: readonly Reading[]) =>
       t: r.deviceTimeMs,
       received_at: r.receivedAtMs,
       value: Math.fround(r.value),
-      metric: METRICS[r.metric].mdcCode,
+      metric: mdcCodeOfKey(r.metric),
       flags: r.flags,
       patient_id: r.patientId ?? '',
       device_id: r.deviceId,
@@ -73,7 +73,7 @@ describe('loadBatch', () => {
     );
     const newest = new Map<string, Reading>();
     for (const r of [...first.readings, ...second.readings]) {
-      const key = `${r.bedId}/${METRICS[r.metric].mdcCode}`;
+      const key = `${r.bedId}/${mdcCodeOfKey(r.metric)}`;
       if ((newest.get(key)?.deviceTimeMs ?? -1) < r.deviceTimeMs) newest.set(key, r);
     }
     expect(latest.rowCount).toBe(newest.size);
@@ -188,6 +188,43 @@ describe('loadBatch', () => {
     expect(alarms.rows).toEqual([{ event_id: 'ev-1', metric: METRICS.SPO2.mdcCode, value: 84, priority: 'high', batch_seq: '1' }]);
     const latest = await db.pool.query('SELECT value, t FROM latest_vitals WHERE gateway_id = $1', ['gw-alarms']);
     expect(latest.rows).toEqual([{ value: 97, t: new Date(T0 + 60_000) }]);
+  });
+
+  it('keeps uncatalogued terms under their code, one unit per hospital: converted, or flagged when it cannot be', async () => {
+    const gw = await gateway('gw-terms');
+    const pap = (i: number, value: number, unit: string | undefined, flags = 0): Reading => {
+      const r: Reading = { gatewayId: 'gw-terms', deviceId: 'mon-1', bedId: 'bed-1', patientId: 'P1', metric: '150047', deviceTimeMs: T0 + i * 1000, receivedAtMs: T0 + i * 1000 + 20, value, flags };
+      if (unit !== undefined) r.unit = unit;
+      return r;
+    };
+    const hr = (i: number): Reading => ({ ...pap(i, 70 + i, undefined), metric: 'HR' });
+    const batch = (seq: number, readings: Reading[]): Batch => overTheWire({ gatewayId: 'gw-terms', seq, createdAtMs: T0 + 60_000, alarms: [], readings });
+    await loadBatch(db.pool, gw, batch(1, [hr(0), pap(0, 18.5, 'mm[Hg]')]), opts);
+    // Later: the monitor was set to kPa (converted), then sends a unit no one can convert, then none.
+    await loadBatch(db.pool, gw, batch(2, [hr(1), pap(1, 2.4, 'kPa'), pap(2, 3, 'Cel'), pap(3, 19, undefined), pap(4, -999, 'kPa', QualityFlag.INVALID)]), opts);
+    const rows = await db.pool.query<{ t: Date; value: number; flags: number }>('SELECT t, value, flags FROM vital_data WHERE gateway_id = $1 AND metric = 150047 ORDER BY t', ['gw-terms']);
+    expect(rows.rows[1]!.value).toBeCloseTo(18.0015, 3); // 2.4 kPa in mm[Hg]
+    expect(rows.rows.map((r) => [r.value, r.flags])).toEqual([
+      [18.5, 0],
+      [rows.rows[1]!.value, 0],
+      [3, QualityFlag.INVALID], // a temperature unit for a pressure: kept, never read as mm[Hg]
+      [19, 0], // no unit stated: stored as sent
+      [-999, QualityFlag.INVALID],
+    ]);
+    const units = await db.pool.query('SELECT metric, ucum, first_gateway_id FROM metric_units WHERE hospital_id = $1', ['h-load']);
+    expect(units.rows).toEqual([{ metric: 150047, ucum: 'mm[Hg]', first_gateway_id: 'gw-terms' }]);
+    expect(await countRows(db.pool, 'vital_data', 'gw-terms')).toBe(7);
+  });
+
+  it("keeps a suspect clock's own time in received_at: the reading's time is already the receive time", async () => {
+    const gw = await gateway('gw-clock');
+    const eightDaysAgo = T0 - 8 * 86_400_000;
+    const suspect: Reading = { gatewayId: 'gw-clock', deviceId: 'mon-1', bedId: 'bed-1', patientId: 'P1', metric: 'SPO2', deviceTimeMs: T0, receivedAtMs: T0, value: 70, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: eightDaysAgo };
+    await loadBatch(db.pool, gw, overTheWire({ gatewayId: 'gw-clock', seq: 1, createdAtMs: T0 + 1000, alarms: [], readings: [suspect] }), opts);
+    const row = (await rowsOf('gw-clock'))[0]!;
+    expect(row.t.getTime()).toBe(T0);
+    expect(row.received_at.getTime()).toBe(eightDaysAgo);
+    expect(row.flags).toBe(QualityFlag.CLOCK_SUSPECT);
   });
 });
 

@@ -4,8 +4,10 @@
  *   1. claim the batch in batch_ledger (ON CONFLICT DO NOTHING): already there means a
  *      retry or a replay, so commit nothing else and report a duplicate;
  *   2. alarm events (they matter most, and are few);
- *   3. COPY the readings into vital_data;
- *   4. upsert latest_vitals, one row per (bed, metric), and when a row changed, one
+ *   3. when the batch holds uncatalogued terms, bring their values to the unit registered
+ *      for the hospital (metric-units.ts);
+ *   4. COPY the readings into vital_data;
+ *   5. upsert latest_vitals, one row per (bed, metric), and when a row changed, one
  *      NOTIFY for the SSE dashboards (latest-notify.ts; sent only if this commits).
  *
  * The day partitions are made sure of before the transaction (from memory nearly
@@ -20,7 +22,7 @@
  *   was dropped (retention in another instance). Forget what we know, create, rerun once.
  */
 import type pg from 'pg';
-import { systemClock, type Batch, type Clock } from '@wardlink/shared';
+import { isMetricId, systemClock, type Batch, type Clock } from '@wardlink/shared';
 import { ensurePartitionsForRange, forgetKnownPartitions } from '../storage/partitions.js';
 import type { Logger } from '../storage/logger.js';
 import { withTransaction } from '../storage/pool.js';
@@ -29,6 +31,7 @@ import { copyRows, DEFAULT_COPY_FORMAT, encodeCopyRows, type CopyFormat } from '
 import { claimBatch } from './ledger.js';
 import { notifyLatest } from './latest-notify.js';
 import { upsertLatestVitals } from './latest-vitals.js';
+import { reconcileUnits } from './metric-units.js';
 import { VITAL_COLUMN_LIST } from './rows.js';
 
 /** The gateway a batch was authenticated as; hospital and ward come from its row. */
@@ -77,7 +80,11 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
   }
   const partitionOptions = { logger: options.logger, clock, ...(options.ddlLockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.ddlLockTimeoutMs }) };
   if (readings.length > 0) await ensurePartitionsForRange(pool, minT, maxT, partitionOptions);
-  const rows = readings.length > 0 ? encodeCopyRows(readings, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, batchSeq: batch.seq }, format) : undefined;
+  const rowContext = { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, batchSeq: batch.seq };
+  // Uncatalogued terms may need a unit conversion decided inside the transaction: their
+  // rows are encoded there. Every other batch is encoded once, before it.
+  const uncatalogued = readings.some((r) => !isMetricId(r.metric));
+  const encoded = readings.length > 0 && !uncatalogued ? encodeCopyRows(readings, rowContext, format) : undefined;
 
   let staged = false;
   let partitionsRetried = false;
@@ -97,6 +104,11 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         });
         if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
         const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
+        let rows = encoded;
+        if (uncatalogued) {
+          await reconcileUnits(client, gateway.hospitalId, gateway.gatewayId, readings, options.logger);
+          rows = encodeCopyRows(readings, rowContext, format);
+        }
         let storedReadings = 0;
         const started = clock.monotonicMs();
         if (rows) storedReadings = staged ? await stagedInsert(client, rows, format) : await copyRows(client, 'vital_data', rows, format);

@@ -33,9 +33,10 @@ CROSS JOIN LATERAL (
 /**
  * A patient's metric over a time range, oldest first, straight off the primary key in
  * the pruned partitions (no sort). $1 hospital_id, $2 patient_id, $3 metric, $4 from, $5 to.
+ * received_at is read for the CLOCK_SUSPECT rows, where it holds the device clock's time.
  */
 export const HISTORY_SQL = `
-SELECT t, value, flags
+SELECT t, value, flags, received_at
 FROM vital_data
 WHERE hospital_id = $1 AND patient_id = $2 AND metric = $3 AND t >= $4 AND t < $5
 ORDER BY t`;

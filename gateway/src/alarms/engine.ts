@@ -7,7 +7,7 @@
  * `bedState()`, and every phase handed to the recorder (audit table + upload buffer),
  * which never makes evaluation wait.
  */
-import { QualityFlag, systemClock, type AlarmEvent, type Clock, type MetricId, type Reading, type TimerHandle } from '@wardlink/shared';
+import { isMetricId, QualityFlag, systemClock, type AlarmEvent, type Clock, type MetricId, type Reading, type TimerHandle } from '@wardlink/shared';
 import { AlarmBook, type AlarmRecorder } from './alarm-book.js';
 import { resolveEngineOptions, type AlarmEngineOptions } from './engine-options.js';
 import { AlarmEvents } from './events.js';
@@ -17,6 +17,9 @@ import { RuleResolver } from './rule-resolver.js';
 import { DeviceTechnical, type DeviceInfo } from './technical-device.js';
 import { GatewayTechnical } from './technical-gateway.js';
 import { silentAlarmLogger, type ActiveAlarm, type AlarmLogger, type AlarmRule, type BedAlarmState, type MetricLimits } from './types.js';
+
+/** A reading of a catalog metric: the only kind rules apply to. */
+type CatalogReading = Reading & { metric: MetricId };
 
 /** Flags that make a reading say nothing about the patient. */
 const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
@@ -106,11 +109,12 @@ export class AlarmEngine {
     // A record with no values (sensor off, all refused) still concerns the bed's patient.
     const patientId = readings.length > 0 ? readings[0]!.patientId : this.deps.patientOf?.(device.bedId);
     this.devices.record(device, patientId, readings, recordFlags, atMs);
-    for (const r of readings) this.evaluate(r);
+    // Uncatalogued terms are kept and uploaded, but no rule can name them.
+    for (const r of readings) if (isMetricId(r.metric)) this.evaluate(r as CatalogReading);
   }
 
   /** One reading through its (bed, metric) state machines. */
-  private evaluate(r: Reading): void {
+  private evaluate(r: CatalogReading): void {
     const s = this.metricState(r);
     if (r.flags & NOT_PHYSIOLOGY) {
       s.low.interrupt();
@@ -126,7 +130,7 @@ export class AlarmEngine {
     s.high.sample(r.value, r.receivedAtMs, s.ctx);
   }
 
-  private metricState(r: Reading): MetricState {
+  private metricState(r: CatalogReading): MetricState {
     let metrics = this.beds.get(r.bedId);
     if (!metrics) this.beds.set(r.bedId, (metrics = new Map()));
     let s = metrics.get(r.metric);

@@ -9,7 +9,7 @@
  * - `demo-mode`: the device sends demo values (never patient data).
  * - `port-gone`: the serial port disappeared; comm-loss is not raised on top of it.
  */
-import { METRICS, QualityFlag, type Clock, type MetricId, type Reading } from '@wardlink/shared';
+import { metricDisplayName, QualityFlag, type Clock, type MetricKey, type Reading } from '@wardlink/shared';
 import type { AlarmBook } from './alarm-book.js';
 import { TechnicalAlarm, type TechnicalSpec } from './technical-condition.js';
 import type { TechnicalCondition } from './types.js';
@@ -84,8 +84,8 @@ export class DeviceTechnical {
     w.alarms['comm-loss'].release(atMs);
     w.alarms['port-gone'].release(atMs);
     let all = recordFlags;
-    const invalid: MetricId[] = [];
-    const off: MetricId[] = [];
+    const invalid: MetricKey[] = [];
+    const off: MetricKey[] = [];
     for (const r of readings) {
       all |= r.flags;
       if (r.flags & QualityFlag.SENSOR_OFF) off.push(r.metric);
@@ -162,6 +162,6 @@ export class DeviceTechnical {
   }
 }
 
-function names(metrics: MetricId[]): string {
-  return metrics.map((m) => METRICS[m].displayName).join(', ');
+function names(metrics: MetricKey[]): string {
+  return metrics.map(metricDisplayName).join(', ');
 }

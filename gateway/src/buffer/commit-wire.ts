@@ -7,10 +7,11 @@
  * Layout of `nums`, entry after entry, in append order:
  *   readings entry: READINGS, count, then per reading
  *                   device, bed, patient, metric (indexes into `strings`, see NULL_REF),
- *                   deviceTimeMs, receivedAtMs, value, flags
+ *                   deviceTimeMs, receivedAtMs, value, flags,
+ *                   deviceClockMs (NaN when absent), unit (string index, NULL_REF when absent)
  *   alarm entry:    ALARM, index into `alarms` (alarm events are few: cloned as objects)
  */
-import type { AlarmEvent, MetricId, Reading } from '@wardlink/shared';
+import type { AlarmEvent, MetricKey, Reading } from '@wardlink/shared';
 
 export interface WireBatch {
   nums: Float64Array;
@@ -27,7 +28,7 @@ export interface WireEntry {
 
 const READINGS = 0;
 const ALARM = 1;
-const PER_READING = 8;
+const PER_READING = 10;
 /** A null id (patientId of a bed with no admission). */
 const NULL_REF = -1;
 /** Not a string at all: decoded as undefined, which SQLite refuses as a data error. */
@@ -88,6 +89,8 @@ export function encodeBatch(entries: readonly WireEntry[]): WireBatch {
       nums[o + 5] = r.receivedAtMs;
       nums[o + 6] = r.value;
       nums[o + 7] = r.flags;
+      nums[o + 8] = r.deviceClockMs ?? Number.NaN;
+      nums[o + 9] = r.unit === undefined ? NULL_REF : table.ref(r.unit);
       o += PER_READING;
     }
   }
@@ -109,17 +112,22 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
     }
     const readings: Reading[] = new Array(arg);
     for (let i = 0; i < arg; i++, o += PER_READING) {
-      readings[i] = {
+      const r: Reading = {
         gatewayId: '',
         deviceId: str(nums[o]!)!,
         bedId: str(nums[o + 1]!)!,
         patientId: str(nums[o + 2]!),
-        metric: str(nums[o + 3]!) as MetricId,
+        metric: str(nums[o + 3]!) as MetricKey,
         deviceTimeMs: nums[o + 4]!,
         receivedAtMs: nums[o + 5]!,
         value: nums[o + 6]!,
         flags: nums[o + 7]!,
       };
+      const clock = nums[o + 8]!;
+      if (clock === clock) r.deviceClockMs = clock;
+      const unit = nums[o + 9]!;
+      if (unit !== NULL_REF) r.unit = str(unit)!;
+      readings[i] = r;
     }
     out.push({ readings, alarm: null });
   }

@@ -11,9 +11,12 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { BufferMigrationError, BufferOptionError } from '@wardlink/shared';
 import type { BufferLogger, Migration } from './types.js';
-import { BUFFER_SCHEMA_SQL } from './schema.js';
+import { BUFFER_SCHEMA_SQL, READINGS_VIEW_V2_SQL } from './schema.js';
 
-export const bufferMigrations: readonly Migration[] = [{ id: 'buffer-001-readings-alarms-outbox', sql: BUFFER_SCHEMA_SQL }];
+export const bufferMigrations: readonly Migration[] = [
+  { id: 'buffer-001-readings-alarms-outbox', sql: BUFFER_SCHEMA_SQL },
+  { id: 'buffer-002-readings-view-clock-unit', sql: READINGS_VIEW_V2_SQL },
+];
 
 const ID_PATTERN = /^([a-z][a-z0-9_]*)-(\d+)(?:-[a-z0-9_-]+)?$/;
 

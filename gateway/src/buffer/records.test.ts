@@ -97,6 +97,28 @@ describe('record rows', () => {
     expect(outbox.loadBatch(live.seq).readings.map(strip)).toEqual(live.readings);
   });
 
+  it('keeps a suspect clock\'s device time and an uncatalogued term\'s unit, through a split and a reload', async () => {
+    const base = record(0, 1);
+    const rare: Reading[] = [
+      ...base.slice(0, 3),
+      { ...base[3]!, metric: '150047', value: 18.5, unit: 'mm[Hg]' },
+      { ...base[4]!, flags: 8, deviceClockMs: T0_MS - 8 * 86_400_000 },
+      { ...base[5]!, flags: 8 }, // stored before the device's time was kept: none to give back
+      ...base.slice(6),
+    ];
+    const appended = writer.append(rare);
+    await writer.flush();
+    await appended;
+    const b1 = outbox.nextBatch({ maxReadings: 4 })!;
+    const b2 = outbox.nextBatch({ maxReadings: 100, inFlight: [b1.seq] })!;
+    expect([...b1.readings, ...b2.readings]).toEqual(rare);
+    expect(outbox.loadBatch(b2.seq).readings).toEqual(b2.readings);
+    const stored = storedReadings(store.db);
+    expect(stored[3]).toMatchObject({ metric: '150047', value: 18.5, unit: 'mm[Hg]', device_clock_ms: null });
+    expect(stored[4]).toMatchObject({ metric: 'RR', flags: 8, device_clock_ms: T0_MS - 8 * 86_400_000, unit: null });
+    expect(stored[5]).toMatchObject({ metric: 'TEMP', flags: 8, device_clock_ms: null });
+  });
+
   it('counts unsent readings, not rows', async () => {
     await appendRecords(40);
     store.tally.resync();

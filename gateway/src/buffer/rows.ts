@@ -8,7 +8,7 @@
  * into SQLite per `run` is the cost that matters at these rates.
  */
 import type Database from 'better-sqlite3';
-import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId, Reading } from '@wardlink/shared';
+import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId, MetricKey, Reading } from '@wardlink/shared';
 
 export const RECORD_COLUMNS = 'id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items';
 export const ALARM_COLUMNS = 'id, event_id, alarm_id, bed_id, patient_id, device_id, source, metric, condition, priority, phase, time_ms, value, actor, message';
@@ -17,8 +17,13 @@ export const ALARM_COLUMNS = 'id, event_id, alarm_id, bed_id, patient_id, device
 export type RecordRow = [number, number, string, string, string | null, number, number, string];
 export type AlarmRow = [number, string, string, string, string | null, string | null, string, string | null, string, string, string, number, number | null, string | null, string];
 
-/** One reading inside `items`: [metric, value, flags, deviceTimeDeltaMs?, receivedDeltaMs?]. */
-type Item = [string, number, number, number?, number?];
+/**
+ * One reading inside `items`: [metric, value, flags, deviceTimeDeltaMs?, receivedDeltaMs?,
+ * deviceClockOffsetMs?, unit?]. Trailing parts are omitted when zero or absent; the last
+ * two are rare (a suspect device clock, an uncatalogued term's unit), so a slot before a
+ * present one is written as 0 (offset) or null (clock).
+ */
+type Item = [string, number, number, number?, number?, (number | null)?, string?];
 
 /** The most readings one row holds; a longer run of one device's readings takes several rows. */
 export const MAX_READINGS_PER_RECORD = 256;
@@ -44,7 +49,9 @@ export function packRecord(readings: readonly Reading[]): RecordValues {
     if (!Number.isFinite(r.value)) throw new RangeError(`reading ${r.deviceId}/${r.metric} has a non-finite value (${r.value})`);
     const dDevice = r.deviceTimeMs - first.deviceTimeMs;
     const dReceived = r.receivedAtMs - first.receivedAtMs;
-    if (dReceived !== 0) items.push([r.metric, r.value, r.flags, dDevice, dReceived]);
+    if (r.unit !== undefined) items.push([r.metric, r.value, r.flags, dDevice, dReceived, clockOffset(r), r.unit]);
+    else if (r.deviceClockMs !== undefined) items.push([r.metric, r.value, r.flags, dDevice, dReceived, clockOffset(r)]);
+    else if (dReceived !== 0) items.push([r.metric, r.value, r.flags, dDevice, dReceived]);
     else if (dDevice !== 0) items.push([r.metric, r.value, r.flags, dDevice]);
     else items.push([r.metric, r.value, r.flags]);
   }
@@ -57,6 +64,11 @@ export function packRecord(readings: readonly Reading[]): RecordValues {
     receivedAtMs: first.receivedAtMs,
     items: JSON.stringify(items),
   };
+}
+
+/** The device clock as an offset from the reading's time, or null when the device gave none. */
+function clockOffset(r: Reading): number | null {
+  return r.deviceClockMs === undefined ? null : r.deviceClockMs - r.deviceTimeMs;
 }
 
 /** Splits each append's readings into records: runs sharing device, bed and patient. */
@@ -80,17 +92,23 @@ export function toRecords(groups: readonly (readonly Reading[])[]): Reading[][] 
 /** The readings of one record row, in their stored order. */
 export function unpackRecord(r: RecordRow, gatewayId: string): Reading[] {
   const items = JSON.parse(r[7]) as Item[];
-  return items.map((it) => ({
-    gatewayId,
-    deviceId: r[2],
-    bedId: r[3],
-    patientId: r[4],
-    metric: it[0] as MetricId,
-    deviceTimeMs: r[5] + (it[3] ?? 0),
-    receivedAtMs: r[6] + (it[4] ?? 0),
-    value: it[1],
-    flags: it[2],
-  }));
+  return items.map((it) => {
+    const reading: Reading = {
+      gatewayId,
+      deviceId: r[2],
+      bedId: r[3],
+      patientId: r[4],
+      metric: it[0] as MetricKey,
+      deviceTimeMs: r[5] + (it[3] ?? 0),
+      receivedAtMs: r[6] + (it[4] ?? 0),
+      value: it[1],
+      flags: it[2],
+    };
+    const clock = it[5];
+    if (clock !== undefined && clock !== null) reading.deviceClockMs = reading.deviceTimeMs + clock;
+    if (it[6] !== undefined) reading.unit = it[6];
+    return reading;
+  });
 }
 
 export function toAlarmEvent(r: AlarmRow): AlarmEvent {

@@ -120,3 +120,30 @@ export const BUFFER_SCHEMA_SQL = `
   CREATE INDEX outbox_batches_quarantined ON outbox_batches(seq) WHERE state = 'quarantined';
   CREATE INDEX outbox_batches_settled ON outbox_batches(settled_at_ms) WHERE state IN ('sent', 'evicted');
 `;
+
+/**
+ * The `readings` view again, with the two rare per-reading parts of `items` (rows.ts): the
+ * device's own clock time of a CLOCK_SUSPECT reading, and an uncatalogued term's unit.
+ */
+export const READINGS_VIEW_V2_SQL = `
+  DROP VIEW readings;
+  CREATE VIEW readings AS
+    SELECT r.id + j.key AS id, r.device_id, r.bed_id, r.patient_id,
+           j.value ->> 0 AS metric,
+           r.device_time_ms + coalesce(j.value ->> 3, 0) AS device_time_ms,
+           r.received_at_ms + coalesce(j.value ->> 4, 0) AS received_at_ms,
+           j.value ->> 1 AS value,
+           j.value ->> 2 AS flags,
+           r.batch_seq, r.uploaded_at_ms,
+           r.device_time_ms + coalesce(j.value ->> 3, 0) + (j.value ->> 5) AS device_clock_ms,
+           j.value ->> 6 AS unit
+    FROM reading_records AS r, json_each(r.items) AS j;
+  CREATE TRIGGER readings_insert INSTEAD OF INSERT ON readings BEGIN
+    INSERT INTO reading_records (id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items)
+    VALUES (
+      coalesce((SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1), 1), 1,
+      NEW.device_id, NEW.bed_id, NEW.patient_id, NEW.device_time_ms, NEW.received_at_ms,
+      json_array(json_array(NEW.metric, NEW.value, coalesce(NEW.flags, 0)))
+    );
+  END;
+`;

@@ -44,6 +44,9 @@ describe('wardlink-gateway CLI', () => {
     expect((await cli('device', 'add', 'x', '--kind', 'serial', '--bed', 'bed-01')).stderr).toMatch(/needs --port/);
     expect((await cli('device', 'add', 'x', '--kind', 'serial', '--bed', 'bed-01', '--port', '/dev/x', '--baud', '12')).code).toBe(2);
     expect((await cli('device', 'add', 'x', '--kind', 'mqtt', '--bed', 'bed-01', '--vendor-map', '[1]')).code).toBe(2);
+    const badTarget = await cli('device', 'add', 'x', '--kind', 'mqtt', '--bed', 'bed-01', '--vendor-map', '{"SAT":"SP02"}');
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toMatch(/maps "SAT" to "SP02", which is neither a metric id/);
     expect((await cli('no-such-command')).code).toBe(2);
     expect((await cli('config', 'set', 'mqtt.port', '99999')).stderr).toMatch(/WL_CONFIG_INVALID: config: mqtt.port/);
   });

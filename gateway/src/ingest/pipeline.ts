@@ -89,7 +89,7 @@ export class IngestPipeline {
       }
       const flags = obs.flags | time.flags;
       if (flags !== 0) this.countFlags(device.deviceId, flags);
-      readings.push({
+      const reading: Reading = {
         gatewayId: this.deps.gatewayId,
         deviceId: device.deviceId,
         bedId: device.bedId,
@@ -99,7 +99,9 @@ export class IngestPipeline {
         receivedAtMs,
         value: obs.value,
         flags,
-      });
+      };
+      if (obs.unit !== undefined) reading.unit = obs.unit;
+      readings.push(reading);
     }
     for (const observer of this.observers) {
       try {

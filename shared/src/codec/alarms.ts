@@ -57,7 +57,7 @@ export function writeAlarms(w: ByteWriter, alarms: readonly AlarmEvent[], string
   }
 }
 
-export function readAlarms(r: ByteReader, count: number, strings: readonly string[], createdAtMs: number): AlarmEvent[] {
+export function readAlarms(r: ByteReader, count: number, strings: readonly string[], createdAtMs: number, version = 2): AlarmEvent[] {
   const alarms = new Array<AlarmEvent>(count);
   for (let i = 0; i < count; i++) {
     const eventId = stringAt(strings, r.uvarint('alarm.eventId'), 'alarm.eventId');
@@ -81,7 +81,7 @@ export function readAlarms(r: ByteReader, count: number, strings: readonly strin
     if (phase === undefined) throw new CodecInvalidFieldError('alarm.phase', r.buf[r.pos - 1], 'must be 0..4');
     const timeMs = createdAtMs + r.svarint('alarm.timeMs');
     if (!(timeMs >= TIME_MIN_MS && timeMs < TIME_MAX_MS)) throw new CodecInvalidFieldError('alarm.timeMs', timeMs, 'outside 2000..2100');
-    const value = readExactNullable(r, 'alarm.value', true);
+    const value = readExactNullable(r, 'alarm.value', true, version);
     const actor = nullableStringAt(strings, r.uvarint('alarm.actor'), 'alarm.actor');
     const message = stringAt(strings, r.uvarint('alarm.message'), 'alarm.message');
     alarms[i] = { eventId, alarmId, bedId, patientId, deviceId, source, metric, condition, priority, phase, timeMs, value, actor, message };

@@ -13,8 +13,9 @@ import { resolveDecodeLimits, type DecodeLimits } from './limits.js';
 export type EncodeOptions = Partial<CompressionChoice>;
 
 /**
- * Encodes a batch. Values are quantized to their metric's catalog resolution, except
- * readings flagged INVALID, which keep their raw value exactly. Deterministic: the same
+ * Encodes a batch (format version 2). Values are quantized to their metric's catalog
+ * resolution, except readings flagged INVALID and readings of uncatalogued terms, which
+ * keep their value exactly. Deterministic: the same
  * batch always gives the same bytes. Throws `CodecInputError` for a batch the format
  * cannot carry (unknown metric, time outside 2000..2100, non-finite valid value...).
  */
@@ -54,6 +55,7 @@ export function decodeBatch(bytes: Uint8Array, limits?: Partial<DecodeLimits>): 
   const payload = decompress(body, header.compression, header.payloadBytes);
   verifyChecksum(bytes, header, payload);
   const { readings, alarms } = decodePayload(payload, {
+    version: header.version,
     gatewayId: header.gatewayId,
     createdAtMs: header.createdAtMs,
     readingCount: header.readingCount,

@@ -2,9 +2,10 @@
  * What a batch looks like after a round trip through the codec, for tests and for
  * callers that compare batches: readings in canonical order (see `group.ts`: by stream,
  * then series, each in order of first appearance, readings in batch order) and valid
- * values quantized to their metric's resolution. INVALID readings keep their raw value.
+ * values quantized to their metric's resolution. INVALID readings and uncatalogued terms
+ * keep their exact value.
  */
-import { quantize } from '../catalog/lookup.js';
+import { isMetricId, quantize } from '../catalog/lookup.js';
 import { METRICS } from '../catalog/metrics.js';
 import { QualityFlag, type Batch, type Reading } from '../types.js';
 import { groupReadings } from './group.js';
@@ -15,8 +16,12 @@ export function canonicalizeBatch(batch: Batch): Batch {
     for (const series of stream.series) {
       for (const row of series.rows) {
         const r = batch.readings[row]!;
-        const value = r.flags & QualityFlag.INVALID ? r.value : quantize(METRICS[r.metric], r.value);
-        readings.push({ ...r, value });
+        const value = r.flags & QualityFlag.INVALID || !isMetricId(r.metric) ? r.value : quantize(METRICS[r.metric], r.value);
+        const out: Reading = { ...r, value };
+        // The codec carries these only where they mean something (see clocks.ts, group.ts).
+        if (out.unit === '' || (out.unit !== undefined && isMetricId(out.metric))) delete out.unit;
+        if (out.deviceClockMs !== undefined && !(out.flags & QualityFlag.CLOCK_SUSPECT)) delete out.deviceClockMs;
+        readings.push(out);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodecInputError, CodecOptionError } from '../errors/codec.js';
-import type { AlarmEvent, Batch, Reading } from '../types.js';
+import { QualityFlag, type AlarmEvent, type Batch, type Reading } from '../types.js';
 import { TIME_MAX_MS, TIME_MIN_MS } from './format.js';
 import { encodeBatch } from './index.js';
 import { T0 } from './testing/frames.js';
@@ -29,7 +29,15 @@ describe('encodeBatch refuses batches the format cannot carry', () => {
     expect(field(withReading({ deviceTimeMs: T0 + 0.5, deviceId: 'new' }))).toBe(`${last}.deviceTimeMs`);
     expect(field(withReading({ value: Number.NaN }))).toBe(`${last}.value`);
     expect(field(withReading({ value: 2 ** 49 }))).toBe(`${last}.value`);
-    expect(field(withReading({ flags: 16 }))).toBe(`${last}.flags`);
+    expect(field(withReading({ flags: 32 }))).toBe(`${last}.flags`);
+    // A catalog metric's own code is carried as its id, never as digits.
+    expect(field(withReading({ metric: '147842' as never }))).toBe(`${last}.metric`);
+    expect(field(withReading({ metric: '0' as never }))).toBe(`${last}.metric`);
+    expect(field(withReading({ metric: '4294967296' as never }))).toBe(`${last}.metric`);
+    expect(field(withReading({ unit: 'Cel' }))).toBe(`${last}.unit`);
+    expect(field(withReading({ deviceClockMs: T0 - 86_400_000 }))).toBe(`${last}.deviceClockMs`);
+    expect(field(withReading({ flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: 0.5 }))).toBe(`${last}.deviceClockMs`);
+    expect(field(withReading({ metric: '150047', unit: 7 as never }))).toBe(`${last}.unit`);
     expect(field(withReading({ flags: 1.5 }))).toBe(`${last}.flags`);
     expect(field(withReading({ flags: -1 }))).toBe(`${last}.flags`);
     expect(field(withReading({ deviceId: 'mon-\ud800' }))).toBe('reading.deviceId');

@@ -34,9 +34,9 @@ function bytesOf(...parts: (number | number[])[]): Uint8Array {
 describe('batch codec rejects bad input with typed errors', () => {
   it('rejects wrong magic, unknown versions and unknown compression ids', () => {
     expect(() => decodeBatch(Buffer.from('{"readings":[]}'))).toThrow(CodecBadMagicError);
-    const v2 = Buffer.from(wardFrame);
-    v2[3] = 2;
-    expect(() => decodeBatch(v2)).toThrow(CodecUnsupportedVersionError);
+    const v3 = Buffer.from(wardFrame);
+    v3[3] = 3;
+    expect(() => decodeBatch(v3)).toThrow(CodecUnsupportedVersionError);
     const zstd = Buffer.from(wardFrame);
     zstd[4] = 3;
     expect(() => decodeBatch(zstd)).toThrow(expect.objectContaining({ code: 'WL_CODEC_INVALID_FIELD', detail: expect.objectContaining({ field: 'header.compression' }) }));
@@ -95,17 +95,40 @@ describe('batch codec rejects bad input with typed errors', () => {
   });
 
   it('rejects unknown metric codes, flag bits and series modes', () => {
-    const series = (code: number, mode: number) => {
+    const series = (code: number, mode: number, ...units: number[]) => {
       const w = new ByteWriter();
       for (const v of [1, code, 1]) w.uvarint(v);
       w.u8(mode);
+      for (const u of units) w.uvarint(u);
       return w.view().slice();
     };
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147842, 2)))).not.toThrow();
-    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147843, 2)))).toThrow(/not a catalog MDC code/);
+    // Version 2: any other MDC code is an uncatalogued term, with its unit (a string ref).
+    const uncatalogued = decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(150047, 2, 0)));
+    expect(uncatalogued.readings[0]).toMatchObject({ metric: '150047', value: -999, unit: 'd' });
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(150047, 2)))).toThrow(/series column ends early/);
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(150047, 2, 99)))).toThrow(/string index out of range/);
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(0, 2)))).toThrow(/not an MDC code/);
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(2 ** 32, 2)))).toThrow(/not an MDC code/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147842, 6)))).toThrow(/series.mode/);
-    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.flags, () => bytesOf(1, 17)))).toThrow(/unknown QualityFlag bits/);
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.flags, () => bytesOf(1, 33)))).toThrow(/unknown QualityFlag bits/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.flags, () => bytesOf(2, 1)))).toThrow(/flags.run/);
+  });
+
+  it('rejects a bad clocks column and a non-canonical decimal', () => {
+    const suspect: Batch = { ...tiny, alarms: [], readings: [{ ...tiny.readings[0]!, value: 72, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T0 - 86_400_000 }] };
+    const frame = encodeBatch(suspect, { compression: 'none' });
+    expect(decodeBatch(frame).readings[0]!.deviceClockMs).toBe(T0 - 86_400_000);
+    expect(() => decodeBatch(withColumn(frame, COLUMN.clocks, () => bytesOf(2)))).toThrow(/clocks.tag/);
+    expect(() => decodeBatch(withColumn(frame, COLUMN.clocks, () => bytesOf(1)))).toThrow(/clocks column ends early/);
+    expect(() => decodeBatch(withColumn(frame, COLUMN.clocks, () => bytesOf(0, 0)))).toThrow(/clocks column has 1 unread byte/);
+    // 36.6 is written as mantissa 366 with 1 decimal; 3660 with 2 decimals is not canonical.
+    const decimal: Batch = { ...tiny, alarms: [], readings: [{ ...tiny.readings[0]!, value: 36.6 }] };
+    const raw = withColumn(encodeBatch(decimal, { compression: 'none' }), COLUMN.raw, (col) => {
+      expect([...col]).toEqual([3, 0xdc, 0x05, 1]);
+      return bytesOf(3, 0x98, 0x39, 2);
+    });
+    expect(() => decodeBatch(raw)).toThrow(/shortest decimal/);
   });
 
   it('rejects bad alarm enums and metric codes', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { quantize } from '../catalog/lookup.js';
+import { isMetricId, quantize } from '../catalog/lookup.js';
 import { METRICS } from '../catalog/metrics.js';
 import { QualityFlag, type Batch, type Reading } from '../types.js';
 import { canonicalizeBatch, decodeBatch, encodeBatch, peekBatchHeader } from './index.js';
@@ -12,10 +12,14 @@ import { wardBatch } from './testing/ward-batch.js';
 /** An order-independent key, so the multiset check doesn't lean on canonicalizeBatch. */
 function key(r: Reading): string {
   const v = Object.is(r.value, -0) ? '-0' : String(r.value);
-  return [r.deviceId, r.bedId, r.patientId ?? '\u0000null', r.metric, r.deviceTimeMs, r.receivedAtMs, v, r.flags].join('\u0001');
+  return [r.deviceId, r.bedId, r.patientId ?? '\u0000null', r.metric, r.deviceTimeMs, r.receivedAtMs, v, r.flags, r.unit || '', r.deviceClockMs ?? ''].join('\u0001');
 }
 const sorted = (rs: readonly Reading[]) => rs.map((r) => [key(r), r] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
-const quantized = (r: Reading): Reading => (r.flags & QualityFlag.INVALID ? r : { ...r, value: quantize(METRICS[r.metric], r.value) });
+const quantized = (r: Reading): Reading => {
+  const { unit, ...rest } = r;
+  if (r.flags & QualityFlag.INVALID || !isMetricId(r.metric)) return unit ? r : rest; // '' is no unit
+  return { ...rest, value: quantize(METRICS[r.metric], r.value) };
+};
 
 const reading = (over: Partial<Reading>): Reading => ({
   gatewayId: 'gw-1',

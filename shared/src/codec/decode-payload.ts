@@ -7,18 +7,21 @@ import { CodecCorruptError, CodecInvalidFieldError } from '../errors/codec.js';
 import { QualityFlag, type AlarmEvent, type Reading } from '../types.js';
 import { readAlarms } from './alarms.js';
 import { ByteReader, unzigzag } from './bytes.js';
+import { readClocks } from './clocks.js';
 import { readExact } from './exact.js';
 import {
   COLUMN,
-  COLUMN_COUNT,
+  columnCount,
   COLUMN_NAMES,
+  flagMaskOf,
+  isCatalogCodec,
   MAX_STEPS,
   METRIC_CODECS,
-  metricCodecByMdc,
   SERIES_HAS_FLAGS,
   SERIES_MODE_MASK,
   SERIES_SHARES_TIMES,
-  type MetricCodec,
+  seriesCodecByMdc,
+  type SeriesCodec,
 } from './format.js';
 import { readFlagRuns } from './flags.js';
 import { RangeDecoder } from './range-coder.js';
@@ -29,6 +32,8 @@ import { createValueModel, decodeUnsigned, modelBase, ROLE_DELTA, ROLE_FIRST, si
 const INVALID = QualityFlag.INVALID;
 
 export interface PayloadContext {
+  /** The frame's format version (1 or 2). */
+  version: number;
   gatewayId: string;
   createdAtMs: number;
   readingCount: number;
@@ -37,7 +42,8 @@ export interface PayloadContext {
 }
 
 export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readings: Reading[]; alarms: AlarmEvent[] } {
-  const cols = columnReaders(payload);
+  const version = ctx.version;
+  const cols = columnReaders(payload, columnCount(version));
   const strings = readStringTable(cols[COLUMN.strings]!, ctx.maxStringLength);
   cols[COLUMN.strings]!.expectEnd();
 
@@ -51,11 +57,11 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
 
   const seriesCol = cols[COLUMN.series]!;
   const seriesCount = seriesCol.uvarintMax('series.count', seriesCol.remaining);
-  const metrics = new Array<MetricCodec>(seriesCount);
+  const metrics = new Array<SeriesCodec>(seriesCount);
   for (let i = 0; i < seriesCount; i++) {
     const code = seriesCol.uvarint('series.metric');
-    const m = metricCodecByMdc(code);
-    if (m === undefined) throw new CodecInvalidFieldError('series.metric', code, 'is not a catalog MDC code');
+    const m = seriesCodecByMdc(code, version);
+    if (m === undefined) throw new CodecInvalidFieldError('series.metric', code, version === 1 ? 'is not a catalog MDC code' : 'is not an MDC code');
     metrics[i] = m;
   }
   const counts = readRefs(seriesCol, seriesCount, 'series.readingCount');
@@ -64,6 +70,10 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
     const mode = seriesCol.u8();
     if (mode & ~SERIES_MODE_MASK) throw new CodecInvalidFieldError('series.mode', mode, 'has unknown bits');
     modes[i] = mode;
+  }
+  const units = new Map<number, string>();
+  for (let i = 0; i < seriesCount; i++) {
+    if (!isCatalogCodec(metrics[i]!)) units.set(i, stringAt(strings, seriesCol.uvarint('series.unit'), 'series.unit'));
   }
 
   const n = ctx.readingCount;
@@ -77,6 +87,7 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
   const probs = createValueModel(METRIC_CODECS.length);
   const firstSteps = new Array<number>(METRIC_CODECS.length).fill(0);
   const rawCol = cols[COLUMN.raw]!;
+  const flagMask = flagMaskOf(version);
   const gatewayId = ctx.gatewayId;
   let prevFirst = ctx.createdAtMs;
   let out = 0;
@@ -94,11 +105,19 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
     const inStream = seriesPerStream[st]!;
     if (inStream < 1 || inStream > seriesCount - series) throw new CodecInvalidFieldError('streams.seriesCount', inStream, 'must be 1..remaining series');
     let seenMetrics = 0;
+    const seenCodes = new Set<string>();
     for (let s = 0; s < inStream; s++, series++) {
       const metric = metrics[series]!;
-      const bit = 1 << metric.index; // the catalog has fewer than 31 metrics
-      if (seenMetrics & bit) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
-      seenMetrics |= bit;
+      if (isCatalogCodec(metric)) {
+        const bit = 1 << metric.index; // the catalog has fewer than 31 metrics
+        if (seenMetrics & bit) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
+        seenMetrics |= bit;
+      } else {
+        // One series per (code, unit): the gateway may hold one term in two units.
+        const key = `${metric.mdcCode}\u0000${units.get(series)}`;
+        if (seenCodes.has(key)) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
+        seenCodes.add(key);
+      }
       const count = counts[series]!;
       if (count < 1 || count > n - out) throw new CodecInvalidFieldError('series.readingCount', count, 'must be 1..remaining readings');
       const start = out;
@@ -106,7 +125,7 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
       const mode = modes[series]!;
       const { deviceTimes, receivedTimes, flags } = scratchFor(count);
       const hasFlags = (mode & SERIES_HAS_FLAGS) !== 0;
-      if (hasFlags) readFlagRuns(flagsCol, flags, 0, count);
+      if (hasFlags) readFlagRuns(flagsCol, flags, 0, count, flagMask);
       if (mode & SERIES_SHARES_TIMES) {
         const ref = seriesCol.uvarint('series.timesRef');
         if (ref >= s) throw new CodecInvalidFieldError('series.timesRef', ref, 'must point to an earlier series of the stream');
@@ -122,6 +141,26 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
         prevFirst = readTimes(timesCol, offsetsCol, deviceTimes, receivedTimes, 0, count, prevFirst);
       }
       const metricId = metric.id;
+      if (!isCatalogCodec(metric)) {
+        const unit = units.get(series)!;
+        for (let i = 0; i < count; i++) {
+          const reading: Reading = {
+            gatewayId,
+            deviceId,
+            bedId,
+            patientId,
+            metric: metricId,
+            deviceTimeMs: deviceTimes[i]!,
+            receivedAtMs: receivedTimes[i]!,
+            value: readExact(rawCol, 'raw.value', version),
+            flags: hasFlags ? flags[i]! : 0,
+          };
+          if (unit !== '') reading.unit = unit;
+          readings[start + i] = reading;
+        }
+        out += count;
+        continue;
+      }
       const divisor = metric.divisor;
       const firstBase = modelBase(metric.index, ROLE_FIRST);
       const deltaBase = modelBase(metric.index, ROLE_DELTA);
@@ -130,7 +169,7 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
       for (let i = 0; i < count; i++) {
         const f = hasFlags ? flags[i]! : 0;
         let value: number;
-        if (f & INVALID) value = readExact(rawCol, 'raw.value');
+        if (f & INVALID) value = readExact(rawCol, 'raw.value', version);
         else {
           if (steps !== steps) {
             steps = firstSteps[metric.index]! + unzigzag(decodeUnsigned(valueDecoder, probs, firstBase, 0));
@@ -160,14 +199,20 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
   }
   if (series !== seriesCount) throw new CodecCorruptError('series table and streams disagree', { seriesCount, used: series });
   if (out !== n) throw new CodecCorruptError('series hold fewer readings than the header declares', { declared: n, found: out });
+  if (version >= 2) {
+    const clocksCol = cols[COLUMN.clocks]!;
+    readClocks(clocksCol, readings);
+    clocksCol.expectEnd();
+  }
   for (const c of [seriesCol, flagsCol, timesCol, offsetsCol, rawCol]) c.expectEnd();
   valueDecoder.expectEnd();
 
   const alarmsCol = cols[COLUMN.alarms]!;
-  const alarms = readAlarms(alarmsCol, ctx.alarmCount, strings, ctx.createdAtMs);
+  const alarms = readAlarms(alarmsCol, ctx.alarmCount, strings, ctx.createdAtMs, version);
   alarmsCol.expectEnd();
   return { readings, alarms };
 }
+
 
 interface SeriesScratch {
   deviceTimes: Float64Array;
@@ -195,10 +240,10 @@ function scratchFor(count: number): SeriesScratch {
 }
 
 /** Splits the payload by its column-length table into one bounded reader per column. */
-function columnReaders(payload: Uint8Array): ByteReader[] {
+function columnReaders(payload: Uint8Array, count: number): ByteReader[] {
   const table = new ByteReader(payload, 0, payload.length, 'column table', 'corrupt');
   const lengths: number[] = [];
-  for (let i = 0; i < COLUMN_COUNT; i++) lengths.push(table.uvarint('column.length'));
+  for (let i = 0; i < count; i++) lengths.push(table.uvarint('column.length'));
   let pos = table.pos;
   const readers = lengths.map((len, i) => {
     if (len > payload.length - pos) throw new CodecCorruptError(`the ${COLUMN_NAMES[i]} column overruns the payload`, { length: len });

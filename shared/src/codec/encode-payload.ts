@@ -8,7 +8,8 @@ import { QualityFlag, type Batch, type Reading } from '../types.js';
 import { writeAlarms } from './alarms.js';
 import { ByteWriter, zigzag } from './bytes.js';
 import { writeExact } from './exact.js';
-import { COLUMN_COUNT, METRIC_CODECS, MAX_STEPS, SERIES_HAS_FLAGS, SERIES_SHARES_TIMES } from './format.js';
+import { writeClocks } from './clocks.js';
+import { COLUMN_COUNT, isCatalogCodec, METRIC_CODECS, MAX_STEPS, SERIES_HAS_FLAGS, SERIES_SHARES_TIMES } from './format.js';
 import { writeFlags } from './flags.js';
 import { groupReadings, type SeriesGroup, type StreamGroup } from './group.js';
 import { RangeEncoder } from './range-coder.js';
@@ -23,8 +24,8 @@ export function encodePayload(batch: Batch): Uint8Array {
   const streams = groupReadings(readings);
   const strings = new StringTableWriter();
   const cols = Array.from({ length: COLUMN_COUNT }, (_, i) => new ByteWriter(i >= 4 && i <= 6 ? 8192 : 1024));
-  const [stringsCol, streamsCol, seriesCol, flagsCol, timesCol, offsetsCol, valuesCol, rawCol, alarmsCol] = cols as [
-    ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter,
+  const [stringsCol, streamsCol, seriesCol, flagsCol, timesCol, offsetsCol, valuesCol, rawCol, alarmsCol, clocksCol] = cols as [
+    ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter,
   ];
 
   writeStreams(streamsCol, streams, strings);
@@ -59,7 +60,10 @@ export function encodePayload(batch: Batch): Uint8Array {
   for (const s of allSeries) seriesCol.uvarint(s.metric.mdcCode);
   for (const s of allSeries) seriesCol.uvarint(s.rows.length);
   for (const m of modes) seriesCol.u8(m);
+  // Version 2: each uncatalogued series' unit (a string ref), in series order.
+  for (const s of allSeries) if (s.unit !== null) seriesCol.uvarint(strings.intern(s.unit, 'reading.unit'));
   for (const r of refs) seriesCol.uvarint(r);
+  writeClocks(clocksCol, readings, streams);
 
   values.enc.finish();
   writeAlarms(alarmsCol, batch.alarms, strings, batch.createdAtMs);
@@ -105,12 +109,22 @@ interface ValueCoder {
 
 /**
  * Valid values as resolution steps, range-coded: a series' first value as a delta from
- * the previous series' first value of the same metric, then deltas. INVALID values raw.
+ * the previous series' first value of the same metric, then deltas. INVALID values raw,
+ * and every value of an uncatalogued series (it has no known resolution).
  */
 function writeValues(values: ValueCoder, raw: ByteWriter, readings: readonly Reading[], series: SeriesGroup, gatewayId: string): void {
   const { enc, probs, firstSteps } = values;
   const rows = series.rows;
   const metric = series.metric;
+  if (!isCatalogCodec(metric)) {
+    for (const row of rows) {
+      const r = readings[row]!;
+      if (r.gatewayId !== gatewayId) throw new CodecInputError(`readings[${row}].gatewayId`, `must equal the batch's gatewayId "${gatewayId}"`, r.gatewayId);
+      if (typeof r.value !== 'number') throw new CodecInputError(`readings[${row}].value`, 'must be a number', r.value);
+      writeExact(raw, r.value);
+    }
+    return;
+  }
   const resolution = metric.resolution;
   const firstBase = modelBase(metric.index, ROLE_FIRST);
   const deltaBase = modelBase(metric.index, ROLE_DELTA);
@@ -119,6 +133,7 @@ function writeValues(values: ValueCoder, raw: ByteWriter, readings: readonly Rea
   for (let k = 0; k < rows.length; k++) {
     const r = readings[rows[k]!]!;
     if (r.gatewayId !== gatewayId) throw new CodecInputError(`readings[${rows[k]}].gatewayId`, `must equal the batch's gatewayId "${gatewayId}"`, r.gatewayId);
+    if (r.unit !== undefined) throw new CodecInputError(`readings[${rows[k]}].unit`, 'must be absent for a catalog metric (its values are in the catalog unit)', r.unit);
     const v = r.value;
     if (r.flags & INVALID) {
       if (typeof v !== 'number') throw new CodecInputError(`readings[${rows[k]}].value`, 'must be a number', v);

@@ -37,14 +37,15 @@ export function writeFlags(w: ByteWriter, readings: readonly Reading[], rows: re
   return true;
 }
 
-export function readFlagRuns(r: ByteReader, flags: Uint8Array, start: number, count: number): void {
+/** `mask`: the flag bits the payload's version may carry (`flagMaskOf`). */
+export function readFlagRuns(r: ByteReader, flags: Uint8Array, start: number, count: number, mask = QUALITY_FLAG_MASK): void {
   let k = start;
   const end = start + count;
   while (k < end) {
     const run = r.uvarint('flags.run');
     if (run < 1 || run > end - k) throw new CodecInvalidFieldError('flags.run', run, `must be 1..${end - k}`);
     const f = r.uvarint('flags.value');
-    if (f > QUALITY_FLAG_MASK) throw new CodecInvalidFieldError('flags.value', f, 'has unknown QualityFlag bits');
+    if (f & ~mask) throw new CodecInvalidFieldError('flags.value', f, 'has unknown QualityFlag bits');
     flags.fill(f, k, k + run);
     k += run;
   }

@@ -1,14 +1,18 @@
 /**
- * Constants of the Wardlink batch wire format, version 1. The byte layout is described
- * in README.md in this folder; change nothing here without bumping `FORMAT_VERSION` and the
- * golden test.
+ * Constants of the Wardlink batch wire format, versions 1 and 2. The byte layout is
+ * described in README.md in this folder; change nothing here without bumping
+ * `FORMAT_VERSION` and the golden tests.
  */
+import { isMdcCode, type MdcCodeKey, type MetricKey } from '../catalog/metric-key.js';
 import { METRIC_IDS, METRICS, type MetricId } from '../catalog/metrics.js';
-import type { AlarmPhase, AlarmPriority, AlarmSource } from '../types.js';
+import { QUALITY_FLAG_MASK, type AlarmPhase, type AlarmPriority, type AlarmSource } from '../types.js';
 
 export const MAGIC = [0x57, 0x4c, 0x42] as const; // "WLB"
-export const FORMAT_VERSION = 1;
-export const SUPPORTED_VERSIONS: readonly number[] = [FORMAT_VERSION];
+/** Version 2 adds uncatalogued series, the PATIENT_MISMATCH flag, the clocks column and
+ * decimal exact numbers. Encoders write it; decoders read 1 and 2 (gateways in the field
+ * upgrade one at a time, and batches already built stay decodable). */
+export const FORMAT_VERSION = 2;
+export const SUPPORTED_VERSIONS: readonly number[] = [1, FORMAT_VERSION];
 
 /** General-purpose compressions; the header byte after the version is the index here. */
 export type CompressionName = 'none' | 'deflate' | 'brotli';
@@ -32,9 +36,21 @@ export const COLUMN = {
   values: 6,
   raw: 7,
   alarms: 8,
+  clocks: 9,
 } as const;
-export const COLUMN_COUNT = 9;
-export const COLUMN_NAMES = ['strings', 'streams', 'series', 'flags', 'times', 'offsets', 'values', 'raw', 'alarms'];
+/** Columns of a version 2 payload; version 1 has all but `clocks`. */
+export const COLUMN_COUNT = 10;
+export const COLUMN_NAMES = ['strings', 'streams', 'series', 'flags', 'times', 'offsets', 'values', 'raw', 'alarms', 'clocks'];
+
+/** Columns in a payload of `version`. */
+export function columnCount(version: number): number {
+  return version === 1 ? 9 : COLUMN_COUNT;
+}
+
+/** Flag bits a payload of `version` may carry (version 1 knew the first four). */
+export function flagMaskOf(version: number): number {
+  return version === 1 ? 0b1111 : QUALITY_FLAG_MASK;
+}
 
 /** Series mode byte. */
 export const SERIES_SHARES_TIMES = 1 << 0; // times equal an earlier series of the same stream
@@ -45,6 +61,7 @@ export const SERIES_MODE_MASK = SERIES_SHARES_TIMES | SERIES_HAS_FLAGS;
 export const RAW_NULL = 0; // alarm values only
 export const RAW_INTEGER = 1; // zigzag varint follows
 export const RAW_FLOAT64 = 2; // 8 bytes little-endian follow
+export const RAW_DECIMAL = 3; // version 2: zigzag varint mantissa, then u8 decimals (value = mantissa / 10^decimals)
 
 export const ALARM_SOURCES: readonly AlarmSource[] = ['physiological', 'technical'];
 export const PRIORITY_BY_CODE: readonly AlarmPriority[] = ['high', 'medium', 'low'];
@@ -58,6 +75,19 @@ export interface MetricCodec {
   resolution: number;
   /** 10^decimals: steps / divisor is the exact decimal value as a double. */
   divisor: number;
+}
+
+/** An uncatalogued term's series: no resolution is known, so its values travel exact. */
+export interface UncataloguedCodec {
+  id: MdcCodeKey;
+  index: -1;
+  mdcCode: number;
+}
+
+export type SeriesCodec = MetricCodec | UncataloguedCodec;
+
+export function isCatalogCodec(c: SeriesCodec): c is MetricCodec {
+  return c.index >= 0;
 }
 
 export const METRIC_CODECS: readonly MetricCodec[] = METRIC_IDS.map((id, index) => {
@@ -76,6 +106,28 @@ export function metricCodecById(id: string): MetricCodec | undefined {
 
 export function metricCodecByMdc(code: number): MetricCodec | undefined {
   return byMdc.get(code);
+}
+
+/** The codec of a reading's metric key: a catalog metric's, or an uncatalogued code's. */
+export function seriesCodecByKey(key: MetricKey | string): SeriesCodec | undefined {
+  const catalog = byId[key];
+  if (catalog !== undefined) return catalog;
+  if (!/^[1-9]\d{0,9}$/.test(key)) return undefined;
+  const code = Number(key);
+  // A catalog metric's own code is always carried as its id (metric-key.ts).
+  if (!isMdcCode(code) || byMdc.has(code)) return undefined;
+  return { id: key as MdcCodeKey, index: -1, mdcCode: code };
+}
+
+/**
+ * The codec of a series' MDC code as a decoder reads it: the catalog metric whose own code
+ * it is, or (version 2) an uncatalogued term.
+ */
+export function seriesCodecByMdc(code: number, version: number): SeriesCodec | undefined {
+  const catalog = byMdc.get(code);
+  if (catalog !== undefined) return catalog;
+  if (version === 1 || !isMdcCode(code)) return undefined;
+  return { id: String(code) as MdcCodeKey, index: -1, mdcCode: code };
 }
 
 /** True for an integer epoch-ms time inside the format's window. */

@@ -16,7 +16,7 @@ import {
   CodecUnsupportedVersionError,
 } from '../errors/codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { COLUMN_COUNT, COMPRESSION_NAMES, MAGIC, SUPPORTED_VERSIONS, TIME_MAX_MS, TIME_MIN_MS, type CompressionName } from './format.js';
+import { columnCount, COMPRESSION_NAMES, MAGIC, SUPPORTED_VERSIONS, TIME_MAX_MS, TIME_MIN_MS, type CompressionName } from './format.js';
 import type { DecodeLimits } from './limits.js';
 import { decodeUtf8 } from './strings.js';
 
@@ -88,7 +88,7 @@ export function readHeader(bytes: Uint8Array, limits: DecodeLimits): ParsedHeade
   // Counts are bounded by the limits above, not by the payload size: range-coded values
   // of smooth data take well under one byte per reading, so a count larger than the
   // payload is legitimate (and allocation is already capped by maxReadings).
-  if (payloadBytes < COLUMN_COUNT) {
+  if (payloadBytes < columnCount(version)) {
     throw new CodecCorruptError('the declared payload is smaller than its column headers', { readingCount, alarmCount, payloadBytes });
   }
   const bodyBytes = r.uvarint('header.bodyBytes');

@@ -9,12 +9,14 @@
  */
 import { CodecInputError } from '../errors/codec.js';
 import type { Reading } from '../types.js';
-import { METRIC_CODECS, metricCodecById, type MetricCodec } from './format.js';
+import { METRIC_CODECS, seriesCodecByKey, type SeriesCodec } from './format.js';
 
 export interface SeriesGroup {
-  metric: MetricCodec;
+  metric: SeriesCodec;
   /** Indices into the batch's readings array, in batch order. */
   rows: number[];
+  /** An uncatalogued series' UCUM unit ('' when the device sent none); null for a catalog metric. */
+  unit: string | null;
 }
 
 export interface StreamGroup {
@@ -22,8 +24,10 @@ export interface StreamGroup {
   bedId: string;
   patientId: string | null;
   series: SeriesGroup[];
-  /** Series by metric index, to find one without scanning. */
+  /** Catalog series by metric index, to find one without scanning. */
   byMetric: (SeriesGroup | undefined)[];
+  /** Uncatalogued series by code and unit (rare: made on first use). */
+  uncatalogued: Map<string, SeriesGroup> | null;
 }
 
 export function groupReadings(readings: readonly Reading[]): StreamGroup[] {
@@ -39,17 +43,38 @@ export function groupReadings(readings: readonly Reading[]): StreamGroup[] {
       stream = findOrAddStream(byDevice, streams, r);
       last = stream;
     }
-    const metric = metricCodecById(r.metric);
-    if (metric === undefined) throw new CodecInputError(`readings[${i}].metric`, 'is not a catalog metric id', r.metric);
-    let series = stream.byMetric[metric.index];
-    if (series === undefined) {
-      series = { metric, rows: [] };
-      stream.byMetric[metric.index] = series;
-      stream.series.push(series);
-    }
+    const metric = seriesCodecByKey(r.metric);
+    if (metric === undefined) throw new CodecInputError(`readings[${i}].metric`, 'is neither a catalog metric id nor an uncatalogued MDC code', r.metric);
+    const series = metric.index >= 0 ? catalogSeries(stream, metric) : uncataloguedSeries(stream, metric, r, i);
     series.rows.push(i);
   }
   return streams;
+}
+
+function catalogSeries(stream: StreamGroup, metric: SeriesCodec): SeriesGroup {
+  let series = stream.byMetric[metric.index];
+  if (series === undefined) {
+    series = { metric, rows: [], unit: null };
+    stream.byMetric[metric.index] = series;
+    stream.series.push(series);
+  }
+  return series;
+}
+
+function uncataloguedSeries(stream: StreamGroup, metric: SeriesCodec, r: Reading, i: number): SeriesGroup {
+  const unit = r.unit ?? '';
+  if (typeof unit !== 'string') throw new CodecInputError(`readings[${i}].unit`, 'must be a string', unit);
+  stream.uncatalogued ??= new Map();
+  // One series per (code, unit): a device reconfigured between two of its records may
+  // send one term in two units, and the batch must still carry both faithfully.
+  const key = `${metric.id}\u0000${unit}`;
+  let series = stream.uncatalogued.get(key);
+  if (series === undefined) {
+    series = { metric, rows: [], unit };
+    stream.uncatalogued.set(key, series);
+    stream.series.push(series);
+  }
+  return series;
 }
 
 function findOrAddStream(
@@ -69,6 +94,7 @@ function findOrAddStream(
       patientId: r.patientId,
       series: [],
       byMetric: new Array<SeriesGroup | undefined>(METRIC_CODECS.length).fill(undefined),
+      uncatalogued: null,
     };
     byPatient.set(r.patientId, stream);
     streams.push(stream);

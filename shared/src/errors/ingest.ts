@@ -25,6 +25,7 @@ export const INGEST_ERROR_CODES = [
   'WL_INGEST_AUTH_FAILED',
   'WL_INGEST_TOPIC_DENIED',
   'WL_INGEST_BAD_PAYLOAD',
+  'WL_INGEST_DUPLICATE_TERM',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 
@@ -69,10 +70,15 @@ export class BadTimestampError extends IngestError {
   }
 }
 
-/** An observation code that maps to no catalog metric (not in the vendor map either). */
+/** An observation code Wardlink cannot key a value by: a private code (a coding system
+ * other than MDC, an ASCII label) that the device's vendor map does not name. */
 export class UnknownMetricError extends IngestError {
   constructor(code: string, detail: Record<string, unknown> = {}) {
-    super('WL_INGEST_UNKNOWN_METRIC', `Unknown metric code "${code}". Add it to the device's vendor code map if it is a catalog metric.`, { metricCode: code, ...detail });
+    super(
+      'WL_INGEST_UNKNOWN_METRIC',
+      `Unknown observation code "${code}": not an ISO/IEEE 11073 (MDC) term and not in the device's vendor map. Map it to a metric id or an MDC code with --vendor-map.`,
+      { metricCode: code, ...detail },
+    );
   }
 }
 
@@ -143,5 +149,15 @@ export class TopicDeniedError extends IngestError {
 export class BadPayloadError extends IngestError {
   constructor(reason: string, detail: Record<string, unknown> = {}) {
     super('WL_INGEST_BAD_PAYLOAD', `Bad MQTT payload: ${reason}. See the payload format in the README.`, detail);
+  }
+}
+
+/** One metric twice at one time in one record, both under the metric's own term: the
+ * values cannot both be the metric (its key is device, metric, time), so the first is
+ * kept and the second refused. A second term of the metric's family is not this: it is
+ * kept under its own code. */
+export class DuplicateTermError extends IngestError {
+  constructor(metric: string, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_DUPLICATE_TERM', `${metric} appears twice at one time in one record; the first is kept. Check the device's vendor map: two of its codes may map to one metric.`, { metric, ...detail });
   }
 }

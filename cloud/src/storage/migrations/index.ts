@@ -8,8 +8,9 @@ import { alarmsAndLedger } from './003-alarms-ledger.js';
 import { lifecycle } from './004-lifecycle.js';
 import { ledgerWatermark } from './005-ledger-watermark.js';
 import { apiReaders } from './006-api-readers.js';
+import { metricUnits } from './007-metric-units.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark, apiReaders];
+export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark, apiReaders, metricUnits];
 
 export { migrationChecksum, type Migration } from './migration.js';

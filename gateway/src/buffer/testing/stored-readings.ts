@@ -16,6 +16,10 @@ export interface StoredReading {
   flags: number;
   batch_seq: number | null;
   uploaded_at_ms: number | null;
+  /** Only for a CLOCK_SUSPECT reading: the device's own time. */
+  device_clock_ms: number | null;
+  /** Only for an uncatalogued term: its UCUM unit. */
+  unit: string | null;
 }
 
 /** Every stored reading in local order (id = the record's id + the reading's position). */

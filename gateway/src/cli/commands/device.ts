@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError, type VendorCodeMap } from '@wardlink/shared';
+import { isValidVendorTarget, UsageError, type VendorCodeMap } from '@wardlink/shared';
 import { generatePassword, hashPassword } from '../../registry/credentials.js';
 import { DEVICE_KINDS, type DeviceKind } from '../../registry/types.js';
 import type { CliContext } from '../context.js';
@@ -35,6 +35,14 @@ function parseVendorMap(text: string | undefined): VendorCodeMap {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
     throw new UsageError('--vendor-map must be a JSON object of code to metric id, such as {"61441":"SPO2"}');
   }
+  // A target that names nothing would turn the device's values into refusals: say so now.
+  const bad = Object.entries(parsed as Record<string, string>).find(([, target]) => !isValidVendorTarget(target));
+  if (bad) {
+    throw new UsageError(`--vendor-map maps "${bad[0]}" to "${bad[1]}", which is neither a metric id (HR, SPO2, ...), an MDC code (150047) nor an MDC reference id Wardlink knows`, {
+      code: bad[0],
+      target: bad[1],
+    });
+  }
   return parsed as VendorCodeMap;
 }
 
@@ -57,7 +65,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
     .option('--port <path>', 'serial port path, e.g. /dev/ttyUSB0')
     .option('--baud <rate>', 'serial baud rate', '9600')
     .option('--match <id>', 'tcp-hl7: the OBX-18 equipment id or MSH-3 sending application of its messages')
-    .option('--vendor-map <json>', 'vendor-private codes to metric ids, e.g. {"61441":"SPO2"}')
+    .option('--vendor-map <json>', 'vendor-private codes to metric ids or MDC codes, e.g. {"61441":"SPO2","PAPm":"150047"}')
     .option('--utc-offset <minutes>', 'device clock offset from UTC in minutes, for formats without a zone', '0')
     .action(async (deviceId: string, opts: AddOptions) => {
       const c = ctx();

@@ -3,7 +3,7 @@
  * Fed by `IngestPipeline.observe` on the ingest path: a Map lookup and a few field writes
  * per reading (the sample objects are reused), no allocation once a bed is known.
  */
-import { METRICS, type MetricId, type Reading } from '@wardlink/shared';
+import { isMetricId, METRICS, type MetricId, type Reading } from '@wardlink/shared';
 
 export interface VitalSample {
   value: number;
@@ -38,6 +38,8 @@ export class LatestVitals {
   /** For `pipeline.observe`. */
   readonly observer = (readings: readonly Reading[]): void => {
     for (const r of readings) {
+      // The page shows the catalog's vitals; uncatalogued terms are in the buffer and the cloud.
+      if (!isMetricId(r.metric)) continue;
       let bed = this.beds.get(r.bedId);
       if (!bed) this.beds.set(r.bedId, (bed = { bedId: r.bedId, patientId: r.patientId, metrics: {} }));
       bed.patientId = r.patientId;

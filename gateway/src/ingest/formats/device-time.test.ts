@@ -11,9 +11,9 @@ describe('checkDeviceTime', () => {
     expect(checkDeviceTime(null, now)).toEqual({ ok: true, timeMs: now, flags: 0 });
   });
 
-  it('replaces a time more than 5 min ahead by the receive time, flagged CLOCK_CORRECTED', () => {
-    expect(checkDeviceTime(now + 5 * 60_000 + 1, now)).toEqual({ ok: true, timeMs: now, flags: QualityFlag.CLOCK_CORRECTED });
-    expect(checkDeviceTime(now + 30_000, now, { maxFutureMs: 10_000 })).toEqual({ ok: true, timeMs: now, flags: QualityFlag.CLOCK_CORRECTED });
+  it('replaces a time more than 5 min ahead by the receive time, flagged CLOCK_SUSPECT', () => {
+    expect(checkDeviceTime(now + 5 * 60_000 + 1, now)).toEqual({ ok: true, timeMs: now, flags: QualityFlag.CLOCK_SUSPECT });
+    expect(checkDeviceTime(now + 30_000, now, { maxFutureMs: 10_000 })).toEqual({ ok: true, timeMs: now, flags: QualityFlag.CLOCK_SUSPECT });
   });
 
   it('refuses a future time with WL_INGEST_FUTURE_TIMESTAMP when the policy says so', () => {

@@ -4,7 +4,7 @@
  *  - no device time at all: the gateway's receive time is used, unflagged (the format
  *    simply has no clock, as `ascii-kv`);
  *  - more than `maxFutureMs` ahead: by default the reading is kept with the gateway's
- *    receive time and flagged CLOCK_CORRECTED (a monitor with a wrong clock still
+ *    receive time and flagged CLOCK_SUSPECT (a monitor with a wrong clock still
  *    alarms), or refused with WL_INGEST_FUTURE_TIMESTAMP when `future: 'refuse'`;
  *  - older than `horizonMs`: refused with WL_INGEST_TOO_OLD (it would be evicted or
  *    mis-ordered, and a replayed backlog must not re-raise old alarms).
@@ -39,7 +39,7 @@ export function checkDeviceTime(tsMs: number | null, nowMs: number, options: Dev
     if (options.future === 'refuse') {
       return refuse('WL_INGEST_FUTURE_TIMESTAMP', `device time is ${Math.round((tsMs - nowMs) / 1000)} s ahead of the gateway clock`);
     }
-    return { ok: true, timeMs: nowMs, flags: QualityFlag.CLOCK_CORRECTED };
+    return { ok: true, timeMs: nowMs, flags: QualityFlag.CLOCK_SUSPECT };
   }
   if (nowMs - tsMs > horizonMs) {
     return refuse('WL_INGEST_TOO_OLD', `device time is ${Math.round((nowMs - tsMs) / 1000)} s old, past the ${Math.round(horizonMs / 1000)} s horizon`);

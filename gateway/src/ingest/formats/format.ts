@@ -11,13 +11,15 @@
  *    `rejects`, and the rest of the record is kept;
  *  - nothing else is ever thrown.
  */
-import type { IngestErrorCode, MetricId, VendorCodeMap } from '@wardlink/shared';
+import type { IngestErrorCode, MetricKey, VendorCodeMap } from '@wardlink/shared';
 
 /** One reading as a format understood it, before the ingest layer adds device and bed. */
 export interface ParsedObservation {
-  metric: MetricId;
-  /** In the catalog unit, quantized to the metric's resolution. When `flags` has INVALID,
-   * the raw number the device sent, untouched (no conversion, no rounding). */
+  /** A catalog metric id, or an uncatalogued term's MDC code in decimal. */
+  metric: MetricKey;
+  /** A catalog metric: in the catalog unit, quantized to the metric's resolution; when
+   * `flags` has INVALID, the raw number the device sent, untouched (no conversion, no
+   * rounding). An uncatalogued term: exactly as sent, in `unit`. */
   value: number;
   /** `QualityFlag` bits. */
   flags: number;
@@ -25,7 +27,12 @@ export interface ParsedObservation {
   deviceTimeMs: number | null;
   /** The identifier as the device sent it (OBX-3 code, ASCII label, MQTT key). */
   rawCode: string;
-  /** The unit as the device sent it, when it sent one. */
+  /** The MDC term it came as (a family member of a catalog metric, or the uncatalogued
+   * code), and its rank in the family (families.ts): when one record carries two terms of
+   * one family, the better ranked is the metric and the other keeps its own code. */
+  term: number;
+  rank: number;
+  /** Only for an uncatalogued term: its UCUM unit ('' when the device sent none). */
   unit?: string;
 }
 
@@ -54,7 +61,8 @@ export interface ParsedRecord {
   equipmentId?: string;
   /** HL7 MSH-10, echoed in the ACK. */
   controlId?: string;
-  /** Identifiers that map to no catalog metric: not stored, counted by the ingest layer. */
+  /** Identifiers that name no term Wardlink can key a value by (a private code no vendor
+   * map names, an unknown label): refused, counted by the ingest layer per device and code. */
   unknownCodes: string[];
   rejects: FormatReject[];
 }

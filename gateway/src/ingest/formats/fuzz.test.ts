@@ -2,7 +2,7 @@
  * Whatever bytes arrive, every parser either returns a well-formed record or throws a
  * typed ingest error: never a TypeError, never a reading that breaks the catalog rules.
  */
-import { INGEST_ERROR_CODES, isIngestError, isPossible, METRICS, QUALITY_FLAG_MASK, QualityFlag } from '@wardlink/shared';
+import { INGEST_ERROR_CODES, isIngestError, isMetricId, isMetricKey, isPossible, METRICS, QUALITY_FLAG_MASK, QualityFlag } from '@wardlink/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FormatContext, ParsedRecord } from './format.js';
@@ -16,6 +16,13 @@ const codes = new Set<string>(INGEST_ERROR_CODES);
 
 function assertWellFormed(record: ParsedRecord): void {
   for (const o of record.observations) {
+    if (!isMetricId(o.metric)) {
+      // An uncatalogued term: a well-formed code key, the value exact, a unit string.
+      expect(isMetricKey(o.metric)).toBe(true);
+      expect(Number.isFinite(o.value)).toBe(true);
+      expect(typeof o.unit).toBe('string');
+      continue;
+    }
     const metric = METRICS[o.metric];
     expect(metric).toBeDefined();
     expect(Number.isFinite(o.value)).toBe(true);

@@ -27,8 +27,9 @@ export function formatByName(name: string): LineFormat | undefined {
 
 export * from './format.js';
 export { checkDeviceTime, DEFAULT_HORIZON_MS, DEFAULT_MAX_FUTURE_MS, type DeviceTimeCheck, type DeviceTimeOptions } from './device-time.js';
-export { DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal } from './observation.js';
-export { checkUnit } from './units.js';
+export { buildObservation, DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal } from './observation.js';
+export { checkUnit, ucumFor } from './units.js';
+export { settleFamilies } from './families.js';
 export { ASCII_KV_LABELS } from './ascii/ascii-kv.js';
 export { IGNORED_LABELS, STATUS_WORD_FLAGS } from './ascii/kv-body.js';
 export { DEFAULT_MAX_MQTT_PAYLOAD_BYTES, parseMqttJson, type MqttParseOptions } from './mqtt-json.js';

@@ -18,6 +18,7 @@ const samples: IngestError[] = [
   new shared.AuthFailedError('bed-7-oximeter'),
   new shared.TopicDeniedError('bed-7-oximeter', 'wardlink/devices/other/readings'),
   new shared.BadPayloadError('not JSON'),
+  new shared.DuplicateTermError('SPO2'),
 ];
 
 describe('ingest errors', () => {

@@ -57,8 +57,9 @@ describe('parseMqttJson', () => {
   it('counts unknown keys, including prototype-pollution keys, without polluting anything', () => {
     const payload = '{"ts":' + TS + ',"readings":{"__proto__":{"polluted":1},"constructor":5,"toString":1,"999999":3,"HR":60}}';
     const record = parseMqttJson(payload, { vendorMap: {} });
-    expect(record.unknownCodes).toEqual(['999999', '__proto__', 'constructor', 'toString']);
-    expect(record.observations.map((o) => o.metric)).toEqual(['HR']);
+    expect(record.unknownCodes).toEqual(['__proto__', 'constructor', 'toString']);
+    // An MDC code outside the catalog is kept as an uncatalogued term.
+    expect(record.observations.map((o) => o.metric)).toEqual(['999999', 'HR']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     throwsCode('{"ts":' + TS + ',"readings":{"HR":1},"__proto__":{"x":1}}', 'WL_INGEST_BAD_PAYLOAD');
     throwsCode('{"ts":' + TS + ',"readings":{"HR":1},"flags":{"__proto__":["demo"]}}', 'WL_INGEST_BAD_PAYLOAD');

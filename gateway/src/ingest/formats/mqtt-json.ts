@@ -2,18 +2,23 @@
  * The MQTT JSON payload a device publishes on its own topic:
  *
  *   { "ts": 1795939200000 | "2026-11-29T08:00:01.250+01:00",
- *     "readings": { "HR": 72, "150456": 97, "VENDOR_SAT": 96 },
+ *     "readings": { "HR": 72, "150456": 97, "VENDOR_SAT": 96, "150047": 18 },
+ *     "units": { "150047": "mm[Hg]", "TEMP": "[degF]" },  // optional: UCUM or MDC units
  *     "flags": { "SPO2": ["sensor-off"] },   // optional: "sensor-off" | "invalid" | "demo"
  *     "demo": true }                          // optional: every reading is demo data
  *
- * Keys are catalog short ids, MDC numeric codes, MDC reference ids, or the device's vendor
- * codes. Validation is strict: anything but this shape is a `BadPayloadError`; a reading
- * that is not a finite number is a per-reading WL_INGEST_NOT_NUMERIC reject. The size is
- * checked before decoding. Only typed ingest errors are ever thrown.
+ * Keys are catalog short ids, MDC numeric codes (any 11073 term: those outside the catalog
+ * are kept as uncatalogued terms), MDC reference ids, or the device's vendor codes. A
+ * catalog metric is in its catalog unit unless `units` says otherwise (then converted with
+ * UCUM). Validation is strict: anything but this shape is a `BadPayloadError`; a reading
+ * that is not a finite number is a per-reading WL_INGEST_NOT_NUMERIC reject; a key that
+ * names no term is counted as WL_INGEST_UNKNOWN_METRIC. The size is checked before
+ * decoding. Only typed ingest errors are ever thrown.
  */
-import { BadPayloadError, BadTimestampError, isMetricId, metricById, PayloadTooLargeError, QualityFlag, resolveMetric, type MetricDefinition, type VendorCodeMap } from '@wardlink/shared';
+import { BadPayloadError, BadTimestampError, PayloadTooLargeError, QualityFlag, resolveTerm, type ResolvedTerm, type VendorCodeMap } from '@wardlink/shared';
+import { settleFamilies } from './families.js';
 import { emptyRecord, type FormatContext, type ParsedRecord } from './format.js';
-import { toObservation } from './observation.js';
+import { buildObservation, isReject } from './observation.js';
 
 /** A message of 20 readings is about 400 bytes; 16 KiB leaves room and stops floods. */
 export const DEFAULT_MAX_MQTT_PAYLOAD_BYTES = 16 * 1024;
@@ -24,7 +29,7 @@ export interface MqttParseOptions {
   maxReadings?: number;
 }
 
-const TOP_LEVEL = new Set(['ts', 'readings', 'flags', 'demo']);
+const TOP_LEVEL = new Set(['ts', 'readings', 'units', 'flags', 'demo']);
 const FLAG_BITS: Readonly<Record<string, number>> = { 'sensor-off': QualityFlag.SENSOR_OFF, invalid: QualityFlag.INVALID, demo: QualityFlag.DEMO };
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))?$/;
 // Epoch ms before 2000 or after 2200 is a unit mistake (seconds, microseconds), not a time.
@@ -58,13 +63,36 @@ function parseTs(ts: unknown, ctx: FormatContext): number {
   throw new BadTimestampError(String(ts).slice(0, 40), { expected: 'epoch milliseconds (integer) or an ISO-8601 string' });
 }
 
-function resolveKey(key: string, vendorMap: VendorCodeMap | undefined): MetricDefinition | undefined {
-  if (vendorMap !== undefined && Object.hasOwn(vendorMap, key)) {
-    const id = vendorMap[key];
-    if (id !== undefined && isMetricId(id)) return metricById(id);
+/** Keys resolved without a vendor map, shared by every device (bounded: keys are input). */
+const plainKeys = new Map<string, ResolvedTerm | null>();
+
+function resolveKey(key: string, vendorMap: VendorCodeMap | undefined): ResolvedTerm | undefined {
+  if (vendorMap !== undefined && Object.hasOwn(vendorMap, key)) return resolveTerm({ code: key }, vendorMap);
+  let term = plainKeys.get(key);
+  if (term === undefined) {
+    term = resolveTerm({ code: key, name: key }) ?? null;
+    if (plainKeys.size >= 4096) plainKeys.clear();
+    plainKeys.set(key, term);
   }
-  return resolveMetric({ code: key, name: key });
+  return term ?? undefined;
 }
+
+/** Most payloads carry no units: they share this one, never written to. */
+const NO_UNITS: ReadonlyMap<string, string> = new Map();
+
+function readUnits(raw: unknown, readings: Record<string, unknown>): ReadonlyMap<string, string> {
+  if (raw === undefined) return NO_UNITS;
+  if (!isPlainObject(raw)) throw new BadPayloadError('"units" must be an object of reading key → unit (UCUM or MDC)');
+  const out = new Map<string, string>();
+  for (const [key, unit] of Object.entries(raw)) {
+    if (!Object.hasOwn(readings, key)) throw new BadPayloadError(`"units" names "${key.slice(0, 40)}", which is not in "readings"`);
+    if (typeof unit !== 'string' || unit.length > 64) throw new BadPayloadError(`"units.${key.slice(0, 40)}" must be a unit of at most 64 characters`);
+    out.set(key, unit);
+  }
+  return out;
+}
+
+const NO_UNIT_LIST: readonly string[] = [];
 
 /** Most payloads carry no flags: they share this one, never written to. */
 const NO_FLAGS: ReadonlyMap<string, number> = new Map();
@@ -115,6 +143,7 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
   if (keys.length === 0 || keys.length > maxReadings) throw new BadPayloadError(`"readings" must hold 1 to ${maxReadings} values, not ${keys.length}`);
   if (doc.demo !== undefined && typeof doc.demo !== 'boolean') throw new BadPayloadError('"demo" must be true or false');
   const flagsByKey = readFlags(doc.flags, readings);
+  const unitsByKey = readUnits(doc.units, readings);
   const record = emptyRecord(parseTs(doc.ts, ctx));
   const demo = doc.demo === true ? QualityFlag.DEMO : 0;
   record.recordFlags = demo;
@@ -123,8 +152,8 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
     const value = readings[key];
     const flags = demo | (flagsByKey.get(key) ?? 0);
     record.recordFlags |= flags & (QualityFlag.SENSOR_OFF | QualityFlag.DEMO);
-    const metric = resolveKey(key, ctx.vendorMap);
-    if (!metric) {
+    const term = resolveKey(key, ctx.vendorMap);
+    if (!term) {
       record.unknownCodes.push(key.slice(0, 64));
       continue;
     }
@@ -132,7 +161,10 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
       record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `reading "${key.slice(0, 40)}" is ${typeof value === 'number' ? 'not finite' : `a ${value === null ? 'null' : typeof value}`}, not a number`, rawCode: key.slice(0, 64) });
       continue;
     }
-    record.observations.push(toObservation({ metric, raw: value, flags, deviceTimeMs: record.deviceTimeMs, rawCode: key }, ctx));
+    const unit = unitsByKey.get(key);
+    const obs = buildObservation({ term, raw: value, units: unit === undefined ? NO_UNIT_LIST : [unit], flags, deviceTimeMs: record.deviceTimeMs, rawCode: key }, ctx);
+    if (isReject(obs)) record.rejects.push(obs);
+    else record.observations.push(obs);
   }
   for (const f of flagsByKey.values()) {
     if (f & QualityFlag.SENSOR_OFF) {
@@ -140,5 +172,6 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
       break;
     }
   }
+  settleFamilies(record);
   return record;
 }

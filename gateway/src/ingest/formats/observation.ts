@@ -1,10 +1,11 @@
 /**
- * The value rules every format shares: what counts as "no value", what is a number, and
- * when a number is stored flagged INVALID. Keeping them here means HL7, ASCII and MQTT
- * flag the same input the same way.
+ * The value rules every format shares: what counts as "no value", what is a number, when
+ * a number is stored flagged INVALID, and how a resolved term becomes an observation.
+ * Keeping them here means HL7, ASCII and MQTT treat the same input the same way.
  */
-import { isPossible, QualityFlag, quantize, type MetricDefinition } from '@wardlink/shared';
-import type { FormatContext, ParsedObservation } from './format.js';
+import { isPossible, QualityFlag, quantize, type MdcCodeKey, type ResolvedTerm } from '@wardlink/shared';
+import type { FormatContext, FormatReject, ParsedObservation } from './format.js';
+import { checkUnit, ucumFor } from './units.js';
 
 /**
  * Numbers devices send to mean "no valid value": the common vendor markers, and the
@@ -35,34 +36,55 @@ export function parseDecimal(raw: string, allowPercentSuffix = false): number | 
 }
 
 export interface ObservationInput {
-  metric: MetricDefinition;
+  term: ResolvedTerm;
   /** The number exactly as the device sent it. */
   raw: number;
-  /** The number in the catalog unit (differs from `raw` only after a unit conversion). */
-  value?: number;
+  /** The unit identifiers the device sent with it (OBX-6 code and text); empty: none. */
+  units?: readonly string[];
   flags?: number;
   deviceTimeMs: number | null;
   rawCode: string;
-  unit?: string;
 }
 
 /**
- * Applies the flagging rules: an invalid marker or a value outside the catalog's possible
- * range is kept with its raw number and flagged INVALID; anything else is quantized to
- * the metric's resolution.
+ * Applies the rules. A catalog metric: an invalid marker, or a value outside the catalog's
+ * possible range, is kept with its raw number and flagged INVALID (no conversion); a unit
+ * Wardlink cannot convert to the catalog's is a WL_INGEST_UNIT_MISMATCH reject; anything
+ * else is converted and quantized to the metric's resolution. An uncatalogued term: the
+ * value is kept exactly as sent with its unit, flagged INVALID when it is a marker.
  */
-export function toObservation(input: ObservationInput, ctx: FormatContext): ParsedObservation {
+export function buildObservation(input: ObservationInput, ctx: FormatContext): ParsedObservation | FormatReject {
   const markers = ctx.invalidMarkers ?? DEFAULT_INVALID_MARKERS;
-  const inCatalogUnit = input.value ?? input.raw;
+  const marker = markers.includes(input.raw);
   let flags = input.flags ?? 0;
+  const units = input.units ?? [];
+  const { term } = input;
+  if (term.kind === 'uncatalogued') {
+    if (marker) flags |= QualityFlag.INVALID;
+    return { metric: String(term.code) as MdcCodeKey, value: input.raw, flags, deviceTimeMs: input.deviceTimeMs, rawCode: input.rawCode, term: term.code, rank: 0, unit: ucumFor(units) };
+  }
+  const metric = term.metric;
   let value: number;
-  if (markers.includes(input.raw) || !isPossible(input.metric, inCatalogUnit)) {
+  if (marker) {
     flags |= QualityFlag.INVALID;
     value = input.raw;
   } else {
-    value = quantize(input.metric, inCatalogUnit);
+    const check = checkUnit(metric, units);
+    if (!check.ok) {
+      const sent = units.find((u) => u.trim() !== '') ?? '';
+      return { code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${sent.slice(0, 40)}", expected ${check.expected}`, rawCode: input.rawCode };
+    }
+    const converted = check.convert(input.raw);
+    if (isPossible(metric, converted)) value = quantize(metric, converted);
+    else {
+      flags |= QualityFlag.INVALID;
+      value = input.raw;
+    }
   }
-  const obs: ParsedObservation = { metric: input.metric.id, value, flags, deviceTimeMs: input.deviceTimeMs, rawCode: input.rawCode };
-  if (input.unit !== undefined && input.unit !== '') obs.unit = input.unit;
-  return obs;
+  return { metric: metric.id, value, flags, deviceTimeMs: input.deviceTimeMs, rawCode: input.rawCode, term: term.code, rank: term.rank };
+}
+
+/** True when `buildObservation` refused the value. */
+export function isReject(x: ParsedObservation | FormatReject): x is FormatReject {
+  return 'code' in x;
 }

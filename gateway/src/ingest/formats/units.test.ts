@@ -18,6 +18,15 @@ describe('checkUnit', () => {
     expect(converted('TEMP', ['', ''], 36.6)).toBe(36.6);
   });
 
+  it('takes a percentage labelled dimensionless as a percentage (monitors do that for PI)', () => {
+    expect(converted('PI', ['262656', 'MDC_DIM_DIMLESS'], 3.1)).toBe(3.1);
+  });
+
+  it('converts with UCUM: degF and K to Cel, kPa and cmH2O to mmHg', () => {
+    expect(converted('TEMP', ['266528'], 310.15)).toBeCloseTo(37, 6);
+    expect(converted('ABP_MEAN', ['cm[H2O]'], 136)).toBeCloseTo(100.036, 3);
+  });
+
   it('converts degF to Cel and kPa to mmHg', () => {
     expect(converted('TEMP', ['266560', 'MDC_DIM_FAHR'], 98.6)).toBeCloseTo(37, 6);
     expect(converted('TEMP', ['[degF]'], 212)).toBeCloseTo(100, 6);
@@ -27,7 +36,8 @@ describe('checkUnit', () => {
   it('refuses other units', () => {
     expect(converted('SPO2', ['266016'], 97)).toBe('mismatch');
     expect(converted('TEMP', ['kPa'], 5)).toBe('mismatch');
-    expect(converted('PI', ['262656', 'MDC_DIM_DIMLESS'], 3)).toBe('mismatch');
     expect(converted('HR', ['furlongs'], 3)).toBe('mismatch');
+    expect(converted('ETCO2', ['%'], 5.2)).toBe('mismatch'); // % CO2 needs the barometric pressure
+    expect(converted('TEMP', ['mm[Hg]'], 37)).toBe('mismatch');
   });
 });

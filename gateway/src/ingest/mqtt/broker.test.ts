@@ -118,7 +118,7 @@ describe('embedded MQTT broker', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ metric: 'SPO2', value: -999 });
     expect(rows[0]!.flags & 0b11).toBe(0b11); // INVALID | SENSOR_OFF
-    expect(rows[1]).toMatchObject({ metric: 'HR', value: 80, flags: 0b1000 }); // CLOCK_CORRECTED
+    expect(rows[1]).toMatchObject({ metric: 'HR', value: 80, flags: 0b1000 }); // CLOCK_SUSPECT
     expect(await metricValue('wardlink_gateway_rejects_total', 'code="WL_INGEST_TOO_OLD"')).toBe(1);
     await client.endAsync();
   });

@@ -10,7 +10,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METRICS, type Reading } from '@wardlink/shared';
+import { mdcCodeOfKey, type Reading } from '@wardlink/shared';
 import { addGateway } from '../../../../cloud/src/api/auth/gateway-store.js';
 
 /** The pg.Pool of the cloud's test database (typed from the cloud package, which depends on pg). */
@@ -129,7 +129,7 @@ export async function checkCloud(pool: CloudPool, gatewayId: string, expected: r
   let missing = 0;
   let wrong = 0;
   for (const r of expected) {
-    const found = byKey.get(`${r.deviceId}|${METRICS[r.metric].mdcCode}|${r.deviceTimeMs}`);
+    const found = byKey.get(`${r.deviceId}|${mdcCodeOfKey(r.metric)}|${r.deviceTimeMs}`);
     if (!found) {
       missing += 1;
       continue;

@@ -3,10 +3,13 @@
  * Ids come from a small pool (so readings group into real series) mixed with arbitrary
  * Unicode; times are either clustered like a real batch or anywhere in 2000..2100;
  * INVALID readings carry any double at all (NaN, -0, infinities, -999, 12.345).
+ * Version 2 parts come too: uncatalogued terms (exact values, a unit each, two units of
+ * one term in one stream), CLOCK_SUSPECT readings with or without the device's time.
  */
 import fc from 'fast-check';
 import { METRIC_IDS } from '../../catalog/metrics.js';
-import { QualityFlag, type AlarmEvent, type Batch, type Reading } from '../../types.js';
+import type { MdcCodeKey } from '../../catalog/metric-key.js';
+import { QUALITY_FLAG_MASK, QualityFlag, type AlarmEvent, type Batch, type Reading } from '../../types.js';
 import { ALARM_SOURCES, PHASE_BY_CODE, PRIORITY_BY_CODE, TIME_MAX_MS, TIME_MIN_MS } from '../format.js';
 
 const BASE_MS = Date.UTC(2025, 0, 6, 8);
@@ -21,7 +24,15 @@ const time = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: TIME_MIN_MS, max: TIME_MAX_MS - 1 }) },
 );
 
-const flags = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 15 }) });
+const flags = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: QUALITY_FLAG_MASK }) });
+
+/** Catalog ids, and a few uncatalogued codes (PAP mean, skin temperature, a private one). */
+const metric = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...METRIC_IDS) },
+  { weight: 1, arbitrary: fc.constantFrom<MdcCodeKey>('150047', '150388', '4294967295', '1') },
+);
+const unit = fc.constantFrom('mm[Hg]', 'kPa', 'Cel', '', '{µ-unit}');
+const deviceClock = fc.option(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), { nil: undefined });
 
 /** Values a valid reading may carry: on-resolution numbers and arbitrary doubles in range. */
 const validValue = fc.oneof(
@@ -42,31 +53,46 @@ function readingArb(gatewayId: string): fc.Arbitrary<Reading> {
       deviceId: id,
       bedId: id,
       patientId: fc.option(id, { nil: null }),
-      metric: fc.constantFrom(...METRIC_IDS),
+      metric,
       deviceTimeMs: time,
       receivedAtMs: time,
       valid: validValue,
       raw: rawValue,
       flags,
+      unit,
+      clockOffset: deviceClock,
     })
-    .map(({ valid, raw, ...r }) => ({
-      gatewayId,
-      deviceId: r.deviceId,
-      bedId: r.bedId,
-      patientId: r.patientId,
-      metric: r.metric,
-      deviceTimeMs: r.deviceTimeMs,
-      receivedAtMs: r.receivedAtMs,
-      value: r.flags & QualityFlag.INVALID ? raw : valid,
-      flags: r.flags,
-    }));
+    .map(({ valid, raw, unit: u, clockOffset, ...r }) => {
+      const uncatalogued = /^\d/.test(r.metric);
+      const reading: Reading = {
+        gatewayId,
+        deviceId: r.deviceId,
+        bedId: r.bedId,
+        patientId: r.patientId,
+        metric: r.metric,
+        deviceTimeMs: r.deviceTimeMs,
+        receivedAtMs: r.receivedAtMs,
+        value: r.flags & QualityFlag.INVALID || uncatalogued ? raw : valid,
+        flags: r.flags,
+      };
+      if (uncatalogued) reading.unit = u;
+      if (r.flags & QualityFlag.CLOCK_SUSPECT && clockOffset !== undefined) reading.deviceClockMs = r.deviceTimeMs + clockOffset;
+      return reading;
+    });
 }
 
 /** Readings as a device sends them: runs of records sharing times, several metrics each. */
 function recordsArb(gatewayId: string): fc.Arbitrary<Reading[]> {
   return fc
     .array(fc.tuple(readingArb(gatewayId), fc.subarray([...METRIC_IDS], { minLength: 1, maxLength: 5 })), { maxLength: 8 })
-    .map((records) => records.flatMap(([r, metrics]) => metrics.map((metric, i) => ({ ...r, metric, value: i === 0 ? r.value : r.value + i }))));
+    .map((records) =>
+      records.flatMap(([r, metrics]) => {
+        const { unit: _unit, ...base } = r;
+        // The record's first reading decides the value; an uncatalogued one may hold any double.
+        const value = r.flags & QualityFlag.INVALID || (Number.isFinite(r.value) && Math.abs(r.value) <= 1e9) ? r.value : 72;
+        return metrics.map((metric, i) => ({ ...base, metric, value: i === 0 ? value : value + i }));
+      }),
+    );
 }
 
 export const alarmArb: fc.Arbitrary<AlarmEvent> = fc.record({

@@ -52,7 +52,7 @@ export function payloadOf(frame: Buffer): Buffer {
   return frame.subarray(h.bodyOffset);
 }
 
-/** Splits a payload into its nine columns (see README.md). */
+/** Splits a version 2 payload into its columns (see README.md). */
 export function columnsOf(payload: Uint8Array): Uint8Array[] {
   const r = new ByteReader(payload, 0, payload.length, 'payload', 'corrupt');
   const lengths = Array.from({ length: COLUMN_COUNT }, () => r.uvarint('length'));

@@ -9,6 +9,7 @@ import { ACTIVE_PATIENTS_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
 import type { ReadRouteDeps } from './deps.js';
 import type { ReadHandler } from './read-route.js';
+import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
 
 /** A bed silent for longer is not "active"; a day is the most a dashboard looks back. */
@@ -47,6 +48,9 @@ export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: D
   const res = await pool.query<DashboardRow>(ACTIVE_PATIENTS_SQL, [hospitalId, since]).catch((err: unknown) => {
     throw toDatabaseError(err);
   });
+  const codes = new Set<number>();
+  for (const r of res.rows) for (const code of Object.keys(r.vitals)) codes.add(Number(code));
+  const units = await metricUnitsOf(pool).unitsOf(hospitalId, codes);
   return {
     rows: res.rowCount ?? 0,
     hospitalId,
@@ -59,7 +63,7 @@ export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: D
       displayName: r.display_name,
       lastT: r.last_t.toISOString(),
       vitals: Object.entries(r.vitals)
-        .map(([code, [ms, value, flags]]) => ({ metric: metricView(Number(code)), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
+        .map(([code, [ms, value, flags]]) => ({ metric: metricView(Number(code), units), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
         .sort((a, b) => a.metric.mdcCode - b.metric.mdcCode),
     })),
   };

@@ -4,10 +4,13 @@
  * Times must carry their zone (Z or ±hh:mm): a bare local time means a different
  * instant on every machine, which is not acceptable for patient data.
  */
-import { InvalidParameterError, isMetricId, METRIC_IDS, metricByMdcCode, METRICS, type MetricDefinition } from '@wardlink/shared';
+import { InvalidParameterError, isMetricId, METRIC_IDS, METRICS, parseMdcCode } from '@wardlink/shared';
 
 export interface HistoryQuery {
-  metric: MetricDefinition;
+  /** The MDC code the rows are stored under (a catalog metric's own code, or any term's). */
+  mdcCode: number;
+  /** The catalog id, or the code in decimal for an uncatalogued term. */
+  id: string;
   from: Date;
   to: Date;
 }
@@ -16,7 +19,8 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 const DAY_MS = 86_400_000;
 
 export function parseHistoryQuery(search: URLSearchParams, maxDays: number): HistoryQuery {
-  const metric = parseMetric(search.get('metric'));
+  const mdcCode = parseMetric(search.get('metric'));
+  const id = Object.values(METRICS).find((m) => m.mdcCode === mdcCode)?.id ?? String(mdcCode);
   const from = parseTime('from', search.get('from'));
   const to = parseTime('to', search.get('to'));
   if (from.getTime() >= to.getTime()) {
@@ -25,18 +29,20 @@ export function parseHistoryQuery(search: URLSearchParams, maxDays: number): His
   if (to.getTime() - from.getTime() > maxDays * DAY_MS) {
     throw new InvalidParameterError('WL_API_RANGE_TOO_LONG', 'to', `the range is longer than ${maxDays} days; ask for it in pieces of at most ${maxDays} days`, { maxDays });
   }
-  return { metric, from, to };
+  return { mdcCode, id, from, to };
 }
 
-/** A catalog id (HR, SPO2, ...) or an MDC code (147842). */
-function parseMetric(raw: string | null): MetricDefinition {
-  if (raw !== null && isMetricId(raw)) return METRICS[raw];
-  const byCode = raw !== null && /^\d{1,9}$/.test(raw) ? metricByMdcCode(Number(raw)) : undefined;
-  if (byCode) return byCode;
+/** A catalog id (HR, SPO2, ...) or an MDC code: a catalog metric's (147842), or any
+ * uncatalogued term's (150047). A family term's code (150344, MDC_TEMP) names the rows
+ * kept under that code: those that lost to a better term of the family in their record. */
+function parseMetric(raw: string | null): number {
+  if (raw !== null && isMetricId(raw)) return METRICS[raw].mdcCode;
+  const code = raw !== null ? parseMdcCode(raw) : undefined;
+  if (code !== undefined && /^\d+$/.test(raw!)) return code;
   throw new InvalidParameterError(
     'WL_API_UNKNOWN_METRIC',
     'metric',
-    raw === null ? `metric is required; use one of ${METRIC_IDS.join(', ')} or its MDC code` : `metric "${raw.slice(0, 64)}" is not in the catalog; use one of ${METRIC_IDS.join(', ')} or its MDC code`,
+    raw === null ? `metric is required; use one of ${METRIC_IDS.join(', ')} or an MDC code` : `metric "${raw.slice(0, 64)}" is neither a catalog id (${METRIC_IDS.join(', ')}) nor an MDC code`,
   );
 }
 

@@ -44,7 +44,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/history', () => {
     expect(res.headers.get('content-length')).toBeNull();
     const all = lines(res.text);
     const readings = all.slice(0, -1);
-    expect(all.at(-1)).toEqual({ done: true, rows: 120, truncated: false });
+    expect(all.at(-1)).toMatchObject({ done: true, rows: 120, truncated: false });
     expect(readings).toHaveLength(120); // across midnight: both partitions
     expect(readings[0]).toEqual({ t: '2026-03-01T23:00:00.000Z', value: 60 + (23 * 60) % 40, flags: ['SENSOR_OFF'] });
     expect(readings.at(-1)!.t).toBe('2026-03-02T00:59:00.000Z');
@@ -54,24 +54,47 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/history', () => {
 
   it('accepts the MDC code for the metric, and answers only the patient asked for', async () => {
     const res = await history('metric=147842&from=2026-03-01T00:00:00Z&to=2026-03-01T02:00:00Z');
-    expect(lines(res.text).at(-1)).toEqual({ done: true, rows: 120, truncated: false });
+    expect(lines(res.text).at(-1)).toMatchObject({ done: true, rows: 120, truncated: false });
     const p2 = await getRead(t.url, '/v1/hospitals/h-hist/patients/P2/history?metric=HR&from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z', h.readerToken);
-    expect(lines(p2.text).at(-1)).toEqual({ done: true, rows: 60, truncated: false });
+    expect(lines(p2.text).at(-1)).toMatchObject({ done: true, rows: 60, truncated: false });
   });
 
   it(`stops at historyMaxRows over several cursor reads of ${BATCH_ROWS}, and says where to continue`, async () => {
     const first = lines((await history('metric=HR&from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z')).text);
-    expect(first.at(-1)).toEqual({ done: true, rows: MAX_ROWS, truncated: true, nextFrom: new Date(FROM.getTime() + MAX_ROWS * 60_000).toISOString() });
+    expect(first.at(-1)).toMatchObject({ done: true, rows: MAX_ROWS, truncated: true, nextFrom: new Date(FROM.getTime() + MAX_ROWS * 60_000).toISOString() });
     expect(first).toHaveLength(MAX_ROWS + 1);
     const rest = lines((await history(`metric=HR&from=${first.at(-1)!.nextFrom}&to=2026-03-03T00:00:00Z`)).text);
-    expect(rest.at(-1)).toEqual({ done: true, rows: MINUTES - MAX_ROWS, truncated: false });
+    expect(rest.at(-1)).toMatchObject({ done: true, rows: MINUTES - MAX_ROWS, truncated: false });
     expect(rest[0]!.t).toBe(first.at(-1)!.nextFrom);
+  });
+
+  it("answers an uncatalogued term with its registered unit, and a suspect clock's device time", async () => {
+    await db.pool.query(
+      `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id) VALUES
+         ('2026-03-01T10:00:00Z', '2026-02-21T10:00:00Z', 1, 18.5, 150047, 8, 'h-hist', 'P1', 'h-hist-gw', 'mon-1', 'bed-1'),
+         ('2026-03-01T10:01:00Z', '2026-03-01T10:01:00.020Z', 1, 19, 150047, 0, 'h-hist', 'P1', 'h-hist-gw', 'mon-1', 'bed-1')`,
+    );
+    await db.pool.query("INSERT INTO metric_units (hospital_id, metric, ucum, first_gateway_id) VALUES ('h-hist', 150047, 'mm[Hg]', 'h-hist-gw')");
+    const all = lines((await history('metric=150047&from=2026-03-01T10:00:00Z&to=2026-03-01T11:00:00Z')).text);
+    expect(all.slice(0, -1)).toEqual([
+      { t: '2026-03-01T10:00:00.000Z', value: 18.5, flags: ['CLOCK_SUSPECT'], deviceClock: '2026-02-21T10:00:00.000Z' },
+      { t: '2026-03-01T10:01:00.000Z', value: 19, flags: [] },
+    ]);
+    expect(all.at(-1)).toEqual({
+      done: true,
+      rows: 2,
+      truncated: false,
+      metric: { id: null, name: 'PAP mean', mdcCode: 150047, mdcRefId: 'MDC_PRESS_BLD_ART_PULM_MEAN', unit: 'mm[Hg]', catalogued: false },
+    });
   });
 
   it('refuses bad metrics, times and ranges with 400 and a stable code', async () => {
     const cases: Array<[string, string]> = [
       ['from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', 'WL_API_UNKNOWN_METRIC'],
       ['metric=NOPE&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', 'WL_API_UNKNOWN_METRIC'],
+      ['metric=0&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', 'WL_API_UNKNOWN_METRIC'],
+      ['metric=4294967296&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', 'WL_API_UNKNOWN_METRIC'],
+      ['metric=0002-4182&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', 'WL_API_UNKNOWN_METRIC'],
       ['metric=HR&from=yesterday&to=2026-03-01T01:00:00Z', 'WL_API_INVALID_TIME'],
       ['metric=HR&from=2026-03-01T00:00:00&to=2026-03-01T01:00:00Z', 'WL_API_INVALID_TIME'], // no zone
       ['metric=HR&from=2026-03-01T00:00:00Z', 'WL_API_INVALID_TIME'],
@@ -124,7 +147,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/history', () => {
       expect(failures).toMatch(/wardlink_cloud_read_stream_failures_total\{route="[^"]+history"\} 1/);
       // The pool replaced the dead connection: the next request is served in full.
       const again = await getRead(big.url, '/v1/hospitals/h-hist/patients/P2/history?metric=HR&from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z', h.readerToken);
-      expect(lines(again.text).at(-1)).toEqual({ done: true, rows: 60, truncated: false });
+      expect(lines(again.text).at(-1)).toMatchObject({ done: true, rows: 60, truncated: false });
     } finally {
       await big.service.stop();
     }

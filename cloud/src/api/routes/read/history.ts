@@ -11,24 +11,35 @@ import type { ReadRouteDeps } from './deps.js';
 import { parseHistoryQuery } from './history-params.js';
 import { NDJSON, ndjsonLine } from './ndjson.js';
 import type { ReadHandler } from './read-route.js';
-import { flagNames } from './vital-view.js';
+import { QualityFlag } from '@wardlink/shared';
+import { metricUnitsOf } from './metric-units.js';
+import { flagNames, metricView } from './vital-view.js';
 
 interface HistoryRow {
   t: Date;
   value: number;
   flags: number;
+  received_at: Date;
+}
+
+/** One reading's line. A CLOCK_SUSPECT reading also says what the device's clock said. */
+function historyLine(r: HistoryRow): string {
+  const line: Record<string, unknown> = { t: r.t.toISOString(), value: r.value, flags: flagNames(r.flags) };
+  if (r.flags & QualityFlag.CLOCK_SUSPECT) line.deviceClock = r.received_at.toISOString();
+  return ndjsonLine(line);
 }
 
 export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler {
   return async (ctx, params) => {
     const query = parseHistoryQuery(new URL(ctx.req.url ?? '/', 'http://x').searchParams, deps.historyMaxDays);
-    Object.assign(ctx.fields, { patientId: params.patientId, metric: query.metric.id, from: query.from.toISOString(), to: query.to.toISOString() });
+    Object.assign(ctx.fields, { patientId: params.patientId, metric: query.id, from: query.from.toISOString(), to: query.to.toISOString() });
+    const metric = metricView(query.mdcCode, await metricUnitsOf(deps.pool, deps.clock).unitsOf(params.hospitalId!, [query.mdcCode]));
     let sent = 0;
     let nextFrom: string | undefined;
     await streamCursor<HistoryRow>(ctx, deps, {
       route,
       sql: HISTORY_SQL,
-      params: [params.hospitalId, params.patientId, query.metric.mdcCode, query.from, query.to],
+      params: [params.hospitalId, params.patientId, query.mdcCode, query.from, query.to],
       contentType: NDJSON,
       format: (rows) => {
         let text = '';
@@ -38,13 +49,13 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
             nextFrom = r.t.toISOString();
             break;
           }
-          text += ndjsonLine({ t: r.t.toISOString(), value: r.value, flags: flagNames(r.flags) });
+          text += historyLine(r);
           sent++;
           count++;
         }
         return { text, rows: count, stop: nextFrom !== undefined };
       },
-      done: (rows) => ndjsonLine({ done: true, rows, truncated: nextFrom !== undefined, ...(nextFrom === undefined ? {} : { nextFrom }) }),
+      done: (rows) => ndjsonLine({ done: true, rows, truncated: nextFrom !== undefined, ...(nextFrom === undefined ? {} : { nextFrom }), metric }),
       failed: (error, traceId) => ndjsonLine({ error, traceId }),
     });
   };

@@ -31,7 +31,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/latest', () => {
     const body = res.json() as { vitals: Array<Record<string, unknown>> };
     expect(body.vitals).toEqual([
       {
-        metric: { id: 'HR', name: 'Heart rate', mdcCode: HR, mdcRefId: 'MDC_ECG_HEART_RATE', unit: '/min' },
+        metric: { id: 'HR', name: 'Heart rate', mdcCode: HR, mdcRefId: 'MDC_ECG_HEART_RATE', unit: '/min', catalogued: true },
         t: '2026-03-02T08:00:00.000Z',
         value: 72,
         flags: [],
@@ -40,7 +40,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/latest', () => {
         deviceId: 'mon-1',
       },
       {
-        metric: { id: 'SPO2', name: 'SpO2', mdcCode: SPO2, mdcRefId: 'MDC_PULS_OXIM_SAT_O2', unit: '%' },
+        metric: { id: 'SPO2', name: 'SpO2', mdcCode: SPO2, mdcRefId: 'MDC_PULS_OXIM_SAT_O2', unit: '%', catalogued: true },
         t: '2026-03-02T08:00:00.000Z',
         value: 97,
         flags: ['INVALID', 'SENSOR_OFF'],

@@ -4,6 +4,7 @@ import { LATEST_FOR_PATIENT_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
 import type { ReadRouteDeps } from './deps.js';
 import type { ReadHandler } from './read-route.js';
+import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
 
 export interface LatestRow {
@@ -25,19 +26,20 @@ export function latestForPatient(deps: ReadRouteDeps): ReadHandler {
       throw toDatabaseError(err);
     });
     ctx.fields.rows = res.rowCount;
+    const units = await metricUnitsOf(deps.pool, deps.clock).unitsOf(hospitalId, res.rows.map((r) => r.metric));
     ctx.sendJson(200, {
       hospitalId,
       patientId,
-      vitals: res.rows.map(latestReadingView),
+      vitals: res.rows.map((r) => latestReadingView(r, units)),
       traceId: ctx.trace.traceId,
     });
   };
 }
 
 /** How a latest_vitals row is shown; the SSE stream's `vitals` events use it too. */
-export function latestReadingView(r: LatestRow) {
+export function latestReadingView(r: LatestRow, units?: ReadonlyMap<number, string>) {
   return {
-    metric: metricView(r.metric),
+    metric: metricView(r.metric, units),
     t: r.t.toISOString(),
     value: r.value,
     flags: flagNames(r.flags),

@@ -27,14 +27,14 @@ export interface ReportRow {
 
 export const CSV_COLUMNS = ['patient_id', 'metric', 'metric_name', 'mdc_code', 'unit', 'bucket_start', 'count', 'flagged', 'measured', 'min', 'max', 'avg'] as const;
 
-type Format = Pick<CursorStream<ReportRow>, 'contentType' | 'head' | 'done' | 'failed'> & { row(r: ReportRow): string };
+type Format = Pick<CursorStream<ReportRow>, 'contentType' | 'head' | 'done' | 'failed'> & { row(r: ReportRow, units: ReadonlyMap<number, string>): string };
 
 export const REPORT_FORMATS: Record<ReportFormat, Format> = {
   csv: {
     contentType: CSV,
     head: csvLine([...CSV_COLUMNS]),
-    row: (r) => {
-      const m = metricView(r.metric);
+    row: (r, units) => {
+      const m = metricView(r.metric, units);
       return csvLine([r.patient_id, m.id, m.name, m.mdcCode, m.unit, r.bucket.toISOString(), r.count, r.flagged, r.measured, r.min, r.max, r.avg]);
     },
     done: (rows) => `#done,rows=${rows}\r\n`,
@@ -42,10 +42,10 @@ export const REPORT_FORMATS: Record<ReportFormat, Format> = {
   },
   ndjson: {
     contentType: NDJSON,
-    row: (r) =>
+    row: (r, units) =>
       ndjsonLine({
         patientId: r.patient_id,
-        metric: metricView(r.metric),
+        metric: metricView(r.metric, units),
         bucket: r.bucket.toISOString(),
         count: r.count,
         flagged: r.flagged,

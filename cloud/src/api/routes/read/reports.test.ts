@@ -20,7 +20,7 @@ const READINGS: Array<[string, string, number, number, number]> = [
   ['2026-04-10T00:00:00Z', 'P1', HR, 60, 0],
   ['2026-04-10T00:20:00Z', 'P1', HR, 70, 0],
   ['2026-04-10T00:40:00Z', 'P1', HR, 0, 2], // SENSOR_OFF: counted, not in min/max/avg
-  ['2026-04-10T01:00:00Z', 'P1', HR, 100, 8], // CLOCK_CORRECTED: flagged, but a real value
+  ['2026-04-10T01:00:00Z', 'P1', HR, 100, 8], // CLOCK_SUSPECT: flagged, but a real value
   ['2026-04-10T01:59:59.999Z', 'P1', HR, 90, 0],
   ['2026-04-10T05:10:00Z', 'P1', SPO2, 97.5, 0],
   ['2026-04-10T05:50:00Z', 'P1', SPO2, 96, 0],
@@ -106,7 +106,7 @@ describe('GET /v1/hospitals/:hospitalId/reports/daily', () => {
     expect(lines).toHaveLength(6);
     expect(lines[0]).toEqual({
       patientId: 'P1',
-      metric: { id: 'HR', name: 'Heart rate', mdcCode: HR, mdcRefId: 'MDC_ECG_HEART_RATE', unit: '/min' },
+      metric: { id: 'HR', name: 'Heart rate', mdcCode: HR, mdcRefId: 'MDC_ECG_HEART_RATE', unit: '/min', catalogued: true },
       bucket: '2026-04-10T00:00:00.000Z',
       count: 3,
       flagged: 1,

@@ -9,14 +9,16 @@ import { QualityFlag } from '@wardlink/shared';
 import { REPORT_SQL } from '../../../storage/queries.js';
 import { streamCursor } from './cursor-stream.js';
 import type { ReadRouteDeps } from './deps.js';
+import { metricUnitsOf } from './metric-units.js';
 import { REPORT_FORMATS, type ReportRow } from './report-format.js';
 import { parseReportDate, parseReportFormat, parseReportWeek, type ReportPeriod } from './report-params.js';
 import type { ReadHandler } from './read-route.js';
 
-/** Flags that say the value is not the patient's physiology: such readings are counted
- * but kept out of min, max and avg. CLOCK_CORRECTED is not among them: its value is real,
- * only its device timestamp was replaced. */
-export const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
+/** Flags that say the value is not (known to be) the patient's physiology: such readings
+ * are counted but kept out of min, max and avg. A PATIENT_MISMATCH value may be another
+ * patient's. CLOCK_SUSPECT is not among them: its value is real, only its device
+ * timestamp was replaced. */
+export const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF | QualityFlag.DEMO | QualityFlag.PATIENT_MISMATCH;
 
 interface ReportKind {
   bucket: '1 hour' | '1 day';
@@ -32,13 +34,14 @@ export function hospitalReport(deps: ReadRouteDeps, route: string, kind: ReportK
     const period = kind.period(search);
     const format = REPORT_FORMATS[parseReportFormat(search.get('format'))];
     Object.assign(ctx.fields, { report: period.label, from: period.from.toISOString(), to: period.to.toISOString() });
+    const units = await metricUnitsOf(deps.pool, deps.clock).allOf(params.hospitalId!);
     await streamCursor<ReportRow>(ctx, deps, {
       route,
       sql: REPORT_SQL,
       params: [params.hospitalId, period.from, period.to, kind.bucket, NOT_PHYSIOLOGY],
       contentType: format.contentType,
       ...(format.head === undefined ? {} : { head: format.head }),
-      format: (rows) => ({ text: rows.map(format.row).join(''), rows: rows.length }),
+      format: (rows) => ({ text: rows.map((r) => format.row(r, units)).join(''), rows: rows.length }),
       done: format.done,
       failed: format.failed,
     });

@@ -38,6 +38,6 @@ export async function queryChangedRows(pool: pg.Pool, hospitalId: string, fromMs
 
 /** A changed row as the `latest` route shows a reading, plus the patient (a hospital's
  * stream covers every patient; '' when the bed has none admitted). */
-export function changedRowView(r: ChangedRow): ReturnType<typeof latestReadingView> & { patientId: string } {
-  return { ...latestReadingView(r), patientId: r.patient_id };
+export function changedRowView(r: ChangedRow, units?: ReadonlyMap<number, string>): ReturnType<typeof latestReadingView> & { patientId: string } {
+  return { ...latestReadingView(r, units), patientId: r.patient_id };
 }

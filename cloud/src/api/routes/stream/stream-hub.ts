@@ -21,6 +21,7 @@ import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { LatestChange } from '../../../ingest/latest-notify.js';
 import type { CloudMetrics } from '../../../observability/metrics.js';
 import { DEFAULT_SINCE_S, queryDashboard } from '../read/dashboard.js';
+import { metricUnitsOf } from '../read/metric-units.js';
 import { changedRowView, queryChangedRows } from './changed-rows.js';
 import { TooManyStreamsError } from './errors.js';
 import { sseFrame, SseStream } from './sse-stream.js';
@@ -195,7 +196,10 @@ export class StreamHub {
       for (const [gatewayId, p] of batch) {
         if ((newest.get(gatewayId) ?? -Infinity) < p.toMs - 1) this.retryLater(state, hospitalId, gatewayId, p);
       }
-      if (rows.length > 0) this.sendTo(state, sseFrame('vitals', { hospitalId, vitals: rows.map(changedRowView) }), 'vitals');
+      if (rows.length > 0) {
+        const units = await metricUnitsOf(this.deps.pool, this.deps.clock).unitsOf(hospitalId, rows.map((r) => r.metric));
+        this.sendTo(state, sseFrame('vitals', { hospitalId, vitals: rows.map((r) => changedRowView(r, units)) }), 'vitals');
+      }
     } catch (err) {
       this.deps.logger.warn({ err, hospitalId }, 'reading changed latest vitals for the stream failed; retrying on the next tick');
       for (const [gatewayId, p] of batch) this.retryLater(state, hospitalId, gatewayId, p);

@@ -58,10 +58,15 @@ describe('ascii-kv', () => {
     expect(record.observations.map((o) => o.metric)).toEqual(['PR']);
   });
 
-  it('ignores known non-metric labels, counts unknown ones, and maps through the vendor map', () => {
-    const record = parse('SPO2=97 SN=0000012345 PVI=14 FOO=3 SAT2=95', { SAT2: 'SPO2' });
-    expect(record.unknownCodes).toEqual(['FOO']);
-    expect(record.observations.map((o) => [o.metric, o.value, o.rawCode])).toEqual([['SPO2', 97, 'SPO2'], ['SPO2', 95, 'SAT2']]);
+  it('ignores the labels that are no measurement, counts unmapped ones, and maps through the vendor map', () => {
+    const record = parse('SPO2=97 SN=0000012345 ALARM=0000 PVI=14 FOO=3 SAT2=95', { SAT2: 'SPO2' });
+    // PVI is a measurement, but an ASCII label is no coding system: counted until mapped.
+    expect(record.unknownCodes).toEqual(['PVI', 'FOO']);
+    // Two values of one metric at one time cannot both be the metric: the second is refused, counted.
+    expect(record.observations.map((o) => [o.metric, o.value, o.rawCode])).toEqual([['SPO2', 97, 'SPO2']]);
+    expect(record.rejects).toEqual([expect.objectContaining({ code: 'WL_INGEST_DUPLICATE_TERM', rawCode: 'SAT2' })]);
+    // A vendor map may name an uncatalogued MDC term, kept under its code.
+    expect(parse('SPHB=13.2', { SPHB: '999999' }).observations).toEqual([expect.objectContaining({ metric: '999999', value: 13.2, unit: '' })]);
     // The vendor map wins over the format's defaults.
     expect(parse('BPM=60', { BPM: 'HR' }).observations[0]?.metric).toBe('HR');
   });

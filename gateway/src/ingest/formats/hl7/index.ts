@@ -9,7 +9,7 @@ export const hl7MllpFormat: LineFormat = {
 };
 
 export { ackCodeFor, buildAck, type AckCode, type AckOptions } from './ack.js';
-export { HL7_DEFAULT_ALIASES, normalizeMdcCode, resolveObservation } from './codes.js';
+export { normalizeMdcCode, resolveObservation } from './codes.js';
 export { DEFAULT_SEPARATORS, escapeHl7, unescapeHl7, type Hl7Separators } from './encoding.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, deframeMllp, MLLP_DELIMITER, MLLP_END, MLLP_START, mllpFrame } from './mllp.js';
 export { readMsh, tryReadMsh, type MshHeader } from './msh.js';

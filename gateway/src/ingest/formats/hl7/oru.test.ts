@@ -25,7 +25,7 @@ describe('parseOruR01 on a well-formed PCD-01 message', () => {
     ]);
     expect(new Set(record.observations.map((o) => o.deviceTimeMs))).toEqual(new Set([PHILIPS_STYLE_TIME_MS]));
     expect(record.deviceTimeMs).toBe(PHILIPS_STYLE_TIME_MS);
-    expect(record.observations[0]).toMatchObject({ rawCode: '150456', unit: 'MDC_DIM_PERCENT' });
+    expect(record.observations[0]).toMatchObject({ rawCode: '150456', term: 150456, rank: 0 });
   });
 
   it('skips the MDS/VMD/channel hierarchy rows without counting them unknown', () => {
@@ -53,7 +53,7 @@ describe('parseOruR01 on what real monitors do', () => {
 
   it('maps a vendor-private code through the device map and counts an unknown one', () => {
     expect(byMetric.get('SPO2')).toMatchObject({ value: 96, rawCode: '196674', flags: 0 });
-    expect(record.unknownCodes).toEqual(['196999']);
+    expect(record.unknownCodes).toEqual(['196999^99ACME']);
   });
 
   it('stores -999 flagged INVALID with the raw value', () => {
@@ -91,7 +91,7 @@ describe('parseOruR01 on what real monitors do', () => {
 
   it('does not resolve a private code as an MDC number without a vendor map entry', () => {
     const withoutMap = parseOruR01(join(QUIRKY_MONITOR), {});
-    expect(withoutMap.unknownCodes).toEqual(['196674', '196999']);
+    expect(withoutMap.unknownCodes).toEqual(['196674^99ACME', '196999^99ACME']);
   });
 });
 
@@ -102,7 +102,10 @@ describe('parseOruR01 units', () => {
   it('converts degF to Cel and kPa to mmHg, at catalog resolution', () => {
     expect(byMetric.get('TEMP')?.value).toBe(37);
     // 5.3 kPa = 39.75 mmHg, reported at 1 mmHg.
-    expect(record.observations.filter((o) => o.metric === 'ETCO2').map((o) => o.value)).toEqual([40, 35]);
+    expect(record.observations.filter((o) => o.metric === 'ETCO2').map((o) => o.value)).toEqual([40]);
+    // MDC_AWAY_CO2_ET is EtCO2 too, but ranked after MDC_CONC_AWAY_CO2_ET: in the same
+    // record it keeps its own code, so neither value is lost and they never collide.
+    expect(byMetric.get('151728')).toMatchObject({ value: 35, unit: 'mm[Hg]', term: 151728 });
   });
 
   it('understands Philips MDIL hex codes and UCUM units', () => {

@@ -6,8 +6,8 @@
  */
 import { isIngestError, MissingSegmentError, QualityFlag, UnsupportedMessageError } from '@wardlink/shared';
 import { emptyRecord, type FormatContext, type FormatReject, type ParsedRecord } from '../format.js';
-import { DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal, toObservation } from '../observation.js';
-import { checkUnit } from '../units.js';
+import { settleFamilies } from '../families.js';
+import { buildObservation, isAbsentValue, isReject, parseDecimal } from '../observation.js';
 import { normalizeMdcCode, resolveObservation } from './codes.js';
 import { readMsh, type MshHeader } from './msh.js';
 import { component, componentOf, parseHl7Structure, repetitions, type Hl7Segment } from './segments.js';
@@ -70,36 +70,31 @@ function handleObx(obx: Hl7Segment, w: Walk): void {
     if (equipment !== '') record.equipmentId = equipment;
   }
   const flags = readStatus(obx, w);
-  const metric = resolveObservation(id, ctx.vendorMap);
-  if (!metric) {
-    // Hierarchy rows (MDS, VMD, channel) carry no value: they are structure, not unknowns.
-    if (!isAbsentValue(rawValue)) record.unknownCodes.push(rawCode === '' ? '(empty OBX-3)' : rawCode);
+  // Hierarchy rows (MDS, VMD, channel) carry no value: they are structure, not readings.
+  if (isAbsentValue(rawValue)) return;
+  const term = resolveObservation(id, ctx.vendorMap);
+  if (!term) {
+    record.unknownCodes.push(rawCode === '' ? '(empty OBX-3)' : id.codingSystem === '' ? rawCode : `${rawCode}^${id.codingSystem}`);
     return;
   }
-  if (isAbsentValue(rawValue)) return;
   const raw = parseDecimal(rawValue);
   if (raw === null) {
-    record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `OBX-5 "${rawValue.slice(0, 40)}" of ${metric.id} is not a number`, rawCode });
+    // Text, coded and time rows (ST, CWE, TX, DTM: device attributes, alert texts) are
+    // not readings. A vital sign, or a row typed numeric, that does not parse is refused.
+    const numeric = term.kind === 'catalog' || component(obx, 2, 1, sep).trim().toUpperCase() === 'NM';
+    if (numeric) record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `OBX-5 "${rawValue.slice(0, 40)}" of ${rawCode.slice(0, 40)} is not a number`, rawCode });
     return;
   }
-  const unitIds = [normalizeMdcCode(component(obx, 6, 1, sep).trim()), component(obx, 6, 2, sep).trim()];
-  const unit = unitIds[1] || unitIds[0];
-  let convert = (v: number): number => v;
-  if (!(ctx.invalidMarkers ?? DEFAULT_INVALID_MARKERS).includes(raw)) {
-    const check = checkUnit(metric, unitIds);
-    if (!check.ok) {
-      record.rejects.push({ code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${unit}", expected ${check.expected}`, rawCode });
-      return;
-    }
-    convert = check.convert;
-  }
+  const units = [normalizeMdcCode(component(obx, 6, 1, sep).trim()), component(obx, 6, 2, sep).trim()];
   const obxTime = component(obx, 14, 1, sep);
   const time = obxTime.trim() !== '' ? timeSource(obxTime, ctx, 'OBX-14') : w.obrTime ?? w.mshTime;
   if ('error' in time) {
     record.rejects.push({ ...time.error, rawCode });
     return;
   }
-  record.observations.push(toObservation({ metric, raw, value: convert(raw), flags, deviceTimeMs: time.ms, rawCode, unit }, ctx));
+  const obs = buildObservation({ term, raw, units, flags, deviceTimeMs: time.ms, rawCode }, ctx);
+  if (isReject(obs)) record.rejects.push(obs);
+  else record.observations.push(obs);
 }
 
 /** Parses the text of one ORU^R01 message (already out of its MLLP frame). */
@@ -129,5 +124,6 @@ export function parseOruR01(text: string, ctx: FormatContext): Hl7Record {
   }
   const recordTime = [firstObrTime, walk.mshTime].find((t) => t !== undefined && 'ms' in t && t.ms !== null);
   record.deviceTimeMs = recordTime !== undefined && 'ms' in recordTime ? recordTime.ms : null;
+  settleFamilies(record);
   return record;
 }

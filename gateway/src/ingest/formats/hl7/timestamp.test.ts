@@ -24,6 +24,11 @@ describe('parseHl7Time', () => {
     }
   });
 
+  it('reads a year before 100 as itself, and refuses year 0000 (a dead clock battery sends such)', () => {
+    expect(new Date(parseHl7Time('005001011200')!).toISOString()).toBe('0050-01-01T12:00:00.000Z');
+    expect(() => parseHl7Time('000001011200')).toThrow(expect.objectContaining({ code: 'WL_INGEST_BAD_TIMESTAMP' }));
+  });
+
   it('accepts 29 February only in leap years', () => {
     expect(parseHl7Time('202802291200')).toBe(Date.UTC(2028, 1, 29, 12));
     expect(() => parseHl7Time('202702291200')).toThrow(expect.objectContaining({ code: 'WL_INGEST_BAD_TIMESTAMP' }));

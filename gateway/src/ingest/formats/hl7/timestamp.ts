@@ -8,8 +8,15 @@ import { BadTimestampError } from '@wardlink/shared';
 
 const DTM = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?(?:([+-])(\d{2})(\d{2}))?$/;
 
+/** Date.UTC reads years 0..99 as 1900..1999; a device whose clock says 0050 means 0050. */
+function utc(year: number, month0: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(Date.UTC(2000, month0, day, hour, minute, second));
+  d.setUTCFullYear(year, month0, day);
+  return d.getTime();
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utc(year, month, 0)).getUTCDate();
 }
 
 /**
@@ -28,7 +35,7 @@ export function parseHl7Time(raw: string, utcOffsetMinutes = 0): number | null {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+  const valid = year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
   let offset = utcOffsetMinutes;
   if (sign !== undefined) {
     const offH = Number(oh);
@@ -38,7 +45,7 @@ export function parseHl7Time(raw: string, utcOffsetMinutes = 0): number | null {
   }
   if (!valid) throw new BadTimestampError(text, { reason: 'not a calendar date and time' });
   const fractionMs = frac === '' ? 0 : Math.round(Number(`0.${frac}`) * 1000);
-  return Date.UTC(year, month - 1, day, hour, minute, second) + fractionMs - offset * 60_000;
+  return utc(year, month - 1, day, hour, minute, second) + fractionMs - offset * 60_000;
 }
 
 function pad(n: number, width = 2): string {

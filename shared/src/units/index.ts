@@ -1,0 +1,2 @@
+export { ucumOfToken } from './mdc-units.js';
+export { convertUcum, ucumCodeOf } from './ucum.js';
