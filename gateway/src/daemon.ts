@@ -3,11 +3,12 @@
  * HTTP port together, and owns start, reload (SIGHUP) and a flushing stop (SIGTERM).
  */
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
+import { QualityFlag, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import { AlarmDelivery } from './alarms/delivery/alarm-delivery.js';
 import { AlarmViewers } from './alarms/delivery/viewers.js';
 import { openAlarmService, type AlarmService } from './alarms/service.js';
 import { BufferCap } from './buffer/eviction.js';
+import { lastRecordOf } from './buffer/last-record.js';
 import { BufferMaintenance } from './buffer/maintenance.js';
 import { BufferWriter } from './buffer/writer.js';
 import type { GatewayConfig } from './config/schema.js';
@@ -15,6 +16,7 @@ import { openGatewayDatabase, type GatewayDatabase } from './db.js';
 import { NurseStation } from './http/nurse-station/index.js';
 import { createStatusRoutes } from './http/routes.js';
 import { HttpServer } from './http/server.js';
+import { DeviceClocks } from './ingest/device-clock.js';
 import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
 import { parseMqttJson } from './ingest/formats/index.js';
 import { MqttBridge } from './ingest/mqtt/bridge.js';
@@ -110,6 +112,12 @@ export class GatewayDaemon {
     this.uplinkSettings = uplinkSettingsFromConfig(config.cloud);
     this.currentUplink = createUplink(config, this.uplinkDeps);
     this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
+    const clocks = new DeviceClocks({ maxAheadMs: config.ingest.maxFutureMs, maxLagMs: config.ingest.maxLagMs, horizonMs: config.ingest.horizonMs });
+    for (const d of registry.listDevices()) {
+      // A monitor replaying its queue after a restart continues the timeline it had.
+      const last = lastRecordOf(store.db, d.deviceId, d.bedId);
+      if (last) clocks.remember(d.deviceId, { deviceTimeMs: last.deviceTimeMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0 });
+    }
     this.pipeline = new IngestPipeline({
       gatewayId: config.gatewayId,
       registry,
@@ -119,9 +127,10 @@ export class GatewayDaemon {
       deviceStates: this.deviceStates,
       logger,
       now,
-      deviceTime: { maxFutureMs: config.ingest.maxFutureMs, horizonMs: config.ingest.horizonMs },
+      clocks,
     });
     this.pipeline.observe(this.alarms.engine.observer);
+    this.pipeline.onRefused(this.alarms.engine.refusalObserver);
     const receiverDeps = { pipeline: this.pipeline, registry, rejects: this.rejects, logger, now, maxMessageBytes: config.hl7.maxMessageBytes };
     const hl7 = new Hl7Receiver(receiverDeps);
     const lines = new LineReceiver(receiverDeps);

@@ -44,6 +44,11 @@ export const TECHNICAL_DEFAULTS: Readonly<Record<TechnicalCondition, TechnicalSp
   'sensor-off': { priority: 'low', delayMs: 0 },
   'invalid-value': { priority: 'low', delayMs: 0 },
   'demo-mode': { priority: 'low', delayMs: 0 },
+  // The data still flows and alarms still sound (on receive times), but history is filed
+  // at the gateway's time and the monitor needs fixing.
+  'device-clock': { priority: 'low', delayMs: 0 },
+  // Readings may belong to someone else: the nurse must check the patient at the bed now.
+  'patient-mismatch': { priority: 'medium', delayMs: 0 },
   'buffer-80': { priority: 'low', delayMs: 0 },
   'buffer-95': { priority: 'medium', delayMs: 0 },
   'uplink-down': { priority: 'low', delayMs: 0 },

@@ -14,7 +14,7 @@ import { AlarmEvents } from './events.js';
 import { LimitTracker, type TrackerContext } from './limit-tracker.js';
 import type { RestoredAlarm } from './restore.js';
 import { RuleResolver } from './rule-resolver.js';
-import { DeviceTechnical, type DeviceInfo } from './technical-device.js';
+import { DeviceTechnical, type DeviceInfo, type RecordFacts } from './technical-device.js';
 import { GatewayTechnical } from './technical-gateway.js';
 import { silentAlarmLogger, type ActiveAlarm, type AlarmLogger, type AlarmRule, type BedAlarmState, type MetricLimits } from './types.js';
 
@@ -100,15 +100,20 @@ export class AlarmEngine {
   }
 
   /** Plugs into `IngestPipeline.observe`: `pipeline.observe(engine.observer)`. */
-  readonly observer = (readings: readonly Reading[], device: DeviceInfo, record?: { recordFlags: number }): void => {
-    this.onRecord(readings, device, record?.recordFlags ?? 0);
+  readonly observer = (readings: readonly Reading[], device: DeviceInfo, facts?: RecordFacts): void => {
+    this.onRecord(readings, device, facts ?? { recordFlags: 0 });
   };
 
-  onRecord(readings: readonly Reading[], device: DeviceInfo, recordFlags = 0): void {
+  /** Plugs into `IngestPipeline.onRefused`: a device whose records are refused is not heard. */
+  readonly refusalObserver = (device: DeviceInfo, code: string): void => {
+    this.devices.refused(device, code);
+  };
+
+  onRecord(readings: readonly Reading[], device: DeviceInfo, facts: RecordFacts | number = 0): void {
     const atMs = readings[0]?.receivedAtMs ?? this.clock.now();
-    // A record with no values (sensor off, all refused) still concerns the bed's patient.
+    // A record with no values (sensor off) still concerns the bed's patient.
     const patientId = readings.length > 0 ? readings[0]!.patientId : this.deps.patientOf?.(device.bedId);
-    this.devices.record(device, patientId, readings, recordFlags, atMs);
+    this.devices.record(device, patientId, readings, typeof facts === 'number' ? { recordFlags: facts } : facts, atMs);
     // Uncatalogued terms are kept and uploaded, but no rule can name them.
     for (const r of readings) if (isMetricId(r.metric)) this.evaluate(r as CatalogReading);
   }

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '@wardlink/shared';
 import { validate } from '../config/load.js';
 import { openGatewayDatabase, registerMigrations, type GatewayDatabase } from '../db.js';
+import { DeviceClocks } from '../ingest/device-clock.js';
 import { DeviceStates } from '../ingest/device-state.js';
 import { asciiKvFormat } from '../ingest/formats/ascii/ascii-kv.js';
 import { IngestPipeline, type ReadingObserver } from '../ingest/pipeline.js';
@@ -56,7 +57,7 @@ describe('the engine on the ingest path', () => {
       deviceStates,
       logger,
       now: () => clock.now(),
-      deviceTime: {},
+      clocks: new DeviceClocks(),
     });
     const observer: ReadingObserver = alarms.engine.observer;
     pipeline.observe(observer);

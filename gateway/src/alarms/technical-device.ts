@@ -8,14 +8,30 @@
  * - `invalid-value`: a value flagged INVALID that is not explained by sensor-off or demo.
  * - `demo-mode`: the device sends demo values (never patient data).
  * - `port-gone`: the serial port disappeared; comm-loss is not raised on top of it.
+ * - `device-clock`: the device's clock is outside the accepted window (ingest/device-clock.ts);
+ *   its readings are kept at the receive time. Cleared by the first record it trusts again.
+ * - `patient-mismatch`: the device names another patient (HL7 PID-3) than the one admitted
+ *   to its bed by the admission source of truth. Cleared when they agree again.
+ * A device whose records are all refused is not heard: its comm-loss alarm says so, with
+ * the refusal's code, rather than "no data".
  */
 import { metricDisplayName, QualityFlag, type Clock, type MetricKey, type Reading } from '@wardlink/shared';
+import { describeSkew } from '../ingest/device-clock.js';
 import type { AlarmBook } from './alarm-book.js';
 import { TechnicalAlarm, type TechnicalSpec } from './technical-condition.js';
 import type { TechnicalCondition } from './types.js';
 
-export type DeviceCondition = Extract<TechnicalCondition, 'comm-loss' | 'sensor-off' | 'invalid-value' | 'demo-mode' | 'port-gone'>;
-export const DEVICE_CONDITIONS: readonly DeviceCondition[] = ['comm-loss', 'sensor-off', 'invalid-value', 'demo-mode', 'port-gone'];
+export type DeviceCondition = Extract<TechnicalCondition, 'comm-loss' | 'sensor-off' | 'invalid-value' | 'demo-mode' | 'port-gone' | 'device-clock' | 'patient-mismatch'>;
+export const DEVICE_CONDITIONS: readonly DeviceCondition[] = ['comm-loss', 'sensor-off', 'invalid-value', 'demo-mode', 'port-gone', 'device-clock', 'patient-mismatch'];
+
+/** What the ingest layer says about a record beside its readings (ingest/pipeline.ts). */
+export interface RecordFacts {
+  recordFlags: number;
+  /** Not null: the device clock was not trusted; receive time − device time, ms. */
+  clockSkewMs?: number | null;
+  /** Not undefined: the patient the device named, when it is not the admitted one. */
+  namedPatientId?: string | undefined;
+}
 
 export interface CommLossOptions {
   /** Quiet time after which a device is lost, ms. */
@@ -38,6 +54,8 @@ interface Watch {
   info: DeviceInfo;
   patientId: string | null;
   lastHeardMs: number | null;
+  /** The code of the last refusal since the device was last heard, for the comm-loss text. */
+  lastRefusal: string | null;
   alarms: Record<DeviceCondition, TechnicalAlarm>;
 }
 
@@ -63,7 +81,8 @@ export class DeviceTechnical {
         info,
         patientId: null,
         lastHeardMs: null,
-        alarms: { 'comm-loss': make('comm-loss'), 'sensor-off': make('sensor-off'), 'invalid-value': make('invalid-value'), 'demo-mode': make('demo-mode'), 'port-gone': make('port-gone') },
+        lastRefusal: null,
+        alarms: Object.fromEntries(DEVICE_CONDITIONS.map((c) => [c, make(c)])) as Record<DeviceCondition, TechnicalAlarm>,
       };
       this.watches.set(info.deviceId, w);
     }
@@ -77,13 +96,18 @@ export class DeviceTechnical {
 
   /** A record arrived: the device talks; look at its flags. */
   /** `patientId` undefined: not known from this record, keep the last one. */
-  record(info: DeviceInfo, patientId: string | null | undefined, readings: readonly Reading[], recordFlags: number, atMs: number): void {
+  record(info: DeviceInfo, patientId: string | null | undefined, readings: readonly Reading[], facts: RecordFacts, atMs: number): void {
     const w = this.watch(info);
     if (patientId !== undefined) w.patientId = patientId;
     w.lastHeardMs = atMs;
+    w.lastRefusal = null;
     w.alarms['comm-loss'].release(atMs);
     w.alarms['port-gone'].release(atMs);
-    let all = recordFlags;
+    const skew = facts.clockSkewMs ?? null;
+    this.toggle(w, 'device-clock', skew !== null, () => this.describe(w, `device clock ${describeSkew(skew ?? 0)}; its readings are kept at the gateway's receive time. Set the monitor's clock.`, Math.round((skew ?? 0) / 1000)), atMs);
+    const named = facts.namedPatientId;
+    this.toggle(w, 'patient-mismatch', named !== undefined, () => this.describe(w, `the monitor names patient ${named ?? ''}, but ${w.patientId ?? 'nobody'} is admitted to the bed. Check the patient and the admission.`), atMs);
+    let all = facts.recordFlags;
     const invalid: MetricKey[] = [];
     const off: MetricKey[] = [];
     for (const r of readings) {
@@ -100,13 +124,20 @@ export class DeviceTechnical {
     this.toggle(w, 'invalid-value', !demo && invalid.length > 0, about(`invalid value from the device (${names(invalid)})`, firstBad?.value ?? null), atMs);
   }
 
+  /** Everything in a record of the device was refused (`code`): it is not heard. */
+  refused(info: DeviceInfo, code: string): void {
+    this.watch(info).lastRefusal = code;
+  }
+
   /** Raises comm-loss for every device quiet for longer than its threshold. */
   sweep(nowMs = this.clock.now()): void {
     for (const w of this.watches.values()) {
       if (w.lastHeardMs === null || w.alarms['comm-loss'].isPresent || w.alarms['port-gone'].isPresent) continue;
       const after = this.thresholdMs(w.info);
       if (nowMs - w.lastHeardMs <= after) continue;
-      w.alarms['comm-loss'].hold(() => this.describe(w, `no data for more than ${after / 1000} s`), nowMs);
+      const refusal = w.lastRefusal;
+      const what = refusal === null ? `no data for more than ${after / 1000} s` : `no usable data for more than ${after / 1000} s: its messages are refused (${refusal})`;
+      w.alarms['comm-loss'].hold(() => this.describe(w, what), nowMs);
       this.onLost(w.info.deviceId, w.info.bedId);
     }
   }

@@ -57,6 +57,30 @@ describe('technical alarms about devices', () => {
     expect(h.events.at(-1)!.timeMs).toBe(s(40));
   });
 
+  it('names the refusal when a device is lost because everything it sends is refused', () => {
+    const h = harness(undefined, { commLoss: { defaultMs: 5000 } });
+    h.feed(s(0), { SPO2: 97 });
+    for (let i = 1; i <= 8; i++) {
+      h.clock.advanceTo(s(i));
+      h.engine.refusalObserver(BED_DEVICE, 'WL_INGEST_UNKNOWN_METRIC');
+    }
+    h.clock.advanceTo(s(8));
+    const lost = h.events.find((e) => e.condition === 'comm-loss')!;
+    expect(lost.message).toMatch(/no usable data for more than 5 s: its messages are refused \(WL_INGEST_UNKNOWN_METRIC\)/);
+  });
+
+  it('raises device-clock while the device clock is suspect, and patient-mismatch while the device names another patient', () => {
+    const h = harness();
+    h.feed(s(0), { SPO2: 97 });
+    h.feed(s(1), { SPO2: 97 }, { clockSkewMs: 8 * 86_400_000 + 7_200_000 });
+    h.feed(s(2), { SPO2: 97 }, { clockSkewMs: 8 * 86_400_000 + 7_201_000 });
+    h.feed(s(3), { SPO2: 97 }, { namedPatientId: 'P9' });
+    h.feed(s(4), { SPO2: 97 });
+    expect(h.phases(technical)).toEqual(['raised:low:device-clock:698400', 'cleared:low:device-clock', 'raised:medium:patient-mismatch', 'cleared:medium:patient-mismatch']);
+    expect(h.events[0]!.message).toContain('device clock 8 d 2 h behind');
+    expect(h.events[2]!.message).toContain('names patient P9, but pat-1 is admitted');
+  });
+
   it('drops what was pending on a bed when its monitor moves to another bed', () => {
     const h = harness();
     feedSeries(h, 'SPO2', [85, 85, 85, 85, 85], s(0));

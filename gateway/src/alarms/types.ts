@@ -66,6 +66,8 @@ export type TechnicalCondition =
   | 'invalid-value'
   | 'demo-mode'
   | 'port-gone'
+  | 'device-clock'
+  | 'patient-mismatch'
   | 'buffer-80'
   | 'buffer-95'
   | 'uplink-down';

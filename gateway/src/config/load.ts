@@ -125,6 +125,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     },
     ingest: {
       maxFutureMs: int(get('ingest.maxFutureMs', d.ingest.maxFutureMs), 'ingest.maxFutureMs', 0, DAY_MS),
+      maxLagMs: int(get('ingest.maxLagMs', d.ingest.maxLagMs), 'ingest.maxLagMs', 1000, DAY_MS),
       horizonMs: int(get('ingest.horizonMs', d.ingest.horizonMs), 'ingest.horizonMs', 60_000, 365 * DAY_MS),
       silentAfterMs: int(get('ingest.silentAfterMs', d.ingest.silentAfterMs), 'ingest.silentAfterMs', 500, DAY_MS),
       rejectLogIntervalMs: int(get('ingest.rejectLogIntervalMs', d.ingest.rejectLogIntervalMs), 'ingest.rejectLogIntervalMs', 0, DAY_MS),

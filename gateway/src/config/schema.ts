@@ -31,9 +31,11 @@ export interface GatewayConfig {
     checkpointIntervalMs: number;
   };
   ingest: {
-    /** Device times further ahead than this are replaced by the receive time and flagged. */
+    /** A device clock further ahead than this is suspect: its readings take the receive time, flagged CLOCK_SUSPECT. */
     maxFutureMs: number;
-    /** Device times older than this are refused. */
+    /** A live record may be this far behind; older, it must be a catching-up backlog (ingest/device-clock.ts). */
+    maxLagMs: number;
+    /** The oldest a replayed backlog may be; older device times are suspect. */
     horizonMs: number;
     /** A device quiet for this long is reported as silent. */
     silentAfterMs: number;
@@ -107,7 +109,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       localRetentionMs: 24 * HOUR_MS,
       checkpointIntervalMs: 30_000,
     },
-    ingest: { maxFutureMs: 5 * 60_000, horizonMs: 7 * 24 * HOUR_MS, silentAfterMs: 10_000, rejectLogIntervalMs: 60_000 },
+    ingest: { maxFutureMs: 5 * 60_000, maxLagMs: 5 * 60_000, horizonMs: 7 * 24 * HOUR_MS, silentAfterMs: 10_000, rejectLogIntervalMs: 60_000 },
     cloud: {
       url: null,
       token: null,

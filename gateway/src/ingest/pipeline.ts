@@ -1,9 +1,13 @@
 /**
  * The one path every reading takes after its format has parsed it, whatever the transport:
- * check the device clock, attach bed and admitted patient, count flags and rejects, hand
+ * judge the device clock, attach bed and admitted patient, count flags and rejects, hand
  * the readings to the alarm hook (in memory, before and independent of the disk), then
  * append them to the buffer. The returned promise settles only after the commit, so
  * transports acknowledge (MQTT PUBACK, HL7 ACK) only what is on disk.
+ *
+ * A device counts as talking (`DeviceStates.seen`, and for the alarm engine) only when a
+ * record gives something usable: a stored reading, or a status such as sensor-off. A
+ * device whose every message is refused goes silent, and its comm-loss alarm names why.
  */
 import { QualityFlag, UnknownMetricError, type Reading } from '@wardlink/shared';
 import type { Logger } from 'pino';
@@ -11,7 +15,7 @@ import type { Registry } from '../registry/registry.js';
 import type { Device } from '../registry/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { DeviceStates } from './device-state.js';
-import { checkDeviceTime, type DeviceTimeOptions } from './formats/device-time.js';
+import type { ClockVerdict, DeviceClocks } from './device-clock.js';
 import type { ParsedRecord } from './formats/format.js';
 import type { RejectLog } from './reject-log.js';
 
@@ -20,8 +24,19 @@ export interface ReadingSink {
   append(readings: Reading[]): Promise<void>;
 }
 
-/** Sees every accepted record before it is stored (the alarm engine plugs in here). */
-export type ReadingObserver = (readings: Reading[], device: Device, record: ParsedRecord) => void;
+/** What the ingest layer learned about a record, beside its readings (for the alarm engine). */
+export interface RecordContext {
+  /** SENSOR_OFF/DEMO seen anywhere in the record (see ParsedRecord.recordFlags). */
+  recordFlags: number;
+  /** The record's device clock was not trusted: receive time − device time, ms. */
+  clockSkewMs: number | null;
+}
+
+/** Sees every usable record before it is stored (the alarm engine plugs in here). */
+export type ReadingObserver = (readings: Reading[], device: Device, context: RecordContext) => void;
+
+/** Told when everything in a device's record was refused, with the first refusal's code. */
+export type RefusalObserver = (device: Device, code: string, atMs: number) => void;
 
 export interface SubmitResult {
   stored: number;
@@ -30,6 +45,8 @@ export interface SubmitResult {
 }
 
 const FLAG_NAMES = Object.entries(QualityFlag) as [string, number][];
+/** A status that makes a record without values still usable: the device is talking. */
+const STATUS_FLAGS = QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
 
 interface DeviceCounters {
   messages: { inc(n?: number): void };
@@ -38,6 +55,7 @@ interface DeviceCounters {
 
 export class IngestPipeline {
   private readonly observers: ReadingObserver[] = [];
+  private readonly refusalObservers: RefusalObserver[] = [];
   /** Labelled counter children per device: prom-client hashes labels on every inc() otherwise. */
   private readonly counters = new Map<string, DeviceCounters>();
   /** Readings committed since start, for the ingest rate. */
@@ -53,7 +71,7 @@ export class IngestPipeline {
       deviceStates: DeviceStates;
       logger: Logger;
       now: () => number;
-      deviceTime: DeviceTimeOptions;
+      clocks: DeviceClocks;
     },
   ) {}
 
@@ -61,9 +79,12 @@ export class IngestPipeline {
     this.observers.push(observer);
   }
 
+  onRefused(observer: RefusalObserver): void {
+    this.refusalObservers.push(observer);
+  }
+
   async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now()): Promise<SubmitResult> {
     const { rejects, registry } = this.deps;
-    this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
     const counters = this.countersFor(device);
     counters.messages.inc();
 
@@ -78,34 +99,39 @@ export class IngestPipeline {
     for (const reject of record.rejects) rejects.record(device.deviceId, reject);
 
     const patientId = registry.patientOf(device.bedId);
+    const recordTime = record.deviceTimeMs ?? record.observations.find((o) => o.deviceTimeMs !== null)?.deviceTimeMs ?? null;
+    const verdict = this.deps.clocks.judge(device.deviceId, recordTime, receivedAtMs);
     const readings: Reading[] = [];
-    let refused = record.rejects.length;
     for (const obs of record.observations) {
-      const time = checkDeviceTime(obs.deviceTimeMs ?? record.deviceTimeMs, receivedAtMs, this.deps.deviceTime);
-      if (!time.ok) {
-        rejects.record(device.deviceId, time.reject);
-        refused += 1;
-        continue;
-      }
-      const flags = obs.flags | time.flags;
-      if (flags !== 0) this.countFlags(device.deviceId, flags);
       const reading: Reading = {
         gatewayId: this.deps.gatewayId,
         deviceId: device.deviceId,
         bedId: device.bedId,
         patientId,
         metric: obs.metric,
-        deviceTimeMs: time.timeMs,
+        deviceTimeMs: receivedAtMs,
         receivedAtMs,
         value: obs.value,
-        flags,
+        flags: obs.flags,
       };
+      this.placeInTime(reading, obs.deviceTimeMs ?? recordTime, verdict);
       if (obs.unit !== undefined) reading.unit = obs.unit;
+      if (reading.flags !== 0) this.countFlags(device.deviceId, reading.flags);
       readings.push(reading);
     }
+    const refused = record.rejects.length;
+    if (readings.length === 0 && refused + record.unknownCodes.length > 0 && (record.recordFlags & STATUS_FLAGS) === 0) {
+      // Everything it sent was refused: the device is not talking to us, whatever it sends.
+      // (A record with no value and no refusal, only dashes, is a device measuring nothing.)
+      const code = record.rejects[0]?.code ?? 'WL_INGEST_UNKNOWN_METRIC';
+      for (const observer of this.refusalObservers) observer(device, code, receivedAtMs);
+      return { stored: 0, refused, unknown: record.unknownCodes.length };
+    }
+    this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
+    const context: RecordContext = { recordFlags: record.recordFlags, clockSkewMs: verdict.trusted ? null : verdict.skewMs };
     for (const observer of this.observers) {
       try {
-        observer(readings, device, record);
+        observer(readings, device, context);
       } catch (err) {
         // An observer bug must never stop readings from being stored.
         this.deps.logger.error({ err, device: device.deviceId }, 'reading observer failed');
@@ -117,6 +143,20 @@ export class IngestPipeline {
       this.storedTotal += readings.length;
     }
     return { stored: readings.length, refused, unknown: record.unknownCodes.length };
+  }
+
+  /**
+   * A reading's time: the device's when its clock is trusted (device-clock.ts), else the
+   * receive time (already set), flagged CLOCK_SUSPECT with the device's own time kept.
+   */
+  private placeInTime(reading: Reading, deviceTimeMs: number | null, verdict: ClockVerdict): void {
+    if (deviceTimeMs === null) return;
+    if (verdict.trusted && this.deps.clocks.observationTrusted(deviceTimeMs, reading.receivedAtMs)) {
+      reading.deviceTimeMs = deviceTimeMs;
+      return;
+    }
+    reading.flags |= QualityFlag.CLOCK_SUSPECT;
+    reading.deviceClockMs = deviceTimeMs;
   }
 
   private countersFor(device: Device): DeviceCounters {

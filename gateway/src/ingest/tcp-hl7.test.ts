@@ -1,9 +1,9 @@
-import { connect, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWard, mllpFrame, toHl7Message } from '../../../scripts/simulator/index.js';
 import type { GatewayDaemon } from '../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { MllpClient, msa } from './testing/mllp-client.js';
 
 let gw: TestGateway;
 let daemon: GatewayDaemon;
@@ -22,45 +22,6 @@ afterEach(async () => {
   await daemon.stop();
   gw.cleanup();
 });
-
-/** A real MLLP client: sends frames, collects ACK frames. */
-class MllpClient {
-  private buffer = Buffer.alloc(0);
-  readonly acks: string[] = [];
-  private waiters: (() => void)[] = [];
-  constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, d]);
-      let end: number;
-      while ((end = this.buffer.indexOf(Buffer.from([0x1c, 0x0d]))) >= 0) {
-        this.acks.push(this.buffer.subarray(1, end).toString('utf8'));
-        this.buffer = this.buffer.subarray(end + 2);
-        for (const w of this.waiters.splice(0)) w();
-      }
-    });
-  }
-  static async open(port: number): Promise<MllpClient> {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return new MllpClient(socket);
-  }
-  async waitForAcks(n: number, timeoutMs = 5000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.acks.length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${this.acks.length} of ${n} ACKs arrived`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.acks;
-  }
-}
-
-function msa(ack: string): string[] {
-  const seg = ack.split('\r').find((s) => s.startsWith('MSA|'));
-  return seg ? seg.split('|') : [];
-}
 
 function count(sql: string): number {
   const db = new Database(gw.config.databasePath, { readonly: true });

@@ -41,13 +41,18 @@ async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number
 describe('simulator -> MQTT -> gateway -> uplink -> cloud -> PostgreSQL', () => {
   it('stores every reading exactly once with its values, bed and patient', async () => {
     const token = await registerGateway(db.pool, GW);
-    const wardStart = Math.floor((Date.now() - 6 * 3_600_000) / 1000) * 1000;
-    const ward = createWard({ beds: 12, seed: 11, startMs: wardStart, gatewayId: GW });
     // 90 s of the ward around its first sensor-off or invalid marker, so that technical
-    // alarms are raised (they have no condition delay) and their events travel too.
-    const artifact = ward.schedule(wardStart + 60_000, wardStart + 5 * 3_600_000).find((e) => e.kind === 'sensor-off' || e.kind === 'invalid-marker')!;
-    const start = artifact.startMs - 30_000;
+    // alarms are raised (they have no condition delay) and their events travel too. The
+    // ward is placed so that those 90 s end just before now: monitors send live data, and
+    // a gateway rightly distrusts a device whose first records are hours old.
+    const firstArtifact = (w: ReturnType<typeof createWard>) => w.schedule(w.startMs + 60_000, w.startMs + 5 * 3_600_000).find((e) => e.kind === 'sensor-off' || e.kind === 'invalid-marker')!;
+    const probe = createWard({ beds: 12, seed: 11, startMs: Math.floor((Date.now() - 6 * 3_600_000) / 1000) * 1000, gatewayId: GW });
+    const offset = firstArtifact(probe).startMs - 30_000 - probe.startMs;
+    const wardStart = Math.floor((Date.now() - 100_000 - offset) / 1000) * 1000;
+    const ward = createWard({ beds: 12, seed: 11, startMs: wardStart, gatewayId: GW });
+    const start = firstArtifact(ward).startMs - 30_000;
     const end = start + 90_000;
+    expect(end).toBeLessThan(Date.now());
     gw = await createTestGateway({
       beds: ward.beds.map((b) => b.bedId),
       devices: ward.beds.map((b) => ({ deviceId: b.deviceId, kind: 'mqtt' as const, bedId: b.bedId, format: 'mqtt-json' })),

@@ -18,7 +18,11 @@ export interface Harness {
   events: AlarmEvent[];
   reminders: AlarmReminder[];
   /** Feeds one record of `values` from `device` at `atMs` (advancing the clock there). */
-  feed(atMs: number, values: Partial<Record<MetricId, number>>, opts?: { flags?: Partial<Record<MetricId, number>>; recordFlags?: number; device?: DeviceInfo; patientId?: string | null }): void;
+  feed(
+    atMs: number,
+    values: Partial<Record<MetricId, number>>,
+    opts?: { flags?: Partial<Record<MetricId, number>>; recordFlags?: number; device?: DeviceInfo; patientId?: string | null; clockSkewMs?: number; namedPatientId?: string },
+  ): void;
   /** Phases so far, as compact strings `phase:priority:condition[:value]`. */
   phases(filter?: (e: AlarmEvent) => boolean): string[];
 }
@@ -70,7 +74,7 @@ export function harness(rules: readonly AlarmRule[] = defaultRules(0), opts: Ala
         value: value,
         flags: o.flags?.[metric as MetricId] ?? 0,
       }));
-      engine.onRecord(readings, device, o.recordFlags ?? 0);
+      engine.onRecord(readings, device, { recordFlags: o.recordFlags ?? 0, clockSkewMs: o.clockSkewMs ?? null, namedPatientId: o.namedPatientId });
     },
     phases(filter = () => true) {
       return events.filter(filter).map((e) => [e.phase, e.priority, e.condition, ...(e.value === null ? [] : [e.value])].join(':'));

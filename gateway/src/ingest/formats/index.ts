@@ -26,7 +26,6 @@ export function formatByName(name: string): LineFormat | undefined {
 }
 
 export * from './format.js';
-export { checkDeviceTime, DEFAULT_HORIZON_MS, DEFAULT_MAX_FUTURE_MS, type DeviceTimeCheck, type DeviceTimeOptions } from './device-time.js';
 export { buildObservation, DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal } from './observation.js';
 export { checkUnit, ucumFor } from './units.js';
 export { settleFamilies } from './families.js';

@@ -29,6 +29,15 @@ function connect(deviceId: string, password = gw.passwords.get(deviceId)!) {
   return mqtt.connectAsync(url(), { username: deviceId, password, clientId: `${deviceId}-${Math.random()}`, reconnectPeriod: 0 });
 }
 
+function clockOf(): { device_clock_ms: number | null; device_time_ms: number; received_at_ms: number }[] {
+  const db = new Database(gw.config.databasePath, { readonly: true });
+  try {
+    return db.prepare('SELECT device_clock_ms, device_time_ms, received_at_ms FROM readings ORDER BY id').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
 function storedReadings(): { device_id: string; bed_id: string; patient_id: string | null; metric: string; value: number; flags: number }[] {
   const db = new Database(gw.config.databasePath, { readonly: true });
   try {
@@ -108,18 +117,25 @@ describe('embedded MQTT broker', () => {
     await client.endAsync();
   });
 
-  it('stores flagged readings (invalid marker, sensor-off, demo) and clock-corrects a future timestamp', async () => {
+  it('stores flagged readings (invalid marker, sensor-off), and keeps a wrong clock\'s readings at the receive time', async () => {
     const client = await connect('mon-1');
     const topic = 'wardlink/devices/mon-1/readings';
+    const ahead = Date.now() + 3_600_000;
+    const old = Date.now() - 30 * 86_400_000;
     await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { SPO2: -999 }, flags: { SPO2: ['sensor-off'] } }), { qos: 1 });
-    await client.publishAsync(topic, JSON.stringify({ ts: Date.now() + 3_600_000, readings: { HR: 80 } }), { qos: 1 });
-    await client.publishAsync(topic, JSON.stringify({ ts: Date.now() - 30 * 86_400_000, readings: { HR: 81 } }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ts: ahead, readings: { HR: 80 } }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ts: old, readings: { HR: 81 } }), { qos: 1 });
     const rows = storedReadings();
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3); // every PUBACKed reading is stored: none acknowledged and dropped
     expect(rows[0]).toMatchObject({ metric: 'SPO2', value: -999 });
     expect(rows[0]!.flags & 0b11).toBe(0b11); // INVALID | SENSOR_OFF
     expect(rows[1]).toMatchObject({ metric: 'HR', value: 80, flags: 0b1000 }); // CLOCK_SUSPECT
-    expect(await metricValue('wardlink_gateway_rejects_total', 'code="WL_INGEST_TOO_OLD"')).toBe(1);
+    expect(rows[2]).toMatchObject({ metric: 'HR', value: 81, flags: 0b1000 });
+    const clocks = clockOf();
+    for (const [i, deviceClock] of [[1, ahead], [2, old]] as const) {
+      expect(clocks[i]!.device_clock_ms).toBe(deviceClock); // the device's own time, kept
+      expect(clocks[i]!.device_time_ms).toBe(clocks[i]!.received_at_ms); // filed at the receive time
+    }
     await client.endAsync();
   });
 });

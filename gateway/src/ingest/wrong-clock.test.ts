@@ -1,0 +1,173 @@
+/**
+ * Monitors with wrong clocks, on the real daemon (MQTT over TCP, HL7 over MLLP/TCP): a
+ * clock 8 days behind (a flat clock battery) and one an hour ahead. Every acknowledged
+ * reading is stored, at the gateway's receive time, flagged CLOCK_SUSPECT with the device's
+ * own time kept; the desaturation still raises its alarm; a device-clock technical alarm
+ * says why; the device shows connected only while it delivers usable readings.
+ */
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QualityFlag } from '@wardlink/shared';
+import type { GatewayDaemon } from '../daemon.js';
+import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { formatHl7Time } from './formats/hl7/timestamp.js';
+import { MllpClient } from './testing/mllp-client.js';
+
+let gw: TestGateway;
+let daemon: GatewayDaemon;
+const DAY = 86_400_000;
+
+beforeEach(async () => {
+  gw = await createTestGateway({
+    beds: ['bed-01', 'bed-02', 'bed-03'],
+    patients: { 'bed-01': 'P1', 'bed-02': 'P2', 'bed-03': 'P3' },
+    devices: [
+      { deviceId: 'mon-old', kind: 'mqtt', bedId: 'bed-01', format: 'mqtt-json' },
+      { deviceId: 'mon-ahead', kind: 'tcp-hl7', bedId: 'bed-02', format: 'hl7-mllp', matchId: 'MON-AHEAD' },
+      { deviceId: 'mon-garbled', kind: 'mqtt', bedId: 'bed-03', format: 'mqtt-json' },
+    ],
+    // A 1 s lag window lets a short restart stand for a long outage (see the replay test).
+    raw: { ingest: { silentAfterMs: 1000, maxLagMs: 1000 } },
+  });
+  daemon = await startDaemon(gw);
+  // A quick desaturation rule for the test's time scale (the ward default waits 10 s).
+  daemon.alarms.rules.add({ scope: 'ward', metric: 'SPO2', lowLimit: 88, lowPriority: 'high', delayMs: 500 });
+  daemon.alarms.engine.setRules(daemon.alarms.rules.list());
+});
+afterEach(async () => {
+  await daemon.stop();
+  gw.cleanup();
+});
+
+interface Row {
+  device_id: string;
+  metric: string;
+  value: number;
+  flags: number;
+  device_time_ms: number;
+  received_at_ms: number;
+  device_clock_ms: number | null;
+}
+
+function rowsOf(deviceId: string): Row[] {
+  const db = new Database(gw.config.databasePath, { readonly: true });
+  try {
+    return db.prepare('SELECT device_id, metric, value, flags, device_time_ms, received_at_ms, device_clock_ms FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as Row[];
+  } finally {
+    db.close();
+  }
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const stateOf = (deviceId: string) => daemon.deviceStates.snapshot().find((d) => d.deviceId === deviceId)?.state;
+const alarmsOf = (bedId: string) => daemon.alarms.engine.activeAlarms().filter((a) => a.bedId === bedId);
+
+function oru(controlId: string, timeMs: number, spo2: number): string {
+  return [
+    `MSH|^~\\&|MON-AHEAD|WARD||WARDLINK|${formatHl7Time(timeMs)}||ORU^R01^ORU_R01|${controlId}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO`,
+    'PID|||P2^^^HOSP^MR',
+    'PV1||I|ICU^^bed-02',
+    `OBR|1|||182777000^monitoring of patient^SCT|||${formatHl7Time(timeMs)}`,
+    `OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|${spo2}|262688^MDC_DIM_PERCENT^MDC|||||R`,
+    'OBX|2|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1.1.149530|88|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
+  ].join('\r');
+}
+
+describe('a monitor whose clock is wrong', () => {
+  it('8 days behind, over MQTT: every PUBACKed reading is stored at the receive time and the desaturation alarms', async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-old', password: gw.passwords.get('mon-old')!, reconnectPeriod: 0 });
+    const sent: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const ts = Date.now() - 8 * DAY;
+      sent.push(ts);
+      await client.publishAsync('wardlink/devices/mon-old/readings', JSON.stringify({ ts, readings: { SPO2: 80, PR: 150 } }), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const rows = rowsOf('mon-old');
+    expect(rows).toHaveLength(12); // none acknowledged and dropped
+    for (const r of rows) {
+      expect(r.flags & QualityFlag.CLOCK_SUSPECT).toBeTruthy();
+      expect(r.device_time_ms).toBe(r.received_at_ms);
+      expect(sent).toContain(r.device_clock_ms);
+    }
+    const desat = await until('the desaturation alarm', () => alarmsOf('bed-01').find((a) => a.metric === 'SPO2'));
+    expect(desat).toMatchObject({ priority: 'high', patientId: 'P1', condition: 'low' });
+    const clock = alarmsOf('bed-01').find((a) => a.condition === 'device-clock');
+    expect(clock).toMatchObject({ deviceId: 'mon-old', source: 'technical', audience: 'nurse' });
+    expect(clock!.message).toMatch(/device clock 8 d .*behind/);
+    expect(stateOf('mon-old')).toBe('connected');
+    // The clock is set right: the technical alarm ends with the first trusted record.
+    await client.publishAsync('wardlink/devices/mon-old/readings', JSON.stringify({ ts: Date.now(), readings: { SPO2: 97 } }), { qos: 1 });
+    await until('the device-clock alarm to end', () => !alarmsOf('bed-01').some((a) => a.condition === 'device-clock' && a.conditionPresent));
+    expect(rowsOf('mon-old').at(-1)).toMatchObject({ flags: 0, device_clock_ms: null });
+    await client.endAsync();
+  });
+
+  it('1 hour ahead, over HL7/TCP: stored with the receive time, ACKed AA, and the desaturation alarms', async () => {
+    const client = await MllpClient.open(daemon.ports.hl7);
+    for (let i = 0; i < 5; i++) {
+      const fields = await client.request(oru(`C${i}`, Date.now() + 3_600_000, 81));
+      expect(fields[1]).toBe('AA');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const rows = rowsOf('mon-ahead');
+    expect(rows).toHaveLength(10);
+    for (const r of rows) {
+      expect(r.flags & QualityFlag.CLOCK_SUSPECT).toBeTruthy();
+      expect(r.device_clock_ms! - r.received_at_ms).toBeGreaterThan(3_500_000);
+    }
+    await until('the desaturation alarm', () => alarmsOf('bed-02').find((a) => a.metric === 'SPO2' && a.priority === 'high'));
+    expect(alarmsOf('bed-02').find((a) => a.condition === 'device-clock')?.message).toMatch(/device clock (59 min|1 h) .*ahead/);
+    client.socket.destroy();
+  });
+
+  it('a monitor with a good clock that replays its queue after a gateway restart keeps its own times', async () => {
+    const topic = 'wardlink/devices/mon-old/readings';
+    const options = { username: 'mon-old', password: gw.passwords.get('mon-old')!, reconnectPeriod: 0 };
+    const liveAt = Date.now();
+    const first = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, options);
+    await first.publishAsync(topic, JSON.stringify({ ts: liveAt, readings: { SPO2: 97 } }), { qos: 1 });
+    await first.endAsync();
+    await daemon.stop();
+    // Down for longer than the lag window (1 s here; 5 min by default).
+    await new Promise((r) => setTimeout(r, 2000));
+    daemon = await startDaemon(gw);
+    // The monitor replays 20 records it queued, starting right after its last one: older
+    // than the lag window, but continuing the timeline the buffer remembers, and catching up.
+    const replay = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, options);
+    for (let i = 1; i <= 20; i++) await replay.publishAsync(topic, JSON.stringify({ ts: liveAt + i * 1000, readings: { SPO2: 96 } }), { qos: 1 });
+    await replay.endAsync();
+    const rows = rowsOf('mon-old');
+    expect(rows).toHaveLength(21);
+    expect(rows.every((r) => r.flags === 0 && r.device_clock_ms === null)).toBe(true);
+    expect(rows.map((r) => r.device_time_ms)).toEqual(Array.from({ length: 21 }, (_, i) => liveAt + i * 1000));
+  });
+
+  it('a device whose every message is refused is not shown as connected', async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-garbled', password: gw.passwords.get('mon-garbled')!, reconnectPeriod: 0 });
+    const topic = 'wardlink/devices/mon-garbled/readings';
+    await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { SPO2: 97 } }), { qos: 1 });
+    expect(stateOf('mon-garbled')).toBe('connected');
+    // Then only values it cannot be keyed by (an unmapped private code): PUBACKed (the
+    // device must not resend them forever), counted, and the device is not talking to us.
+    const stop = Date.now() + 2500;
+    while (Date.now() < stop) {
+      await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { ACME_SAT: 97 } }), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stateOf('mon-garbled')).toBe('silent');
+    expect(rowsOf('mon-garbled')).toHaveLength(1);
+    expect(daemon.rejects.countsByCode().WL_INGEST_UNKNOWN_METRIC).toBeGreaterThan(10);
+    await client.endAsync();
+  });
+});
