@@ -16,12 +16,14 @@ import { openGatewayDatabase, type GatewayDatabase } from './db.js';
 import { NurseStation } from './http/nurse-station/index.js';
 import { createStatusRoutes } from './http/routes.js';
 import { HttpServer } from './http/server.js';
+import { AdtFeed } from './ingest/adt-feed.js';
 import { DeviceClocks } from './ingest/device-clock.js';
 import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
 import { parseMqttJson } from './ingest/formats/index.js';
 import { MqttBridge } from './ingest/mqtt/bridge.js';
 import { MqttIngest, type MqttPayloadParser } from './ingest/mqtt/broker.js';
 import { IngestPipeline } from './ingest/pipeline.js';
+import { RecordPatients } from './ingest/record-patient.js';
 import { Hl7Receiver, LineReceiver } from './ingest/receivers.js';
 import { RejectLog } from './ingest/reject-log.js';
 import { SerialFleet } from './ingest/serial-fleet.js';
@@ -128,10 +130,12 @@ export class GatewayDaemon {
       logger,
       now,
       clocks,
+      patients: new RecordPatients(registry, () => this.config.admissions.source, logger),
     });
     this.pipeline.observe(this.alarms.engine.observer);
     this.pipeline.onRefused(this.alarms.engine.refusalObserver);
-    const receiverDeps = { pipeline: this.pipeline, registry, rejects: this.rejects, logger, now, maxMessageBytes: config.hl7.maxMessageBytes };
+    const adt = new AdtFeed({ registry, config: () => this.config.admissions, rejects: this.rejects, logger, now });
+    const receiverDeps = { pipeline: this.pipeline, adt, registry, rejects: this.rejects, logger, now, maxMessageBytes: config.hl7.maxMessageBytes };
     const hl7 = new Hl7Receiver(receiverDeps);
     const lines = new LineReceiver(receiverDeps);
     const parse: MqttPayloadParser = (payload, device) =>
@@ -228,7 +232,7 @@ export class GatewayDaemon {
   /** SIGHUP: re-read what can change without a restart (log level, registry, cloud.*). */
   async reload(next: GatewayConfig): Promise<void> {
     this.logger.level = next.log.level;
-    this.config = { ...this.config, log: next.log, ingest: next.ingest };
+    this.config = { ...this.config, log: next.log, ingest: next.ingest, admissions: next.admissions };
     this.database.registry.reload();
     await this.serial.reconcile();
     await this.reloadUplink(next);

@@ -14,6 +14,7 @@ import { DeviceClocks } from '../ingest/device-clock.js';
 import { DeviceStates } from '../ingest/device-state.js';
 import { asciiKvFormat } from '../ingest/formats/ascii/ascii-kv.js';
 import { IngestPipeline, type ReadingObserver } from '../ingest/pipeline.js';
+import { RecordPatients } from '../ingest/record-patient.js';
 import { RejectLog } from '../ingest/reject-log.js';
 import { silentLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
@@ -58,6 +59,7 @@ describe('the engine on the ingest path', () => {
       logger,
       now: () => clock.now(),
       clocks: new DeviceClocks(),
+      patients: new RecordPatients(database.registry, () => 'cli', logger),
     });
     const observer: ReadingObserver = alarms.engine.observer;
     pipeline.observe(observer);

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '@wardlink/shared';
+import { registerAdmissionCommands } from './commands/admissions.js';
 import { registerAlarmCommands } from './commands/alarms.js';
 import { registerBedCommands } from './commands/bed.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -22,6 +23,7 @@ export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void
 const registrars: CommandRegistrar[] = [
   registerConfigCommands,
   registerBedCommands,
+  registerAdmissionCommands,
   registerDeviceCommands,
   registerRunCommand,
   registerStatusCommand,

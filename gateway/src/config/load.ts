@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
+import { admissionsConfig } from './admissions.js';
 import { int, oneOf, pick, redactUrl, str, url } from './fields.js';
 import { DURABILITIES, LOG_LEVELS, defaultConfig, type GatewayConfig } from './schema.js';
 
@@ -22,6 +23,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   WARDLINK_DURABILITY: 'buffer.durability',
   WARDLINK_CLOUD_URL: 'cloud.url',
   WARDLINK_CLOUD_TOKEN: 'cloud.token',
+  WARDLINK_ADMISSIONS_SOURCE: 'admissions.source',
 };
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -130,6 +132,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
       silentAfterMs: int(get('ingest.silentAfterMs', d.ingest.silentAfterMs), 'ingest.silentAfterMs', 500, DAY_MS),
       rejectLogIntervalMs: int(get('ingest.rejectLogIntervalMs', d.ingest.rejectLogIntervalMs), 'ingest.rejectLogIntervalMs', 0, DAY_MS),
     },
+    admissions: admissionsConfig(raw),
     cloud: cloudConfig(raw, d.cloud, dataDir),
     alarms: alarmsConfig(raw, String(get('gatewayId', d.gatewayId))),
   };

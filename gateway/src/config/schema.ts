@@ -1,4 +1,5 @@
 /** The gateway's configuration, fully resolved. Units are in the names. */
+import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
 export type Durability = 'normal' | 'full';
 
 export interface GatewayConfig {
@@ -42,6 +43,8 @@ export interface GatewayConfig {
     /** Bad-input log lines per device and code are limited to one per this interval. */
     rejectLogIntervalMs: number;
   };
+  /** Who says which patient is in which bed (config/admissions.ts). */
+  admissions: AdmissionsConfig;
   /** The uplink to the cloud (gateway/src/uplink). No url or token: the gateway runs standalone. */
   cloud: {
     url: string | null;
@@ -109,6 +112,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       localRetentionMs: 24 * HOUR_MS,
       checkpointIntervalMs: 30_000,
     },
+    admissions: DEFAULT_ADMISSIONS,
     ingest: { maxFutureMs: 5 * 60_000, maxLagMs: 5 * 60_000, horizonMs: 7 * 24 * HOUR_MS, silentAfterMs: 10_000, rejectLogIntervalMs: 60_000 },
     cloud: {
       url: null,

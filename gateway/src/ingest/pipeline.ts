@@ -16,6 +16,7 @@ import type { Device } from '../registry/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { DeviceStates } from './device-state.js';
 import type { ClockVerdict, DeviceClocks } from './device-clock.js';
+import type { RecordPatients } from './record-patient.js';
 import type { ParsedRecord } from './formats/format.js';
 import type { RejectLog } from './reject-log.js';
 
@@ -30,6 +31,8 @@ export interface RecordContext {
   recordFlags: number;
   /** The record's device clock was not trusted: receive time − device time, ms. */
   clockSkewMs: number | null;
+  /** The record names another patient than the one its readings are kept under. */
+  namedPatientId: string | undefined;
 }
 
 /** Sees every usable record before it is stored (the alarm engine plugs in here). */
@@ -72,6 +75,7 @@ export class IngestPipeline {
       logger: Logger;
       now: () => number;
       clocks: DeviceClocks;
+      patients: RecordPatients;
     },
   ) {}
 
@@ -84,21 +88,15 @@ export class IngestPipeline {
   }
 
   async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now()): Promise<SubmitResult> {
-    const { rejects, registry } = this.deps;
+    const { rejects } = this.deps;
     const counters = this.countersFor(device);
     counters.messages.inc();
 
-    if (record.patientId && registry.patientOf(device.bedId) !== record.patientId) {
-      // HL7 PID-3 tells us who is in the bed; learn it so readings carry the patient.
-      registry.learnAdmission(device.bedId, record.patientId, receivedAtMs, (err) =>
-        this.deps.logger.error({ err, bed: device.bedId }, 'could not store the admission learned from HL7 PID'),
-      );
-      this.deps.logger.info({ bed: device.bedId, device: device.deviceId }, 'admission learned from HL7 PID');
-    }
     for (const code of record.unknownCodes) rejects.record(device.deviceId, new UnknownMetricError(code));
     for (const reject of record.rejects) rejects.record(device.deviceId, reject);
 
-    const patientId = registry.patientOf(device.bedId);
+    const { patientId, namedPatientId } = this.deps.patients.decide(device, record.patientId, receivedAtMs);
+    const mismatch = namedPatientId === undefined ? 0 : QualityFlag.PATIENT_MISMATCH;
     const recordTime = record.deviceTimeMs ?? record.observations.find((o) => o.deviceTimeMs !== null)?.deviceTimeMs ?? null;
     const verdict = this.deps.clocks.judge(device.deviceId, recordTime, receivedAtMs);
     const readings: Reading[] = [];
@@ -112,7 +110,7 @@ export class IngestPipeline {
         deviceTimeMs: receivedAtMs,
         receivedAtMs,
         value: obs.value,
-        flags: obs.flags,
+        flags: obs.flags | mismatch,
       };
       this.placeInTime(reading, obs.deviceTimeMs ?? recordTime, verdict);
       if (obs.unit !== undefined) reading.unit = obs.unit;
@@ -128,7 +126,7 @@ export class IngestPipeline {
       return { stored: 0, refused, unknown: record.unknownCodes.length };
     }
     this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
-    const context: RecordContext = { recordFlags: record.recordFlags, clockSkewMs: verdict.trusted ? null : verdict.skewMs };
+    const context: RecordContext = { recordFlags: record.recordFlags, clockSkewMs: verdict.trusted ? null : verdict.skewMs, namedPatientId };
     for (const observer of this.observers) {
       try {
         observer(readings, device, context);

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Registry } from '../registry/registry.js';
 import type { Device } from '../registry/types.js';
 import { formatByName } from './formats/index.js';
+import type { AdtFeed } from './adt-feed.js';
+import { isAdtType } from './formats/hl7/adt.js';
 import { ackCodeFor, buildAck, deframeMllp, mllpFrame, parseOruR01, tryReadMsh, type MshHeader } from './formats/hl7/index.js';
 import type { FormatContext } from './formats/format.js';
 import type { IngestPipeline } from './pipeline.js';
@@ -14,6 +16,8 @@ import type { RejectLog } from './reject-log.js';
 
 export interface ReceiverDeps {
   pipeline: IngestPipeline;
+  /** The ADT feed (admissions.source "adt"); HL7 ADT from anywhere else is refused there. */
+  adt?: AdtFeed;
   registry: Registry;
   rejects: RejectLog;
   logger: Logger;
@@ -37,9 +41,10 @@ export class Hl7Receiver {
   /**
    * Handles one MLLP frame and returns the framed ACK to send back, or null for a blank
    * frame. `fixedDevice` is the serial port's device; over TCP the device is found from
-   * the message (OBX-18 equipment id, else MSH-3 sending application).
+   * the message (OBX-18 equipment id, else MSH-3 sending application). An ADT message
+   * over TCP goes to the ADT feed; `peer` is the connection's remote address.
    */
-  async handle(frame: Buffer, fixedDevice: Device | null): Promise<Buffer | null> {
+  async handle(frame: Buffer, fixedDevice: Device | null, peer: string | null = null): Promise<Buffer | null> {
     if (isBlank(frame)) return null;
     const receivedAtMs = this.deps.now();
     let msh: MshHeader | undefined;
@@ -47,6 +52,9 @@ export class Hl7Receiver {
     try {
       const text = deframeMllp(frame, this.deps.maxMessageBytes);
       msh = tryReadMsh(text);
+      if (msh !== undefined && isAdtType(msh.messageType) && fixedDevice === null && this.deps.adt) {
+        return mllpFrame(this.deps.adt.handle(text, peer));
+      }
       let record = parseOruR01(text, contextOf(device, this.deps.now));
       if (!device) {
         this.deps.registry.refreshIfChanged();

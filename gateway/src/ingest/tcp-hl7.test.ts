@@ -15,6 +15,8 @@ beforeEach(async () => {
       { deviceId: 'mon-bed-01', kind: 'tcp-hl7', bedId: 'bed-01', format: 'hl7-mllp', matchId: 'mon-bed-01' },
       { deviceId: 'mon-bed-02', kind: 'tcp-hl7', bedId: 'bed-02', format: 'hl7-mllp', matchId: 'mon-bed-02' },
     ],
+    // The monitors' PID-3 admits their patients (see record-patient.ts for the other sources).
+    raw: { admissions: { source: 'device' } },
   });
   daemon = await startDaemon(gw);
 });
@@ -45,8 +47,9 @@ describe('HL7 over TCP (MLLP)', () => {
     expect(acks.map((a) => msa(a)[1])).toEqual(records.map(() => 'AA'));
     expect(acks.map((a) => msa(a)[2])).toEqual(records.map((_, i) => `C${i}`));
     expect(count('SELECT count(*) AS n FROM readings')).toBe(expected);
-    // PID-3 taught the gateway who is in each bed.
+    // PID-3 admitted each bed's patient (admissions.source device), persisted and audited.
     expect(count("SELECT count(*) AS n FROM readings WHERE patient_id IS NOT NULL AND bed_id = 'bed-02'")).toBeGreaterThan(0);
+    expect(count("SELECT count(*) AS n FROM admission_events WHERE source = 'device' AND action = 'admit'")).toBe(2);
     client.socket.destroy();
   });
 

@@ -49,7 +49,7 @@ export class TcpHl7Listener {
       delimiter: delimiterFor('hl7-mllp'),
       maxFrameBytes: this.opts.maxMessageBytes,
       maxInFlight: this.opts.maxInFlightPerConnection ?? 64,
-      handle: (frame) => this.opts.receiver.handle(frame, null),
+      handle: (frame) => this.opts.receiver.handle(frame, null, socket.remoteAddress ?? null),
       onOverflow: (err) => {
         this.opts.rejects.record(null, err, { peer });
         socket.destroy(); // a peer that never ends a frame is not an HL7 sender

@@ -62,4 +62,49 @@ export const registryMigrations = [
       CREATE TRIGGER registry_version_admissions_delete AFTER DELETE ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
     `,
   },
+  {
+    // One source of truth for who is in which bed (config admissions.source): the
+    // admission sources become cli, device (a monitor's HL7 PID-3) and adt (the hospital's
+    // interface engine); 'hl7' rows were learned from monitors. Every change is also kept
+    // in admission_events, the audit trail, written in the same transaction.
+    id: 'registry-003-admission-sources-audit',
+    sql: `
+      -- A row id, not (bed, admitted at): ADT times have one-second precision, and a bed can
+      -- see a cancel and a new admit within the same second.
+      CREATE TABLE admissions_v3 (
+        id            INTEGER PRIMARY KEY,
+        bed_id        TEXT NOT NULL REFERENCES beds(bed_id),
+        patient_id    TEXT NOT NULL,
+        admitted_at_ms INTEGER NOT NULL,
+        discharged_at_ms INTEGER,
+        source        TEXT NOT NULL CHECK (source IN ('cli', 'device', 'adt'))
+      ) STRICT;
+      INSERT INTO admissions_v3 (bed_id, patient_id, admitted_at_ms, discharged_at_ms, source)
+        SELECT bed_id, patient_id, admitted_at_ms, discharged_at_ms, CASE source WHEN 'hl7' THEN 'device' ELSE source END FROM admissions;
+      DROP TABLE admissions;
+      ALTER TABLE admissions_v3 RENAME TO admissions;
+      CREATE UNIQUE INDEX admissions_open ON admissions(bed_id) WHERE discharged_at_ms IS NULL;
+      CREATE INDEX admissions_bed ON admissions(bed_id, admitted_at_ms);
+      CREATE INDEX admissions_patient ON admissions(patient_id) WHERE discharged_at_ms IS NULL;
+      CREATE TRIGGER registry_version_admissions_insert AFTER INSERT ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_admissions_update AFTER UPDATE ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+      CREATE TRIGGER registry_version_admissions_delete AFTER DELETE ON admissions BEGIN UPDATE registry_meta SET value = value + 1 WHERE key = 'version'; END;
+
+      CREATE TABLE admission_events (
+        id            INTEGER PRIMARY KEY,
+        at_ms         INTEGER NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        bed_id        TEXT NOT NULL,
+        patient_id    TEXT,
+        previous_patient_id TEXT,
+        action        TEXT NOT NULL CHECK (action IN ('admit', 'transfer-in', 'transfer-out', 'discharge', 'cancel-admit', 'cancel-discharge', 'cancel-transfer')),
+        source        TEXT NOT NULL CHECK (source IN ('cli', 'device', 'adt')),
+        -- The ADT message's MSH-10 and trigger, the device id, or the CLI's --by.
+        reference     TEXT,
+        detail        TEXT
+      ) STRICT;
+      CREATE INDEX admission_events_bed ON admission_events(bed_id, at_ms);
+      CREATE INDEX admission_events_patient ON admission_events(patient_id, at_ms);
+    `,
+  },
 ] as const;

@@ -38,7 +38,7 @@ describe('registry', () => {
     expect(reg.patientOf('bed-01')).toBeNull();
     reg.admit('bed-01', 'P1');
     expect(reg.patientOf('bed-01')).toBe('P1');
-    reg.admit('bed-01', 'P2', 'hl7', 2000);
+    reg.admit('bed-01', 'P2', 'device', 2000);
     expect(reg.patientOf('bed-01')).toBe('P2');
     const history = db.prepare('SELECT patient_id, discharged_at_ms FROM admissions ORDER BY admitted_at_ms').all();
     expect(history).toEqual([
@@ -48,6 +48,40 @@ describe('registry', () => {
     reg.discharge('bed-01');
     expect(reg.patientOf('bed-01')).toBeNull();
     expect(() => reg.discharge('bed-01')).toThrow(expect.objectContaining({ code: 'WL_NOT_FOUND' }));
+  });
+
+  it('keeps a patient in one bed at a time, and audits every change with its source', () => {
+    const reg = new Registry(db, () => 5000);
+    reg.addBed('bed-01');
+    reg.addBed('bed-02');
+    reg.admit('bed-01', 'P1', 'adt', 1000, { reference: 'MSG1^A01' });
+    reg.admit('bed-02', 'P1', 'adt', 2000, { reference: 'MSG2^A02', action: 'transfer-in' });
+    expect([reg.patientOf('bed-01'), reg.patientOf('bed-02')]).toEqual([null, 'P1']);
+    reg.admit('bed-02', 'P7', 'cli', 3000, { reference: 'it-desk' });
+    expect(reg.admissions.openAdmissions()).toEqual([{ bedId: 'bed-02', patientId: 'P7', admittedAtMs: 3000, source: 'cli' }]);
+    expect(reg.admissions.history().map((e) => [e.atMs, e.bedId, e.action, e.patientId, e.previousPatientId, e.source, e.reference])).toEqual([
+      [3000, 'bed-02', 'admit', 'P7', 'P1', 'cli', 'it-desk'],
+      [3000, 'bed-02', 'discharge', null, 'P1', 'cli', 'it-desk'],
+      [2000, 'bed-02', 'transfer-in', 'P1', null, 'adt', 'MSG2^A02'],
+      [2000, 'bed-01', 'transfer-out', null, 'P1', 'adt', 'MSG2^A02'],
+      [1000, 'bed-01', 'admit', 'P1', null, 'adt', 'MSG1^A01'],
+    ]);
+    expect(reg.admissions.history({ patientId: 'P1' })).toHaveLength(5);
+  });
+
+  it('waits only briefly for a lock another process holds, and changes nothing then', () => {
+    const reg = new Registry(db);
+    reg.addBed('bed-01');
+    const cli = new Database(path);
+    cli.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    expect(() => reg.admit('bed-01', 'P1', 'device', 1000, { busyWaitMs: 20 })).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(reg.patientOf('bed-01')).toBeNull();
+    cli.exec('ROLLBACK');
+    cli.close();
+    reg.admit('bed-01', 'P1', 'device', 1000, { busyWaitMs: 20 });
+    expect(reg.patientOf('bed-01')).toBe('P1');
   });
 
   it('sees changes committed by another process connection without a restart', () => {

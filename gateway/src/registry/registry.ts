@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { AlreadyExistsError, NotFoundError, UsageError, type VendorCodeMap } from '@wardlink/shared';
+import { AdmissionLedger, type AdmissionSource } from './admissions.js';
 import { DEVICE_KINDS, type Admission, type Bed, type Device, type DeviceKind } from './types.js';
 
 interface DeviceRow {
@@ -214,66 +215,53 @@ export class Registry {
     return row?.password_hash ?? null;
   }
 
-  // ---- admissions
+  // ---- admissions (admissions.ts: one transaction per change, with its audit rows)
   /** The patient currently admitted to the bed, from the in-memory cache. */
   patientOf(bedId: string): string | null {
     return this.patientByBed.get(bedId) ?? null;
   }
 
-  /** Admits a patient to a bed, discharging whoever was there. Idempotent for the same patient. */
-  admit(bedId: string, patientId: string, source: 'cli' | 'hl7' = 'cli', atMs = this.now()): Admission {
+  /** The ledger of admissions and their audit trail. */
+  get admissions(): AdmissionLedger {
+    return (this.ledger ??= new AdmissionLedger(this.db, this.now));
+  }
+
+  private ledger: AdmissionLedger | undefined;
+
+  /**
+   * Admits a patient to a bed, discharging whoever was there (and ending the patient's stay
+   * in another bed). Idempotent for the same patient. The cache changes only after the
+   * commit. `busyWaitMs`: how long to wait for another process's lock (the CLI waits; the
+   * daemon's ingest path must not).
+   */
+  admit(bedId: string, patientId: string, source: AdmissionSource = 'cli', atMs = this.now(), opts: { reference?: string | null; busyWaitMs?: number; action?: 'admit' | 'transfer-in' | 'cancel-discharge' } = {}): Admission {
     checkId('patient', patientId);
-    if (!this.hasBed(bedId)) throw new NotFoundError('bed', bedId);
-    const current = this.patientByBed.get(bedId);
-    if (current === patientId) {
-      const row = this.db
-        .prepare('SELECT admitted_at_ms FROM admissions WHERE bed_id = ? AND discharged_at_ms IS NULL')
-        .get(bedId) as { admitted_at_ms: number };
-      return { bedId, patientId, admittedAtMs: row.admitted_at_ms, dischargedAtMs: null, source };
-    }
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE admissions SET discharged_at_ms = ? WHERE bed_id = ? AND discharged_at_ms IS NULL').run(atMs, bedId);
-      this.db
-        .prepare('INSERT INTO admissions (bed_id, patient_id, admitted_at_ms, source) VALUES (?, ?, ?, ?)')
-        .run(bedId, patientId, atMs, source);
-    })();
+    const result = this.admissions.assign(bedId, patientId, opts.action ?? 'admit', { source, atMs, reference: opts.reference ?? null, busyWaitMs: opts.busyWaitMs ?? this.busyWaitMs() });
     this.reload();
+    const open = this.admissions.openAdmissions().find((a) => a.bedId === bedId)!;
+    if (!result.changed) return { bedId, patientId, admittedAtMs: open.admittedAtMs, dischargedAtMs: null, source: open.source };
     return { bedId, patientId, admittedAtMs: atMs, dischargedAtMs: null, source };
   }
 
-  /**
-   * Admission learned from an HL7 PID on the ingest path. The cache changes at once, so the
-   * record's readings carry the patient; the row is written without waiting for a lock
-   * another process (the CLI) may hold, and retried until it lands, so ingest never blocks.
-   */
-  learnAdmission(bedId: string, patientId: string, atMs = this.now(), onError?: (err: unknown) => void): void {
-    if (this.patientByBed.get(bedId) === patientId || !ID.test(patientId)) return;
-    this.patientByBed.set(bedId, patientId);
-    const attempt = (tries: number): void => {
-      const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
-      this.db.pragma('busy_timeout = 0');
-      try {
-        this.admit(bedId, patientId, 'hl7', atMs);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_BUSY' && tries < 1200) {
-          setTimeout(() => attempt(tries + 1), 50).unref();
-        } else {
-          onError?.(err);
-        }
-      } finally {
-        this.db.pragma(`busy_timeout = ${previous}`);
-      }
-    };
-    attempt(0);
+  /** Discharges the patient of a bed. */
+  discharge(bedId: string, atMs = this.now(), opts: { source?: AdmissionSource; reference?: string | null; busyWaitMs?: number } = {}): Admission {
+    const open = this.admissions.openAdmissions().find((a) => a.bedId === bedId);
+    if (!open) throw new NotFoundError('admission for bed', bedId);
+    this.admissions.vacate(bedId, 'discharge', { source: opts.source ?? 'cli', atMs, reference: opts.reference ?? null, busyWaitMs: opts.busyWaitMs ?? this.busyWaitMs() });
+    this.reload();
+    return { bedId, patientId: open.patientId, admittedAtMs: open.admittedAtMs, dischargedAtMs: atMs, source: open.source };
   }
 
-  discharge(bedId: string, atMs = this.now()): Admission {
-    const row = this.db
-      .prepare('SELECT patient_id, admitted_at_ms, source FROM admissions WHERE bed_id = ? AND discharged_at_ms IS NULL')
-      .get(bedId) as { patient_id: string; admitted_at_ms: number; source: 'cli' | 'hl7' } | undefined;
-    if (!row) throw new NotFoundError('admission for bed', bedId);
-    this.db.prepare('UPDATE admissions SET discharged_at_ms = ? WHERE bed_id = ? AND discharged_at_ms IS NULL').run(atMs, bedId);
-    this.reload();
-    return { bedId, patientId: row.patient_id, admittedAtMs: row.admitted_at_ms, dischargedAtMs: atMs, source: row.source };
+  /** Empties a bed (an ADT discharge, transfer out or cancel); with `onlyPatient`, only if
+   * that patient is the one there. Returns whether anything changed. */
+  vacateBed(bedId: string, action: 'discharge' | 'transfer-out' | 'cancel-admit' | 'cancel-transfer', opts: { source: AdmissionSource; atMs: number; reference?: string | null; detail?: string | null; onlyPatient?: string; busyWaitMs?: number }): boolean {
+    const result = this.admissions.vacate(bedId, action, { ...opts, busyWaitMs: opts.busyWaitMs ?? this.busyWaitMs() });
+    if (result.changed) this.reload();
+    return result.changed;
+  }
+
+  /** The connection's own busy_timeout: a CLI command may wait that long for the daemon. */
+  private busyWaitMs(): number {
+    return this.db.pragma('busy_timeout', { simple: true }) as number;
   }
 }

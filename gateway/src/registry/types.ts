@@ -1,4 +1,5 @@
 import type { VendorCodeMap } from '@wardlink/shared';
+import type { AdmissionSource } from './admissions.js';
 
 export type DeviceKind = 'serial' | 'tcp-hl7' | 'mqtt';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['serial', 'tcp-hl7', 'mqtt'];
@@ -34,5 +35,5 @@ export interface Admission {
   patientId: string;
   admittedAtMs: number;
   dischargedAtMs: number | null;
-  source: 'cli' | 'hl7';
+  source: AdmissionSource;
 }

@@ -26,6 +26,10 @@ export const INGEST_ERROR_CODES = [
   'WL_INGEST_TOPIC_DENIED',
   'WL_INGEST_BAD_PAYLOAD',
   'WL_INGEST_DUPLICATE_TERM',
+  'WL_ADT_NOT_ACCEPTED',
+  'WL_ADT_SENDER_NOT_ALLOWED',
+  'WL_ADT_UNKNOWN_BED',
+  'WL_ADT_MISSING_FIELD',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 
@@ -159,5 +163,33 @@ export class BadPayloadError extends IngestError {
 export class DuplicateTermError extends IngestError {
   constructor(metric: string, detail: Record<string, unknown> = {}) {
     super('WL_INGEST_DUPLICATE_TERM', `${metric} appears twice at one time in one record; the first is kept. Check the device's vendor map: two of its codes may map to one metric.`, { metric, ...detail });
+  }
+}
+
+/** An HL7 ADT message reached a gateway whose admissions come from elsewhere. */
+export class AdtNotAcceptedError extends IngestError {
+  constructor(source: string, detail: Record<string, unknown> = {}) {
+    super('WL_ADT_NOT_ACCEPTED', `This gateway takes admissions from "${source}", not from an ADT feed. Set admissions.source to "adt" (and admissions.adt.senders) to take them from the interface engine.`, { source, ...detail });
+  }
+}
+
+/** An ADT message from a sender (MSH-3/MSH-4) or a peer address the configuration does not allow. */
+export class AdtSenderNotAllowedError extends IngestError {
+  constructor(sender: string, detail: Record<string, unknown> = {}) {
+    super('WL_ADT_SENDER_NOT_ALLOWED', `ADT sender "${sender}" is not allowed. Add it to admissions.adt.senders (and its address to admissions.adt.peers).`, { sender, ...detail });
+  }
+}
+
+/** An ADT message for this ward names a bed the gateway does not know. */
+export class AdtUnknownBedError extends IngestError {
+  constructor(location: string, detail: Record<string, unknown> = {}) {
+    super('WL_ADT_UNKNOWN_BED', `ADT location "${location}" is no bed of this gateway. Add the bed, or map the location in admissions.adt.beds.`, { location, ...detail });
+  }
+}
+
+/** An ADT message without a field its event needs (PID-3, PV1-3). */
+export class AdtMissingFieldError extends IngestError {
+  constructor(field: string, detail: Record<string, unknown> = {}) {
+    super('WL_ADT_MISSING_FIELD', `The ADT message has no ${field}, which its event needs.`, { field, ...detail });
   }
 }

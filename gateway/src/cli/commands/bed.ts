@@ -21,24 +21,4 @@ export function registerBedCommands(program: Command, ctx: () => CliContext): vo
       const beds = c.db().registry.listBeds();
       emit(c.out, beds, () => table(beds, ['bedId', 'label', 'patientId', 'devices']));
     });
-
-  program
-    .command('admit')
-    .description('admit a patient to a bed (discharging whoever was there)')
-    .requiredOption('--bed <bedId>', 'the bed')
-    .requiredOption('--patient <patientId>', 'the patient id (MRN)')
-    .action((opts: { bed: string; patient: string }) => {
-      const c = ctx();
-      const admission = c.db().registry.admit(opts.bed, opts.patient, 'cli');
-      emit(c.out, admission, () => `patient ${admission.patientId} admitted to ${admission.bedId}`);
-    });
-  program
-    .command('discharge')
-    .description('discharge the patient of a bed')
-    .requiredOption('--bed <bedId>', 'the bed')
-    .action((opts: { bed: string }) => {
-      const c = ctx();
-      const admission = c.db().registry.discharge(opts.bed);
-      emit(c.out, admission, () => `patient ${admission.patientId} discharged from ${admission.bedId}`);
-    });
 }

@@ -19,6 +19,10 @@ const samples: IngestError[] = [
   new shared.TopicDeniedError('bed-7-oximeter', 'wardlink/devices/other/readings'),
   new shared.BadPayloadError('not JSON'),
   new shared.DuplicateTermError('SPO2'),
+  new shared.AdtNotAcceptedError('cli'),
+  new shared.AdtSenderNotAllowedError('EPIC^EHS'),
+  new shared.AdtUnknownBedError('ICU3A^12^1'),
+  new shared.AdtMissingFieldError('PID-3'),
 ];
 
 describe('ingest errors', () => {

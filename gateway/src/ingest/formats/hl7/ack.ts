@@ -20,9 +20,18 @@ export interface AckOptions {
   errorCode?: IngestErrorCode | string;
   /** ACK creation time (MSH-7), UTC ms; default now. */
   nowMs?: number;
+  /** The trigger event echoed in MSH-9 (`ACK^A01^ACK` for an ADT^A01); default R01. */
+  trigger?: string;
 }
 
-const REFUSED: ReadonlySet<string> = new Set(['WL_INGEST_UNSUPPORTED_MESSAGE', 'WL_INGEST_PAYLOAD_TOO_LARGE', 'WL_INGEST_UNKNOWN_DEVICE', 'WL_INGEST_AUTH_FAILED']);
+const REFUSED: ReadonlySet<string> = new Set([
+  'WL_INGEST_UNSUPPORTED_MESSAGE',
+  'WL_INGEST_PAYLOAD_TOO_LARGE',
+  'WL_INGEST_UNKNOWN_DEVICE',
+  'WL_INGEST_AUTH_FAILED',
+  'WL_ADT_NOT_ACCEPTED',
+  'WL_ADT_SENDER_NOT_ALLOWED',
+]);
 
 /** AR for messages refused regardless of content, AE for content errors. */
 export function ackCodeFor(errorCode: string): 'AE' | 'AR' {
@@ -38,6 +47,10 @@ const HL7_ERROR: Readonly<Record<string, [string, string]>> = {
   WL_INGEST_UNIT_MISMATCH: ['103', 'Table value not found'],
   WL_INGEST_UNKNOWN_METRIC: ['103', 'Table value not found'],
   WL_INGEST_UNSUPPORTED_MESSAGE: ['200', 'Unsupported message type'],
+  WL_ADT_NOT_ACCEPTED: ['200', 'Unsupported message type'],
+  WL_ADT_SENDER_NOT_ALLOWED: ['207', 'Application internal error'],
+  WL_ADT_UNKNOWN_BED: ['103', 'Table value not found'],
+  WL_ADT_MISSING_FIELD: ['101', 'Required field missing'],
   WL_INGEST_UNKNOWN_DEVICE: ['204', 'Unknown key identifier'],
 };
 
@@ -58,7 +71,7 @@ export function buildAck(msh: MshHeader | undefined, code: AckCode, opts: AckOpt
     'MSH', encoding,
     msh?.receivingApplication ?? '', msh?.receivingFacility ?? '',
     msh?.sendingApplication ?? '', msh?.sendingFacility ?? '',
-    formatHl7Time(nowMs), '', `ACK${c}R01${c}ACK`, esc(controlId),
+    formatHl7Time(nowMs), '', `ACK${c}${opts.trigger ?? 'R01'}${c}ACK`, esc(controlId),
     msh?.processingId || 'P', msh?.version || '2.6',
   ].join(f);
   const text = opts.text === undefined ? undefined : esc(opts.text.slice(0, 200));
