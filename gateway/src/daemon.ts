@@ -83,6 +83,7 @@ export class GatewayDaemon {
       onCommit: (s) => {
         this.metrics.commitLatency.observe(s.latencyMs / 1000);
         this.metrics.commitRows.observe(s.rows);
+        if (s.duplicates > 0) this.metrics.duplicates.inc(s.duplicates);
       },
     });
     this.cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, clock, logger });

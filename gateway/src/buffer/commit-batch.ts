@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { AlarmEvent, Reading } from '@wardlink/shared';
 import type { WireEntry } from './commit-wire.js';
 import type { ConnectionSettings } from './connection-pragmas.js';
+import type { RecentEntry, RecentRecords } from './recent-records.js';
 import { prepareInserts } from './rows.js';
 import { isBusy, isDataError } from './sqlite-codes.js';
 
@@ -21,8 +22,9 @@ export type CommitOutcome =
   | { kind: 'busy' }
   /** The transaction failed as a whole (disk full, I/O error): every entry failed. */
   | { kind: 'failed'; failure: CommitFailure; latencyMs: number }
-  /** Committed; `refused` lists the entries (by index) isolated for their data. */
-  | { kind: 'committed'; readings: number; alarms: number; latencyMs: number; refused: [number, CommitFailure][] };
+  /** Committed; `refused` lists the entries (by index) isolated for their data;
+   * `duplicates` counts readings not stored because they were already (recent-records.ts). */
+  | { kind: 'committed'; readings: number; alarms: number; duplicates: number; latencyMs: number; refused: [number, CommitFailure][] };
 
 /**
  * How long the commit thread itself waits for SQLite's write lock (its connection's
@@ -48,6 +50,8 @@ export function commitConnectionSettings(store: ConnectionSettings): ConnectionS
 
 export interface BatchCommitterOptions {
   monotonicMs: () => number;
+  /** The recently committed records, for redelivered copies; none: no de-duplication. */
+  recent?: RecentRecords;
 }
 
 export type BatchCommitter = (entries: readonly WireEntry[], nowMs: number) => CommitOutcome;
@@ -64,37 +68,55 @@ export function fromCommitFailure(f: CommitFailure): Error {
 
 export function createBatchCommitter(db: Database.Database, opts: BatchCommitterOptions): BatchCommitter {
   const inserts = prepareInserts(db);
+  const recent = opts.recent;
+  /** What the transaction in progress adds to `recent`: published only once it commits. */
+  let overlay = new Map<string, RecentEntry>();
   const tx = db.transaction((entries: readonly WireEntry[], nowMs: number) => {
+    overlay = new Map();
     const groups: (readonly Reading[])[] = [];
     let readings = 0;
     let alarms = 0;
+    let duplicates = 0;
     for (const e of entries) {
       if (e.readings) {
-        groups.push(e.readings);
-        readings += e.readings.length;
+        let kept = e.readings;
+        if (recent && e.dedup) {
+          const filtered = recent.filter(e.readings, overlay);
+          kept = filtered.kept;
+          duplicates += filtered.dropped;
+        }
+        if (kept.length > 0) groups.push(kept);
+        readings += kept.length;
       } else {
         alarms += inserts.insertAlarm(e.alarm as AlarmEvent, nowMs);
       }
     }
     inserts.insertReadings(groups);
-    return { readings, alarms };
+    return { readings, alarms, duplicates };
   });
+  const committed = () => {
+    recent?.commit(overlay);
+    overlay = new Map();
+  };
 
   /** Each entry alone, so only the refused one fails. */
   function commitEachAlone(entries: readonly WireEntry[], nowMs: number, started: number): CommitOutcome {
     const refused: [number, CommitFailure][] = [];
     let readings = 0;
     let alarms = 0;
+    let duplicates = 0;
     entries.forEach((entry, i) => {
       try {
         const r = tx.immediate([entry], nowMs);
+        committed();
         readings += r.readings;
         alarms += r.alarms;
+        duplicates += r.duplicates;
       } catch (err) {
         refused.push([i, toCommitFailure(err)]);
       }
     });
-    return { kind: 'committed', readings, alarms, latencyMs: opts.monotonicMs() - started, refused };
+    return { kind: 'committed', readings, alarms, duplicates, latencyMs: opts.monotonicMs() - started, refused };
   }
 
   return (entries, nowMs) => {
@@ -102,6 +124,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
     try {
       // BEGIN IMMEDIATE takes the write lock up front, so "busy" can only happen before any work.
       const r = tx.immediate(entries, nowMs);
+      committed();
       return { kind: 'committed', ...r, latencyMs: opts.monotonicMs() - started, refused: [] };
     } catch (err) {
       if (isBusy(err)) return { kind: 'busy' };

@@ -5,7 +5,7 @@
  * Reading objects themselves costs the main thread several times more per reading.
  *
  * Layout of `nums`, entry after entry, in append order:
- *   readings entry: READINGS, count, then per reading
+ *   readings entry: READINGS (or READINGS_DEDUP), count, then per reading
  *                   device, bed, patient, metric (indexes into `strings`, see NULL_REF),
  *                   deviceTimeMs, receivedAtMs, value, flags,
  *                   deviceClockMs (NaN when absent), unit (string index, NULL_REF when absent)
@@ -24,10 +24,13 @@ export interface WireBatch {
 export interface WireEntry {
   readings: readonly Reading[] | null;
   alarm: AlarmEvent | null;
+  /** The readings' times are the device's own: a copy of one stored lately is dropped. */
+  dedup?: boolean;
 }
 
 const READINGS = 0;
 const ALARM = 1;
+const READINGS_DEDUP = 2;
 const PER_READING = 10;
 /** A null id (patientId of a bed with no admission). */
 const NULL_REF = -1;
@@ -63,7 +66,7 @@ export function encodeBatch(entries: readonly WireEntry[]): WireBatch {
       nums[o++] = alarms.push(e.alarm!) - 1;
       continue;
     }
-    nums[o++] = READINGS;
+    nums[o++] = e.dedup ? READINGS_DEDUP : READINGS;
     nums[o++] = e.readings.length;
     // Consecutive readings of one append nearly always share device, bed and patient.
     let device: string | undefined;
@@ -129,7 +132,7 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
       if (unit !== NULL_REF) r.unit = str(unit)!;
       readings[i] = r;
     }
-    out.push({ readings, alarm: null });
+    out.push({ readings, alarm: null, dedup: kind === READINGS_DEDUP });
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { commitConnectionSettings, createBatchCommitter, toCommitFailure, type B
 import { decodeBatch } from './commit-wire.js';
 import type { FromCommitWorker, ToCommitWorker } from './commit-worker-protocol.js';
 import { applyConnectionPragmas } from './connection-pragmas.js';
+import { RecentRecords } from './recent-records.js';
 
 interface Connection {
   db: Database.Database;
@@ -38,7 +39,9 @@ function handle(msg: ToCommitWorker): FromCommitWorker {
       try {
         db = new Database(msg.path);
         applyConnectionPragmas(db, commitConnectionSettings(msg.connection));
-        const commit = createBatchCommitter(db, { monotonicMs: () => performance.now() });
+        const recent = new RecentRecords();
+        recent.seed(db);
+        const commit = createBatchCommitter(db, { monotonicMs: () => performance.now(), recent });
         connections.set(msg.conn, { db, commit });
       } catch (err) {
         db?.close();

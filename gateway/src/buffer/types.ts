@@ -58,6 +58,8 @@ export interface CommitStats {
   rows: number;
   readings: number;
   alarms: number;
+  /** Readings not stored because they were stored already (a redelivered copy). */
+  duplicates: number;
   /** Wall time of the transaction (BEGIN to COMMIT), ms. */
   latencyMs: number;
   /** Readings still waiting in the queue after this commit. */

@@ -43,6 +43,7 @@ export interface WriterOptions extends Partial<WriterLimits> {
 interface Entry {
   readings: readonly Reading[] | null;
   alarm: AlarmEvent | null;
+  dedup?: boolean;
   rows: number;
   /** Arrival number: flushes and idle waiters are expressed in it. */
   seq: number;
@@ -90,11 +91,16 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     this.committer = new ThreadCommitter({ path: store.path, connection: store.connection });
   }
 
-  /** Resolves once the readings are committed; rejects with a BufferError if they could not be. */
-  append(readings: readonly Reading[]): Promise<void> {
+  /**
+   * Resolves once the readings are committed; rejects with a BufferError if they could not
+   * be. `dedup`: their times are the device's own, so a redelivered copy of readings stored
+   * lately is dropped instead of stored twice (recent-records.ts); it resolves all the same.
+   */
+  append(readings: readonly Reading[], opts: { dedup?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.admit({ readings, alarm: null, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+    const dedup = opts.dedup === true;
+    return new Promise((resolve, reject) => this.admit({ readings, alarm: null, dedup, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /** Stores an alarm event (never evicted). Idempotent by eventId, so a retry is safe. */
@@ -277,6 +283,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
         rows: outcome.readings + outcome.alarms,
         readings: outcome.readings,
         alarms: outcome.alarms,
+        duplicates: outcome.duplicates,
         latencyMs: outcome.latencyMs,
         queuedReadings: this.queuedReadings,
       });

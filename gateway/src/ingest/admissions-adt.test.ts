@@ -148,7 +148,8 @@ describe('admissions from the hospital ADT feed', () => {
     const engine = await MllpClient.open(daemon.ports.hl7);
     expect((await engine.request(adt('A01', 'P400', 'ICU3A^12^A')))[1], engine.acks.at(-1)).toBe('AA');
     const monitor = await MllpClient.open(daemon.ports.hl7);
-    const first = await monitor.request(oru('MON-1', Date.now(), 97, 'P999'));
+    const t = Date.now() + 10_000; // seconds apart from the readings of the tests before (HL7 times are to the second)
+    const first = await monitor.request(oru('MON-1', t, 97, 'P999'));
     expect(first[1], monitor.acks.at(-1)).toBe('AA');
     expect(daemon.database.registry.patientOf('bed-01')).toBe('P400');
     const alarm = daemon.alarms.engine.activeAlarms().find((a) => a.condition === 'patient-mismatch');
@@ -157,7 +158,7 @@ describe('admissions from the hospital ADT feed', () => {
     const stored = daemon.database.db.prepare("SELECT patient_id, flags FROM readings WHERE device_id = 'mon-1' ORDER BY id DESC LIMIT 1").get() as { patient_id: string; flags: number };
     expect(stored).toEqual({ patient_id: 'P400', flags: QualityFlag.PATIENT_MISMATCH });
     // The monitor agrees again: the alarm ends.
-    expect((await monitor.request(oru('MON-1', Date.now(), 97, 'P400')))[1]).toBe('AA');
+    expect((await monitor.request(oru('MON-1', t + 1000, 97, 'P400')))[1]).toBe('AA');
     expect(daemon.alarms.engine.activeAlarms().some((a) => a.condition === 'patient-mismatch' && a.conditionPresent)).toBe(false);
     engine.socket.destroy();
     monitor.socket.destroy();

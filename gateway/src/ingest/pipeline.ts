@@ -21,8 +21,9 @@ import type { ParsedRecord } from './formats/format.js';
 import type { RejectLog } from './reject-log.js';
 
 export interface ReadingSink {
-  /** Resolves once the readings are committed to the buffer. */
-  append(readings: Reading[]): Promise<void>;
+  /** Resolves once the readings are committed to the buffer. `dedup`: their times are the
+   * device's own, so a redelivered copy is stored once (buffer/recent-records.ts). */
+  append(readings: Reading[], opts?: { dedup?: boolean }): Promise<void>;
 }
 
 /** What the ingest layer learned about a record, beside its readings (for the alarm engine). */
@@ -136,7 +137,7 @@ export class IngestPipeline {
       }
     }
     if (readings.length > 0) {
-      await this.deps.sink.append(readings);
+      await this.deps.sink.append(readings, { dedup: recordTime !== null });
       counters.readings.inc(readings.length);
       this.storedTotal += readings.length;
     }

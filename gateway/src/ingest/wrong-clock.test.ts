@@ -116,7 +116,8 @@ describe('a monitor whose clock is wrong', () => {
   it('1 hour ahead, over HL7/TCP: stored with the receive time, ACKed AA, and the desaturation alarms', async () => {
     const client = await MllpClient.open(daemon.ports.hl7);
     for (let i = 0; i < 5; i++) {
-      const fields = await client.request(oru(`C${i}`, Date.now() + 3_600_000, 81));
+      // One record a second, as a monitor sends them (HL7 times are to the second).
+      const fields = await client.request(oru(`C${i}`, Date.now() + 3_600_000 + i * 1000, 81));
       expect(fields[1]).toBe('AA');
       await new Promise((r) => setTimeout(r, 150));
     }

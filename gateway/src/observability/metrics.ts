@@ -25,6 +25,11 @@ export class GatewayMetrics {
     labelNames: ['device', 'code'] as const,
     registers: [this.registry],
   });
+  readonly duplicates = new Counter({
+    name: 'wardlink_gateway_duplicate_readings_total',
+    help: 'Readings received again after they were stored (a resent MQTT message or HL7 message), stored once',
+    registers: [this.registry],
+  });
   readonly flagged = new Counter({
     name: 'wardlink_gateway_readings_flagged_total',
     help: 'Readings stored with a quality flag, per device and flag',

@@ -62,8 +62,10 @@ describe.skipIf(!available)('MQTT bridge from the hospital broker (Mosquitto)', 
     });
     daemon = await startDaemon(gw);
     const monitor = await mqtt.connectAsync(BROKER, { clientId: `mon-${randomUUID().slice(0, 8)}` });
+    // One record a second per message (two messages of one device never share a time).
+    const base = Date.now() - 100_000;
     const publish = (device: string, hr: number) =>
-      monitor.publishAsync(`${prefix}/${device}/vitals`, JSON.stringify({ ts: Date.now(), readings: { HR: hr } }), { qos: 1 });
+      monitor.publishAsync(`${prefix}/${device}/vitals`, JSON.stringify({ ts: base + hr * 1000, readings: { HR: hr } }), { qos: 1 });
 
     await until(() => daemon!.metrics !== undefined);
     await new Promise((r) => setTimeout(r, 300)); // the bridge subscribes after connecting

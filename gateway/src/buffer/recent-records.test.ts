@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QualityFlag, type Reading } from '@wardlink/shared';
+import { RecentRecords, type RecentEntry } from './recent-records.js';
+import { openBufferStore, type BufferStore } from './store.js';
+import { tempDir, type TempDir } from './testing/fixtures.js';
+import { BufferWriter } from './writer.js';
+
+const T = Date.UTC(2026, 11, 5, 8);
+const reading = (over: Partial<Reading> = {}): Reading => ({ gatewayId: 'gw', deviceId: 'mon-1', bedId: 'bed-1', patientId: 'P1', metric: 'HR', deviceTimeMs: T, receivedAtMs: T + 20, value: 72, flags: 0, ...over });
+
+describe('RecentRecords', () => {
+  it('drops a copy, keeps another metric at the same time, and a copy inside one transaction', () => {
+    const recent = new RecentRecords(60_000);
+    let overlay = new Map<string, RecentEntry>();
+    expect(recent.filter([reading(), reading({ metric: 'SPO2' })], overlay).dropped).toBe(0);
+    expect(recent.filter([reading()], overlay)).toEqual({ kept: [], dropped: 1 }); // same group commit
+    recent.commit(overlay);
+    overlay = new Map();
+    expect(recent.filter([reading(), reading({ metric: 'NIBP_SYS' })], overlay)).toEqual({ kept: [reading({ metric: 'NIBP_SYS' })], dropped: 1 });
+    // A suspect reading is known by the device's own time, not the receive time it is filed at.
+    const suspect = reading({ deviceTimeMs: T + 5000, receivedAtMs: T + 5000, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T - 8 * 86_400_000 });
+    expect(recent.filter([suspect], overlay).dropped).toBe(0);
+    expect(recent.filter([{ ...suspect, deviceTimeMs: T + 9000, receivedAtMs: T + 9000 }], overlay).dropped).toBe(1);
+  });
+
+  it('forgets what is older than the window', () => {
+    const recent = new RecentRecords(60_000);
+    const overlay = new Map<string, RecentEntry>();
+    recent.filter([reading()], overlay);
+    recent.commit(overlay);
+    const later = new Map<string, RecentEntry>();
+    recent.filter([reading({ deviceTimeMs: T + 120_000, receivedAtMs: T + 120_000 })], later);
+    recent.commit(later);
+    expect(recent.size).toBe(1);
+    expect(recent.filter([reading()], new Map()).dropped).toBe(0);
+  });
+});
+
+describe('a copy after a restart', () => {
+  let dir: TempDir;
+  let store: BufferStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = openBufferStore({ path: dir.file('gw.db'), gatewayId: 'gw' });
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('is recognised from the buffer file by a new writer (the commit thread seeds its index)', async () => {
+    const stats: number[] = [];
+    const first = new BufferWriter(store, { flushIntervalMs: 1 });
+    const record = [reading(), reading({ metric: 'SPO2', value: 97 }), reading({ metric: 'RR', value: 14, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T - 3_600_000 })];
+    await first.append(record, { dedup: true });
+    await first.close();
+    const second = new BufferWriter(store, { flushIntervalMs: 1, onCommit: (s) => stats.push(s.duplicates) });
+    await second.append(record, { dedup: true });
+    await second.append([reading({ metric: 'PR', value: 71 })], { dedup: true });
+    await second.append(record); // no device time (dedup off): nothing to be the same as
+    await second.close();
+    expect(store.db.prepare('SELECT count(*) FROM readings').pluck().get()).toBe(7);
+    expect(stats.reduce((a, b) => a + b, 0)).toBe(3);
+  });
+});
