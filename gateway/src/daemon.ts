@@ -7,6 +7,7 @@ import { QualityFlag, systemClock, type Clock, type TimerHandle } from '@wardlin
 import { AlarmDelivery } from './alarms/delivery/alarm-delivery.js';
 import { AlarmViewers } from './alarms/delivery/viewers.js';
 import { openAlarmService, type AlarmService } from './alarms/service.js';
+import { DiskFullWatch } from './buffer/disk-full.js';
 import { BufferCap } from './buffer/eviction.js';
 import { lastRecordOf } from './buffer/last-record.js';
 import { BufferMaintenance } from './buffer/maintenance.js';
@@ -44,6 +45,7 @@ export class GatewayDaemon {
   readonly database: GatewayDatabase;
   readonly writer: BufferWriter;
   readonly cap: BufferCap;
+  readonly diskFull: DiskFullWatch;
   readonly alarms: AlarmService;
   private currentUplink: Uplink | null;
   private uplinkSettings: UplinkSettings | null;
@@ -80,13 +82,22 @@ export class GatewayDaemon {
       maxQueuedReadings: config.buffer.maxQueuedReadings,
       clock,
       logger,
+      onFailure: (err) => this.diskFull.onCommitFailure(err),
       onCommit: (s) => {
         this.metrics.commitLatency.observe(s.latencyMs / 1000);
         this.metrics.commitRows.observe(s.rows);
         if (s.duplicates > 0) this.metrics.duplicates.inc(s.duplicates);
       },
     });
-    this.cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, clock, logger });
+    this.cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, alarmReserveBytes: config.buffer.diskReserveBytes, clock, logger });
+    this.diskFull = new DiskFullWatch({
+      refuseReadings: (err) => this.writer.refuseReadings(err),
+      onChange: (full, detail) => {
+        if (full) logger.error({ detail }, 'the buffer disk is full: readings are refused, alarm events are still stored');
+        else logger.warn('the buffer disk has room again: readings are taken again');
+        this.alarms.engine.onBufferDiskFull(full, detail);
+      },
+    });
     this.maintenance = new BufferMaintenance(store, {
       cap: this.cap,
       localRetentionMs: config.buffer.localRetentionMs,
@@ -214,6 +225,9 @@ export class GatewayDaemon {
     this.metrics.bufferBytes.set(usage.bytes);
     this.metrics.bufferFraction.set(usage.fraction);
     this.alarms.engine.onBufferUsage(usage.fraction);
+    this.diskFull.onUsage(usage);
+    this.metrics.bufferEffectiveMaxBytes.set(usage.maxBytes);
+    this.metrics.diskAvailableBytes.set(usage.diskAvailableBytes);
     this.metrics.bufferQueued.set(this.writer.queuedReadings);
     const evicted = this.cap.counters();
     this.metrics.evictions.set({ kind: 'uploaded' }, evicted.uploadedReadings);

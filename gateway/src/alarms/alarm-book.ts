@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { AlarmAlreadyAcknowledgedError, AlarmNotFoundError, type AlarmEvent, type AlarmPhase, type AlarmPriority, type AlarmSource, type Clock, type MetricId, type TimerHandle } from '@wardlink/shared';
 import type { AlarmEvents } from './events.js';
-import { PRIORITY_RANK, type ActiveAlarm, type AlarmAudience, type BedAlarmState } from './types.js';
+import { audienceOf, PRIORITY_RANK, type ActiveAlarm, type AlarmAudience, type BedAlarmState } from './types.js';
 
 /** Appended to the message of a latched alarm whose condition has ended. */
 export const LATCHED_MARKER = ' (condition ended; latched until acknowledged)';
@@ -105,7 +105,7 @@ export class AlarmBook {
 
   raise(spec: RaiseSpec, atMs = this.clock.now(), restored?: Partial<AlarmRecord> & { alarmId: string }): AlarmRecord {
     const alarmId = restored?.alarmId ?? `${atMs.toString(36)}-${(++this.idSeq).toString(36)}${randomUUID().slice(0, 4)}`;
-    const audience: AlarmAudience = spec.bedId === '-' ? 'it' : 'nurse';
+    const audience: AlarmAudience = audienceOf(spec.bedId, spec.condition);
     const { key, ...fields } = spec;
     const alarm: AlarmRecord = {
       ...fields,

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId } from '@wardlink/shared';
 import { LATCHED_MARKER } from './alarm-book.js';
-import { PRIORITY_RANK, type ActiveAlarm } from './types.js';
+import { audienceOf, PRIORITY_RANK, type ActiveAlarm } from './types.js';
 
 interface AuditRow {
   event_id: string;
@@ -114,7 +114,7 @@ export function replay(events: readonly AlarmEvent[]): AuditedAlarm {
     metric: first.metric,
     condition: first.condition,
     priority: first.priority,
-    audience: first.bedId === '-' ? 'it' : 'nurse',
+    audience: audienceOf(first.bedId, first.condition),
     raisedAtMs: first.timeMs,
     updatedAtMs: first.timeMs,
     value: first.value,

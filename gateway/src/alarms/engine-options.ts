@@ -51,6 +51,8 @@ export const TECHNICAL_DEFAULTS: Readonly<Record<TechnicalCondition, TechnicalSp
   'patient-mismatch': { priority: 'medium', delayMs: 0 },
   'buffer-80': { priority: 'low', delayMs: 0 },
   'buffer-95': { priority: 'medium', delayMs: 0 },
+  // The ward's readings are not being stored (local alarms still sound): nurses and IT.
+  'buffer-disk-full': { priority: 'medium', delayMs: 0 },
   'uplink-down': { priority: 'low', delayMs: 0 },
 };
 

@@ -81,7 +81,7 @@ export class AlarmEngine {
 
   /** Starts the comm-loss sweep. */
   start(): void {
-    this.sweepTimer ??= this.clock.setInterval(() => this.devices.sweep(), this.sweepEveryMs).unref();
+    this.sweepTimer ??= this.clock.setInterval(() => this.devices.sweep(this.clock.now(), this.gateway.diskIsFull), this.sweepEveryMs).unref();
   }
 
   /** Stops every timer. Alarms stay in memory (and latched ones in the audit, for restore). */
@@ -218,13 +218,18 @@ export class AlarmEngine {
     this.gateway.bufferUsage(fraction);
   }
 
+  /** The buffer's disk has no room for readings (or has room again); see technical-gateway.ts. */
+  onBufferDiskFull(full: boolean, detail = ''): void {
+    this.gateway.bufferDiskFull(full, detail);
+  }
+
   onUplinkState(up: boolean, sinceMs: number): void {
     this.gateway.uplinkState(up, sinceMs);
   }
 
   /** Runs the comm-loss check now (tests; the timer calls it otherwise). */
   sweep(): void {
-    this.devices.sweep();
+    this.devices.sweep(this.clock.now(), this.gateway.diskIsFull);
   }
 
   /** Takes back the alarms that were live when the gateway stopped (see restore.ts): a

@@ -129,9 +129,17 @@ export class DeviceTechnical {
     this.watch(info).lastRefusal = code;
   }
 
-  /** Raises comm-loss for every device quiet for longer than its threshold. */
-  sweep(nowMs = this.clock.now()): void {
+  /**
+   * Raises comm-loss for every device quiet for longer than its threshold. `cutOff`: the
+   * gateway itself is cutting devices off (its disk is full): that one cause is alarmed
+   * once (buffer-disk-full), not as a wall of comm-loss alarms.
+   */
+  sweep(nowMs = this.clock.now(), cutOff = false): void {
     for (const w of this.watches.values()) {
+      if (cutOff) {
+        if (w.lastHeardMs !== null) w.lastHeardMs = Math.max(w.lastHeardMs, nowMs - 1); // the silence starts when the cause ends
+        continue;
+      }
       if (w.lastHeardMs === null || w.alarms['comm-loss'].isPresent || w.alarms['port-gone'].isPresent) continue;
       const after = this.thresholdMs(w.info);
       if (nowMs - w.lastHeardMs <= after) continue;

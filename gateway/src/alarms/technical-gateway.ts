@@ -4,6 +4,10 @@
  *   ends 2 points below its threshold, so a buffer hovering at the line does not flap.
  * - `uplink-down`: the cloud uplink has been down for longer than `uplinkDownAfterMs`
  *   (nurses are not told: local alarms work without it).
+ * - `buffer-disk-full`: the buffer's disk has no room for readings (a commit failed for
+ *   lack of space, or the space kept for alarm events is being eaten): readings are
+ *   refused, devices are cut off (no PUBACK or ACK, so they keep their data), alarm events
+ *   are still stored in the space kept for them. For IT and the nurses (types.ts).
  */
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { AlarmBook } from './alarm-book.js';
@@ -14,6 +18,7 @@ const BUFFER_HYSTERESIS = 0.02;
 export interface GatewaySpecs {
   'buffer-80': TechnicalSpec;
   'buffer-95': TechnicalSpec;
+  'buffer-disk-full': TechnicalSpec;
   'uplink-down': TechnicalSpec;
 }
 
@@ -21,6 +26,7 @@ export class GatewayTechnical {
   private readonly buffer80: TechnicalAlarm;
   private readonly buffer95: TechnicalAlarm;
   private readonly uplink: TechnicalAlarm;
+  private readonly diskFull: TechnicalAlarm;
   private uplinkTimer: TimerHandle | null = null;
   private uplinkDownSinceMs: number | null = null;
 
@@ -34,6 +40,18 @@ export class GatewayTechnical {
     this.buffer80 = new TechnicalAlarm('-|buffer-80', 'buffer-80', specs['buffer-80'], clock, book);
     this.buffer95 = new TechnicalAlarm('-|buffer-95', 'buffer-95', specs['buffer-95'], clock, book);
     this.uplink = new TechnicalAlarm('-|uplink-down', 'uplink-down', { ...specs['uplink-down'], delayMs: 0 }, clock, book);
+    this.diskFull = new TechnicalAlarm('-|buffer-disk-full', 'buffer-disk-full', specs['buffer-disk-full'], clock, book);
+  }
+
+  /** Whether readings are being refused for lack of disk space now. */
+  get diskIsFull(): boolean {
+    return this.diskFull.isPresent;
+  }
+
+  /** The buffer's disk is full (`detail` says what is known), or has room again. */
+  bufferDiskFull(full: boolean, detail: string, atMs = this.clock.now()): void {
+    if (full) this.diskFull.hold(() => this.describe(`no disk space for readings: ${detail}. Readings are not stored and devices are cut off; alarms still sound. Free disk space on the gateway.`, null), atMs);
+    else this.diskFull.release(atMs);
   }
 
   bufferUsage(fraction: number, atMs = this.clock.now()): void {
@@ -66,7 +84,7 @@ export class GatewayTechnical {
   stop(): void {
     this.uplinkTimer?.cancel();
     this.uplinkTimer = null;
-    for (const a of [this.buffer80, this.buffer95, this.uplink]) a.stop();
+    for (const a of [this.buffer80, this.buffer95, this.uplink, this.diskFull]) a.stop();
   }
 
   private level(alarm: TechnicalAlarm, fraction: number, threshold: number, atMs: number): void {

@@ -70,10 +70,20 @@ export type TechnicalCondition =
   | 'patient-mismatch'
   | 'buffer-80'
   | 'buffer-95'
+  | 'buffer-disk-full'
   | 'uplink-down';
 
 /** Who should hear about an alarm: nurses (patient and bedside equipment) or hospital IT. */
 export type AlarmAudience = 'nurse' | 'it';
+
+/** Gateway-wide conditions nurses must see too: readings of the whole ward are not being
+ * stored (local alarms still sound, but the record has a hole). */
+const GATEWAY_CONDITIONS_FOR_NURSES: ReadonlySet<string> = new Set(['buffer-disk-full']);
+
+/** Bedside alarms are the nurses'; the gateway's own (bed "-") are IT's, but for a few. */
+export function audienceOf(bedId: string, condition: string): AlarmAudience {
+  return bedId !== '-' || GATEWAY_CONDITIONS_FOR_NURSES.has(condition) ? 'nurse' : 'it';
+}
 
 /** A live alarm as delivery shows it (the retained per-bed state and the nurse-station list). */
 export interface ActiveAlarm {

@@ -1,6 +1,13 @@
 /**
  * The byte cap, with alarm-aware eviction.
  *
+ * The cap that counts is the EFFECTIVE one: the smaller of `maxBytes` and what the
+ * filesystem can hold (pages in use + free pages + what statfs says is available), less a
+ * reserve: room for the WAL between checkpoints and for alarm events. Eviction and the
+ * buffer-80/95 alarms act on it, so the disk never fills before the cap does. When the
+ * filesystem eats into the alarm reserve anyway (logs, another program), `diskLow` tells
+ * the daemon to refuse readings while alarm events are still stored (daemon.ts).
+ *
  * Size is measured, not estimated: pages in use, (page_count - freelist_count) *
  * page_size, as SQLite sees the database including what is still in the WAL. Free pages
  * do not count (they are reused, and maintenance returns the surplus with
@@ -23,13 +30,22 @@
  *    be acknowledged, while the unbatched backlog is everything else.
  * Every round is logged with its counts; the counts accumulate in `counters()`.
  */
+import { statSync } from 'node:fs';
 import { BufferOptionError, sleep, type Clock } from '@wardlink/shared';
 import { oldestUnsentMs } from './backlog.js';
+import { filesystemSpace, UNLIMITED_SPACE, type DiskSpace } from './disk-space.js';
 import type { BufferStore } from './store.js';
 import type { BufferLogger, BufferUsage, EvictionCounters } from './types.js';
 
 export interface BufferCapOptions {
   maxBytes: number;
+  /** The buffer's filesystem; default: statfs of the database's folder. */
+  disk?: DiskSpace;
+  /** Space kept for alarm events and the audit when readings stop (config buffer.diskReserveBytes). Default 4 MiB. */
+  alarmReserveBytes?: number;
+  /** Space the WAL may take between checkpoints. Default: two automatic-checkpoint
+   * periods' worth (2 × wal_autocheckpoint pages; 8 MiB with the defaults). */
+  walHeadroomBytes?: number;
   uploadedHighWater?: number;
   uploadedLowWater?: number;
   unsentLowWater?: number;
@@ -41,8 +57,15 @@ export interface BufferCapOptions {
 
 type Tier = 'uploaded' | 'quarantined' | 'unsent' | 'pending';
 
+/** The smallest effective cap: below it the buffer holds too little to be a buffer. */
+const MIN_EFFECTIVE_BYTES = 1024 * 1024;
+
 export class BufferCap {
   readonly maxBytes: number;
+  readonly alarmReserveBytes: number;
+  private readonly walHeadroomBytes: number;
+  private readonly walPath: string | null;
+  private readonly disk: DiskSpace;
   private readonly uploadedHighWater: number;
   private readonly uploadedLowWater: number;
   private readonly unsentLowWater: number;
@@ -57,6 +80,8 @@ export class BufferCap {
   constructor(private readonly store: BufferStore, opts: BufferCapOptions) {
     if (!Number.isInteger(opts.maxBytes) || opts.maxBytes < 65_536) throw new BufferOptionError('maxBytes', 'must be an integer of at least 65536', opts.maxBytes);
     this.maxBytes = opts.maxBytes;
+    this.disk = opts.disk ?? (store.path === ':memory:' ? UNLIMITED_SPACE : filesystemSpace(store.path));
+    this.alarmReserveBytes = opts.alarmReserveBytes ?? 4 * 1024 * 1024;
     this.uploadedHighWater = fraction('uploadedHighWater', opts.uploadedHighWater, 0.75);
     this.uploadedLowWater = fraction('uploadedLowWater', opts.uploadedLowWater, 0.7);
     this.unsentLowWater = fraction('unsentLowWater', opts.unsentLowWater, 0.98);
@@ -67,8 +92,11 @@ export class BufferCap {
     this.logger = opts.logger ?? store.logger;
     const db = store.db;
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.walHeadroomBytes = opts.walHeadroomBytes ?? 2 * store.connection.walAutocheckpointPages * this.pageSize;
+    this.walPath = store.path === ':memory:' ? null : `${store.path}-wal`;
     this.s = {
       pages: db.prepare('SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())').pluck(),
+      freePages: db.prepare('SELECT freelist_count FROM pragma_freelist_count()').pluck(),
       // Ids number readings (schema.ts), so this spans readings, not rows.
       idSpan: db.prepare('SELECT coalesce((SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1) - (SELECT min(id) FROM reading_records), 0)').pluck(),
       recentRecordSize: db.prepare('SELECT avg(n) FROM (SELECT n FROM reading_records ORDER BY id DESC LIMIT 64)').pluck(),
@@ -88,12 +116,39 @@ export class BufferCap {
     return (this.s.pages.get() as number) * this.pageSize;
   }
 
+  /**
+   * The cap that counts now: `maxBytes`, or less when the filesystem cannot hold that
+   * plus the reserve. Never below 1 MiB (a disk that small is reported by `diskLow`).
+   */
+  effectiveMaxBytes(available = this.disk.availableBytes()): number {
+    // What the buffer may occupy: its pages (used and free), the -wal file as it is now (it
+    // is reused from its start after each checkpoint), and what the filesystem has left;
+    // less the WAL's growth between checkpoints and the alarm reserve. A completely full
+    // disk cannot even take the WAL frames of an eviction's DELETE: the reserve prevents it.
+    const room = this.usedBytes() + (this.s.freePages.get() as number) * this.pageSize + this.walFileBytes() + available;
+    return Math.min(this.maxBytes, Math.max(MIN_EFFECTIVE_BYTES, Math.floor(room - this.alarmReserveBytes - this.walHeadroomBytes)));
+  }
+
+  private walFileBytes(): number {
+    if (this.walPath === null) return 0;
+    try {
+      return statSync(this.walPath).size;
+    } catch {
+      return 0;
+    }
+  }
+
   bufferUsage(): BufferUsage {
     const bytes = this.usedBytes();
+    const available = this.disk.availableBytes();
+    const maxBytes = this.effectiveMaxBytes(available);
     return {
       bytes,
-      maxBytes: this.maxBytes,
-      fraction: bytes / this.maxBytes,
+      maxBytes,
+      configuredMaxBytes: this.maxBytes,
+      diskAvailableBytes: available,
+      diskLow: available < this.alarmReserveBytes,
+      fraction: bytes / maxBytes,
       unsentReadings: this.store.tally.readings,
       oldestUnsentMs: oldestUnsentMs(this.store.db),
     };
@@ -113,18 +168,20 @@ export class BufferCap {
     this.running = true;
     try {
       const bytesBefore = this.usedBytes();
+      // Decided once per round: freeing pages moves them to the free list, not the disk.
+      const maxBytes = this.effectiveMaxBytes();
       const round: EvictionCounters = { rounds: 1, uploadedReadings: 0, quarantinedReadings: 0, unsentReadings: 0, evictedBatches: 0 };
-      if (bytesBefore > this.uploadedHighWater * this.maxBytes) {
-        await this.evictDownTo(this.uploadedLowWater * this.maxBytes, ['uploaded'], round);
+      if (bytesBefore > this.uploadedHighWater * maxBytes) {
+        await this.evictDownTo(this.uploadedLowWater * maxBytes, ['uploaded'], round);
       }
-      if (this.usedBytes() > this.maxBytes) {
-        const done = await this.evictDownTo(this.unsentLowWater * this.maxBytes, ['uploaded', 'quarantined', 'unsent', 'pending'], round);
-        if (!done) this.logger.error({ bytes: this.usedBytes(), maxBytes: this.maxBytes }, 'buffer is over its byte cap with nothing left to evict but alarm events');
+      if (this.usedBytes() > maxBytes) {
+        const done = await this.evictDownTo(this.unsentLowWater * maxBytes, ['uploaded', 'quarantined', 'unsent', 'pending'], round);
+        if (!done) this.logger.error({ bytes: this.usedBytes(), maxBytes }, 'buffer is over its byte cap with nothing left to evict but alarm events');
       }
       const evicted = round.uploadedReadings + round.quarantinedReadings + round.unsentReadings;
       if (evicted === 0) return null;
       for (const k of Object.keys(round) as (keyof EvictionCounters)[]) this.totals[k] += round[k];
-      const log = { ...round, bytesBefore, bytesAfter: this.usedBytes(), maxBytes: this.maxBytes };
+      const log = { ...round, bytesBefore, bytesAfter: this.usedBytes(), maxBytes, configuredMaxBytes: this.maxBytes };
       if (round.unsentReadings > 0 || round.evictedBatches > 0) this.logger.warn(log, 'buffer eviction dropped unsent readings to stay under the byte cap');
       else this.logger.info(log, 'buffer eviction dropped uploaded readings');
       return round;

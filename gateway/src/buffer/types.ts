@@ -70,8 +70,15 @@ export interface CommitStats {
 export interface BufferUsage {
   /** Bytes of database pages in use (page_count - freelist_count) * page_size. */
   bytes: number;
+  /** The effective cap: the configured one, or less when the disk cannot hold it (eviction.ts). */
   maxBytes: number;
-  /** bytes / maxBytes. */
+  /** `buffer.maxBytes` as configured. */
+  configuredMaxBytes: number;
+  /** What the buffer's filesystem can still allocate. */
+  diskAvailableBytes: number;
+  /** The filesystem has eaten into the space kept for alarm events: readings must stop. */
+  diskLow: boolean;
+  /** bytes / maxBytes (the effective cap). */
   fraction: number;
   /** Readings not yet uploaded and still due to be (unbatched + in pending batches). */
   unsentReadings: number;

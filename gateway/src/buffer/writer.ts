@@ -25,7 +25,7 @@
  * are committed again without it, and only its own append is rejected.
  */
 import { EventEmitter } from 'node:events';
-import { BufferClosedError, type AlarmEvent, type Clock, type Reading, type TimerHandle } from '@wardlink/shared';
+import { BufferClosedError, type AlarmEvent, type BufferError, type Clock, type Reading, type TimerHandle } from '@wardlink/shared';
 import { fromCommitFailure, type CommitOutcome } from './commit-batch.js';
 import { toBufferError } from './sqlite-errors.js';
 import { ThreadCommitter } from './thread-committer.js';
@@ -36,6 +36,8 @@ import { resolveWriterLimits, type WriterLimits } from './writer-options.js';
 export interface WriterOptions extends Partial<WriterLimits> {
   /** Called after every commit, for the commit-latency histogram and rows-per-commit. */
   onCommit?: (stats: CommitStats) => void;
+  /** Called when appends were rejected because a commit failed (disk full, I/O error). */
+  onFailure?: (err: BufferError, rows: number) => void;
   clock?: Clock;
   logger?: BufferLogger;
 }
@@ -59,6 +61,9 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   private readonly clock: Clock;
   private readonly logger: BufferLogger;
   private readonly onCommit: ((stats: CommitStats) => void) | undefined;
+  private readonly onFailure: ((err: BufferError, rows: number) => void) | undefined;
+  /** While set, readings are refused at once with it; alarm events are still committed. */
+  private readingsRefused: BufferError | null = null;
   private readonly committer: ThreadCommitter;
   /** Appends admitted and not yet handed to the committer, oldest first. */
   private readonly queue: Entry[] = [];
@@ -85,6 +90,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
     this.onCommit = opts.onCommit;
+    this.onFailure = opts.onFailure;
     // Count the backlog before the first commit: commits land on another connection and
     // are added to the tally when reported, so a later first count would see some twice.
     void store.tally.readings;
@@ -99,8 +105,18 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   append(readings: readonly Reading[], opts: { dedup?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
+    if (this.readingsRefused) return Promise.reject(this.readingsRefused);
     const dedup = opts.dedup === true;
     return new Promise((resolve, reject) => this.admit({ readings, alarm: null, dedup, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+  }
+
+  /**
+   * Refuses readings at once with `err` (null: takes them again). The daemon does this when
+   * the disk is eating into the space kept for alarm events: readings stop, alarm events
+   * and the audit still fit. Devices get no acknowledgement, so they keep their data.
+   */
+  refuseReadings(err: BufferError | null): void {
+    this.readingsRefused = err;
   }
 
   /** Stores an alarm event (never evicted). Idempotent by eventId, so a retry is safe. */
@@ -297,5 +313,10 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     this.logger.error({ err: error, code: error.code, rows }, 'buffer commit failed; the appends were rejected');
     for (const e of entries) e.reject(error);
+    try {
+      this.onFailure?.(error, rows);
+    } catch (err2) {
+      this.logger.error({ err: err2 }, 'buffer onFailure observer failed');
+    }
   }
 }

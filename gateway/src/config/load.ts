@@ -122,6 +122,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
       flushIntervalMs: optionalInt(pick(raw, 'buffer.flushIntervalMs'), 'buffer.flushIntervalMs', 1, 10_000),
       maxBatchReadings: optionalInt(pick(raw, 'buffer.maxBatchReadings'), 'buffer.maxBatchReadings', 1, 1_000_000),
       maxQueuedReadings: int(get('buffer.maxQueuedReadings', d.buffer.maxQueuedReadings), 'buffer.maxQueuedReadings', 100, 10_000_000),
+      diskReserveBytes: int(get('buffer.diskReserveBytes', d.buffer.diskReserveBytes), 'buffer.diskReserveBytes', 1024 * 1024, 1024 * 1024 * 1024),
       localRetentionMs: int(get('buffer.localRetentionMs', d.buffer.localRetentionMs), 'buffer.localRetentionMs', 0, 365 * DAY_MS),
       checkpointIntervalMs: int(get('buffer.checkpointIntervalMs', d.buffer.checkpointIntervalMs), 'buffer.checkpointIntervalMs', 100, DAY_MS),
     },

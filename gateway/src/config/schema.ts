@@ -28,6 +28,8 @@ export interface GatewayConfig {
     /** Rows per group commit; null uses the writer's benchmarked default. */
     maxBatchReadings: number | null;
     maxQueuedReadings: number;
+    /** Disk space kept free for alarm events and the audit: readings stop before it is used. */
+    diskReserveBytes: number;
     localRetentionMs: number;
     checkpointIntervalMs: number;
   };
@@ -109,6 +111,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       flushIntervalMs: null,
       maxBatchReadings: null,
       maxQueuedReadings: 50_000,
+      diskReserveBytes: 4 * 1024 * 1024,
       localRetentionMs: 24 * HOUR_MS,
       checkpointIntervalMs: 30_000,
     },

@@ -16,6 +16,9 @@ export interface LiveStatus {
   rejectsByCode: Record<string, number>;
   /** The cloud uplink (backlog, ETA, breaker, last error); null when no cloud is configured. */
   uplink: UplinkStatus | null;
+  /** The byte cap that counts (the configured one, or less when the disk cannot hold it),
+   * and whether readings are refused because the disk is full. */
+  buffer: { effectiveMaxBytes: number; configuredMaxBytes: number; diskAvailableBytes: number; diskFull: boolean; diskFullDetail: string | null };
 }
 
 export function liveStatus(d: GatewayDaemon): LiveStatus {
@@ -25,6 +28,10 @@ export function liveStatus(d: GatewayDaemon): LiveStatus {
     ports: d.ports,
     ingestReadingsPerS: Math.round(d.ingestRate.perSecond() * 10) / 10,
     writerQueuedReadings: d.writer.queuedReadings,
+    buffer: (() => {
+      const u = d.cap.bufferUsage();
+      return { effectiveMaxBytes: u.maxBytes, configuredMaxBytes: u.configuredMaxBytes, diskAvailableBytes: u.diskAvailableBytes, diskFull: d.diskFull.full, diskFullDetail: d.diskFull.full ? d.diskFull.detail : null };
+    })(),
     devices: d.deviceStates.snapshot(),
     rejectsByCode: d.rejects.countsByCode(),
     uplink: d.uplink?.status() ?? null,
@@ -37,10 +44,12 @@ export function createStatusRoutes(http: HttpServer, d: GatewayDaemon): void {
     const gone = devices.filter((x) => x.state === 'gone').map((x) => x.deviceId);
     const silent = devices.filter((x) => x.state === 'silent').map((x) => x.deviceId);
     const writerFull = !d.writer.hasCapacity();
+    const diskFull = d.diskFull.full;
+    const failing = writerFull || diskFull;
     // 200 while the daemon can take and store readings; devices being away is reported, not fatal.
-    sendJson(res, writerFull ? 503 : 200, {
-      status: writerFull ? 'degraded' : gone.length + silent.length > 0 ? 'warn' : 'ok',
-      checks: { writer: writerFull ? 'queue full' : 'ok', devicesGone: gone, devicesSilent: silent },
+    sendJson(res, failing ? 503 : 200, {
+      status: failing ? 'degraded' : gone.length + silent.length > 0 ? 'warn' : 'ok',
+      checks: { writer: diskFull ? 'disk full' : writerFull ? 'queue full' : 'ok', disk: diskFull ? `full: ${d.diskFull.detail}` : 'ok', devicesGone: gone, devicesSilent: silent },
     });
   });
   http.route('GET', '/metrics', async (_req, res) => {

@@ -12,7 +12,7 @@ import { isAdtType } from './formats/hl7/adt.js';
 import { ackCodeFor, buildAck, deframeMllp, mllpFrame, parseOruR01, tryReadMsh, type MshHeader } from './formats/hl7/index.js';
 import type { FormatContext } from './formats/format.js';
 import type { IngestPipeline } from './pipeline.js';
-import type { RejectLog } from './reject-log.js';
+import { toRejectInfo, type RejectLog } from './reject-log.js';
 
 export interface ReceiverDeps {
   pipeline: IngestPipeline;
@@ -72,7 +72,7 @@ export class Hl7Receiver {
         return mllpFrame(buildAck(msh, ackCodeFor(err.code), { errorCode: err.code, text: err.message, nowMs: this.deps.now() }));
       }
       // The buffer could not commit: AE tells the sender to resend later; nothing is lost.
-      this.deps.logger.error({ err, device: device?.deviceId }, 'HL7 message not committed; answering AE');
+      this.deps.rejects.record(device?.deviceId ?? null, toRejectInfo(err, 'HL7 message not committed; answering AE, the device resends'));
       const code = (err as WardlinkError).code ?? 'WL_BUFFER_WRITE_FAILED';
       return mllpFrame(buildAck(msh, 'AE', { errorCode: code, text: 'gateway buffer unavailable; resend later', nowMs: this.deps.now() }));
     }

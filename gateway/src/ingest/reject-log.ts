@@ -12,6 +12,12 @@ export interface RejectInfo {
   detail?: Record<string, unknown>;
 }
 
+/** A commit failure (or any error) as a reject to count: its stable code, else a generic one. */
+export function toRejectInfo(err: unknown, message: string): RejectInfo {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : 'WL_BUFFER_WRITE_FAILED', message: `${message}: ${err instanceof Error ? err.message : String(err)}` };
+}
+
 export class RejectLog {
   private readonly lastLogged = new Map<string, { atMs: number; suppressed: number }>();
   private readonly totals = new Map<string, number>();

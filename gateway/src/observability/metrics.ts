@@ -41,6 +41,16 @@ export class GatewayMetrics {
     help: 'Readings in the local buffer not yet uploaded',
     registers: [this.registry],
   });
+  readonly bufferEffectiveMaxBytes = new Gauge({
+    name: 'wardlink_gateway_buffer_effective_max_bytes',
+    help: 'The byte cap that counts: buffer.maxBytes, or less when the disk cannot hold it plus the reserve',
+    registers: [this.registry],
+  });
+  readonly diskAvailableBytes = new Gauge({
+    name: 'wardlink_gateway_disk_available_bytes',
+    help: "What the buffer's filesystem can still allocate (statfs)",
+    registers: [this.registry],
+  });
   readonly bufferBytes = new Gauge({
     name: 'wardlink_gateway_buffer_bytes',
     help: 'Bytes used by the local SQLite buffer',

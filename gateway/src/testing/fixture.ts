@@ -27,8 +27,10 @@ export interface TestGateway {
 export type DeviceSpec = Omit<NewDevice, 'passwordHash' | 'mqttUsername'>;
 
 /** Creates config + database with beds and devices. `raw` overrides config fields. */
-export async function createTestGateway(opts: { beds?: string[]; devices?: DeviceSpec[]; raw?: Record<string, unknown>; patients?: Record<string, string> } = {}): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'wl-gw-'));
+export async function createTestGateway(
+  opts: { beds?: string[]; devices?: DeviceSpec[]; raw?: Record<string, unknown>; patients?: Record<string, string>; /** the data folder's parent (default: the OS temp folder) */ parentDir?: string } = {},
+): Promise<TestGateway> {
+  const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'wl-gw-'));
   const configPath = join(dir, 'gateway.json');
   const raw = {
     gatewayId: 'test-gw',

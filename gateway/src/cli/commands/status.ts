@@ -10,7 +10,7 @@ interface StatusReport {
   gatewayId: string;
   daemon: 'running' | 'not running';
   ingestReadingsPerS: number | null;
-  buffer: { unsentReadings: number; oldestUnsentAgeS: number | null; databaseBytes: number; walBytes: number; pendingBatches: number };
+  buffer: { unsentReadings: number; oldestUnsentAgeS: number | null; databaseBytes: number; walBytes: number; pendingBatches: number; effectiveMaxBytes: number | null; diskFull: string | null };
   devices: { deviceId: string; kind: string; bedId: string; state: string; lastSeen: string | null }[];
   uplink: UplinkReport;
   disk: DiskOutlook;
@@ -66,6 +66,8 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
           databaseBytes: fileSize(config.databasePath),
           walBytes: fileSize(`${config.databasePath}-wal`),
           pendingBatches: pending,
+          effectiveMaxBytes: live?.buffer.effectiveMaxBytes ?? null,
+          diskFull: live?.buffer.diskFull ? (live.buffer.diskFullDetail ?? 'full') : null,
         },
         devices: registry.listDevices().map((d) => {
           const l = liveDevices.get(d.deviceId);
@@ -94,6 +96,10 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
             (report.buffer.oldestUnsentAgeS === null ? '' : `, oldest ${report.buffer.oldestUnsentAgeS} s old`) +
             `, ${report.buffer.pendingBatches} pending batches, database ${(report.buffer.databaseBytes / 1e6).toFixed(1)} MB` +
             ` (+ WAL ${(report.buffer.walBytes / 1e6).toFixed(1)} MB)`,
+          ...(report.buffer.diskFull === null ? [] : [`DISK FULL: ${report.buffer.diskFull}; readings are refused, alarms still sound`]),
+          ...(report.buffer.effectiveMaxBytes === null || report.buffer.effectiveMaxBytes >= config.buffer.maxBytes
+            ? []
+            : [`byte cap: ${(report.buffer.effectiveMaxBytes / 1e6).toFixed(1)} MB, what the disk can hold (buffer.maxBytes ${(config.buffer.maxBytes / 1e6).toFixed(0)} MB)`]),
           formatDiskOutlook(report.disk),
           ...formatUplinkReport(report.uplink, now),
           '',

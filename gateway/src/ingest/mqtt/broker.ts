@@ -29,7 +29,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry.js';
 import type { ParsedRecord } from '../formats/format.js';
 import type { IngestPipeline } from '../pipeline.js';
-import type { RejectLog } from '../reject-log.js';
+import { toRejectInfo, type RejectLog } from '../reject-log.js';
 import { isAlarmTopicFilter } from '../../alarms/delivery/topics.js';
 import type { ViewerAuthenticator } from '../../alarms/delivery/viewers.js';
 import { CredentialCache } from './credential-cache.js';
@@ -179,7 +179,9 @@ export class MqttIngest {
     this.opts.pipeline.submit(device, record, receivedAtMs).then(
       () => done(null),
       (err: unknown) => {
-        this.opts.logger.error({ err, device: device.deviceId }, 'readings not committed; withholding PUBACK');
+        // Counted and logged at most once a minute per device and code: a flood against a
+        // full disk must not fill the disk with log lines.
+        this.opts.rejects.record(device.deviceId, toRejectInfo(err, 'readings not committed; PUBACK withheld, the device resends'));
         done(err instanceof Error ? err : new Error(String(err)));
       },
     );
