@@ -114,8 +114,9 @@ export class AlarmEngine {
     // A record with no values (sensor off) still concerns the bed's patient.
     const patientId = readings.length > 0 ? readings[0]!.patientId : this.deps.patientOf?.(device.bedId);
     this.devices.record(device, patientId, readings, typeof facts === 'number' ? { recordFlags: facts } : facts, atMs);
-    // Uncatalogued terms are kept and uploaded, but no rule can name them.
-    for (const r of readings) if (isMetricId(r.metric)) this.evaluate(r as CatalogReading);
+    // Uncatalogued terms are kept and uploaded, but no rule can name them; a metric's
+    // second channel (device instance `mon-1~<channel>`) is kept too, and the first one alarms.
+    for (const r of readings) if (isMetricId(r.metric) && r.deviceId === device.deviceId) this.evaluate(r as CatalogReading);
   }
 
   /** One reading through its (bed, metric) state machines. */

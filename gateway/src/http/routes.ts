@@ -3,6 +3,7 @@
  * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints).
  */
 import type { GatewayDaemon } from '../daemon.js';
+import type { RefusedValue } from '../ingest/reject-log.js';
 import type { UplinkStatus } from '../uplink/index.js';
 import { sendJson, sendText, type HttpServer } from './server.js';
 
@@ -14,6 +15,8 @@ export interface LiveStatus {
   writerQueuedReadings: number;
   devices: { deviceId: string; state: string; lastSeenMs: number | null }[];
   rejectsByCode: Record<string, number>;
+  /** What each device sent that was refused: per error code and observation code. */
+  refused: RefusedValue[];
   /** The cloud uplink (backlog, ETA, breaker, last error); null when no cloud is configured. */
   uplink: UplinkStatus | null;
   /** The byte cap that counts (the configured one, or less when the disk cannot hold it),
@@ -34,6 +37,7 @@ export function liveStatus(d: GatewayDaemon): LiveStatus {
     })(),
     devices: d.deviceStates.snapshot(),
     rejectsByCode: d.rejects.countsByCode(),
+    refused: d.rejects.refusedValues(),
     uplink: d.uplink?.status() ?? null,
   };
 }

@@ -49,6 +49,11 @@ export interface SubmitResult {
 }
 
 const FLAG_NAMES = Object.entries(QualityFlag) as [string, number][];
+
+/** The id readings of a device's second channel are kept under: `mon-1~1.26.1.2`. */
+export function instanceId(deviceId: string, channel: string): string {
+  return `${deviceId}~${channel.replace(/[^A-Za-z0-9._:-]/g, '_')}`;
+}
 /** A status that makes a record without values still usable: the device is talking. */
 const STATUS_FLAGS = QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
 
@@ -104,7 +109,8 @@ export class IngestPipeline {
     for (const obs of record.observations) {
       const reading: Reading = {
         gatewayId: this.deps.gatewayId,
-        deviceId: device.deviceId,
+        // A second channel of one metric (formats/families.ts) is kept as the device's instance.
+        deviceId: obs.instance === undefined ? device.deviceId : instanceId(device.deviceId, obs.instance),
         bedId: device.bedId,
         patientId,
         metric: obs.metric,

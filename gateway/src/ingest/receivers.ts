@@ -10,7 +10,7 @@ import { formatByName } from './formats/index.js';
 import type { AdtFeed } from './adt-feed.js';
 import { isAdtType } from './formats/hl7/adt.js';
 import { ackCodeFor, buildAck, deframeMllp, mllpFrame, parseOruR01, tryReadMsh, type MshHeader } from './formats/hl7/index.js';
-import type { FormatContext } from './formats/format.js';
+import type { FormatContext, ParsedRecord } from './formats/format.js';
 import type { IngestPipeline } from './pipeline.js';
 import { toRejectInfo, type RejectLog } from './reject-log.js';
 
@@ -58,8 +58,8 @@ export class Hl7Receiver {
       let record = parseOruR01(text, contextOf(device, this.deps.now));
       if (!device) {
         this.deps.registry.refreshIfChanged();
-        device = this.findDevice(record.equipmentId, msh?.sendingApplication);
-        if (!device) throw new UnknownDeviceError(record.equipmentId ?? msh?.sendingApplication ?? '(none)');
+        device = this.findDevice(record, msh);
+        if (!device) throw new UnknownDeviceError(record.equipmentId ?? (msh?.sendingApplication.trim() || '(none)'));
         if (Object.keys(device.vendorMap).length > 0 || device.utcOffsetMinutes !== 0) {
           record = parseOruR01(text, contextOf(device, this.deps.now));
         }
@@ -78,9 +78,17 @@ export class Hl7Receiver {
     }
   }
 
-  private findDevice(equipmentId: string | undefined, sendingApplication: string | undefined): Device | undefined {
+  /**
+   * The device a TCP message is from, by its `matchId`: the most specific identifier first.
+   * OBX-18 (the monitor's EUI-64), the PV1-3 bed (a central station sending for many beds:
+   * Nihon Kohden `BED-001`, Philips `Doc1`), MSH-4 (Comen puts the serial there), then
+   * MSH-3 (the sending application, whole or its first component).
+   */
+  private findDevice(record: ParsedRecord, msh: MshHeader | undefined): Device | undefined {
     const { registry } = this.deps;
-    const candidates = [equipmentId, equipmentId?.split('^')[0], sendingApplication, sendingApplication?.split('^')[0]];
+    const first = (s: string | undefined) => s?.split('^')[0]?.trim();
+    const app = msh?.sendingApplication.trim();
+    const candidates = [record.equipmentId, first(record.equipmentId), record.bedLabel, msh?.sendingFacility.trim(), first(msh?.sendingFacility), app, first(app)];
     for (const id of candidates) {
       const device = id ? registry.deviceByMatchId(id) : undefined;
       if (device && device.enabled) return device;

@@ -25,6 +25,12 @@ export class GatewayMetrics {
     labelNames: ['device', 'code'] as const,
     registers: [this.registry],
   });
+  readonly refusedValues = new Counter({
+    name: 'wardlink_gateway_refused_values_total',
+    help: 'Values and messages refused, per device, error code and observation code (term "" for a whole message; at most 64 terms per device, then "(other)")',
+    labelNames: ['device', 'code', 'term'] as const,
+    registers: [this.registry],
+  });
   readonly duplicates = new Counter({
     name: 'wardlink_gateway_duplicate_readings_total',
     help: 'Readings received again after they were stored (a resent MQTT message or HL7 message), stored once',

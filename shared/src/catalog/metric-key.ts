@@ -18,12 +18,15 @@ export type MetricKey = MetricId | MdcCodeKey;
 
 /** The largest MDC code: partition and term are 16 bits each. */
 export const MAX_MDC_CODE = 0xffff_ffff;
+/** The smallest: partitions start at 1 (OBJ). A bare number below 65536 has no partition:
+ * it is a vendor's own id (Mindray's legacy `101^HR`, Nihon Kohden's `007000`), not MDC. */
+export const MIN_MDC_CODE = 0x1_0000;
 
-const DIGITS = /^[1-9]\d{0,9}$/;
+const DIGITS = /^[1-9]\d{4,9}$/;
 
-/** True for a well-formed MDC code (1 .. 2^32-1). */
+/** True for a well-formed MDC code (partition 1..65535, any term). */
 export function isMdcCode(code: number): boolean {
-  return Number.isInteger(code) && code >= 1 && code <= MAX_MDC_CODE;
+  return Number.isInteger(code) && code >= MIN_MDC_CODE && code <= MAX_MDC_CODE;
 }
 
 /** True for the decimal key of an MDC code ("188736"); says nothing about the catalog. */

@@ -33,7 +33,7 @@ export interface ObservationIdentifier {
 
 /** Philips MDIL writes an MDC code as "0002-4bb8" (partition-term in hex). */
 const MDIL = /^([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})$/;
-const DECIMAL = /^[1-9]\d{0,9}$/;
+const DECIMAL = /^[1-9]\d{4,9}$/;
 
 /** The MDC code of "150456" or MDIL "0002-4bb8", or undefined for anything else. */
 export function parseMdcCode(text: string): number | undefined {
@@ -60,8 +60,10 @@ export function termOfName(name: string): ResolvedTerm | undefined {
   if (family) return { kind: 'catalog', metric: metricById(family.metric), code: family.code, rank: family.rank };
   const known = knownTermOfRefId(name);
   if (known) return { kind: 'uncatalogued', code: known.code };
-  if (isMetricId(name)) {
-    const metric = metricById(name);
+  // A Wardlink short id, as people write it ("SpO2", "Temp").
+  const id = name.trim().toUpperCase();
+  if (isMetricId(id)) {
+    const metric = metricById(id);
     return { kind: 'catalog', metric, code: metric.mdcCode, rank: 0 };
   }
   return undefined;

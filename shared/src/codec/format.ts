@@ -112,7 +112,7 @@ export function metricCodecByMdc(code: number): MetricCodec | undefined {
 export function seriesCodecByKey(key: MetricKey | string): SeriesCodec | undefined {
   const catalog = byId[key];
   if (catalog !== undefined) return catalog;
-  if (!/^[1-9]\d{0,9}$/.test(key)) return undefined;
+  if (!/^[1-9]\d{4,9}$/.test(key)) return undefined;
   const code = Number(key);
   // A catalog metric's own code is always carried as its id (metric-key.ts).
   if (!isMdcCode(code) || byMdc.has(code)) return undefined;

@@ -64,7 +64,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
     .option('--format <format>', 'monitor format (serial: hl7-mllp, ascii-kv, ascii-ts)')
     .option('--port <path>', 'serial port path, e.g. /dev/ttyUSB0')
     .option('--baud <rate>', 'serial baud rate', '9600')
-    .option('--match <id>', 'tcp-hl7: the OBX-18 equipment id or MSH-3 sending application of its messages')
+    .option('--match <id>', 'tcp-hl7: what tells its messages apart: OBX-18 equipment id, PV1-3 bed label, MSH-4 or MSH-3')
     .option('--vendor-map <json>', 'vendor-private codes to metric ids or MDC codes, e.g. {"61441":"SPO2","PAPm":"150047"}')
     .option('--utc-offset <minutes>', 'device clock offset from UTC in minutes, for formats without a zone', '0')
     .action(async (deviceId: string, opts: AddOptions) => {

@@ -14,6 +14,8 @@ interface StatusReport {
   devices: { deviceId: string; kind: string; bedId: string; state: string; lastSeen: string | null }[];
   uplink: UplinkReport;
   disk: DiskOutlook;
+  /** Values and messages refused since the daemon started, per device and code. */
+  refused: { deviceId: string; code: string; term: string | null; count: number }[];
 }
 
 /** Bytes of database pages in use, as the byte cap counts them. */
@@ -80,6 +82,7 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
           };
         }),
         uplink: uplinkReport(config.cloud, live?.uplink ?? null, db),
+        refused: live?.refused ?? [],
         disk: diskOutlook({
           diskFreeBytes: diskFreeBytes(config.databasePath),
           bufferUsedBytes: usedBytes(db),
@@ -104,6 +107,9 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
           ...formatUplinkReport(report.uplink, now),
           '',
           table(report.devices, ['deviceId', 'kind', 'bedId', 'state', 'lastSeen']),
+          ...(report.refused.length === 0
+            ? []
+            : ['', 'refused since start (per device, code and observation code):', table(report.refused.slice(0, 20).map((r) => ({ ...r, term: r.term ?? '(whole message)' })), ['deviceId', 'code', 'term', 'count'])]),
         ].join('\n'),
       );
     });

@@ -36,10 +36,11 @@ export class LatestVitals {
   private readonly changed = new Set<string>();
 
   /** For `pipeline.observe`. */
-  readonly observer = (readings: readonly Reading[]): void => {
+  readonly observer = (readings: readonly Reading[], device?: { deviceId: string }): void => {
     for (const r of readings) {
-      // The page shows the catalog's vitals; uncatalogued terms are in the buffer and the cloud.
-      if (!isMetricId(r.metric)) continue;
+      // The page shows the catalog's vitals of each device's first channel; uncatalogued
+      // terms and second channels are in the buffer and the cloud.
+      if (!isMetricId(r.metric) || (device !== undefined && r.deviceId !== device.deviceId)) continue;
       let bed = this.beds.get(r.bedId);
       if (!bed) this.beds.set(r.bedId, (bed = { bedId: r.bedId, patientId: r.patientId, metrics: {} }));
       bed.patientId = r.patientId;

@@ -34,6 +34,12 @@ export interface ParsedObservation {
   rank: number;
   /** Only for an uncatalogued term: its UCUM unit ('' when the device sent none). */
   unit?: string;
+  /** Where in the device it came from, when the format says (HL7 OBX-4 sub-id: a monitor
+   * with two temperature probes sends MDC_TEMP twice, on channels 1.26.1.1 and 1.26.1.2). */
+  channel?: string;
+  /** Set by settleFamilies on the second and later instances of one metric in one record:
+   * their channel. They are kept as the device's instance `<device>~<instance>`. */
+  instance?: string;
 }
 
 /** An observation (or a whole record) the format refused, with a stable code to count. */

@@ -25,6 +25,8 @@ const UCUM_SHAPE = /^[\x21-\x7e]{1,64}$/;
 export function ucumOf(token: string): string | undefined {
   const t = token.trim();
   if (t === '') return undefined;
+  // A bare number is an MDC unit code Wardlink does not know, never UCUM's numeric factor.
+  if (/^\d+$/.test(t)) return ucumOfToken(t);
   return ucumOfToken(t) ?? (UCUM_SHAPE.test(t) ? (ucumCodeOf(t) ?? undefined) : undefined);
 }
 
@@ -58,6 +60,7 @@ export function ucumFor(identifiers: readonly string[]): string {
     const ucum = ucumOf(id);
     if (ucum !== undefined) return ucum;
   }
-  const first = present[0];
+  // The device's words, rather than a bare unit code no one can read.
+  const first = present.find((p) => !/^\d+$/.test(p)) ?? present[0];
   return first === undefined ? '' : `{${first.replace(/[^\x21-\x7e]|[{}]/g, '_').slice(0, 40)}}`;
 }

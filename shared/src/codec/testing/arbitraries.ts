@@ -29,7 +29,7 @@ const flags = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, ar
 /** Catalog ids, and a few uncatalogued codes (PAP mean, skin temperature, a private one). */
 const metric = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...METRIC_IDS) },
-  { weight: 1, arbitrary: fc.constantFrom<MdcCodeKey>('150047', '150388', '4294967295', '1') },
+  { weight: 1, arbitrary: fc.constantFrom<MdcCodeKey>('150047', '150388', '4294967295', '65536') },
 );
 const unit = fc.constantFrom('mm[Hg]', 'kPa', 'Cel', '', '{µ-unit}');
 const deviceClock = fc.option(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), { nil: undefined });

@@ -1,6 +1,6 @@
 /**
  * IHE PCD-01 ORU^R01 → ParsedRecord. Walks the segments in order so each OBX takes its
- * time from OBX-14, else the OBR-7 of its OBR group, else MSH-7; repeated OBR groups
+ * time from OBX-14, else the OBR-7 (or OBR-14) of its OBR group, else MSH-7; repeated OBR groups
  * and OBX rows before any OBR are fine. Device-hierarchy rows (MDS/VMD/channel: no value)
  * are skipped, and an empty OBX-1 is fine.
  */
@@ -10,7 +10,7 @@ import { settleFamilies } from '../families.js';
 import { buildObservation, isAbsentValue, isReject, parseDecimal } from '../observation.js';
 import { normalizeMdcCode, resolveObservation } from './codes.js';
 import { readMsh, type MshHeader } from './msh.js';
-import { component, componentOf, parseHl7Structure, repetitions, type Hl7Segment } from './segments.js';
+import { component, componentOf, parseHl7Structure, repetitions, subcomponents, type Hl7Segment } from './segments.js';
 import { parseHl7Time } from './timestamp.js';
 import type { Hl7Separators } from './encoding.js';
 
@@ -26,6 +26,9 @@ const OBX8_FLAGS: Readonly<Record<string, number>> = {
   PROBE_OFF: QualityFlag.SENSOR_OFF,
   LEAD_OFF: QualityFlag.SENSOR_OFF,
 };
+
+/** OBX-2 value types whose OBX-5 is a code or a time, never a quantity. */
+const NEVER_QUANTITY_TYPES: ReadonlySet<string> = new Set(['CE', 'CNE', 'CWE', 'CF', 'CX', 'DT', 'DTM', 'TS', 'TM', 'ED', 'RP']);
 
 type TimeSource = { ms: number | null } | { error: FormatReject };
 
@@ -72,17 +75,22 @@ function handleObx(obx: Hl7Segment, w: Walk): void {
   const flags = readStatus(obx, w);
   // Hierarchy rows (MDS, VMD, channel) carry no value: they are structure, not readings.
   if (isAbsentValue(rawValue)) return;
+  const valueType = component(obx, 2, 1, sep).trim().toUpperCase();
+  // Coded and time rows (blood type "1^A", body position, a date) are not quantities even
+  // when their first component is digits: never readings, whatever their code.
+  if (NEVER_QUANTITY_TYPES.has(valueType)) return;
+  const raw = parseDecimal(rawValue);
+  // Text rows (ST, TX, FT: device attributes, alert texts) are readings only when they hold
+  // a number, as some monitors send their numerics typed ST.
+  if (raw === null && valueType !== 'NM' && valueType !== '') return;
   const term = resolveObservation(id, ctx.vendorMap);
   if (!term) {
     record.unknownCodes.push(rawCode === '' ? '(empty OBX-3)' : id.codingSystem === '' ? rawCode : `${rawCode}^${id.codingSystem}`);
     return;
   }
-  const raw = parseDecimal(rawValue);
   if (raw === null) {
-    // Text, coded and time rows (ST, CWE, TX, DTM: device attributes, alert texts) are
-    // not readings. A vital sign, or a row typed numeric, that does not parse is refused.
-    const numeric = term.kind === 'catalog' || component(obx, 2, 1, sep).trim().toUpperCase() === 'NM';
-    if (numeric) record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `OBX-5 "${rawValue.slice(0, 40)}" of ${rawCode.slice(0, 40)} is not a number`, rawCode });
+    // A row typed numeric, or a vital sign, that does not parse is refused.
+    record.rejects.push({ code: 'WL_INGEST_NOT_NUMERIC', message: `OBX-5 "${rawValue.slice(0, 40)}" of ${rawCode.slice(0, 40)} is not a number`, rawCode });
     return;
   }
   const units = [normalizeMdcCode(component(obx, 6, 1, sep).trim()), component(obx, 6, 2, sep).trim()];
@@ -94,7 +102,11 @@ function handleObx(obx: Hl7Segment, w: Walk): void {
   }
   const obs = buildObservation({ term, raw, units, flags, deviceTimeMs: time.ms, rawCode }, ctx);
   if (isReject(obs)) record.rejects.push(obs);
-  else record.observations.push(obs);
+  else {
+    const channel = component(obx, 4, 1, sep).trim();
+    if (channel !== '') obs.channel = channel.slice(0, 32);
+    record.observations.push(obs);
+  }
 }
 
 /** Parses the text of one ORU^R01 message (already out of its MLLP frame). */
@@ -112,11 +124,15 @@ export function parseOruR01(text: string, ctx: FormatContext): Hl7Record {
       const pid = component(seg, 3, 1, sep).trim();
       if (pid !== '') record.patientId = pid;
     } else if (seg.name === 'PV1' && record.bedLabel === undefined) {
-      const bed = (component(seg, 3, 3, sep) || component(seg, 3, 1, sep)).trim();
+      // PL.3, the bed; monitors put it in a subcomponent (Philips ^^Doc1&5&1, Comen ^^&24).
+      const bed = (subcomponents(seg, 3, 3, sep).find((x) => x.trim() !== '') ?? component(seg, 3, 1, sep)).trim();
       if (bed !== '') record.bedLabel = bed;
     } else if (seg.name === 'OBR') {
-      const raw = component(seg, 7, 1, sep);
-      walk.obrTime = raw.trim() === '' ? undefined : timeSource(raw, ctx, 'OBR-7');
+      // OBR-7, the observation time; Philips IntelliVue Information Center leaves it empty
+      // and sends the time in OBR-14.
+      const obr7 = component(seg, 7, 1, sep);
+      const obr14 = component(seg, 14, 1, sep);
+      walk.obrTime = obr7.trim() !== '' ? timeSource(obr7, ctx, 'OBR-7') : obr14.trim() !== '' ? timeSource(obr14, ctx, 'OBR-14') : undefined;
       firstObrTime ??= walk.obrTime;
     } else if (seg.name === 'OBX') {
       handleObx(seg, walk);

@@ -79,3 +79,9 @@ export function component(segment: Hl7Segment, n: number, c: number, sep: Hl7Sep
 export function componentOf(repetition: string, c: number, sep: Hl7Separators): string {
   return unescapeHl7(pieceOf(pieceOf(repetition, sep.component, c - 1), sep.subcomponent, 0), sep);
 }
+
+/** Every subcomponent (unescaped) of component `c` of field `n`, first repetition. */
+export function subcomponents(segment: Hl7Segment, n: number, c: number, sep: Hl7Separators): string[] {
+  const comp = pieceOf(pieceOf(rawField(segment, n), sep.repetition, 0), sep.component, c - 1);
+  return comp.split(sep.subcomponent).map((x) => unescapeHl7(x, sep));
+}

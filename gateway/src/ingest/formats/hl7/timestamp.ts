@@ -6,7 +6,9 @@
  */
 import { BadTimestampError } from '@wardlink/shared';
 
-const DTM = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?(?:([+-])(\d{2})(\d{2}))?$/;
+// Seconds may be followed by .S{1,4}, or (a Mindray firmware) by three digits of
+// milliseconds with no point: 20260124131540000+0800.
+const DTM = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(?:(\d{2})(?:\.(\d{1,4})|(\d{3}))?)?(?:([+-])(\d{2})(\d{2}))?$/;
 
 /** Date.UTC reads years 0..99 as 1900..1999; a device whose clock says 0050 means 0050. */
 function utc(year: number, month0: number, day: number, hour = 0, minute = 0, second = 0): number {
@@ -28,7 +30,8 @@ export function parseHl7Time(raw: string, utcOffsetMinutes = 0): number | null {
   if (text === '') return null;
   const m = DTM.exec(text);
   if (!m) throw new BadTimestampError(text.slice(0, 40), { expected: 'YYYYMMDDHHMM[SS[.S{1,4}]][+/-ZZZZ]' });
-  const [, y, mo, d, h, mi, s = '0', frac = '', sign, oh, om] = m;
+  const [, y, mo, d, h, mi, s = '0', dotted, bareMs, sign, oh, om] = m;
+  const frac = dotted ?? bareMs ?? '';
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
