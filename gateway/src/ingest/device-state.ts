@@ -96,7 +96,8 @@ export class DeviceStates extends EventEmitter<{ change: [DeviceStateChange] }> 
     this.entries.delete(deviceId);
   }
 
-  snapshot(): { deviceId: string; state: DeviceLinkState; lastSeenMs: number | null }[] {
-    return [...this.entries].map(([deviceId, e]) => ({ deviceId, state: e.state, lastSeenMs: e.lastSeenMs }));
+  /** `portOpen`: a serial device's port is open (null for network devices, or not yet tried). */
+  snapshot(): { deviceId: string; state: DeviceLinkState; lastSeenMs: number | null; portOpen: boolean | null }[] {
+    return [...this.entries].map(([deviceId, e]) => ({ deviceId, state: e.state, lastSeenMs: e.lastSeenMs, portOpen: e.portOpen }));
   }
 }

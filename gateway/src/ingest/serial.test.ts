@@ -56,7 +56,9 @@ describe.skipIf(!hasSocat)('serial ingest over real pseudo-terminals', () => {
     db.registry.addDevice({ deviceId: 'mon-bed-02', kind: 'serial', bedId: 'bed-02', format: 'hl7-mllp', portPath: hl7.devicePath, baudRate: 115200 });
     db.close();
     daemon = await startDaemon(gw);
-    await until(() => state('spo2-1') === 'unknown' || state('spo2-1') === 'connected');
+    // Opening a port flushes what waits in it (serialport's tcflush): write only once open.
+    const portOpen = (id: string) => daemon!.deviceStates.snapshot().find((d) => d.deviceId === id)?.portOpen === true;
+    await until(() => portOpen('spo2-1') && portOpen('mon-bed-02'));
 
     const ward = createWard({ beds: 2, seed: 11, startMs: Date.now() - 60_000, artifacts: false, episodes: false });
     const records = [...ward.recordsBetween(ward.startMs, ward.startMs + 10_000)];
