@@ -71,11 +71,12 @@ try {
   const ports = gateway.info.ports as { http: number; mqtt: number; hl7: number };
   feed = await startFeed({ mqttPort: ports.mqtt, passwords: ward.mqttPasswords, beds, seed, serialMonitorPath: pty?.monitorPath ?? null });
   console.log(`cloud:          ${cloudUrl}  (metrics ${cloudUrl}/metrics)`);
-  console.log(`nurse station:  http://127.0.0.1:${ports.http}/`);
+  console.log(`nurse station:  http://127.0.0.1:${ports.http}/   (sign in as ${ward.nurse.staffId}, PIN ${ward.nurse.pin})`);
+  console.log(`wall display:   http://127.0.0.1:${ports.http}/#display-token=${ward.displayToken}`);
   console.log(`gateway MQTT:   mqtt://127.0.0.1:${ports.mqtt}   HL7/MLLP: 127.0.0.1:${ports.hl7}\n`);
   const started = Date.now();
   const timer = setInterval(() => {
-    summaryLine({ gatewayHttpPort: ports.http, cloudUrl, gatewayDatabasePath: ward.databasePath }, feed?.published ?? 0).then(
+    summaryLine({ gatewayHttpPort: ports.http, cloudUrl, gatewayDatabasePath: ward.databasePath, gatewayDataDir: join(dir, 'gateway') }, feed?.published ?? 0).then(
       (line) => console.log(line),
       (err: unknown) => console.log(`summary unavailable: ${(err as Error).message}`),
     );

@@ -16,7 +16,7 @@ import type { GatewayConfig } from './config/schema.js';
 import { openGatewayDatabase, type GatewayDatabase } from './db.js';
 import { NurseStation } from './http/nurse-station/index.js';
 import { createStatusRoutes } from './http/routes.js';
-import { HttpServer } from './http/server.js';
+import { WebPort } from './http/web-port.js';
 import { AdtFeed } from './ingest/adt-feed.js';
 import { DeviceClocks } from './ingest/device-clock.js';
 import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
@@ -63,7 +63,7 @@ export class GatewayDaemon {
   private readonly bridge: MqttBridge | null;
   private readonly tcp: TcpHl7Listener;
   private readonly serial: SerialFleet;
-  private readonly http: HttpServer;
+  readonly web: WebPort;
   private ticker: TimerHandle | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -167,16 +167,17 @@ export class GatewayDaemon {
       : null;
     this.tcp = new TcpHl7Listener({ host: config.hl7.host, port: config.hl7.port, maxMessageBytes: config.hl7.maxMessageBytes, receiver: hl7, rejects: this.rejects, logger });
     this.serial = new SerialFleet({ registry, hl7, lines, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
-    this.http = new HttpServer(logger);
-    createStatusRoutes(this.http, this);
+    this.web = new WebPort({ db: store.db, config: config.http, dataDir: config.dataDir, logger, now });
+    createStatusRoutes(this.web.http, this);
     // Alarm delivery with no internet: MQTT topics on the embedded broker (and the optional
     // external forward), and the nurse-station page. Their listeners only queue.
     const engine = this.alarms.engine;
     const beds = () => registry.listBeds();
     this.delivery = new AlarmDelivery({ engine, broker: this.mqtt.broker, forward: config.alarms.forward, beds: () => beds().map((b) => b.bedId), clock, logger });
-    this.nurseStation = new NurseStation({ engine, gatewayId: config.gatewayId, beds, clock, logger });
+    const sse = { maxClients: config.http.maxStreams, maxClientsPerAddress: config.http.maxStreamsPerAddress };
+    this.nurseStation = new NurseStation({ engine, gatewayId: config.gatewayId, beds, clock, logger, sse });
     this.pipeline.observe(this.nurseStation.vitals.observer);
-    this.nurseStation.register(this.http);
+    this.nurseStation.register(this.web.http);
   }
 
   get gatewayConfig(): GatewayConfig {
@@ -193,7 +194,7 @@ export class GatewayDaemon {
     this.delivery.start();
     this.nurseStation.start();
     const hl7 = await this.tcp.start();
-    const http = await this.http.listen(config.http.port, config.http.host);
+    const http = await this.web.listen(config.http.port, config.http.host);
     this.ports = { http, mqtt, hl7 };
     await this.serial.reconcile();
     if (this.bridge) {
@@ -247,7 +248,8 @@ export class GatewayDaemon {
   /** SIGHUP: re-read what can change without a restart (log level, registry, cloud.*). */
   async reload(next: GatewayConfig): Promise<void> {
     this.logger.level = next.log.level;
-    this.config = { ...this.config, log: next.log, ingest: next.ingest, admissions: next.admissions };
+    this.config = { ...this.config, log: next.log, ingest: next.ingest, admissions: next.admissions, http: { ...this.config.http, ...next.http, host: this.config.http.host, port: this.config.http.port } };
+    this.web.reload(this.config.http);
     this.database.registry.reload();
     await this.serial.reconcile();
     await this.reloadUplink(next);
@@ -296,7 +298,7 @@ export class GatewayDaemon {
       await this.currentUplink?.stop(); // in-flight uploads finish (or stay pending for the restart)
       await this.writer.close();
       await this.maintenance.stop();
-      await this.http.close();
+      await this.web.close();
       this.database.close();
       this.logger.info('gateway stopped; buffer flushed');
     })();

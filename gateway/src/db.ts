@@ -9,8 +9,9 @@ import type { GatewayConfig } from './config/schema.js';
 import { alarmMigrations } from './alarms/migrations.js';
 import { registryMigrations } from './registry/migrations.js';
 import { Registry } from './registry/registry.js';
+import { staffMigrations } from './staff/migrations.js';
 
-const moduleMigrations: Migration[] = [...registryMigrations, ...alarmMigrations];
+const moduleMigrations: Migration[] = [...registryMigrations, ...staffMigrations, ...alarmMigrations];
 
 /** Features with their own tables (alarms) register their migrations here at import. */
 export function registerMigrations(...migrations: readonly Migration[]): void {

@@ -36,7 +36,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { AlarmEvent } from '@wardlink/shared';
 import { RuleStore } from '../../gateway/src/alarms/rule-store.js';
 import { openGatewayDatabase } from '../../gateway/src/db.js';
-import { createTestGateway, spawnDaemon } from '../../gateway/src/testing/fixture.js';
+import { localFetch } from '../../gateway/src/http/local-client.js';
+import { createTestGateway, spawnDaemon, type TestGateway } from '../../gateway/src/testing/fixture.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad } from './_mqtt-load.js';
 import type { BenchFigures, BenchOptions } from './run.js';
@@ -79,8 +80,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function metricsText(httpPort: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+async function metricsText(gw: TestGateway, httpPort: number): Promise<string> {
+  return (await localFetch(gw.config, '/metrics', { port: httpPort })).text();
 }
 
 /** Load messages the gateway received so far (the probes excluded). */
@@ -193,15 +194,15 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     // Devices authenticate (scrypt) and ramp up: wait until all of them are sending.
     for (let i = 0; i < (quick ? 10 : 16); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      const text = await metricsText(ports.http);
+      const text = await metricsText(gw, ports.http);
       const sending = text.split('\n').filter((l) => l.startsWith('wardlink_gateway_messages_in_total{') && l.includes('bench-bed-')).length;
       if (sending >= BEDS && i >= 2) break;
     }
     log(`probing for ${probeMs / 1000} s under load`);
-    const countBefore = messagesIn(await metricsText(ports.http));
+    const countBefore = messagesIn(await metricsText(gw, ports.http));
     const started = performance.now();
     const loaded = await probe(ports.mqtt, gw.passwords, probeMs);
-    const after = await metricsText(ports.http);
+    const after = await metricsText(gw, ports.http);
     const loadPerS = (messagesIn(after) - countBefore) / ((performance.now() - started) / 1000);
     const lagP99S = gauge(after, 'wardlink_gateway_nodejs_eventloop_lag_p99_seconds');
     log(`load ${Math.round(loadPerS)} msgs/s; ${loaded.fromPublish.length} alarm events measured, ${loaded.missed} missed`);

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createTestGateway, spawnDaemon } from '../../gateway/src/testing/fixture.js';
+import { localFetch } from '../../gateway/src/http/local-client.js';
+import { createTestGateway, spawnDaemon, type TestGateway } from '../../gateway/src/testing/fixture.js';
 import type { BenchOptions, BenchFigures } from './run.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';
@@ -26,8 +27,8 @@ function peakRssMb(pid: number): number {
 }
 
 /** Where the gateway's memory is, from its own /metrics, to explain rss_mb. */
-async function memoryBreakdown(httpPort: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+async function memoryBreakdown(gw: TestGateway, httpPort: number): Promise<Record<string, number>> {
+  const text = await (await localFetch(gw.config, '/metrics', { port: httpPort })).text();
   const read = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1048576);
   return {
     heap_used_mb: read('wardlink_gateway_nodejs_heap_size_used_bytes'),
@@ -84,7 +85,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
     const load = await runMqttLoad({ port: ports.mqtt, devices, window, durationMs });
     const rss = peakRssMb(child.pid!);
-    const memory = await memoryBreakdown(ports.http);
+    const memory = await memoryBreakdown(gw, ports.http);
     await stopChild(child);
     log(`gateway: ${Math.round(load.perS)} msgs/s, peak RSS ${rss} MB`);
 

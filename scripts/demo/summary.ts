@@ -1,15 +1,18 @@
 /** The demo's live summary line: ingest, buffer, upload and alarms, from the daemons themselves. */
 import Database from 'better-sqlite3';
+import { readLocalToken } from '../../gateway/src/http/local-client.js';
 
 export interface SummarySources {
   gatewayHttpPort: number;
   cloudUrl: string;
   gatewayDatabasePath: string;
+  /** Where the running gateway keeps `local-admin.token`, its CLI's key to /status. */
+  gatewayDataDir: string;
 }
 
-async function getJson(url: string): Promise<Record<string, unknown> | null> {
+async function getJson(url: string, headers: Record<string, string> = {}): Promise<Record<string, unknown> | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
     return res.ok ? ((await res.json()) as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -29,7 +32,8 @@ async function cloudCounter(url: string, name: string): Promise<number> {
 }
 
 export async function summaryLine(src: SummarySources, feedPublished: number): Promise<string> {
-  const status = await getJson(`http://127.0.0.1:${src.gatewayHttpPort}/status`);
+  const token = readLocalToken(src.gatewayDataDir);
+  const status = await getJson(`http://127.0.0.1:${src.gatewayHttpPort}/status`, token ? { authorization: `Bearer ${token}` } : {});
   const uploaded = await cloudCounter(src.cloudUrl, 'wardlink_cloud_readings_loaded_total');
   const db = new Database(src.gatewayDatabasePath, { readonly: true, fileMustExist: true });
   let unsent = 0;

@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { validate } from '../../gateway/src/config/load.js';
 import { openGatewayDatabase } from '../../gateway/src/db.js';
 import { generatePassword, hashPassword } from '../../gateway/src/registry/credentials.js';
+import { openStaff } from '../../gateway/src/staff/index.js';
 
 export interface DemoWard {
   configPath: string;
   databasePath: string;
   mqttPasswords: Map<string, string>;
+  /** A charge nurse to sign in with on the nurse station, and a wall display's token. */
+  nurse: { staffId: string; pin: string };
+  displayToken: string;
 }
 
 export async function setUpWard(opts: { dir: string; gatewayId: string; beds: number; cloudUrl: string; cloudToken: string; serialPath: string | null }): Promise<DemoWard> {
@@ -41,8 +45,11 @@ export async function setUpWard(opts: { dir: string; gatewayId: string; beds: nu
         db.registry.addDevice({ deviceId, kind: 'serial', bedId: bed, format: 'hl7-mllp', portPath: opts.serialPath, baudRate: 115200 });
       }
     }
+    const staff = openStaff(db.db);
+    const nurse = await staff.directory.add({ staffId: 'demo-nurse', name: 'Demo Nurse', role: 'charge', pin: '246810' });
+    const display = await staff.directory.add({ staffId: 'demo-wall', name: 'ICU wall screen', role: 'display' });
+    return { configPath, databasePath: config.databasePath, mqttPasswords, nurse: { staffId: nurse.staff.staffId, pin: nurse.secret }, displayToken: display.secret };
   } finally {
     db.close();
   }
-  return { configPath, databasePath: config.databasePath, mqttPasswords };
 }

@@ -12,6 +12,7 @@ import { registerDeviceCommands } from './commands/device.js';
 import { registerRuleCommands } from './commands/rules.js';
 import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStaffCommands } from './commands/staff.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerViewerCommands } from './commands/viewer.js';
 import { CliContext } from './context.js';
@@ -30,6 +31,7 @@ const registrars: CommandRegistrar[] = [
   registerRuleCommands,
   registerAlarmCommands,
   registerViewerCommands,
+  registerStaffCommands,
   registerQuarantineCommands,
 ];
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
 import { admissionsConfig } from './admissions.js';
+import { httpConfig } from './http.js';
 import { int, oneOf, pick, redactUrl, str, url } from './fields.js';
 import { DURABILITIES, LOG_LEVELS, defaultConfig, type GatewayConfig } from './schema.js';
 
@@ -95,7 +96,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     dataDir,
     databasePath: resolve(dataDir, databasePath),
     log: { level: oneOf(get('log.level', d.log.level), 'log.level', LOG_LEVELS) },
-    http: { host: str(get('http.host', d.http.host), 'http.host'), port: int(get('http.port', d.http.port), 'http.port', 0, MAX_PORT) },
+    http: httpConfig(raw, d.http),
     mqtt: {
       host: str(get('mqtt.host', d.mqtt.host), 'mqtt.host'),
       port: int(get('mqtt.port', d.mqtt.port), 'mqtt.port', 0, MAX_PORT),

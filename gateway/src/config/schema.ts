@@ -1,5 +1,6 @@
 /** The gateway's configuration, fully resolved. Units are in the names. */
 import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
+import { DEFAULT_HTTP, type HttpConfig } from './http.js';
 export type Durability = 'normal' | 'full';
 
 export interface GatewayConfig {
@@ -10,7 +11,8 @@ export interface GatewayConfig {
   /** The SQLite database file (defaults to <dataDir>/gateway.db). */
   databasePath: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  http: { host: string; port: number };
+  /** The web port: nurse station, /status, /metrics (config/http.ts). */
+  http: HttpConfig;
   mqtt: {
     /** Embedded broker listen address; port 0 picks a free port (tests). */
     host: string;
@@ -102,7 +104,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
     dataDir,
     databasePath: `${dataDir}/gateway.db`,
     log: { level: 'info' },
-    http: { host: '0.0.0.0', port: 8080 },
+    http: DEFAULT_HTTP,
     mqtt: { host: '0.0.0.0', port: 1883, maxPayloadBytes: 16 * 1024, bridge: null },
     hl7: { host: '0.0.0.0', port: 2575, maxMessageBytes: 256 * 1024 },
     buffer: {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MllpClient } from '../ingest/testing/mllp-client.js';
+import { localFetch } from '../http/local-client.js';
 import { createTestGateway, spawnDaemon, type TestGateway } from '../testing/fixture.js';
 
 const DEVICES = ['mon-1', 'mon-2', 'mon-3', 'mon-4'];
@@ -125,7 +126,7 @@ describe('SIGKILL mid-stream', () => {
       if (m) hl7Acked.add(m[1]!);
     }
     again.socket.destroy();
-    const metrics = await (await fetch(`http://127.0.0.1:${restarted.ports.http}/metrics`)).text();
+    const metrics = await (await localFetch(gw.config, '/metrics', { port: restarted.ports.http })).text();
     const dropped = Number(/^wardlink_gateway_duplicate_readings_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN');
     restarted.child.kill('SIGTERM');
     await new Promise((r) => restarted.child.once('exit', r));

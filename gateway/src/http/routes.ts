@@ -43,6 +43,7 @@ export function liveStatus(d: GatewayDaemon): LiveStatus {
 }
 
 export function createStatusRoutes(http: HttpServer, d: GatewayDaemon): void {
+  // Open to anyone (load balancers, monitoring): it tells nothing about patients.
   http.route('GET', '/healthz', (_req, res) => {
     const devices = d.deviceStates.snapshot();
     const gone = devices.filter((x) => x.state === 'gone').map((x) => x.deviceId);
@@ -55,10 +56,10 @@ export function createStatusRoutes(http: HttpServer, d: GatewayDaemon): void {
       status: failing ? 'degraded' : gone.length + silent.length > 0 ? 'warn' : 'ok',
       checks: { writer: diskFull ? 'disk full' : writerFull ? 'queue full' : 'ok', disk: diskFull ? `full: ${d.diskFull.detail}` : 'ok', devicesGone: gone, devicesSilent: silent },
     });
-  });
+  }, { access: 'public' });
   http.route('GET', '/metrics', async (_req, res) => {
     d.refreshGauges();
     sendText(res, 200, await d.metrics.text(), d.metrics.registry.contentType);
-  });
-  http.route('GET', '/status', (_req, res) => sendJson(res, 200, liveStatus(d)));
+  }, { access: 'operate' });
+  http.route('GET', '/status', (_req, res) => sendJson(res, 200, liveStatus(d)), { access: 'operate' });
 }

@@ -14,6 +14,7 @@ import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
 import { wardReadings } from '../buffer/testing/fixtures.js';
 import { BufferWriter } from '../buffer/writer.js';
 import { openGatewayDatabase } from '../db.js';
+import { localFetch } from '../http/local-client.js';
 import { createTestGateway, spawnDaemon, type TestGateway } from '../testing/fixture.js';
 import { checkCloud, registerGateway } from './testing/cloud.js';
 
@@ -97,7 +98,7 @@ describe('gateway SIGKILLed mid-upload', () => {
     const second = await spawnDaemon(gw);
     children.push(second.child);
     await waitFor(async () => {
-      const res = await fetch(`http://127.0.0.1:${second.ports.http}/status`).catch(() => null);
+      const res = await localFetch(gw!.config, '/status', { port: second.ports.http }).catch(() => null);
       const body = (await res?.json().catch(() => null)) as { uplink?: { backlogReadings: number; inFlight: number } } | null;
       return body?.uplink?.backlogReadings === 0 && body.uplink.inFlight === 0;
     }, 20_000);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
 import { hashPassword } from '../../registry/credentials.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
+import { WebClient } from '../../testing/web-client.js';
 import type { BedAlarmPayload } from './messages.js';
 import { MqttCollector } from './testing/mqtt-collector.js';
 
@@ -88,7 +89,8 @@ describe('alarm delivery through the gateway', () => {
     await mon.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: Date.now(), readings: { NIBP_SYS: 230 } }), { qos: 1 });
     const [alarm] = daemon.alarms.engine.activeAlarms();
     expect(alarm).toBeDefined();
-    const res = await fetch(httpUrl('/api/alarms/ack'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alarmId: alarm!.alarmId, by: 'nurse-7' }) });
+    const nurse = await WebClient.as(gw.config, httpUrl(''), 'nurse', 'nurse-7');
+    const res = await nurse.post('/api/alarms/ack', { alarmId: alarm!.alarmId });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { event: AlarmEvent }).event).toMatchObject({ phase: 'acknowledged', actor: 'nurse-7' });
 

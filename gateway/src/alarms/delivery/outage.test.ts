@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
 import { SseClient } from '../../http/nurse-station/testing/sse-client.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
+import { WebClient } from '../../testing/web-client.js';
 import type { BedAlarmPayload } from './messages.js';
 import { MqttCollector } from './testing/mqtt-collector.js';
 
@@ -41,7 +42,8 @@ describe('alarm delivery with the cloud unreachable', () => {
     expect(daemon.gatewayConfig.cloud.url).toBe(cloudUrl);
 
     const sub = await MqttCollector.connect(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'nurse-call', password: 'call-secret', clientId: 'outage-viewer' }, ['wardlink/alarms/#']);
-    const page = await SseClient.open(`http://127.0.0.1:${daemon.ports.http}/api/events`);
+    const display = await WebClient.as(gw.config, `http://127.0.0.1:${daemon.ports.http}`, 'display', 'wall-1');
+    const page = await SseClient.open(`http://127.0.0.1:${daemon.ports.http}/api/events`, display.headers);
     expect((await fetch(`http://127.0.0.1:${daemon.ports.http}/`)).status).toBe(200);
     const mon = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-1', password: gw.passwords.get('mon-1')!, clientId: 'mon-1', reconnectPeriod: 0 });
     const send = (readings: Record<string, number>) => mon.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: Date.now(), readings }), { qos: 1 });

@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LiveStatus } from '../../http/routes.js';
+import type { GatewayConfig } from '../../config/schema.js';
+import { localFetch } from '../../http/local-client.js';
 import { diskFreeBytes, diskOutlook, formatDiskOutlook, type DiskOutlook } from '../../observability/disk-outlook.js';
 import { formatUplinkReport, uplinkReport, type UplinkReport } from '../../uplink/status-report.js';
 import type { CliContext } from '../context.js';
@@ -32,9 +34,9 @@ function fileSize(path: string): number {
   }
 }
 
-async function fetchLive(port: number): Promise<LiveStatus | null> {
+async function fetchLive(config: GatewayConfig): Promise<LiveStatus | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1500) });
+    const res = await localFetch(config, '/status', { timeoutMs: 1500 });
     return res.ok ? ((await res.json()) as LiveStatus) : null;
   } catch {
     return null;
@@ -50,7 +52,7 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
       const c = ctx();
       const config = c.loadConfig();
       const { db, registry } = c.db();
-      const live = await fetchLive(config.http.port);
+      const live = await fetchLive(config);
       const unsent = (db.prepare('SELECT coalesce(sum(n), 0) AS n, min(received_at_ms) AS oldest FROM reading_records WHERE uploaded_at_ms IS NULL').get() as {
         n: number;
         oldest: number | null;

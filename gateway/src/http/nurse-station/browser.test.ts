@@ -1,7 +1,8 @@
 /**
  * The nurse-station page in a real headless Chromium (Debian's, driven by playwright-core),
  * against a running gateway whose cloud is unreachable: an alarm appears within 2 s of
- * the triggering reading, acknowledging works and is audited, values go stale, and a
+ * the triggering reading, a nurse signs in and acknowledges in her own name (audited), a
+ * display screen signs in with its token and cannot acknowledge, values go stale, and a
  * screenshot is saved to test-artifacts/nurse-station.png.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
+import { addStaff } from '../../testing/web-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
@@ -70,9 +72,9 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
     daemon = await startDaemon(gw);
     repeatEverySecond(['mon-1', 'mon-2', 'mon-3']);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    await addStaff(gw.config, { staffId: 'RN-4711', name: 'Zoë Martin', role: 'nurse', pin: '482913' });
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(`http://127.0.0.1:${daemon.ports.http}/nurse-station`);
-    await page.locator('#link.up').waitFor({ timeout: 5000 });
   });
   afterAll(async () => {
     clearInterval(keepAlive);
@@ -80,6 +82,20 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
     await browser?.close();
     await daemon?.stop();
     gw?.cleanup();
+  });
+
+  it('shows nothing until a nurse signs in, and refuses a wrong PIN on the page', async () => {
+    // Nothing about patients before signing in; a wrong PIN is refused on the page.
+    await page.locator('#login-form').waitFor();
+    expect(await page.locator('#ward-view').isHidden()).toBe(true);
+    await page.locator('#login-id').fill('RN-4711');
+    await page.locator('#login-pin').fill('000000');
+    await page.locator('#login-submit').click();
+    await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/do not match/);
+    await page.locator('#login-pin').fill('482913');
+    await page.locator('#login-submit').click();
+    await page.locator('#link.up').waitFor({ timeout: 5000 });
+    expect(await page.locator('#who').textContent()).toBe('Zoë Martin · nurse');
   });
 
   it('shows an alarm within 2 s of the triggering reading, sorted by priority and coloured by it', async () => {
@@ -105,14 +121,12 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
     expect(await page.locator('.bed[data-bed-id="bed-03"]').textContent()).toContain('sensor off');
   });
 
-  it('acknowledges with the nurse id asked for in a dialog, and the audit trail has it', async () => {
+  it('acknowledges in the signed-in nurse\'s name, and the audit trail has it', async () => {
     const row = page.locator('tr.alarm.high', { hasText: 'bed-01' });
     const alarmId = await row.getAttribute('data-alarm-id');
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await page.locator('#ack-dialog').waitFor({ state: 'visible' });
-    await page.locator('#ack-confirm').click(); // empty id: refused on the page
-    expect(await page.locator('#ack-error').textContent()).toMatch(/nurse id/i);
-    await page.locator('#nurse-id').fill('RN-4711');
+    expect(await page.locator('#ack-as').textContent()).toBe('Acknowledged as Zoë Martin (RN-4711).');
     await page.locator('#ack-confirm').click();
     await page.locator('#ack-dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => page.locator(`tr[data-alarm-id="${alarmId}"] td.state`).textContent()).toBe('acknowledged by RN-4711');
@@ -129,6 +143,28 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
       })
       .toEqual([{ actor: 'RN-4711' }]);
     void audited;
+    const db = new Database(gw.config.databasePath, { readonly: true });
+    try {
+      const security = db.prepare("SELECT kind, staff_id FROM security_events WHERE kind IN ('login', 'login-failed') ORDER BY id").all();
+      expect(security).toEqual([{ kind: 'login-failed', staff_id: 'RN-4711' }, { kind: 'login', staff_id: 'RN-4711' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('signs a wall display in from its token in the address, with nothing to acknowledge', async () => {
+    const issued = await addStaff(gw.config, { staffId: 'wall-icu', name: 'ICU wall', role: 'display' });
+    const wall = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    try {
+      await wall.goto(`http://127.0.0.1:${daemon.ports.http}/#display-token=${issued.secret}`);
+      await wall.locator('#link.up').waitFor({ timeout: 5000 });
+      expect(await wall.locator('#who').textContent()).toBe('ICU wall · display');
+      expect(new URL(wall.url()).hash).toBe(''); // the token does not stay in the address bar
+      await expect.poll(() => wall.locator('#alarms tbody tr.alarm').count()).toBeGreaterThan(0);
+      expect(await wall.locator('#alarms button.ack').count()).toBe(0);
+    } finally {
+      await wall.close();
+    }
   });
 
   it('marks a bed whose monitor went quiet as stale, and saves a screenshot', async () => {

@@ -1,10 +1,10 @@
 /**
  * The nurse-station page served by the gateway, live over SSE, with no external asset.
  *
- *   GET  /  and  /nurse-station   the page
- *   GET  /api/events              SSE: hello, alarms, event, vitals (see live-feed.ts)
- *   GET  /api/alarms              the active alarms, JSON, priority then age
- *   POST /api/alarms/ack          {"alarmId", "by"}: acknowledge, audited (see ack-route.ts)
+ *   GET  /  and  /nurse-station   the page (a shell: it shows nothing until signed in)
+ *   GET  /api/events              SSE: hello, alarms, event, vitals (see live-feed.ts)   view
+ *   GET  /api/alarms              the active alarms, JSON, priority then age             view
+ *   POST /api/alarms/ack          {"alarmId"}: acknowledge as the signed-in nurse        acknowledge
  *
  * The daemon does:
  *   const station = new NurseStation({ engine, gatewayId, beds, clock, logger });
@@ -58,11 +58,11 @@ export class NurseStation {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page), 'cache-control': 'no-store', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' });
       res.end(page);
     };
-    http.route('GET', '/', servePage);
-    http.route('GET', '/nurse-station', servePage);
-    http.route('GET', '/api/events', (req, res) => this.hub.attach(req, res, this.feed.initial()));
-    http.route('GET', '/api/alarms', (_req, res) => sendJson(res, 200, { alarms: this.opts.engine.activeAlarms() }));
-    http.route('POST', '/api/alarms/ack', ackHandler((alarmId, by) => this.opts.engine.acknowledge(alarmId, by)));
+    http.route('GET', '/', servePage, { access: 'public' });
+    http.route('GET', '/nurse-station', servePage, { access: 'public' });
+    http.route('GET', '/api/events', (req, res, _url, who) => this.hub.attach(req, res, this.feed.initial(), () => who!.stillValid()), { access: 'view' });
+    http.route('GET', '/api/alarms', (_req, res) => sendJson(res, 200, { alarms: this.opts.engine.activeAlarms() }), { access: 'view' });
+    http.route('POST', '/api/alarms/ack', ackHandler((alarmId, by) => this.opts.engine.acknowledge(alarmId, by)), { access: 'acknowledge' });
   }
 
   start(): void {
@@ -78,5 +78,6 @@ export class NurseStation {
 
 export { LatestVitals, STALE_AFTER_MS, type BedVitals, type VitalSample } from './latest-vitals.js';
 export { SseHub, sseFrame, type SseHubOptions, type SseMessage } from './sse-hub.js';
-export { ackHandler, parseAck, readJsonBody } from './ack-route.js';
+export { ackHandler, parseAck } from './ack-route.js';
+export { readJsonBody } from '../json-body.js';
 export * from './errors.js';

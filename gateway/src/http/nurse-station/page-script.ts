@@ -49,7 +49,7 @@ export const PAGE_SCRIPT = `
       const state = a.acknowledged ? 'acknowledged by ' + a.acknowledgedBy : a.conditionPresent ? (a.escalated ? 'escalated' : 'active') : 'latched';
       tr.append(el('td', 'state', state));
       const act = el('td');
-      if (!a.acknowledged) {
+      if (!a.acknowledged && mayAck()) {
         const b = el('button', 'ack', 'Acknowledge');
         b.type = 'button';
         b.addEventListener('click', () => openAck(a));
@@ -99,31 +99,99 @@ export const PAGE_SCRIPT = `
     }
   }
 
+  // ---- who is signed in
+  let me = null;
+  const mayAck = () => !!me && me.permissions.indexOf('acknowledge') >= 0;
+  const WHY = {
+    WL_AUTH_SESSION_EXPIRED: 'Your session ended after inactivity or at the end of the shift. Sign in again.',
+    WL_AUTH_SESSION_REVOKED: 'Your session was ended (signed out elsewhere, account disabled or PIN reset).',
+    WL_AUTH_INVALID_TOKEN: 'This screen’s token is no longer valid. Ask IT for a new one.',
+    WL_AUTH_LOCKED_OUT: 'Too many failed sign-ins. Wait, or ask IT.',
+  };
+  const errorOf = async (res) => { const b = await res.json().catch(() => ({})); return b.error || { code: 'HTTP_' + res.status, message: 'HTTP ' + res.status }; };
+
+  function showSignIn(code) {
+    me = null;
+    stopStream();
+    alarms = []; beds.clear();
+    $('ward-view').hidden = true;
+    $('who').hidden = true; $('logout').hidden = true;
+    $('signin').hidden = false;
+    $('login-why').textContent = WHY[code] || '';
+    $('login-pin').value = '';
+    $('login-id').focus();
+    const token = sessionStorage.getItem('displayToken');
+    if (token && code !== 'WL_AUTH_INVALID_TOKEN') signIn({ token });
+  }
+  function signedIn(who) {
+    me = who;
+    $('signin').hidden = true;
+    $('ward-view').hidden = false;
+    $('who').textContent = who.name + ' · ' + who.role;
+    $('who').hidden = false; $('logout').hidden = false;
+    renderAlarms(); renderBeds();
+    startStream();
+  }
+  async function signIn(body) {
+    $('login-error').textContent = '';
+    $('login-submit').disabled = true;
+    try {
+      const res = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.ok) { signedIn(await res.json()); return; }
+      const e = await errorOf(res);
+      if (body.token && e.code !== 'WL_AUTH_LOCKED_OUT') sessionStorage.removeItem('displayToken');
+      $('login-error').textContent = WHY[e.code] || e.message;
+    } catch (err) {
+      $('login-error').textContent = 'The gateway did not answer; try again.';
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  }
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const staffId = $('login-id').value.trim();
+    const pin = $('login-pin').value;
+    if (!staffId || !pin) { $('login-error').textContent = 'Enter your staff id and PIN.'; return; }
+    signIn({ staffId, pin });
+  });
+  $('logout').addEventListener('click', async () => {
+    sessionStorage.removeItem('displayToken');
+    await fetch('/api/logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+    showSignIn(null);
+  });
+  // A person's input keeps the session alive (at most one request a minute); the live
+  // stream alone does not: an unattended page signs out after the idle time.
+  let lastKeepAlive = 0;
+  for (const type of ['pointerdown', 'keydown']) {
+    document.addEventListener(type, () => {
+      if (!me || me.role === 'display' || Date.now() - lastKeepAlive < 60000) return;
+      lastKeepAlive = Date.now();
+      fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => { if (r.status === 401) checkSession(); }).catch(() => undefined);
+    }, { passive: true });
+  }
+
+  // ---- acknowledge
   let acking = null;
   function openAck(a) {
     acking = a;
     $('ack-what').textContent = a.priority.toUpperCase() + ' · ' + a.bedId + ' · ' + a.message;
+    $('ack-as').textContent = 'Acknowledged as ' + me.name + ' (' + me.staffId + ').';
     $('ack-error').textContent = '';
-    $('nurse-id').value = sessionStorage.getItem('nurseId') || '';
     $('ack-dialog').showModal();
-    $('nurse-id').focus();
+    $('ack-confirm').focus();
   }
   $('ack-cancel').addEventListener('click', () => $('ack-dialog').close());
   $('ack-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const by = $('nurse-id').value.trim();
     if (!acking) return;
-    if (!by) { $('ack-error').textContent = 'Enter your nurse id.'; return; }
     $('ack-confirm').disabled = true;
     try {
-      const res = await fetch('/api/alarms/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alarmId: acking.alarmId, by }) });
-      const body = await res.json().catch(() => ({}));
-      if (res.ok || (body.error && body.error.code === 'WL_ALARM_ALREADY_ACKNOWLEDGED')) {
-        sessionStorage.setItem('nurseId', by);
-        $('ack-dialog').close();
-      } else {
-        $('ack-error').textContent = (body.error && body.error.message) || 'Not acknowledged (HTTP ' + res.status + ').';
-      }
+      const res = await fetch('/api/alarms/ack', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alarmId: acking.alarmId }) });
+      if (res.ok) { $('ack-dialog').close(); return; }
+      const err = await errorOf(res);
+      if (err.code === 'WL_ALARM_ALREADY_ACKNOWLEDGED') $('ack-dialog').close();
+      else if (res.status === 401) { $('ack-dialog').close(); showSignIn(err.code); }
+      else $('ack-error').textContent = err.message || 'Not acknowledged (HTTP ' + res.status + ').';
     } catch (err) {
       $('ack-error').textContent = 'The gateway did not answer; try again.';
     } finally {
@@ -131,23 +199,61 @@ export const PAGE_SCRIPT = `
     }
   });
 
+  // ---- the live stream, reconnected after any error with backoff
   function setLink(up) {
     const l = $('link');
     l.className = 'link ' + (up ? 'up' : 'down');
     l.textContent = up ? 'live' : 'reconnecting…';
   }
-  const source = new EventSource('/api/events');
-  source.addEventListener('open', () => setLink(true));
-  source.addEventListener('error', () => setLink(false));
-  source.addEventListener('hello', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); metrics = d.metrics; $('ward').textContent = d.gatewayId; });
-  source.addEventListener('alarms', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); alarms = d.alarms; renderAlarms(); renderBeds(); });
-  source.addEventListener('vitals', (e) => {
-    const d = JSON.parse(e.data);
-    sync(d.nowMs);
-    if (d.full) beds.clear();
-    for (const b of d.beds) beds.set(b.bedId, b);
-    renderBeds();
-  });
+  let source = null;
+  let retryMs = 1000;
+  let retryTimer = null;
+  function stopStream() {
+    clearTimeout(retryTimer);
+    if (source) { source.close(); source = null; }
+  }
+  function retryLater() {
+    stopStream();
+    setLink(false);
+    const wait = retryMs * (0.5 + Math.random() / 2);
+    retryMs = Math.min(30000, retryMs * 2);
+    retryTimer = setTimeout(checkSession, wait);
+  }
+  async function checkSession() {
+    try {
+      const res = await fetch('/api/session');
+      if (res.ok) { const who = await res.json(); if (me) { me = who; startStream(); } else signedIn(who); }
+      else if (res.status === 401) showSignIn((await errorOf(res)).code);
+      else retryLater();
+    } catch (err) {
+      retryLater();
+    }
+  }
+  function startStream() {
+    stopStream();
+    source = new EventSource('/api/events');
+    source.addEventListener('open', () => { retryMs = 1000; setLink(true); });
+    // A network error makes EventSource retry by itself; an HTTP error (401, 429, 503)
+    // closes it for good, so the page asks why and tries again with backoff.
+    source.addEventListener('error', () => { setLink(false); if (source && source.readyState === EventSource.CLOSED) retryLater(); });
+    source.addEventListener('signed-out', () => { stopStream(); checkSession(); });
+    source.addEventListener('hello', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); metrics = d.metrics; $('ward').textContent = d.gatewayId; });
+    source.addEventListener('alarms', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); alarms = d.alarms; renderAlarms(); renderBeds(); });
+    source.addEventListener('vitals', (e) => {
+      const d = JSON.parse(e.data);
+      sync(d.nowMs);
+      if (d.full) beds.clear();
+      for (const b of d.beds) beds.set(b.bedId, b);
+      renderBeds();
+    });
+  }
+
+  // A wall screen is set up once with its token in the address's fragment (never sent to
+  // the server in the URL): https://gateway/#display-token=wlt_...
+  const m = /^#display-token=(wlt_[A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (m) { sessionStorage.setItem('displayToken', m[1]); history.replaceState(null, '', location.pathname); }
+  checkSession();
+
   setInterval(() => {
     $('clock').textContent = new Date(now()).toLocaleTimeString();
     for (const td of document.querySelectorAll('td[data-since]')) td.textContent = age(Number(td.dataset.since));

@@ -47,5 +47,11 @@ dialog { background: var(--panel); color: var(--text); border: 1px solid #4a5968
 dialog::backdrop { background: rgba(0, 0, 0, .6); }
 dialog label { display: block; margin: 10px 0; } dialog input { font: inherit; width: 100%; padding: 6px; margin-top: 4px; }
 dialog menu { display: flex; justify-content: flex-end; gap: 8px; padding: 0; }
-#ack-error { color: #ff8a80; min-height: 1.2em; margin: 0; }
+#ack-error, #login-error { color: #ff8a80; min-height: 1.2em; margin: 0; }
+#who { color: var(--muted); font-size: 13px; }
+#signin { display: flex; justify-content: center; padding: 60px 18px; }
+#signin[hidden], main[hidden] { display: none; }
+#login-form { background: var(--panel); border: 1px solid #4a5968; border-radius: 8px; padding: 18px 22px; min-width: 320px; display: grid; gap: 6px; }
+#login-form input { font: inherit; padding: 6px; }
+#login-why { color: #e39b3b; margin: 0; }
 `;

@@ -1,7 +1,9 @@
 /**
  * The nurse-station page: one HTML document with its CSS and script inline, no external
  * asset (no CDN, no web font), so it works with the cloud and the internet unreachable.
- * Live data comes over SSE (`/api/events`); acknowledgements go to `/api/alarms/ack`.
+ * It shows nothing until someone signs in (`/api/login`: a staff id and PIN, or a display
+ * screen's token); live data then comes over SSE (`/api/events`) and acknowledgements go
+ * to `/api/alarms/ack` in the signed-in nurse's name.
  */
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
@@ -20,8 +22,20 @@ export function nurseStationPage(gatewayId: string): string {
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="clock"></span></header>
-<main>
+<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="who" hidden></span><button type="button" id="logout" hidden>Sign out</button><span id="clock"></span></header>
+<div id="signin" hidden>
+<form id="login-form">
+<h2>Sign in</h2>
+<p id="login-why"></p>
+<label for="login-id">Staff id (badge)</label>
+<input id="login-id" name="staffId" maxlength="32" autocomplete="username" spellcheck="false">
+<label for="login-pin">PIN</label>
+<input id="login-pin" name="pin" type="password" maxlength="128" autocomplete="current-password">
+<p id="login-error" role="alert"></p>
+<button type="submit" id="login-submit" class="ack">Sign in</button>
+</form>
+</div>
+<main id="ward-view" hidden>
 <section aria-labelledby="alarms-title">
 <h2 id="alarms-title">Active alarms <span id="alarm-count"></span></h2>
 <table id="alarms"><thead><tr><th>Priority</th><th>Bed</th><th>Alarm</th><th>Value</th><th>Since</th><th>State</th><th></th></tr></thead><tbody></tbody></table>
@@ -36,8 +50,7 @@ export function nurseStationPage(gatewayId: string): string {
 <form id="ack-form">
 <h3>Acknowledge alarm</h3>
 <p id="ack-what"></p>
-<label for="nurse-id">Nurse id</label>
-<input id="nurse-id" name="by" maxlength="64" autocomplete="off" spellcheck="false">
+<p id="ack-as"></p>
 <p id="ack-error" role="alert"></p>
 <menu><button type="button" id="ack-cancel">Cancel</button><button type="submit" id="ack-confirm" class="ack">Acknowledge</button></menu>
 </form>

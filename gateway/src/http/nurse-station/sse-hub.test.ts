@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpError } from '../http-error.js';
+import { sendJson } from '../server.js';
 import { SseHub } from './sse-hub.js';
 import { SseClient } from './testing/sse-client.js';
 
@@ -8,10 +10,20 @@ let hub: SseHub;
 let server: Server;
 let url: string;
 
+let valid = true;
+
 async function serve(opts: ConstructorParameters<typeof SseHub>[0]): Promise<void> {
   hub = new SseHub(opts);
   hub.start();
-  server = createServer((req, res) => hub.attach(req, res, [{ event: 'hello', data: { n: 0 } }]));
+  server = createServer((req, res) => {
+    try {
+      hub.attach(req, res, [{ event: 'hello', data: { n: 0 } }], () => valid);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      for (const [k, v] of Object.entries(err.headers())) res.setHeader(k, v);
+      sendJson(res, err.status, { error: err.toJSON() });
+    }
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
@@ -19,6 +31,7 @@ const nextTurn = () => new Promise((r) => setImmediate(r));
 
 beforeEach(() => {
   hub = undefined as never;
+  valid = true;
 });
 afterEach(async () => {
   hub?.close();
@@ -76,5 +89,29 @@ describe('SseHub', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WL_SSE_TOO_MANY_CLIENTS');
     first.close();
+  });
+
+  it('caps the streams from one address below the total', async () => {
+    await serve({ maxClients: 10, maxClientsPerAddress: 2 });
+    const a = await SseClient.open(url);
+    const b = await SseClient.open(url);
+    await Promise.all([a.waitFor((e) => e.event === 'hello'), b.waitFor((e) => e.event === 'hello')]);
+    const res = await fetch(url);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('10');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WL_SSE_TOO_MANY_FROM_ADDRESS');
+    a.close();
+    b.close();
+  });
+
+  it('ends a stream whose session ended, with a signed-out event, within the recheck time', async () => {
+    await serve({ recheckMs: 50 });
+    const client = await SseClient.open(url);
+    await client.waitFor((e) => e.event === 'hello');
+    valid = false;
+    await client.waitFor((e) => e.event === 'signed-out', 1000);
+    for (let i = 0; i < 100 && !client.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.closed).toBe(true);
+    expect(hub.clientCount).toBe(0);
   });
 });

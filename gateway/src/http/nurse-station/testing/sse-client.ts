@@ -27,9 +27,10 @@ export class SseClient {
     res.on('close', () => (this.closed = true));
   }
 
-  static open(url: string): Promise<SseClient> {
+  /** `headers`: a session cookie or a bearer token (the stream needs one). */
+  static open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     return new Promise((resolve, reject) => {
-      const req = get(url, { headers: { accept: 'text/event-stream' } }, (res) => resolve(new SseClient(req, res)));
+      const req = get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => resolve(new SseClient(req, res)));
       req.on('error', reject);
     });
   }

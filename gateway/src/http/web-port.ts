@@ -1,0 +1,58 @@
+/**
+ * The gateway's web port with its security: staff accounts and sessions, the login
+ * limiter, the Host/Origin guard and the authenticator, around the route table.
+ *
+ * It also writes `local-admin.token` in the data folder (mode 0600, a new one at every
+ * start): the key the gateway's own CLI (`status`), benchmarks and tests on this machine
+ * use for /status and /metrics, as role `it`. Whoever can read the data folder can read
+ * every patient's data anyway.
+ */
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { HttpConfig } from '../config/http.js';
+import { generateToken, LoginLimiter, openStaff, type StaffModule } from '../staff/index.js';
+import { Authenticator } from './auth/authenticator.js';
+import { HostGuard } from './auth/host-guard.js';
+import { registerSessionRoutes } from './auth/session-routes.js';
+import { HttpServer } from './server.js';
+
+export const LOCAL_TOKEN_FILE = 'local-admin.token';
+
+export class WebPort {
+  readonly staff: StaffModule;
+  readonly http: HttpServer;
+  readonly localToken = generateToken();
+  private readonly limiter: LoginLimiter;
+  private readonly guard: HostGuard;
+  private readonly tokenPath: string;
+
+  constructor(opts: { db: Database.Database; config: HttpConfig; dataDir: string; logger: Logger; now: () => number }) {
+    const { config } = opts;
+    this.staff = openStaff(opts.db, { now: opts.now, policy: config.session });
+    this.limiter = new LoginLimiter(config.login, opts.now);
+    this.guard = new HostGuard(config.allowedHosts);
+    this.http = new HttpServer(opts.logger, { guard: this.guard, auth: new Authenticator(this.staff, this.localToken) });
+    registerSessionRoutes(this.http, { staff: this.staff, limiter: this.limiter, secure: () => false, now: opts.now });
+    this.tokenPath = join(opts.dataDir, LOCAL_TOKEN_FILE);
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    writeFileSync(this.tokenPath, `${this.localToken}\n`, { mode: 0o600 });
+    chmodSync(this.tokenPath, 0o600);
+    return this.http.listen(port, host);
+  }
+
+  /** SIGHUP: session lengths, login limits and allowed host names apply at once. */
+  reload(config: HttpConfig): void {
+    this.staff.sessions.setPolicy(config.session);
+    this.limiter.setLimits(config.login);
+    this.guard.setAllowed(config.allowedHosts);
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+    rmSync(this.tokenPath, { force: true });
+  }
+}
