@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { QualityFlag, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import { AlarmDelivery } from './alarms/delivery/alarm-delivery.js';
+import { AudioPauses } from './alarms/audio-pause.js';
 import { AlarmViewers } from './alarms/delivery/viewers.js';
 import { openAlarmService, type AlarmService } from './alarms/service.js';
 import { DiskFullWatch } from './buffer/disk-full.js';
@@ -52,6 +53,7 @@ export class GatewayDaemon {
   private readonly uplinkDeps: UplinkDeps;
   readonly delivery: AlarmDelivery;
   readonly nurseStation: NurseStation;
+  readonly audio: AudioPauses;
   private readonly maintenance: BufferMaintenance;
   readonly deviceStates: DeviceStates;
   readonly pipeline: IngestPipeline;
@@ -175,7 +177,9 @@ export class GatewayDaemon {
     const beds = () => registry.listBeds();
     this.delivery = new AlarmDelivery({ engine, broker: this.mqtt.broker, forward: config.alarms.forward, beds: () => beds().map((b) => b.bedId), clock, logger });
     const sse = { maxClients: config.http.maxStreams, maxClientsPerAddress: config.http.maxStreamsPerAddress };
-    this.nurseStation = new NurseStation({ engine, gatewayId: config.gatewayId, beds, clock, logger, sse });
+    this.audio = new AudioPauses(clock, config.alarms.audioPauseMaxMs);
+    engine.events.on('event', this.audio.onAlarmEvent);
+    this.nurseStation = new NurseStation({ engine, gatewayId: config.gatewayId, audio: this.audio, audit: this.web.staff.audit, beds, clock, logger, sse });
     this.pipeline.observe(this.nurseStation.vitals.observer);
     this.nurseStation.register(this.web.http);
   }
@@ -250,6 +254,7 @@ export class GatewayDaemon {
     this.logger.level = next.log.level;
     this.config = { ...this.config, log: next.log, ingest: next.ingest, admissions: next.admissions, http: { ...this.config.http, ...next.http, host: this.config.http.host, port: this.config.http.port } };
     this.web.reload(this.config.http);
+    this.audio.setMaxMs(next.alarms.audioPauseMaxMs);
     this.database.registry.reload();
     await this.serial.reconcile();
     await this.reloadUplink(next);

@@ -217,7 +217,8 @@ function alarmsConfig(raw: Record<string, unknown>, gatewayId: string): GatewayC
   const names = viewers.map((v) => v.username);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ConfigError('alarms.viewers', `lists the username "${twice}" twice`);
-  if (forwardRaw === undefined || forwardRaw === null || forwardRaw === false) return { forward: null, viewers };
+  const audioPauseMaxMs = int(pick(raw, 'alarms.audioPauseMaxMs') ?? 120_000, 'alarms.audioPauseMaxMs', 10_000, 15 * 60_000);
+  if (forwardRaw === undefined || forwardRaw === null || forwardRaw === false) return { forward: null, viewers, audioPauseMaxMs };
   const forward = {
     url: url(pick(raw, 'alarms.forward.url'), 'alarms.forward.url', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:']),
     topicPrefix: str(pick(raw, 'alarms.forward.topicPrefix') ?? `wardlink/${gatewayId}/alarms`, 'alarms.forward.topicPrefix', { pattern: /^[^#+]*[^#+/]$/ }),
@@ -226,7 +227,7 @@ function alarmsConfig(raw: Record<string, unknown>, gatewayId: string): GatewayC
     ...optionalString(raw, 'alarms.forward.username'),
     ...optionalString(raw, 'alarms.forward.password'),
   };
-  return { forward, viewers };
+  return { forward, viewers, audioPauseMaxMs };
 }
 
 /** Secrets stay readable by code but are not enumerable, so they never reach a log or JSON dump. */

@@ -89,6 +89,8 @@ export interface GatewayConfig {
     /** Read-only MQTT accounts that may subscribe to `wardlink/alarms/#` on the embedded
      * broker: each with a scrypt `passwordHash` (as device passwords) or a `password`. */
     viewers: { username: string; passwordHash?: string; password?: string }[];
+    /** Longest a charge nurse may pause a bed's alarm sound at the nurse stations (default 2 min). */
+    audioPauseMaxMs: number;
   };
 }
 
@@ -134,6 +136,6 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       clientCertFile: null,
       clientKeyFile: null,
     },
-    alarms: { forward: null, viewers: [] },
+    alarms: { forward: null, viewers: [], audioPauseMaxMs: 120_000 },
   };
 }

@@ -124,6 +124,9 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
   it('acknowledges in the signed-in nurse\'s name, and the audit trail has it', async () => {
     const row = page.locator('tr.alarm.high', { hasText: 'bed-01' });
     const alarmId = await row.getAttribute('data-alarm-id');
+    // The page sounds the most urgent unacknowledged alarm.
+    const sounding = () => page.evaluate('document.body.dataset.sounding');
+    await expect.poll(sounding).toBe('high');
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await page.locator('#ack-dialog').waitFor({ state: 'visible' });
     expect(await page.locator('#ack-as').textContent()).toBe('Acknowledged as Zoë Martin (RN-4711).');
@@ -131,6 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
     await page.locator('#ack-dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => page.locator(`tr[data-alarm-id="${alarmId}"] td.state`).textContent()).toBe('acknowledged by RN-4711');
     expect(await page.locator(`tr[data-alarm-id="${alarmId}"] button`).count()).toBe(0);
+    await expect.poll(sounding).toBe('medium');
 
     const audited = await expect
       .poll(() => {
@@ -149,6 +153,27 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
       expect(security).toEqual([{ kind: 'login-failed', staff_id: 'RN-4711' }, { kind: 'login', staff_id: 'RN-4711' }]);
     } finally {
       db.close();
+    }
+  });
+
+  it('lets a charge nurse pause a bed\'s sound on every page, for a bounded time', async () => {
+    await addStaff(gw.config, { staffId: 'CN-9', name: 'Charge Nine', role: 'charge', pin: '551177' });
+    const charge = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    try {
+      await charge.goto(`http://127.0.0.1:${daemon.ports.http}/`);
+      await charge.locator('#login-id').fill('CN-9');
+      await charge.locator('#login-pin').fill('551177');
+      await charge.locator('#login-submit').click();
+      await charge.locator('#link.up').waitFor({ timeout: 5000 });
+      expect(await page.locator('.bed[data-bed-id="bed-02"] button.pause').count()).toBe(0); // a nurse cannot
+      await charge.locator('.bed[data-bed-id="bed-02"] button.pause').click();
+      // On the nurse's page too: the paused bed is marked, and the next alarm down sounds.
+      await expect.poll(() => page.locator('.bed[data-bed-id="bed-02"] .audio.paused').textContent()).toMatch(/^audio paused [12]:\d\d · CN-9$/);
+      await expect.poll(() => page.evaluate('document.body.dataset.sounding')).toBe('low');
+      await charge.locator('.bed[data-bed-id="bed-02"] button.pause', { hasText: 'Resume audio' }).click();
+      await expect.poll(() => page.evaluate('document.body.dataset.sounding')).toBe('medium');
+    } finally {
+      await charge.close();
     }
   });
 

@@ -5,6 +5,8 @@
  *   GET  /api/events              SSE: hello, alarms, event, vitals (see live-feed.ts)   view
  *   GET  /api/alarms              the active alarms, JSON, priority then age             view
  *   POST /api/alarms/ack          {"alarmId"}: acknowledge as the signed-in nurse        acknowledge
+ *   POST /api/beds/audio-pause    {"bedId", "seconds"}: pause a bed's sound (audio-route.ts)  audio-pause
+ *   POST /api/beds/audio-resume   {"bedId"}                                              audio-pause
  *
  * The daemon does:
  *   const station = new NurseStation({ engine, gatewayId, beds, clock, logger });
@@ -13,10 +15,13 @@
  */
 import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '@wardlink/shared';
+import type { AudioPauses } from '../../alarms/audio-pause.js';
 import type { AlarmEngine } from '../../alarms/engine.js';
+import type { SecurityLog } from '../../staff/index.js';
 import type { AlarmLogger } from '../../alarms/types.js';
 import { sendJson, type HttpServer } from '../server.js';
 import { ackHandler } from './ack-route.js';
+import { audioPauseHandler, audioResumeHandler } from './audio-route.js';
 import { LatestVitals } from './latest-vitals.js';
 import { LiveFeed, type KnownBeds } from './live-feed.js';
 import { nurseStationPage } from './page.js';
@@ -27,6 +32,10 @@ import { SseHub, type SseHubOptions } from './sse-hub.js';
 export interface NurseStationOptions {
   engine: Pick<AlarmEngine, 'events' | 'activeAlarms' | 'acknowledge'>;
   gatewayId: string;
+  /** Beds whose alarm sound a charge nurse paused. */
+  audio: AudioPauses;
+  /** The security audit (audio pauses are recorded there). */
+  audit: SecurityLog;
   /** Registered beds and their patients, shown before their first reading. */
   beds?: KnownBeds;
   clock?: Clock;
@@ -48,7 +57,7 @@ export class NurseStation {
   constructor(private readonly opts: NurseStationOptions) {
     const clock = opts.clock ?? systemClock;
     this.hub = new SseHub({ ...opts.sse, clock, ...(opts.logger ? { logger: opts.logger } : {}) });
-    this.feed = new LiveFeed(opts.engine, this.vitals, this.hub, { gatewayId: opts.gatewayId, clock, ...(opts.beds ? { beds: opts.beds } : {}), ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}) });
+    this.feed = new LiveFeed(opts.engine, this.vitals, this.hub, { gatewayId: opts.gatewayId, audio: opts.audio, clock, ...(opts.beds ? { beds: opts.beds } : {}), ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}) });
     this.page = nurseStationPage(opts.gatewayId);
   }
 
@@ -63,6 +72,10 @@ export class NurseStation {
     http.route('GET', '/api/events', (req, res, _url, who) => this.hub.attach(req, res, this.feed.initial(), () => who!.stillValid()), { access: 'view' });
     http.route('GET', '/api/alarms', (_req, res) => sendJson(res, 200, { alarms: this.opts.engine.activeAlarms() }), { access: 'view' });
     http.route('POST', '/api/alarms/ack', ackHandler((alarmId, by) => this.opts.engine.acknowledge(alarmId, by)), { access: 'acknowledge' });
+    const knownBed = (bedId: string) => bedId === '-' || (this.opts.beds?.() ?? []).some((b) => b.bedId === bedId);
+    const audio = { pauses: this.opts.audio, knownBed, audit: this.opts.audit };
+    http.route('POST', '/api/beds/audio-pause', audioPauseHandler(audio), { access: 'audio-pause' });
+    http.route('POST', '/api/beds/audio-resume', audioResumeHandler(audio), { access: 'audio-pause' });
   }
 
   start(): void {

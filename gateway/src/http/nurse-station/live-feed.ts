@@ -5,11 +5,13 @@
  *   alarms  {nowMs, alarms: ActiveAlarm[]}    the whole active list, priority then age, on every change
  *   event   AlarmEvent                        each phase, as it happens
  *   vitals  {nowMs, full, beds: BedVitals[]}  the full table at connect, then changed beds every second
+ *   audio   {nowMs, maxMs, pauses}            the beds whose alarm sound is paused, on every change
  *
  * Engine listeners run on the ingest path: they only note that something changed and
  * schedule one flush for the next turn of the event loop; the flush does the work.
  */
 import { METRICS, systemClock, type AlarmEvent, type Clock, type TimerHandle } from '@wardlink/shared';
+import type { AudioPauses } from '../../alarms/audio-pause.js';
 import type { AlarmEngine } from '../../alarms/engine.js';
 import type { LatestVitals } from './latest-vitals.js';
 import { STALE_AFTER_MS } from './latest-vitals.js';
@@ -48,7 +50,7 @@ export class LiveFeed {
     private readonly engine: FeedEngine,
     private readonly vitals: LatestVitals,
     private readonly hub: SseHub,
-    private readonly opts: { gatewayId: string; beds?: KnownBeds; clock?: Clock; vitalsEveryMs?: number },
+    private readonly opts: { gatewayId: string; audio: AudioPauses; beds?: KnownBeds; clock?: Clock; vitalsEveryMs?: number },
   ) {
     this.clock = opts.clock ?? systemClock;
   }
@@ -62,8 +64,12 @@ export class LiveFeed {
         this.alarmsChanged = true;
         this.schedule();
       }),
+      this.opts.audio.on(() => this.hub.broadcast(this.audioMessage())),
     ];
-    this.timer = this.clock.setInterval(() => this.pushVitals(), this.opts.vitalsEveryMs ?? 1000).unref();
+    this.timer = this.clock.setInterval(() => {
+      this.opts.audio.expire();
+      this.pushVitals();
+    }, this.opts.vitalsEveryMs ?? 1000).unref();
   }
 
   stop(): void {
@@ -80,7 +86,12 @@ export class LiveFeed {
       { event: 'hello', data: { gatewayId: this.opts.gatewayId, nowMs, metrics: METRIC_INFO } },
       { event: 'alarms', data: { nowMs, alarms: this.engine.activeAlarms() } },
       { event: 'vitals', data: { nowMs, full: true, beds: this.vitals.snapshot(this.opts.beds?.() ?? []) } },
+      this.audioMessage(),
     ];
+  }
+
+  private audioMessage(): SseMessage {
+    return { event: 'audio', data: { nowMs: this.clock.now(), maxMs: this.opts.audio.maxPauseMs, pauses: this.opts.audio.active() } };
   }
 
   private schedule(): void {

@@ -47,7 +47,7 @@ export const PAGE_SCRIPT = `
       tr.append(el('td', 'num', a.lastValue === null ? '' : a.metric ? fmt(a.metric, a.lastValue) : a.lastValue));
       const since = el('td', 'num age', age(a.raisedAtMs)); since.dataset.since = a.raisedAtMs; tr.append(since);
       const state = a.acknowledged ? 'acknowledged by ' + a.acknowledgedBy : a.conditionPresent ? (a.escalated ? 'escalated' : 'active') : 'latched';
-      tr.append(el('td', 'state', state));
+      tr.append(el('td', 'state', state + (pauses.has(a.bedId) ? ' · audio paused' : '')));
       const act = el('td');
       if (!a.acknowledged && mayAck()) {
         const b = el('button', 'ack', 'Acknowledge');
@@ -77,6 +77,18 @@ export const PAGE_SCRIPT = `
       const card = el('div', 'bed ' + (highest.get(id) || ''));
       card.dataset.bedId = id;
       const h = el('h3', '', id); h.append(el('small', '', bed.patientId || 'no patient')); card.append(h);
+      const paused = pauses.get(id);
+      if (paused || (mayPause() && highest.has(id))) {
+        const line = el('div', 'audio' + (paused ? ' paused' : ''));
+        if (paused) line.append(el('span', 'muted', 'audio paused ' + clockOf(paused.untilMs - now()) + ' · ' + paused.by));
+        if (mayPause()) {
+          const b = el('button', 'pause', paused ? 'Resume audio' : 'Pause audio ' + Math.round(audioMaxMs / 60000) + ' min');
+          b.type = 'button';
+          b.addEventListener('click', () => setPause(id, !paused));
+          line.append(b);
+        }
+        card.append(line);
+      }
       const grid = el('div', 'vitals');
       const names = Object.keys(bed.metrics).sort((a, b) => Object.keys(metrics).indexOf(a) - Object.keys(metrics).indexOf(b));
       for (const m of names) {
@@ -99,9 +111,59 @@ export const PAGE_SCRIPT = `
     }
   }
 
+  // ---- alarm sound: the most urgent unacknowledged alarm of a bed whose sound is not paused
+  let pauses = new Map();
+  let audioMaxMs = 120000;
+  let audio = null;
+  const lastBurst = { high: 0, medium: 0, low: 0 };
+  // Burst patterns after IEC 60601-1-8: high 5 pulses (3 + 2) every 5 s, medium 3 pulses
+  // every 10 s, low 2 pulses every 20 s; higher priority, higher pitch.
+  const PATTERNS = { high: { hz: 988, pulses: [0, 0.2, 0.4, 0.9, 1.1], everyMs: 5000 }, medium: { hz: 660, pulses: [0, 0.25, 0.5], everyMs: 10000 }, low: { hz: 523, pulses: [0, 0.3], everyMs: 20000 } };
+  function clockOf(ms) { const s = Math.max(0, Math.ceil(ms / 1000)); return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); }
+  function unlockAudio() {
+    try {
+      if (!audio) audio = new AudioContext();
+      if (audio.state === 'suspended') audio.resume();
+    } catch (err) { audio = null; }
+    updateSoundButton();
+  }
+  function updateSoundButton() { $('sound').hidden = !me || (audio !== null && audio.state === 'running'); }
+  function sounding() {
+    let best = '';
+    for (const a of alarms) {
+      if (a.acknowledged || a.audience === 'it' || pauses.has(a.bedId)) continue;
+      if (!best || RANK[a.priority] < RANK[best]) best = a.priority;
+    }
+    return best;
+  }
+  function beep(p) {
+    if (!audio || audio.state !== 'running') return;
+    const t0 = audio.currentTime;
+    for (const at of p.pulses) {
+      const osc = audio.createOscillator(); const gain = audio.createGain();
+      osc.frequency.value = p.hz; gain.gain.setValueAtTime(0.0001, t0 + at);
+      gain.gain.exponentialRampToValueAtTime(0.3, t0 + at + 0.02); gain.gain.exponentialRampToValueAtTime(0.0001, t0 + at + 0.15);
+      osc.connect(gain).connect(audio.destination); osc.start(t0 + at); osc.stop(t0 + at + 0.16);
+    }
+  }
+  setInterval(() => {
+    const priority = me ? sounding() : '';
+    document.body.dataset.sounding = priority;
+    if (!priority) return;
+    const p = PATTERNS[priority];
+    if (Date.now() - lastBurst[priority] >= p.everyMs) { lastBurst[priority] = Date.now(); beep(p); }
+  }, 250);
+  async function setPause(bedId, pause) {
+    const res = await fetch(pause ? '/api/beds/audio-pause' : '/api/beds/audio-resume', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pause ? { bedId, seconds: audioMaxMs / 1000 } : { bedId }) }).catch(() => null);
+    if (res && res.status === 401) checkSession();
+  }
+  document.addEventListener('pointerdown', unlockAudio, { passive: true });
+  document.addEventListener('keydown', unlockAudio, { passive: true });
+
   // ---- who is signed in
   let me = null;
   const mayAck = () => !!me && me.permissions.indexOf('acknowledge') >= 0;
+  const mayPause = () => !!me && me.permissions.indexOf('audio-pause') >= 0;
   const WHY = {
     WL_AUTH_SESSION_EXPIRED: 'Your session ended after inactivity or at the end of the shift. Sign in again.',
     WL_AUTH_SESSION_REVOKED: 'Your session was ended (signed out elsewhere, account disabled or PIN reset).',
@@ -115,7 +177,7 @@ export const PAGE_SCRIPT = `
     stopStream();
     alarms = []; beds.clear();
     $('ward-view').hidden = true;
-    $('who').hidden = true; $('logout').hidden = true;
+    $('who').hidden = true; $('logout').hidden = true; $('sound').hidden = true;
     $('signin').hidden = false;
     $('login-why').textContent = WHY[code] || '';
     $('login-pin').value = '';
@@ -129,6 +191,7 @@ export const PAGE_SCRIPT = `
     $('ward-view').hidden = false;
     $('who').textContent = who.name + ' · ' + who.role;
     $('who').hidden = false; $('logout').hidden = false;
+    updateSoundButton();
     renderAlarms(); renderBeds();
     startStream();
   }
@@ -239,6 +302,13 @@ export const PAGE_SCRIPT = `
     source.addEventListener('signed-out', () => { stopStream(); checkSession(); });
     source.addEventListener('hello', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); metrics = d.metrics; $('ward').textContent = d.gatewayId; });
     source.addEventListener('alarms', (e) => { const d = JSON.parse(e.data); sync(d.nowMs); alarms = d.alarms; renderAlarms(); renderBeds(); });
+    source.addEventListener('audio', (e) => {
+      const d = JSON.parse(e.data);
+      sync(d.nowMs);
+      audioMaxMs = d.maxMs;
+      pauses = new Map(d.pauses.map((p) => [p.bedId, p]));
+      renderBeds();
+    });
     source.addEventListener('vitals', (e) => {
       const d = JSON.parse(e.data);
       sync(d.nowMs);

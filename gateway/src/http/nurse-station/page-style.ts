@@ -49,6 +49,10 @@ dialog label { display: block; margin: 10px 0; } dialog input { font: inherit; w
 dialog menu { display: flex; justify-content: flex-end; gap: 8px; padding: 0; }
 #ack-error, #login-error { color: #ff8a80; min-height: 1.2em; margin: 0; }
 #who { color: var(--muted); font-size: 13px; }
+.bed .audio { display: flex; justify-content: space-between; align-items: center; gap: 6px; font-size: 12px; margin: 2px 0 4px; }
+.bed .audio.paused { color: #e39b3b; }
+.bed .audio button { font-size: 12px; padding: 1px 8px; }
+#sound { background: #7a1f1f; }
 #signin { display: flex; justify-content: center; padding: 60px 18px; }
 #signin[hidden], main[hidden] { display: none; }
 #login-form { background: var(--panel); border: 1px solid #4a5968; border-radius: 8px; padding: 18px 22px; min-width: 320px; display: grid; gap: 6px; }

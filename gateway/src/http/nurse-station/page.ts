@@ -22,7 +22,7 @@ export function nurseStationPage(gatewayId: string): string {
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="who" hidden></span><button type="button" id="logout" hidden>Sign out</button><span id="clock"></span></header>
+<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="who" hidden></span><button type="button" id="sound" hidden>Enable sound</button><button type="button" id="logout" hidden>Sign out</button><span id="clock"></span></header>
 <div id="signin" hidden>
 <form id="login-form">
 <h2>Sign in</h2>
