@@ -207,6 +207,12 @@ export class GatewayDaemon {
     }
     this.ticker = this.clock.setInterval(() => void this.tick(), 1000);
     this.currentUplink?.start();
+    if (config.cloud.url?.startsWith('http:') && config.cloud.allowInsecure) {
+      this.logger.warn({ url: displayUrl(config.cloud.url) }, 'cloud.allowInsecure: readings and the gateway token go to the cloud IN CLEAR over http; use https');
+    }
+    for (const [name, host] of [['http', config.http.host], ['mqtt', config.mqtt.host], ['hl7', config.hl7.host]] as const) {
+      if (host === '0.0.0.0' || host === '::') this.logger.warn({ listener: name, host }, 'listening on every interface: bind it to the ward-side address instead');
+    }
     this.logger.info({ gatewayId: config.gatewayId, ports: this.ports, durability: config.buffer.durability }, 'gateway started');
     return this.ports;
   }

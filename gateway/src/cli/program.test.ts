@@ -72,6 +72,30 @@ describe('wardlink-gateway CLI', () => {
   }, 20_000);
 });
 
+describe('init: binding and TLS by default', () => {
+  it('binds every listener to the address given, with a self-signed certificate for the web port', async () => {
+    const res = await cli('init', '--bind', '127.0.0.1', '--json');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as { bind: string; tls: { fingerprint256: string; names: string[] } };
+    expect(out.bind).toBe('127.0.0.1');
+    expect(out.tls.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const file = JSON.parse(readFileSync(join(sandbox.dir, 'gateway.json'), 'utf8')) as Record<string, { host: string; tls?: unknown }>;
+    expect([file.http!.host, file.mqtt!.host, file.hl7!.host]).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(file.http!.tls).toEqual({ certFile: 'tls/gateway.crt', keyFile: 'tls/gateway.key' });
+  });
+
+  it('keeps the web port on loopback when asked for no TLS, and never binds every interface by default', async () => {
+    const res = await cli('init', '--bind', '10.20.30.40', '--no-tls', '--json');
+    expect(res.code).toBe(0);
+    const file = JSON.parse(readFileSync(join(sandbox.dir, 'gateway.json'), 'utf8')) as Record<string, { host: string }>;
+    expect([file.http!.host, file.mqtt!.host, file.hl7!.host]).toEqual(['127.0.0.1', '10.20.30.40', '10.20.30.40']);
+    expect((await cli('init', '--force', '--bind', 'ward-net', '--json')).code).toBe(2);
+    expect((await cli('init', '--force', '--json')).code).toBe(0);
+    const chosen = JSON.parse(readFileSync(join(sandbox.dir, 'gateway.json'), 'utf8')) as Record<string, { host: string }>;
+    expect(chosen.mqtt!.host).not.toBe('0.0.0.0');
+  });
+});
+
 describe('viewer accounts', () => {
   it('adds a read-only viewer whose password is shown once and stored only as a hash', async () => {
     await cli('init');

@@ -14,6 +14,7 @@ import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStaffCommands } from './commands/staff.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerTlsCommands } from './commands/tls.js';
 import { registerViewerCommands } from './commands/viewer.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
@@ -32,6 +33,7 @@ const registrars: CommandRegistrar[] = [
   registerAlarmCommands,
   registerViewerCommands,
   registerStaffCommands,
+  registerTlsCommands,
   registerQuarantineCommands,
 ];
 

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
 import { admissionsConfig } from './admissions.js';
-import { httpConfig } from './http.js';
-import { int, oneOf, pick, redactUrl, str, url } from './fields.js';
+import { httpConfig, isLoopback } from './http.js';
+import { bool, int, oneOf, pick, redactUrl, str, url } from './fields.js';
 import { DURABILITIES, LOG_LEVELS, defaultConfig, type GatewayConfig } from './schema.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -96,7 +96,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     dataDir,
     databasePath: resolve(dataDir, databasePath),
     log: { level: oneOf(get('log.level', d.log.level), 'log.level', LOG_LEVELS) },
-    http: httpConfig(raw, d.http),
+    http: httpConfig(raw, dataDir, d.http),
     mqtt: {
       host: str(get('mqtt.host', d.mqtt.host), 'mqtt.host'),
       port: int(get('mqtt.port', d.mqtt.port), 'mqtt.port', 0, MAX_PORT),
@@ -170,7 +170,15 @@ function cloudConfig(raw: Record<string, unknown>, d: GatewayConfig['cloud'], da
     caFile: file('caFile'),
     clientCertFile: file('clientCertFile'),
     clientKeyFile: file('clientKeyFile'),
+    allowInsecure: bool(get('allowInsecure'), 'cloud.allowInsecure'),
   };
+  if (cloud.url !== null && new URL(cloud.url).protocol === 'http:' && !isLoopback(new URL(cloud.url).hostname.replace(/^\[|\]$/g, '')) && !cloud.allowInsecure) {
+    throw new ConfigError(
+      'cloud.url',
+      'uses http: to another machine: patients\' readings and the gateway token would cross the network in clear. Use https:, or set cloud.allowInsecure to true to take that risk',
+      redactUrl(cloud.url),
+    );
+  }
   if (cloud.backoffMaxMs < cloud.backoffBaseMs) throw new ConfigError('cloud.backoffMaxMs', `must be at least cloud.backoffBaseMs (${cloud.backoffBaseMs})`, cloud.backoffMaxMs);
   if ((cloud.clientCertFile === null) !== (cloud.clientKeyFile === null)) {
     throw new ConfigError('cloud.clientKeyFile', 'and cloud.clientCertFile must be set together (mutual TLS needs both)');

@@ -73,6 +73,8 @@ export interface GatewayConfig {
     caFile: string | null;
     clientCertFile: string | null;
     clientKeyFile: string | null;
+    /** Allow an `http:` cloud URL to another machine: readings would cross the network in clear. */
+    allowInsecure: boolean;
   };
   alarms: {
     /** Optional forward of the alarm topics to an external broker (pagers, nurse-call bridges). */
@@ -107,8 +109,10 @@ export function defaultConfig(dataDir: string): GatewayConfig {
     databasePath: `${dataDir}/gateway.db`,
     log: { level: 'info' },
     http: DEFAULT_HTTP,
-    mqtt: { host: '0.0.0.0', port: 1883, maxPayloadBytes: 16 * 1024, bridge: null },
-    hl7: { host: '0.0.0.0', port: 2575, maxMessageBytes: 256 * 1024 },
+    // Loopback until IT binds the listeners to the ward-side address (`init --bind`): never
+    // every interface by surprise.
+    mqtt: { host: '127.0.0.1', port: 1883, maxPayloadBytes: 16 * 1024, bridge: null },
+    hl7: { host: '127.0.0.1', port: 2575, maxMessageBytes: 256 * 1024 },
     buffer: {
       durability: 'normal',
       maxBytes: 2 * 1024 ** 3,
@@ -135,6 +139,7 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       caFile: null,
       clientCertFile: null,
       clientKeyFile: null,
+      allowInsecure: false,
     },
     alarms: { forward: null, viewers: [], audioPauseMaxMs: 120_000 },
   };

@@ -1,17 +1,18 @@
 /**
  * How tools on the gateway's own machine (the `status` command, the demo, benchmarks,
  * tests) reach its web port: the listen address (loopback when it listens on every
- * interface) and the `local-admin.token` the running daemon wrote in its data folder.
+ * interface), HTTPS when `http.tls` is set, trusting exactly the gateway's own certificate
+ * (whatever name it was issued for), and the `local-admin.token` the running daemon wrote
+ * in its data folder.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, fetch, type Response } from 'undici';
 import type { GatewayConfig } from '../config/schema.js';
 import { LOCAL_TOKEN_FILE } from './web-port.js';
 
-export interface LocalAccess {
-  baseUrl: string;
-  headers: Record<string, string>;
-}
+type Config = Pick<GatewayConfig, 'http' | 'dataDir'>;
 
 function loopbackFor(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -28,13 +29,29 @@ export function readLocalToken(dataDir: string): string | null {
   }
 }
 
-export function localAccess(config: Pick<GatewayConfig, 'http' | 'dataDir'>, port = config.http.port): LocalAccess {
-  const token = readLocalToken(config.dataDir);
-  return { baseUrl: `http://${loopbackFor(config.http.host)}:${port}`, headers: token === null ? {} : { authorization: `Bearer ${token}` } };
+/** An HTTPS agent that trusts the gateway's certificate file and nothing else (pinned by fingerprint). */
+export function pinnedAgent(certFile: string): Agent {
+  const pem = readFileSync(certFile, 'utf8');
+  const expected = new X509Certificate(pem).fingerprint256;
+  return new Agent({
+    connect: {
+      ca: pem,
+      // The local name (127.0.0.1) need not be in the certificate: the pin is the check.
+      checkServerIdentity: (_host, cert) => (cert.fingerprint256 === expected ? undefined : new Error(`the gateway's certificate is not ${certFile}`)),
+    },
+  });
+}
+
+export function localBaseUrl(config: Config, port = config.http.port): string {
+  return `${config.http.tls ? 'https' : 'http'}://${loopbackFor(config.http.host)}:${port}`;
 }
 
 /** GET a path on the local gateway as its CLI (role it). */
-export async function localFetch(config: Pick<GatewayConfig, 'http' | 'dataDir'>, path: string, opts: { port?: number; timeoutMs?: number } = {}): Promise<Response> {
-  const access = localAccess(config, opts.port);
-  return fetch(`${access.baseUrl}${path}`, { headers: access.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+export async function localFetch(config: Config, path: string, opts: { port?: number; timeoutMs?: number } = {}): Promise<Response> {
+  const token = readLocalToken(config.dataDir);
+  return fetch(`${localBaseUrl(config, opts.port)}${path}`, {
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    ...(config.http.tls ? { dispatcher: pinnedAgent(config.http.tls.certFile) } : {}),
+  });
 }

@@ -9,6 +9,8 @@
  *  - a change made with a session cookie must come from the gateway's own page (Origin).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { can, type Permission } from '../staff/index.js';
@@ -39,13 +41,20 @@ export interface HttpSecurity {
 
 export class HttpServer {
   private readonly routes = new Map<string, Route>();
-  private readonly server: Server;
+  private readonly server: Server | TlsServer;
+  /** HTTPS (`http.tls`): the session cookie is then `Secure`. */
+  readonly secure: boolean;
 
   constructor(
     private readonly logger: Logger,
     private readonly security: HttpSecurity,
+    tls: SecureContextOptions | null = null,
   ) {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res);
+    this.secure = tls !== null;
+    this.server = tls === null ? createServer(handle) : createTlsServer(tls, handle);
+    // A plain-HTTP client on the HTTPS port gets a TLS alert and a closed socket: nothing
+    // of the page or its data is ever sent in clear.
     this.server.keepAliveTimeout = 5_000;
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
@@ -65,6 +74,11 @@ export class HttpServer {
       });
     });
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** SIGHUP: a renewed certificate, for the next connections. */
+  setCredentials(tls: SecureContextOptions): void {
+    if ('setSecureContext' in this.server) this.server.setSecureContext(tls);
   }
 
   async close(): Promise<void> {

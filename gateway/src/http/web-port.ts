@@ -11,11 +11,12 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { HttpConfig } from '../config/http.js';
+import { isLoopback, type HttpConfig } from '../config/http.js';
 import { generateToken, LoginLimiter, openStaff, type StaffModule } from '../staff/index.js';
 import { Authenticator } from './auth/authenticator.js';
 import { HostGuard } from './auth/host-guard.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
+import { loadServerCredentials } from '../tls/server-credentials.js';
 import { HttpServer } from './server.js';
 
 export const LOCAL_TOKEN_FILE = 'local-admin.token';
@@ -33,8 +34,10 @@ export class WebPort {
     this.staff = openStaff(opts.db, { now: opts.now, policy: config.session });
     this.limiter = new LoginLimiter(config.login, opts.now);
     this.guard = new HostGuard(config.allowedHosts);
-    this.http = new HttpServer(opts.logger, { guard: this.guard, auth: new Authenticator(this.staff, this.localToken) });
-    registerSessionRoutes(this.http, { staff: this.staff, limiter: this.limiter, secure: () => false, now: opts.now });
+    const tls = config.tls === null ? null : loadServerCredentials(config.tls, 'http.tls');
+    this.http = new HttpServer(opts.logger, { guard: this.guard, auth: new Authenticator(this.staff, this.localToken) }, tls);
+    registerSessionRoutes(this.http, { staff: this.staff, limiter: this.limiter, secure: () => this.http.secure, now: opts.now });
+    if (tls === null && !isLoopback(config.host)) opts.logger.warn({ host: config.host }, 'http.allowInsecure: the nurse station is served in clear on the ward network; PINs and session cookies can be read by anyone on it');
     this.tokenPath = join(opts.dataDir, LOCAL_TOKEN_FILE);
   }
 
@@ -44,8 +47,9 @@ export class WebPort {
     return this.http.listen(port, host);
   }
 
-  /** SIGHUP: session lengths, login limits and allowed host names apply at once. */
+  /** SIGHUP: session lengths, login limits, allowed host names and a renewed certificate apply at once. */
   reload(config: HttpConfig): void {
+    if (config.tls !== null && this.http.secure) this.http.setCredentials(loadServerCredentials(config.tls, 'http.tls'));
     this.staff.sessions.setPolicy(config.session);
     this.limiter.setLimits(config.login);
     this.guard.setAllowed(config.allowedHosts);

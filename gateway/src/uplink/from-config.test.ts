@@ -22,7 +22,7 @@ describe('cloud.* configuration', () => {
   });
 
   it('validates each field where it enters, naming it, and never echoes the token', () => {
-    const bad = (cloud: Record<string, unknown>) => () => validate({ cloud: { url: 'http://c', token: TOKEN, ...cloud } }, dir);
+    const bad = (cloud: Record<string, unknown>) => () => validate({ cloud: { url: 'https://c', token: TOKEN, ...cloud } }, dir);
     expect(bad({ concurrency: 0 })).toThrow(/cloud\.concurrency must be an integer between 1 and 64/);
     expect(bad({ maxBatchReadings: '10k' })).toThrow(/cloud\.maxBatchReadings/);
     expect(bad({ backoffBaseMs: 5000, backoffMaxMs: 100 })).toThrow(/cloud\.backoffMaxMs must be at least cloud\.backoffBaseMs/);
@@ -40,6 +40,12 @@ describe('cloud.* configuration', () => {
     expect(bad({ concurrency: '8' })).not.toThrow(); // `config set` and the environment give strings
   });
 
+  it('refuses an http: cloud on another machine unless cloud.allowInsecure says so', () => {
+    expect(() => validate({ cloud: { url: 'http://cloud.hospital:8080', token: TOKEN } }, dir)).toThrow(/cloud\.url uses http: to another machine/);
+    expect(validate({ cloud: { url: 'http://cloud.hospital:8080', token: TOKEN, allowInsecure: true } }, dir).cloud.allowInsecure).toBe(true);
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080']) expect(() => validate({ cloud: { url: local, token: TOKEN } }, dir)).not.toThrow();
+  });
+
   it('reads the TLS files (paths relative to dataDir) once, and names an unreadable one', () => {
     writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
     const config = validate({ cloud: { url: 'https://c', token: TOKEN, caFile: 'ca.pem' } }, dir);
@@ -53,7 +59,7 @@ describe('cloud.* configuration', () => {
     const lines: string[] = [];
     const logger = { ...silentLogger(), warn: (_o: object, m?: string) => void lines.push(m ?? '') } as unknown as ReturnType<typeof silentLogger>;
     const store = openBufferStore({ path: join(dir, 'standalone.db'), gatewayId: 'gw' });
-    expect(createUplink(validate({ cloud: { url: 'http://c' } }, dir), { store, logger })).toBeNull();
+    expect(createUplink(validate({ cloud: { url: 'https://c' } }, dir), { store, logger })).toBeNull();
     expect(lines).toEqual([expect.stringContaining('set cloud.url and cloud.token')]);
     store.close();
   });

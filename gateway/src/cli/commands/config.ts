@@ -4,7 +4,11 @@ import type { Command } from 'commander';
 import { UsageError } from '@wardlink/shared';
 import { pick } from '../../config/fields.js';
 import { readConfigFile, redactedConfig, validate } from '../../config/load.js';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isLoopback } from '../../config/http.js';
 import { openGatewayDatabase } from '../../db.js';
+import { describeTls, issueSelfSigned } from './tls.js';
 import type { CliContext } from '../context.js';
 import { emit } from '../output.js';
 
@@ -15,6 +19,12 @@ export function writeConfig(path: string, raw: Record<string, unknown>): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
+}
+
+/** The machine's first non-loopback IPv4 address: on a ward gateway, its ward-side interface. */
+function wardSideAddress(): string {
+  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) if (!i.internal && i.family === 'IPv4') return i.address;
+  return '127.0.0.1';
 }
 
 function parseValue(text: string): unknown {
@@ -36,17 +46,31 @@ export function registerConfigCommands(program: Command, ctx: () => CliContext):
     .command('init')
     .description('create the config file and the database')
     .option('--gateway-id <id>', 'this gateway id, e.g. icu-3a', 'gateway-1')
+    .option('--bind <address>', 'the ward-side address every listener binds to (default: this machine\'s first non-loopback IPv4 address, else 127.0.0.1)')
+    .option('--no-tls', 'no self-signed certificate (the web port then stays on loopback unless http.allowInsecure is set)')
     .option('--force', 'overwrite an existing config file')
-    .action((opts: { gatewayId: string; force?: boolean }) => {
+    .action(async (opts: { gatewayId: string; bind?: string; tls: boolean; force?: boolean }) => {
       const c = ctx();
       const path = c.configPath;
       if (existsSync(path) && !opts.force) throw new UsageError(`${path} already exists; use --force to overwrite it`);
-      const raw = { gatewayId: opts.gatewayId, dataDir: '.' };
+      const bind = opts.bind ?? wardSideAddress();
+      if (isIP(bind) === 0) throw new UsageError(`--bind must be an IP address of this machine, not "${bind.slice(0, 60)}"`);
+      // Listeners bind where they were told; the web port only with TLS off loopback.
+      const webHost = opts.tls || isLoopback(bind) ? bind : '127.0.0.1';
+      const http = opts.tls ? { host: webHost, tls: { certFile: 'tls/gateway.crt', keyFile: 'tls/gateway.key' } } : { host: webHost };
+      const raw = { gatewayId: opts.gatewayId, dataDir: '.', http, mqtt: { host: bind }, hl7: { host: bind } };
       const config = validate(raw, dirname(path));
       writeConfig(path, raw);
+      const issued = opts.tls ? await issueSelfSigned(path, { force: true, names: [bind] }) : null;
       openGatewayDatabase(config).close();
-      emit(c.out, { configPath: path, databasePath: config.databasePath, gatewayId: config.gatewayId }, () =>
-        `created ${path}\ncreated ${config.databasePath}\nnext: add beds and devices ("bed add", "device add"), then "run"`,
+      emit(c.out, { configPath: path, databasePath: config.databasePath, gatewayId: config.gatewayId, bind, tls: issued }, () =>
+        [
+          `created ${path}`,
+          `created ${config.databasePath}`,
+          `listeners bind to ${bind}${webHost === bind ? '' : ` (the web port to ${webHost}: no TLS)`}`,
+          ...(issued ? [describeTls(issued)] : []),
+          'next: add beds, devices and staff ("bed add", "device add", "staff add"), then "run"',
+        ].join('\n'),
       );
     });
 
