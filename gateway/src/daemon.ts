@@ -18,6 +18,7 @@ import { openGatewayDatabase, type GatewayDatabase } from './db.js';
 import { NurseStation } from './http/nurse-station/index.js';
 import { createStatusRoutes } from './http/routes.js';
 import { WebPort } from './http/web-port.js';
+import { loadServerCredentials } from './tls/server-credentials.js';
 import { AdtFeed } from './ingest/adt-feed.js';
 import { DeviceClocks } from './ingest/device-clock.js';
 import { DeviceStates, DEVICE_LINK_STATES } from './ingest/device-state.js';
@@ -39,6 +40,9 @@ export interface DaemonPorts {
   http: number;
   mqtt: number;
   hl7: number;
+  /** The TLS listeners' ports; null when not configured. */
+  mqttTls?: number | null;
+  hl7Tls?: number | null;
 }
 
 export class GatewayDaemon {
@@ -61,7 +65,7 @@ export class GatewayDaemon {
   readonly ingestRate = new RateMeter(10_000);
   ports: DaemonPorts = { http: 0, mqtt: 0, hl7: 0 };
   readonly startedAtMs: number;
-  private readonly mqtt: MqttIngest;
+  readonly mqtt: MqttIngest;
   private readonly bridge: MqttBridge | null;
   private readonly tcp: TcpHl7Listener;
   private readonly serial: SerialFleet;
@@ -155,7 +159,15 @@ export class GatewayDaemon {
     const parse: MqttPayloadParser = (payload, device) =>
       parseMqttJson(payload, { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now }, { maxBytes: config.mqtt.maxPayloadBytes });
     const mqttDeps = { registry, pipeline: this.pipeline, parse, rejects: this.rejects, logger, now, maxPayloadBytes: config.mqtt.maxPayloadBytes };
-    this.mqtt = new MqttIngest({ ...mqttDeps, host: config.mqtt.host, port: config.mqtt.port, viewers: new AlarmViewers(config.alarms.viewers) });
+    const mqttTls = config.mqtt.tls;
+    this.mqtt = new MqttIngest({
+      ...mqttDeps,
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      caps: config.mqtt,
+      tls: mqttTls === null ? null : { port: mqttTls.port, secure: loadServerCredentials(mqttTls, 'mqtt.tls'), clientCa: mqttTls.caFile !== null },
+      viewers: new AlarmViewers(config.alarms.viewers),
+    });
     const bridge = config.mqtt.bridge;
     this.bridge = bridge
       ? new MqttBridge({
@@ -199,7 +211,7 @@ export class GatewayDaemon {
     this.nurseStation.start();
     const hl7 = await this.tcp.start();
     const http = await this.web.listen(config.http.port, config.http.host);
-    this.ports = { http, mqtt, hl7 };
+    this.ports = { http, mqtt, hl7, mqttTls: this.mqtt.tlsPort, hl7Tls: null };
     await this.serial.reconcile();
     if (this.bridge) {
       // The hospital broker may be down at start: the bridge keeps reconnecting on its own.
@@ -259,12 +271,22 @@ export class GatewayDaemon {
   async reload(next: GatewayConfig): Promise<void> {
     this.logger.level = next.log.level;
     this.config = { ...this.config, log: next.log, ingest: next.ingest, admissions: next.admissions, http: { ...this.config.http, ...next.http, host: this.config.http.host, port: this.config.http.port } };
-    this.web.reload(this.config.http);
+    this.reloadCertificates(next);
     this.audio.setMaxMs(next.alarms.audioPauseMaxMs);
     this.database.registry.reload();
     await this.serial.reconcile();
     await this.reloadUplink(next);
     this.logger.info('configuration reloaded (ports, buffer and identity changes need a restart)');
+  }
+
+  /** A renewed certificate takes effect for new connections; one that cannot be used is refused and the running one kept. */
+  private reloadCertificates(next: GatewayConfig): void {
+    try {
+      this.web.reload(this.config.http);
+      if (next.mqtt.tls) this.mqtt.setCredentials(loadServerCredentials(next.mqtt.tls, 'mqtt.tls'));
+    } catch (err) {
+      this.logger.error({ err }, 'a certificate was refused on reload; the running one is kept');
+    }
   }
 
   /**

@@ -7,11 +7,11 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
 import { admissionsConfig } from './admissions.js';
 import { httpConfig, isLoopback } from './http.js';
+import { hl7ListenerConfig, mqttListenerConfig } from './listeners.js';
 import { bool, int, oneOf, pick, redactUrl, str, url } from './fields.js';
 import { DURABILITIES, LOG_LEVELS, defaultConfig, type GatewayConfig } from './schema.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MAX_PORT = 65535;
 const DAY_MS = 86_400_000;
 
 /** Environment variables that override the file, by field. */
@@ -98,9 +98,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
     log: { level: oneOf(get('log.level', d.log.level), 'log.level', LOG_LEVELS) },
     http: httpConfig(raw, dataDir, d.http),
     mqtt: {
-      host: str(get('mqtt.host', d.mqtt.host), 'mqtt.host'),
-      port: int(get('mqtt.port', d.mqtt.port), 'mqtt.port', 0, MAX_PORT),
-      maxPayloadBytes: int(get('mqtt.maxPayloadBytes', d.mqtt.maxPayloadBytes), 'mqtt.maxPayloadBytes', 256, 1024 * 1024),
+      ...mqttListenerConfig(raw, dataDir),
       bridge:
         bridgeRaw === undefined || bridgeRaw === null || bridgeRaw === false
           ? null
@@ -112,11 +110,7 @@ export function validate(raw: Record<string, unknown>, dataDir: string): Gateway
               ...optionalString(raw, 'mqtt.bridge.password'),
             },
     },
-    hl7: {
-      host: str(get('hl7.host', d.hl7.host), 'hl7.host'),
-      port: int(get('hl7.port', d.hl7.port), 'hl7.port', 0, MAX_PORT),
-      maxMessageBytes: int(get('hl7.maxMessageBytes', d.hl7.maxMessageBytes), 'hl7.maxMessageBytes', 1024, 16 * 1024 * 1024),
-    },
+    hl7: hl7ListenerConfig(raw, dataDir),
     buffer: {
       durability: oneOf(get('buffer.durability', d.buffer.durability), 'buffer.durability', DURABILITIES),
       maxBytes: int(get('buffer.maxBytes', d.buffer.maxBytes), 'buffer.maxBytes', 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER),

@@ -1,6 +1,7 @@
 /** The gateway's configuration, fully resolved. Units are in the names. */
 import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
 import { DEFAULT_HTTP, type HttpConfig } from './http.js';
+import { DEFAULT_HL7_LISTENER, DEFAULT_MQTT_LISTENER, type Hl7ListenerConfig, type MqttListenerConfig } from './listeners.js';
 export type Durability = 'normal' | 'full';
 
 export interface GatewayConfig {
@@ -13,15 +14,13 @@ export interface GatewayConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** The web port: nurse station, /status, /metrics (config/http.ts). */
   http: HttpConfig;
-  mqtt: {
-    /** Embedded broker listen address; port 0 picks a free port (tests). */
-    host: string;
-    port: number;
-    maxPayloadBytes: number;
+  /** The embedded broker (config/listeners.ts); port 0 picks a free port (tests). */
+  mqtt: MqttListenerConfig & {
     /** Optional bridge from a broker the hospital already runs. */
     bridge: null | { url: string; topicFilter: string; clientId: string; username?: string; password?: string };
   };
-  hl7: { host: string; port: number; maxMessageBytes: number };
+  /** The MLLP listener (config/listeners.ts). */
+  hl7: Hl7ListenerConfig;
   buffer: {
     durability: Durability;
     maxBytes: number;
@@ -111,8 +110,8 @@ export function defaultConfig(dataDir: string): GatewayConfig {
     http: DEFAULT_HTTP,
     // Loopback until IT binds the listeners to the ward-side address (`init --bind`): never
     // every interface by surprise.
-    mqtt: { host: '127.0.0.1', port: 1883, maxPayloadBytes: 16 * 1024, bridge: null },
-    hl7: { host: '127.0.0.1', port: 2575, maxMessageBytes: 256 * 1024 },
+    mqtt: { ...DEFAULT_MQTT_LISTENER, bridge: null },
+    hl7: DEFAULT_HL7_LISTENER,
     buffer: {
       durability: 'normal',
       maxBytes: 2 * 1024 ** 3,

@@ -30,6 +30,11 @@ export const INGEST_ERROR_CODES = [
   'WL_ADT_SENDER_NOT_ALLOWED',
   'WL_ADT_UNKNOWN_BED',
   'WL_ADT_MISSING_FIELD',
+  'WL_INGEST_TOO_MANY_CONNECTIONS',
+  'WL_INGEST_CLIENT_ID_DENIED',
+  'WL_INGEST_RETAIN_DENIED',
+  'WL_INGEST_PEER_NOT_ALLOWED',
+  'WL_INGEST_TIMEOUT',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 
@@ -191,5 +196,40 @@ export class AdtUnknownBedError extends IngestError {
 export class AdtMissingFieldError extends IngestError {
   constructor(field: string, detail: Record<string, unknown> = {}) {
     super('WL_ADT_MISSING_FIELD', `The ADT message has no ${field}, which its event needs.`, { field, ...detail });
+  }
+}
+
+/** A listener's connection cap (in total or for one address) was reached: the connection was closed at once. */
+export class TooManyConnectionsError extends IngestError {
+  constructor(listener: string, scope: 'total' | 'address', limit: number, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_TOO_MANY_CONNECTIONS', `The ${listener} listener has ${limit} connections${scope === 'address' ? ' from this address' : ''} open already; the new one was closed. Find the device that reconnects without closing, or raise ${listener}.maxConnections${scope === 'address' ? 'PerAddress' : ''}.`, { listener, scope, limit, ...detail });
+  }
+}
+
+/** An MQTT client id that is not the client's own (the device id or viewer name, or starting with it and "-"). */
+export class ClientIdDeniedError extends IngestError {
+  constructor(username: string, clientId: string, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_CLIENT_ID_DENIED', `"${username}" may not connect as client id "${clientId.slice(0, 64)}": a client id is the account's own name, or starts with it and "-", so nobody can take over another's session.`, { username, clientId: clientId.slice(0, 64), ...detail });
+  }
+}
+
+/** A device published with the retain flag: readings are never retained (or routed). */
+export class RetainDeniedError extends IngestError {
+  constructor(deviceRef: string, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_RETAIN_DENIED', `Device "${deviceRef}" published a retained message; readings may not be retained. Turn the retain flag off on the device.`, { deviceRef, ...detail });
+  }
+}
+
+/** A message from an address not on the device's (or the listener's) allowlist. */
+export class PeerNotAllowedError extends IngestError {
+  constructor(deviceRef: string, address: string, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_PEER_NOT_ALLOWED', `"${deviceRef}" may not send from ${address}. Add the address to the device's allowed peers (device set-peers) if it is the device's.`, { deviceRef, address, ...detail });
+  }
+}
+
+/** A connection idle too long, or a message begun and not finished in time. */
+export class IngestTimeoutError extends IngestError {
+  constructor(what: 'idle' | 'message', ms: number, detail: Record<string, unknown> = {}) {
+    super('WL_INGEST_TIMEOUT', what === 'idle' ? `No data for ${ms} ms; the connection was closed (the device reconnects when it has data).` : `A message begun was not finished within ${ms} ms; the connection was closed and the partial message dropped (never acknowledged).`, { what, ms, ...detail });
   }
 }

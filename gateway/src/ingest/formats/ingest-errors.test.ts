@@ -23,6 +23,11 @@ const samples: IngestError[] = [
   new shared.AdtSenderNotAllowedError('EPIC^EHS'),
   new shared.AdtUnknownBedError('ICU3A^12^1'),
   new shared.AdtMissingFieldError('PID-3'),
+  new shared.TooManyConnectionsError('mqtt', 'address', 50),
+  new shared.ClientIdDeniedError('mon-2', 'mon-1'),
+  new shared.RetainDeniedError('mon-1'),
+  new shared.PeerNotAllowedError('mon-1', '10.0.0.9'),
+  new shared.IngestTimeoutError('idle', 600_000),
 ];
 
 describe('ingest errors', () => {

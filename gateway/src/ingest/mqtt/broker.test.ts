@@ -101,12 +101,18 @@ describe('embedded MQTT broker', () => {
     client.end(true);
   });
 
-  it('acknowledges, counts and drops malformed and oversized payloads without storing them', async () => {
-    const client = await connect('mon-1');
+  it('refuses malformed and oversized payloads: no PUBACK, the connection closed, the code counted', async () => {
     const topic = 'wardlink/devices/mon-1/readings';
-    await client.publishAsync(topic, 'not json', { qos: 1 });
-    await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { HR: 'x'.repeat(2000) } }), { qos: 1 });
-    await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { HR: 'seventy' } }), { qos: 1 });
+    for (const payload of ['not json', JSON.stringify({ ts: Date.now(), readings: { HR: 'x'.repeat(1200) } })]) {
+      const client = await connect('mon-1');
+      const closed = new Promise<void>((r) => client.once('close', () => r()));
+      const acked = await Promise.race([client.publishAsync(topic, payload, { qos: 1 }).then(() => true, () => false), closed.then(() => false)]);
+      expect(acked).toBe(false);
+      await closed;
+      client.end(true);
+    }
+    const client = await connect('mon-1');
+    await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { HR: 'seventy' } }), { qos: 1 }); // one bad value: the record is fine
     await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { HR: 71, NOPE: 3 } }), { qos: 1 });
     expect(storedReadings()).toMatchObject([{ metric: 'HR', value: 71 }]);
     expect(await metricValue('wardlink_gateway_rejects_total', 'code="WL_INGEST_BAD_PAYLOAD"')).toBe(1);

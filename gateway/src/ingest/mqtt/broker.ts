@@ -7,19 +7,34 @@
  * `authorizePublish` and call back after the commit: the PUBACK goes out only for readings
  * on disk, and a slow disk stops reading the device's socket (backpressure).
  *
- * Policy for bad input (documented in the README):
+ * MQTT 3.1.1 only (aedes answers a v5 CONNECT with "unacceptable protocol version").
+ *
+ * Policy for bad input (documented in the README). Nothing is ever acknowledged and then
+ * dropped; in 3.1.1 a refusal can only be a closed connection, and the code is counted:
+ *  - more connections than `maxConnections` (or `maxConnectionsPerAddress` from one
+ *    address): closed before a byte is read (WL_INGEST_TOO_MANY_CONNECTIONS);
+ *  - a packet over the limit (4 KiB for the CONNECT, before any credential is checked;
+ *    `maxPayloadBytes` + 1 KiB after): closed at its fixed header (packet-guard.ts);
  *  - wrong credentials or an unknown or disabled device: CONNACK refused (return code 4/5);
- *  - a publish to another device's topic: refused and the connection closed;
- *  - an oversized or malformed payload: counted, logged (rate-limited) and acknowledged,
- *    so the device does not resend a message that can never be stored;
+ *  - a client id that is another account's (client-ids.ts: so no one takes over another's
+ *    session): CONNACK 2, identifier rejected (WL_INGEST_CLIENT_ID_DENIED);
+ *  - a publish to another device's topic, or with the retain flag: refused, closed;
+ *  - a payload that cannot be stored (malformed, oversized): refused, closed, no PUBACK;
  *  - the buffer cannot commit: no PUBACK, connection closed; the device resends later.
+ * A device may also connect over TLS (`mqtt.tls`); with a client certificate from the
+ * configured CA, the certificate's CN is its device id and no password is needed.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
 import {
   AuthFailedError,
+  ClientIdDeniedError,
+  MalformedFrameError,
   PayloadTooLargeError,
+  RetainDeniedError,
+  TooManyConnectionsError,
   TopicDeniedError,
   UnknownDeviceError,
   isIngestError,
@@ -32,7 +47,10 @@ import type { IngestPipeline } from '../pipeline.js';
 import { toRejectInfo, type RejectLog } from '../reject-log.js';
 import { isAlarmTopicFilter } from '../../alarms/delivery/topics.js';
 import type { ViewerAuthenticator } from '../../alarms/delivery/viewers.js';
+import { ConnectionLimiter, type ConnectionCaps } from '../connection-limits.js';
+import { ClientIdOwners } from './client-ids.js';
 import { CredentialCache } from './credential-cache.js';
+import { guardedConnection, PacketTooLargeError, socketOf } from './packet-guard.js';
 import { deviceOfReadingsTopic } from './topics.js';
 
 export type MqttPayloadParser = (payload: Buffer, device: { vendorMap: Readonly<Record<string, string>>; utcOffsetMinutes: number }) => ParsedRecord;
@@ -41,6 +59,9 @@ export interface MqttIngestOptions {
   host: string;
   port: number;
   maxPayloadBytes: number;
+  caps: ConnectionCaps;
+  /** The TLS listener; `clientCa`: client certificates from `secure.ca` are accepted. */
+  tls?: { port: number; secure: SecureContextOptions; clientCa: boolean } | null;
   registry: Registry;
   pipeline: IngestPipeline;
   parse: MqttPayloadParser;
@@ -60,11 +81,23 @@ function refusal(returnCode: number, message: string): Error & { returnCode: num
   return Object.assign(new Error(message), { returnCode });
 }
 
+/** The CONNECT (client id, username, password, a will) fits in this before authentication. */
+export const MAX_CONNECT_BYTES = 4096;
+
+
+
 export class MqttIngest {
   readonly broker: Aedes;
   private server: Server | null = null;
+  private tlsServer: TlsServer | null = null;
+  /** The TLS listener's port once started; null without `mqtt.tls`. */
+  tlsPort: number | null = null;
   private readonly credentials = new CredentialCache();
   private readonly sockets = new Set<Socket>();
+  private readonly limiter: ConnectionLimiter;
+  /** Which device a connection authenticated as, to count its refused packets against it. */
+  private readonly deviceOfSocket = new WeakMap<Socket, string>();
+  private readonly clientIds: ClientIdOwners;
 
   constructor(private readonly opts: MqttIngestOptions) {
     this.broker = new Aedes({
@@ -75,31 +108,72 @@ export class MqttIngest {
       connectTimeout: 10_000,
     });
     this.broker.on('clientError', (client, err) => opts.logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
+    this.limiter = new ConnectionLimiter(opts.caps);
+    this.clientIds = new ClientIdOwners((name) => opts.registry.deviceByUsername(name) !== undefined || opts.viewers?.has(name) === true);
+  }
+
+  /** Authenticated: the client id is this account's while the connection (or its persistent session) lasts. */
+  private admitted(client: Client, username: string): void {
+    this.clientIds.claim(client.id, username, client.clean === false);
+    client.conn.once('close', () => this.clientIds.release(client.id));
+  }
+
+  /** Admits a new socket under the caps and hands it to aedes behind the packet guard. */
+  private accept(socket: Socket): void {
+    const refused = this.limiter.admit(socket);
+    if (refused) {
+      const limit = refused === 'total' ? this.opts.caps.maxConnections : this.opts.caps.maxConnectionsPerAddress;
+      this.opts.rejects.record(null, new TooManyConnectionsError('mqtt', refused, limit, { address: socket.remoteAddress }));
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const limits = { maxConnectBytes: MAX_CONNECT_BYTES, maxPacketBytes: this.opts.maxPayloadBytes + 1024 };
+    const conn = guardedConnection(socket, limits, (err) => {
+      const deviceId = this.deviceOfSocket.get(socket) ?? null;
+      this.opts.rejects.record(
+        deviceId,
+        err instanceof PacketTooLargeError ? new PayloadTooLargeError(err.size, err.limit, { beforeConnect: err.beforeConnect, closed: true }) : new MalformedFrameError(err.message, { mqtt: true }),
+      );
+    });
+    this.broker.handle(conn);
   }
 
   async start(): Promise<number> {
     await this.broker.listen();
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      this.broker.handle(socket);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.port, this.opts.host, () => resolve());
-    });
-    return (this.server.address() as AddressInfo).port;
+    this.server = createServer((socket) => this.accept(socket));
+    const listen = (server: Server, port: number) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, this.opts.host, () => resolve((server.address() as AddressInfo).port));
+      });
+    const port = await listen(this.server, this.opts.port);
+    const tls = this.opts.tls;
+    if (tls) {
+      // Client certificates are asked for, not required: a device without one uses its password.
+      this.tlsServer = createTlsServer({ ...tls.secure, requestCert: tls.clientCa, rejectUnauthorized: false }, (socket) => this.accept(socket));
+      this.tlsServer.on('tlsClientError', (err) => this.opts.logger.debug({ err: err.message }, 'mqtt tls handshake failed'));
+      this.tlsPort = await listen(this.tlsServer, tls.port);
+    }
+    return port;
+  }
+
+  /** SIGHUP: a renewed certificate for the TLS listener's next connections. */
+  setCredentials(secure: SecureContextOptions): void {
+    this.tlsServer?.setSecureContext(secure);
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) {
+    for (const server of [this.server, this.tlsServer]) {
+      if (!server) continue;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of this.sockets) s.destroy();
       });
     }
+    this.server = null;
+    this.tlsServer = null;
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
   }
 
@@ -111,10 +185,31 @@ export class MqttIngest {
   ): Promise<void> {
     const { registry, rejects } = this.opts;
     registry.refreshIfChanged();
+    const socket = socketOf(client.conn);
+    const certified = this.certifiedDevice(socket);
+    if (certified !== null && username !== undefined && username !== certified) {
+      // A certificate names its device: it cannot log in as another.
+      rejects.record(null, new AuthFailedError(username, { certificateCn: certified }), { clientId: client.id });
+      done(refusal(5, 'Not authorized'), null);
+      return;
+    }
+    if (certified !== null) username = certified;
     const device = username ? registry.deviceByUsername(username) : undefined;
     const hash = device ? registry.passwordHash(device.deviceId) : null;
+    if (username && !this.clientIds.allowed(client.id, username)) {
+      rejects.record(device?.deviceId ?? null, new ClientIdDeniedError(username, client.id));
+      done(refusal(2, 'Identifier rejected'), null);
+      return;
+    }
     if (!device && username && this.opts.viewers?.has(username)) {
       await this.authenticateViewer(client as DeviceClient, username, password, done);
+      return;
+    }
+    if (device && device.enabled && device.kind === 'mqtt' && certified === device.mqttUsername) {
+      (client as DeviceClient)[DEVICE] = device.deviceId;
+      if (socket) this.deviceOfSocket.set(socket, device.deviceId);
+      this.admitted(client, username!);
+      done(null, true);
       return;
     }
     if (!device || !device.enabled || device.kind !== 'mqtt' || !hash) {
@@ -129,7 +224,16 @@ export class MqttIngest {
       return;
     }
     (client as DeviceClient)[DEVICE] = device.deviceId;
+    if (socket) this.deviceOfSocket.set(socket, device.deviceId);
+    this.admitted(client, username!);
     done(null, true);
+  }
+
+  /** The CN of a client certificate the configured CA signed, over the TLS listener; else null. */
+  private certifiedDevice(socket: Socket | undefined): string | null {
+    if (!(socket instanceof TLSSocket) || !socket.authorized) return null;
+    const cn = socket.getPeerCertificate().subject?.CN;
+    return typeof cn === 'string' && cn !== '' ? cn : null;
   }
 
   private async authenticateViewer(
@@ -145,6 +249,7 @@ export class MqttIngest {
       return;
     }
     client[VIEWER] = username;
+    this.admitted(client, username);
     done(null, true);
   }
 
@@ -160,10 +265,15 @@ export class MqttIngest {
       done(new Error('publish denied: a device may publish only to its own readings topic'));
       return;
     }
+    if (packet.retain) {
+      // Never stored as the topic's retained message, never routed: refused.
+      this.refuse(device.deviceId, new RetainDeniedError(device.deviceId), done);
+      return;
+    }
     const receivedAtMs = this.opts.now();
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (payload.length > this.opts.maxPayloadBytes) {
-      this.reject(device.deviceId, new PayloadTooLargeError(payload.length, this.opts.maxPayloadBytes), done);
+      this.refuse(device.deviceId, new PayloadTooLargeError(payload.length, this.opts.maxPayloadBytes), done);
       return;
     }
     let record: ParsedRecord;
@@ -171,7 +281,7 @@ export class MqttIngest {
       record = this.opts.parse(payload, device);
     } catch (err) {
       if (isIngestError(err)) {
-        this.reject(device.deviceId, err, done);
+        this.refuse(device.deviceId, err, done);
         return;
       }
       throw err;
@@ -187,10 +297,14 @@ export class MqttIngest {
     );
   }
 
-  /** Counts the bad message and acknowledges it, so the device does not resend it forever. */
-  private reject(deviceId: string, err: WardlinkError, done: (err?: Error | null) => void): void {
+  /**
+   * Counts the message and refuses it: no PUBACK, the connection closed. Acknowledging a
+   * message that is not stored would tell the device its data is safe when it is not; the
+   * code is in `status` and /metrics for IT to fix the device.
+   */
+  private refuse(deviceId: string, err: WardlinkError, done: (err?: Error | null) => void): void {
     this.opts.rejects.record(deviceId, err);
-    done(null);
+    done(err);
   }
 
   private authorizeSubscribe(client: DeviceClient, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {

@@ -14,7 +14,7 @@ export interface TestPki {
   clientKey: Buffer;
   clientCert: Buffer;
   /** Paths of the same files, for config tests. */
-  files: { ca: string; clientKey: string; clientCert: string };
+  files: { ca: string; clientKey: string; clientCert: string; serverKey: string; serverCert: string };
 }
 
 export function hasOpenssl(): boolean {
@@ -26,7 +26,7 @@ export function hasOpenssl(): boolean {
   }
 }
 
-export function makeTestPki(dir: string): TestPki | null {
+export function makeTestPki(dir: string, opts: { clientCn?: string } = {}): TestPki | null {
   if (!hasOpenssl()) return null;
   const f = (name: string) => join(dir, name);
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -38,13 +38,13 @@ export function makeTestPki(dir: string): TestPki | null {
     run('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.crt`), '-days', '2', '-extfile', f(`${name}.ext`));
   };
   issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  issue('client', 'test-gw', 'extendedKeyUsage=clientAuth\n');
+  issue('client', opts.clientCn ?? 'test-gw', 'extendedKeyUsage=clientAuth\n');
   return {
     ca: readFileSync(f('ca.crt')),
     serverKey: readFileSync(f('server.key')),
     serverCert: readFileSync(f('server.crt')),
     clientKey: readFileSync(f('client.key')),
     clientCert: readFileSync(f('client.crt')),
-    files: { ca: f('ca.crt'), clientKey: f('client.key'), clientCert: f('client.crt') },
+    files: { ca: f('ca.crt'), clientKey: f('client.key'), clientCert: f('client.crt'), serverKey: f('server.key'), serverCert: f('server.crt') },
   };
 }
