@@ -179,7 +179,15 @@ export class GatewayDaemon {
           ...(bridge.password !== undefined ? { password: bridge.password } : {}),
         })
       : null;
-    this.tcp = new TcpHl7Listener({ host: config.hl7.host, port: config.hl7.port, maxMessageBytes: config.hl7.maxMessageBytes, receiver: hl7, rejects: this.rejects, logger });
+    const hl7Tls = config.hl7.tls;
+    this.tcp = new TcpHl7Listener({
+      ...config.hl7,
+      caps: config.hl7,
+      tls: hl7Tls === null ? null : { port: hl7Tls.port, secure: loadServerCredentials(hl7Tls, 'hl7.tls') },
+      receiver: hl7,
+      rejects: this.rejects,
+      logger,
+    });
     this.serial = new SerialFleet({ registry, hl7, lines, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
     this.web = new WebPort({ db: store.db, config: config.http, dataDir: config.dataDir, logger, now });
     createStatusRoutes(this.web.http, this);
@@ -211,7 +219,7 @@ export class GatewayDaemon {
     this.nurseStation.start();
     const hl7 = await this.tcp.start();
     const http = await this.web.listen(config.http.port, config.http.host);
-    this.ports = { http, mqtt, hl7, mqttTls: this.mqtt.tlsPort, hl7Tls: null };
+    this.ports = { http, mqtt, hl7, mqttTls: this.mqtt.tlsPort, hl7Tls: this.tcp.tlsPort };
     await this.serial.reconcile();
     if (this.bridge) {
       // The hospital broker may be down at start: the bridge keeps reconnecting on its own.
@@ -284,6 +292,7 @@ export class GatewayDaemon {
     try {
       this.web.reload(this.config.http);
       if (next.mqtt.tls) this.mqtt.setCredentials(loadServerCredentials(next.mqtt.tls, 'mqtt.tls'));
+      if (next.hl7.tls) this.tcp.setCredentials(loadServerCredentials(next.hl7.tls, 'hl7.tls'));
     } catch (err) {
       this.logger.error({ err }, 'a certificate was refused on reload; the running one is kept');
     }

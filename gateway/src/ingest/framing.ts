@@ -17,6 +17,8 @@ export class BoundedDelimiterParser extends DelimiterParser {
     delimiter: Buffer,
     private readonly maxBytes: number,
     private readonly onOverflow: (err: PayloadTooLargeError) => void,
+    /** Told whether a frame is begun and not yet ended, after each chunk (message timeouts). */
+    private readonly onPartial?: (partial: boolean) => void,
   ) {
     super({ delimiter });
   }
@@ -28,6 +30,7 @@ export class BoundedDelimiterParser extends DelimiterParser {
         this.buffer = Buffer.alloc(0);
         this.onOverflow(new PayloadTooLargeError(size, this.maxBytes));
       }
+      this.onPartial?.(this.buffer.length > 0);
       cb(err);
     });
   }
@@ -46,6 +49,8 @@ export interface FramedSessionOptions {
   handle: (frame: Buffer) => Promise<Buffer | null | void>;
   onOverflow: (err: PayloadTooLargeError) => void;
   onHandlerError: (err: unknown) => void;
+  /** Whether a frame is begun and not ended, after each chunk read. */
+  onPartial?: (partial: boolean) => void;
 }
 
 export class FramedSession {
@@ -55,7 +60,7 @@ export class FramedSession {
   readonly parser: BoundedDelimiterParser;
 
   constructor(private readonly opts: FramedSessionOptions) {
-    this.parser = new BoundedDelimiterParser(opts.delimiter, opts.maxFrameBytes, opts.onOverflow);
+    this.parser = new BoundedDelimiterParser(opts.delimiter, opts.maxFrameBytes, opts.onOverflow, opts.onPartial);
     opts.source.pipe(this.parser);
     this.parser.on('data', (frame: Buffer) => this.onFrame(frame));
   }

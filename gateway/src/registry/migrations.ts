@@ -107,4 +107,10 @@ export const registryMigrations = [
       CREATE INDEX admission_events_patient ON admission_events(patient_id, at_ms);
     `,
   },
+  {
+    // tcp-hl7 devices: the addresses their messages may come from (empty: any). A message
+    // that names a device from another address is refused: AR, WL_INGEST_PEER_NOT_ALLOWED.
+    id: 'registry-004-device-peers',
+    sql: `ALTER TABLE devices ADD COLUMN allowed_peers TEXT NOT NULL DEFAULT '[]';`,
+  },
 ] as const;

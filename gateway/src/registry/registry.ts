@@ -5,6 +5,7 @@
  * notices the CLI's commits through `PRAGMA data_version` (it changes whenever another
  * connection commits) and reloads, so a change takes effect without a restart.
  */
+import { isIP } from 'node:net';
 import type Database from 'better-sqlite3';
 import { AlreadyExistsError, NotFoundError, UsageError, type VendorCodeMap } from '@wardlink/shared';
 import { AdmissionLedger, type AdmissionSource } from './admissions.js';
@@ -21,6 +22,7 @@ interface DeviceRow {
   vendor_map: string;
   utc_offset_minutes: number;
   mqtt_username: string | null;
+  allowed_peers: string;
   enabled: number;
   created_at_ms: number;
 }
@@ -37,12 +39,19 @@ export interface NewDevice {
   utcOffsetMinutes?: number;
   mqttUsername?: string | null;
   passwordHash?: string | null;
+  allowedPeers?: string[];
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 function checkId(kind: string, id: string): void {
   if (!ID.test(id)) throw new UsageError(`${kind} id "${id}" must be 1-64 letters, digits, '.', '_', ':' or '-'`, { kind, id });
+}
+
+function checkPeers(peers: string[]): string[] {
+  const bad = peers.find((p) => isIP(p) === 0);
+  if (bad !== undefined) throw new UsageError(`allowed peer "${bad.slice(0, 60)}" is not an IP address`);
+  return [...new Set(peers)];
 }
 
 function toDevice(r: DeviceRow): Device {
@@ -57,6 +66,7 @@ function toDevice(r: DeviceRow): Device {
     vendorMap: JSON.parse(r.vendor_map) as VendorCodeMap,
     utcOffsetMinutes: r.utc_offset_minutes,
     mqttUsername: r.mqtt_username,
+    allowedPeers: JSON.parse(r.allowed_peers) as string[],
     enabled: r.enabled === 1,
     createdAtMs: r.created_at_ms,
   };
@@ -159,8 +169,8 @@ export class Registry {
     this.db
       .prepare(
         `INSERT INTO devices (device_id, kind, bed_id, format, port_path, baud_rate, match_id, vendor_map,
-           utc_offset_minutes, mqtt_username, password_hash, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           utc_offset_minutes, mqtt_username, password_hash, allowed_peers, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         d.deviceId,
@@ -174,10 +184,19 @@ export class Registry {
         d.utcOffsetMinutes ?? 0,
         d.mqttUsername ?? null,
         d.passwordHash ?? null,
+        JSON.stringify(checkPeers(d.allowedPeers ?? [])),
         this.now(),
       );
     this.reload();
     return this.requireDevice(d.deviceId);
+  }
+
+  /** The addresses a tcp-hl7 device's messages may come from; an empty list allows any. */
+  setAllowedPeers(deviceId: string, peers: string[]): Device {
+    this.requireDevice(deviceId);
+    this.db.prepare('UPDATE devices SET allowed_peers = ? WHERE device_id = ?').run(JSON.stringify(checkPeers(peers)), deviceId);
+    this.reload();
+    return this.requireDevice(deviceId);
   }
 
   removeDevice(deviceId: string): void {

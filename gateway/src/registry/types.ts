@@ -26,6 +26,8 @@ export interface Device {
   utcOffsetMinutes: number;
   /** mqtt devices: the broker username (the password is stored only as a hash). */
   mqttUsername: string | null;
+  /** tcp-hl7 devices: the IP addresses their messages may come from; empty: any. */
+  allowedPeers: string[];
   enabled: boolean;
   createdAtMs: number;
 }

@@ -22,6 +22,7 @@ interface AddOptions {
   match?: string;
   vendorMap?: string;
   utcOffset?: string;
+  peer?: string[];
 }
 
 function parseVendorMap(text: string | undefined): VendorCodeMap {
@@ -67,6 +68,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
     .option('--match <id>', 'tcp-hl7: what tells its messages apart: OBX-18 equipment id, PV1-3 bed label, MSH-4 or MSH-3')
     .option('--vendor-map <json>', 'vendor-private codes to metric ids or MDC codes, e.g. {"61441":"SPO2","PAPm":"150047"}')
     .option('--utc-offset <minutes>', 'device clock offset from UTC in minutes, for formats without a zone', '0')
+    .option('--peer <address...>', 'tcp-hl7: the only IP addresses its messages may come from (others get AR)')
     .action(async (deviceId: string, opts: AddOptions) => {
       const c = ctx();
       if (!DEVICE_KINDS.includes(opts.kind as DeviceKind)) throw new UsageError(`--kind must be one of ${DEVICE_KINDS.join(', ')}`);
@@ -93,6 +95,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
         utcOffsetMinutes: parseIntOption('--utc-offset', opts.utcOffset, -14 * 60, 14 * 60) ?? 0,
         mqttUsername: kind === 'mqtt' ? deviceId : null,
         passwordHash: password ? await hashPassword(password) : null,
+        allowedPeers: kind === 'tcp-hl7' ? (opts.peer ?? []) : [],
       });
       const result = password ? { ...created, mqttPassword: password, mqttTopic: `wardlink/devices/${deviceId}/readings` } : created;
       emit(c.out, result, () =>
@@ -110,6 +113,14 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
       const c = ctx();
       const devices = c.db().registry.listDevices();
       emit(c.out, devices, () => table(devices, ['deviceId', 'kind', 'bedId', 'format', 'portPath', 'baudRate', 'matchId']));
+    });
+  device
+    .command('set-peers <deviceId> [address...]')
+    .description('tcp-hl7: the only IP addresses the device\'s messages may come from; none: any (takes effect at once)')
+    .action((deviceId: string, addresses: string[]) => {
+      const c = ctx();
+      const d = c.db().registry.setAllowedPeers(deviceId, addresses);
+      emit(c.out, d, () => (d.allowedPeers.length === 0 ? `${deviceId}: messages accepted from any address` : `${deviceId}: messages accepted only from ${d.allowedPeers.join(', ')}`));
     });
   device
     .command('show <deviceId>')

@@ -31,6 +31,7 @@ const REFUSED: ReadonlySet<string> = new Set([
   'WL_INGEST_AUTH_FAILED',
   'WL_ADT_NOT_ACCEPTED',
   'WL_ADT_SENDER_NOT_ALLOWED',
+  'WL_INGEST_PEER_NOT_ALLOWED',
 ]);
 
 /** AR for messages refused regardless of content, AE for content errors. */
@@ -52,6 +53,7 @@ const HL7_ERROR: Readonly<Record<string, [string, string]>> = {
   WL_ADT_UNKNOWN_BED: ['103', 'Table value not found'],
   WL_ADT_MISSING_FIELD: ['101', 'Required field missing'],
   WL_INGEST_UNKNOWN_DEVICE: ['204', 'Unknown key identifier'],
+  WL_INGEST_PEER_NOT_ALLOWED: ['207', 'Application internal error'],
 };
 
 let ackSequence = 0;
