@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock, type DecodeLimits, type TimerHandle } from '@wardlink/shared';
 import { GatewayAuthenticator } from './api/auth/authenticator.js';
 import { ReaderAuthenticator } from './api/auth/reader-authenticator.js';
+import { validReaderTokens } from './api/auth/reader-store.js';
+import { ReadingTimeBounds } from './ingest/time-bounds.js';
 import { Admission, type AdmissionLimits } from './api/limits/admission.js';
 import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
 import { createReadinessCheck } from './api/routes/health.js';
@@ -91,10 +93,10 @@ export class CloudService {
     private readonly listener: LatestListener,
   ) {}
 
-  /** http://host:port of the listening server (127.0.0.1 when bound to every address). */
+  /** http(s)://host:port of the listening server (127.0.0.1 when bound to every address). */
   get url(): string {
     const host = this.config.server.host === '0.0.0.0' || this.config.server.host === '::' ? '127.0.0.1' : this.config.server.host;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    return `${this.config.server.tlsCertFile ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
   static async start(config: CloudConfig, options: CloudServiceOptions): Promise<CloudService> {
@@ -126,9 +128,11 @@ export class CloudService {
       const metrics = new CloudMetrics(pools.primary);
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
+      const primary = pools.primary;
       const streamHub = new StreamHub(
-        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock },
-        { maxStreams: config.server.maxStreams, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
+        // Tokens are checked on the primary: a revocation must not wait for replication.
+        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes) },
+        { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
       );
       // On the primary's URL: NOTIFY does not reach replicas.
       listener = new LatestListener({
@@ -139,7 +143,9 @@ export class CloudService {
         onResync: () => streamHub.resync(),
       });
       listener.start();
+      const tls = config.server.tlsCertFile && config.server.tlsKeyFile ? { cert: await readFile(config.server.tlsCertFile), key: await readFile(config.server.tlsKeyFile) } : undefined;
       const api = createApiServer({
+        tls,
         pool: pools.primary,
         logger,
         metrics,
@@ -160,7 +166,12 @@ export class CloudService {
         },
         bodyLimitBytes: config.server.bodyLimitBytes,
         decodeLimits: decodeLimitsFor(config),
-        load: { clock, ddlLockTimeoutMs: database.ddlLockTimeoutMs, ...(options.copyFormat ? { copyFormat: options.copyFormat } : {}) },
+        load: {
+          clock,
+          ddlLockTimeoutMs: database.ddlLockTimeoutMs,
+          timeBounds: new ReadingTimeBounds({ pool: primary, maxFutureMs: config.server.readingMaxFutureMs, defaultHotDays: config.retention.hotDays, clock }),
+          ...(options.copyFormat ? { copyFormat: options.copyFormat } : {}),
+        },
       });
       const address = await api.listen(config.server.port, config.server.host);
       // After listen: start-up maintenance must not delay readiness, and ingest makes any

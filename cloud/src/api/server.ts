@@ -8,6 +8,7 @@
  * up to the grace period, then cuts whatever is left.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { sleep, systemClock, type Clock } from '@wardlink/shared';
@@ -31,6 +32,8 @@ export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   /** The SSE streams of latest vitals; without it the stream route is not served. */
   stream?: StreamHub;
   clock?: Clock;
+  /** Serve HTTPS with this certificate and key (config server.tlsCertFile/tlsKeyFile). */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
 
 export interface ApiServer {
@@ -55,20 +58,16 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   registerReadRoutes(router, readDeps);
   if (deps.stream) router.add('GET', STREAM_ROUTE, streamRoute(readDeps, deps.stream));
 
-  const server = createServer(
-    {
-      // A gateway on a slow link still sends a batch in seconds; a client that trickles
-      // bytes must not hold a socket and a buffer forever.
-      requestTimeout: 60_000,
-      headersTimeout: 15_000,
-      keepAliveTimeout: 65_000,
-    },
-    (req, res) => {
-      active++;
-      res.once('close', () => active--);
-      void dispatch(req, res);
-    },
-  );
+  // A gateway on a slow link still sends a batch in seconds; a client that trickles
+  // bytes must not hold a socket and a buffer forever.
+  const timeouts = { requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    res.once('close', () => active--);
+    void dispatch(req, res);
+  };
+  // https.Server has every http.Server method used here (close*Connections, listen).
+  const server: Server = deps.tls ? (createTlsServer({ ...timeouts, ...deps.tls, minVersion: 'TLSv1.2' }, onRequest) as unknown as Server) : createServer(timeouts, onRequest);
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;

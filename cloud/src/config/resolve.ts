@@ -93,7 +93,20 @@ function flatten(input: ConfigInput, prefix: string, filePath: string | undefine
   return out;
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
 function checkRelations(flat: Map<string, unknown>): void {
+  const cert = flat.get('server.tlsCertFile');
+  const key = flat.get('server.tlsKeyFile');
+  if ((cert === undefined) !== (key === undefined)) throw new ConfigError('server.tlsKeyFile', 'and server.tlsCertFile must be set together');
+  const host = flat.get('server.host') as string;
+  if (cert === undefined && !flat.get('server.behindTlsProxy') && !isLoopback(host)) {
+    throw new ConfigError(
+      'server.host',
+      `is ${host}, off loopback, without TLS: gateway tokens, reader tokens and patients' readings would cross the network in clear. Set server.tlsCertFile and server.tlsKeyFile, or server.behindTlsProxy when a TLS proxy in front terminates it`,
+      host,
+    );
+  }
   const burst = flat.get('server.rateLimitBurstReadings') as number;
   const maxBatch = flat.get('server.maxReadingsPerBatch') as number;
   if (burst < maxBatch) {

@@ -80,6 +80,12 @@ export const cronRule: Rule = (raw, ctx) => {
   return raw;
 };
 
+export const boolRule: Rule = (raw, ctx) => {
+  if (raw === true || raw === false) return raw;
+  if (ctx.origin.kind === 'env' && typeof raw === 'string' && /^(true|false|1|0)$/.test(raw.trim())) return raw.trim() === 'true' || raw.trim() === '1';
+  return fail(ctx, 'must be true or false', raw);
+};
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const logLevelRule: Rule = (raw, ctx) => {
   if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) fail(ctx, `must be one of ${LOG_LEVELS.join(', ')}`, raw);

@@ -6,7 +6,7 @@
  * the environment → the defaults below. `resolve.ts` applies it; nothing else reads
  * `process.env` for these settings.
  */
-import { hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, type Rule } from './rules.js';
+import { boolRule, hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, type Rule } from './rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +32,16 @@ export interface ServerConfig {
   readonly historyMaxRows: number;
   /** Server-Sent Event streams (GET /v1/hospitals/{h}/stream) one instance serves at once; 503 beyond. */
   readonly maxStreams: number;
+  /** Streams of one hospital on one instance, so one hospital cannot take every slot; 503 beyond. */
+  readonly maxStreamsPerHospital: number;
+  /** PEM certificate and key: serve HTTPS. Without them the service serves plain HTTP, only
+   * on loopback unless `behindTlsProxy` says a TLS proxy in front terminates it. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly behindTlsProxy: boolean;
+  /** A batch with a reading time further ahead of the server clock than this is refused
+   * (422 WL_API_READING_TIME_OUT_OF_BOUNDS), and so is one older than the hot period. */
+  readonly readingMaxFutureMs: number;
   /** A stream client this many bytes behind is dropped, so a slow client never grows memory. */
   readonly streamMaxQueuedBytes: number;
 }
@@ -102,7 +112,7 @@ const MS_PER_HOUR = 3_600_000;
 
 export const SETTINGS: readonly SettingSpec[] = [
   { path: 'dataDir', env: 'WARDLINK_DATA_DIR', default: './.wardlink/cloud', rule: pathRule },
-  { path: 'server.host', env: 'WARDLINK_CLOUD_HOST', default: '0.0.0.0', rule: hostRule },
+  { path: 'server.host', env: 'WARDLINK_CLOUD_HOST', default: '127.0.0.1', rule: hostRule },
   { path: 'server.port', env: 'WARDLINK_CLOUD_PORT', default: 8080, rule: intRule(0, 65_535) },
   { path: 'server.bodyLimitBytes', env: 'WARDLINK_BODY_LIMIT_BYTES', default: 8 * 1024 * 1024, rule: intRule(1024, 512 * 1024 * 1024) },
   { path: 'server.maxReadingsPerBatch', env: 'WARDLINK_MAX_READINGS_PER_BATCH', default: 100_000, rule: intRule(1, 10_000_000) },
@@ -112,6 +122,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'server.historyMaxDays', env: 'WARDLINK_HISTORY_MAX_DAYS', default: 31, rule: intRule(1, 366) },
   { path: 'server.historyMaxRows', env: 'WARDLINK_HISTORY_MAX_ROWS', default: 500_000, rule: intRule(1, 100_000_000) },
   { path: 'server.maxStreams', env: 'WARDLINK_MAX_STREAMS', default: 500, rule: intRule(1, 100_000) },
+  { path: 'server.maxStreamsPerHospital', env: 'WARDLINK_MAX_STREAMS_PER_HOSPITAL', default: 100, rule: intRule(1, 100_000) },
+  { path: 'server.tlsCertFile', env: 'WARDLINK_TLS_CERT_FILE', rule: pathRule },
+  { path: 'server.tlsKeyFile', env: 'WARDLINK_TLS_KEY_FILE', rule: pathRule },
+  { path: 'server.behindTlsProxy', env: 'WARDLINK_BEHIND_TLS_PROXY', default: false, rule: boolRule },
+  { path: 'server.readingMaxFutureMs', env: 'WARDLINK_READING_MAX_FUTURE_MS', default: MS_PER_HOUR, rule: intRule(60_000, 7 * 24 * MS_PER_HOUR) },
   { path: 'server.streamMaxQueuedBytes', env: 'WARDLINK_STREAM_MAX_QUEUED_BYTES', default: 1024 * 1024, rule: intRule(4096, 256 * 1024 * 1024) },
   { path: 'database.url', env: 'DATABASE_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },

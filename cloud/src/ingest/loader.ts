@@ -32,6 +32,7 @@ import { claimBatch } from './ledger.js';
 import { notifyLatest } from './latest-notify.js';
 import { upsertLatestVitals } from './latest-vitals.js';
 import { reconcileUnits } from './metric-units.js';
+import type { ReadingTimeBounds } from './time-bounds.js';
 import { VITAL_COLUMN_LIST } from './rows.js';
 
 /** The gateway a batch was authenticated as; hospital and ward come from its row. */
@@ -49,6 +50,8 @@ export interface LoadOptions {
   ddlLockTimeoutMs?: number;
   /** The request's W3C trace id, kept in the ledger row. */
   traceId?: string;
+  /** Reading times accepted (time-bounds.ts); checked before any partition is made. */
+  timeBounds?: ReadingTimeBounds;
 }
 
 export type LoadPath = 'copy' | 'staged' | 'duplicate';
@@ -79,6 +82,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
     if (r.deviceTimeMs > maxT) maxT = r.deviceTimeMs;
   }
   const partitionOptions = { logger: options.logger, clock, ...(options.ddlLockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.ddlLockTimeoutMs }) };
+  if (readings.length > 0) await options.timeBounds?.check(minT, maxT);
   if (readings.length > 0) await ensurePartitionsForRange(pool, minT, maxT, partitionOptions);
   const rowContext = { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, batchSeq: batch.seq };
   // Uncatalogued terms may need a unit conversion decided inside the transaction: their

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { alarmEvent, wardReadings } from '../buffer/testing/fixtures.js';
 import { startFakeCloud, readingKey, type FakeCloud } from './testing/fake-cloud.js';
-import { createUplinkHarness, type UplinkHarness } from './testing/harness.js';
+import { createUplinkHarness, HARNESS_START_MS, type UplinkHarness } from './testing/harness.js';
 
 let h: UplinkHarness | undefined;
 let cloud: FakeCloud | undefined;
@@ -53,7 +53,7 @@ describe('Uplink', () => {
     const { h, cloud } = await setup({ pollIntervalMs: 100 });
     h.uplink.start();
     await h.append(wardReadings(0, 10).map((r) => ({ ...r, receivedAtMs: h.clock.now() })));
-    await h.runUntil(() => h.clock.now() >= Date.UTC(2025, 0, 15, 9, 0, 0) + 900, { stepMs: 100 });
+    await h.runUntil(() => h.clock.now() >= HARNESS_START_MS + 900, { stepMs: 100 });
     expect(cloud.deliveries).toHaveLength(0);
     await h.runUntil(() => cloud.deliveries.length === 1, { stepMs: 100 });
     await h.appendAlarm(alarmEvent(9));
@@ -153,7 +153,7 @@ describe('Uplink', () => {
     await h.append(wardReadings(0, 3000));
     h.uplink.start();
     await h.runUntil(() => h!.uplink.status().activity === 'halted');
-    await h.runUntil(() => h!.clock.now() > Date.UTC(2025, 0, 15, 9, 0, 50), { stepMs: 1000 });
+    await h.runUntil(() => h!.clock.now() > HARNESS_START_MS + 50_000, { stepMs: 1000 });
     expect(cloud.deliveries.length).toBeLessThanOrEqual(2); // nothing more while halted
     expect(h.uplink.status()).toMatchObject({ up: false, backlogReadings: 3000, lastError: { code: 'WL_API_UNAUTHORIZED', kind: 'halt', status: 401 } });
     expect(h.states[0]).toMatchObject({ up: false });

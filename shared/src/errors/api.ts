@@ -213,3 +213,21 @@ export const API_ERROR_CODES = [
   'WL_API_METHOD_NOT_ALLOWED',
   'WL_INTERNAL',
 ] as const;
+
+/**
+ * 422: a reading's time is further ahead of the server clock than `server.readingMaxFutureMs`,
+ * or older than the hot period. Such a batch would create partitions retention drops at
+ * once (or far in the future); it is refused for good and the gateway quarantines it for
+ * IT: usually a gateway clock that is wrong.
+ */
+export class ReadingTimeOutOfBoundsError extends ApiError {
+  constructor(detail: { minTMs: number; maxTMs: number; earliestMs: number; latestMs: number }) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    super(
+      'WL_API_READING_TIME_OUT_OF_BOUNDS',
+      422,
+      `the batch has readings from ${iso(detail.minTMs)} to ${iso(detail.maxTMs)}; this service takes ${iso(detail.earliestMs)} to ${iso(detail.latestMs)} (the hot period, and the server clock plus server.readingMaxFutureMs). Check the gateway's clock; the batch is quarantined on the gateway`,
+      detail,
+    );
+  }
+}

@@ -68,3 +68,10 @@ export async function findReaderByTokenHash(db: Queryable, tokenHash: string): P
   const res = await db.query<ReaderRecord>(`SELECT ${COLUMNS} FROM api_readers WHERE token_hash = $1`, [tokenHash]);
   return res.rows[0];
 }
+
+/** Of these token hashes, the ones that belong to a reader not revoked: one query for every open stream. */
+export async function validReaderTokens(db: Queryable, tokenHashes: readonly string[]): Promise<ReadonlySet<string>> {
+  if (tokenHashes.length === 0) return new Set();
+  const res = await db.query<{ token_hash: string }>('SELECT token_hash FROM api_readers WHERE token_hash = ANY($1::text[]) AND revoked_at IS NULL', [tokenHashes]);
+  return new Set(res.rows.map((r) => r.token_hash));
+}

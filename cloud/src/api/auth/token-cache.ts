@@ -5,6 +5,10 @@
  * misconfigured client hammering the service does not hammer PostgreSQL. The TTL bounds
  * how long a revocation or a rotation takes to bite, across every instance: the CLI runs
  * in another process and cannot reach this cache.
+ *
+ * Valid and refused lookups live in two separate bounded maps: a flood of made-up tokens
+ * evicts only other refused ones, never a real gateway's or reader's entry, so it cannot
+ * turn every real request into a database query.
  */
 import { systemClock, UnauthorizedError, type Clock, type TokenAudience } from '@wardlink/shared';
 import { toDatabaseError } from '../../storage/db-errors.js';
@@ -13,7 +17,8 @@ import { hashToken } from './tokens.js';
 export interface AuthenticatorOptions {
   /** How long a lookup is trusted; default 5 s (revocation takes effect within it). */
   ttlMs?: number;
-  /** Most cached tokens; the oldest entries go first. Default 10,000. */
+  /** Most cached valid tokens, and (separately) most cached refused ones; the oldest
+   * entries go first. Default 10,000 each. */
   maxEntries?: number;
   clock?: Clock;
 }
@@ -31,7 +36,8 @@ interface Entry<T> {
 }
 
 export class TokenCache<T> {
-  private readonly cache = new Map<string, Entry<T>>();
+  private readonly valid = new Map<string, Entry<T>>();
+  private readonly refused = new Map<string, Entry<T>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly clock: Clock;
@@ -50,14 +56,20 @@ export class TokenCache<T> {
   async identify(token: string): Promise<T> {
     const hash = hashToken(token);
     const now = this.clock.monotonicMs();
-    let entry = this.cache.get(hash);
+    let entry = this.valid.get(hash) ?? this.refused.get(hash);
     if (entry === undefined || entry.expiresAt <= now) entry = await this.lookUp(hash, now);
     if (entry.identity === undefined) throw new UnauthorizedError(entry.reason ?? 'unknown', this.audience);
     return entry.identity;
   }
 
   clear(): void {
-    this.cache.clear();
+    this.valid.clear();
+    this.refused.clear();
+  }
+
+  /** How many entries each map holds (tests, metrics). */
+  get sizes(): { valid: number; refused: number } {
+    return { valid: this.valid.size, refused: this.refused.size };
   }
 
   private async lookUp(hash: string, now: number): Promise<Entry<T>> {
@@ -74,9 +86,11 @@ export class TokenCache<T> {
         : stored.revoked
           ? { identity: undefined, reason: 'revoked', expiresAt }
           : { identity: stored.identity, reason: undefined, expiresAt };
-    this.cache.delete(hash);
-    this.cache.set(hash, entry);
-    while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    this.valid.delete(hash);
+    this.refused.delete(hash);
+    const map = entry.identity === undefined ? this.refused : this.valid;
+    map.set(hash, entry);
+    while (map.size > this.maxEntries) map.delete(map.keys().next().value!);
     return entry;
   }
 }

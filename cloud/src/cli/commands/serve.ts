@@ -16,7 +16,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
     .command('serve')
     .description('run the cloud sync service (POST /v1/batches, the read API under /v1/hospitals/..., /healthz, /readyz, /metrics) and the data lifecycle; without DATABASE_URL it runs an embedded PostgreSQL')
     .option('--port <port>', 'listening port (default: server.port, 8080)')
-    .option('--host <host>', 'listening address (default: server.host, 0.0.0.0)')
+    .option('--host <host>', 'listening address (default: server.host, 127.0.0.1; another address needs server.tlsCertFile/tlsKeyFile or server.behindTlsProxy)')
     .option('--migrate', 'apply pending migrations before serving (always done on the embedded database)')
     .option('--no-lifecycle', 'do not run the data lifecycle (partition maintenance, retention, purge, capacity) in this instance; another instance or the CLI must')
     .action(async (opts: ServeOptions) => {

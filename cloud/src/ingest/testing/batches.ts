@@ -6,7 +6,10 @@ import type pg from 'pg';
 import { decodeBatch, encodeBatch, type Batch, type Reading } from '@wardlink/shared';
 import { createWard, type Ward } from '../../../../scripts/simulator/index.js';
 
-export const T0 = Date.UTC(2026, 2, 2, 8, 0, 0);
+const DAY_MS = 86_400_000;
+/** 08:00 UTC two days ago: inside the hot period and never ahead of the server clock, as
+ * the service's reading-time bounds require (ingest/time-bounds.ts). */
+export const T0 = Math.floor(Date.now() / DAY_MS) * DAY_MS - 2 * DAY_MS + 8 * 3_600_000;
 
 export function simulatedWard(gatewayId: string, beds = 20, seed = 7): Ward {
   return createWard({ beds, seed, startMs: T0, gatewayId });

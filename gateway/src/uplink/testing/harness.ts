@@ -5,13 +5,16 @@
 import type { AlarmEvent, Reading } from '@wardlink/shared';
 import { openBufferStore, type BufferStore } from '../../buffer/store.js';
 import { BufferWriter } from '../../buffer/writer.js';
-import { tempDir, type TempDir } from '../../buffer/testing/fixtures.js';
+import { T0_MS, tempDir, type TempDir } from '../../buffer/testing/fixtures.js';
 import { ManualClock } from '../../buffer/testing/manual-clock.js';
 import { GatewayMetrics } from '../../observability/metrics.js';
 import type { Migration } from '../../buffer/types.js';
 import type { UplinkSettings } from '../options.js';
 import { Uplink } from '../uplink.js';
 import type { UplinkLogger } from '../types.js';
+
+/** Where the harness's manual clock starts: an hour after the fixtures' readings begin. */
+export const HARNESS_START_MS = T0_MS + 3_600_000;
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -51,7 +54,7 @@ export interface HarnessOptions {
 
 export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
   const dir = tempDir('wl-uplink-');
-  const clock = new ManualClock(Date.UTC(2025, 0, 15, 9, 0, 0));
+  const clock = new ManualClock(HARNESS_START_MS);
   const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [] });
   const writer = new BufferWriter(store, { flushIntervalMs: 5 });
   const metrics = new GatewayMetrics();

@@ -5,7 +5,13 @@ import { ApiError } from '@wardlink/shared';
  * and a queue for hours, so the bound protects memory and file descriptors; the
  * EventSource (or the load balancer) retries, possibly on another instance. */
 export class TooManyStreamsError extends ApiError {
-  constructor(maxStreams: number, retryAfterS = 5) {
-    super('WL_API_TOO_MANY_STREAMS', 503, `this instance serves at most ${maxStreams} streams; retry after ${retryAfterS} s`, { maxStreams }, retryAfterS);
+  constructor(maxStreams: number, retryAfterS = 5, hospitalId?: string) {
+    super(
+      'WL_API_TOO_MANY_STREAMS',
+      503,
+      hospitalId === undefined ? `this instance serves at most ${maxStreams} streams; retry after ${retryAfterS} s` : `this instance serves at most ${maxStreams} streams of hospital ${hospitalId}; close one, or retry after ${retryAfterS} s`,
+      { maxStreams, ...(hospitalId === undefined ? {} : { hospitalId, scope: 'hospital' }) },
+      retryAfterS,
+    );
   }
 }

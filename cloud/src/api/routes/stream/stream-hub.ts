@@ -9,8 +9,14 @@
  * - Replica lag: a NOTIFY comes from the primary, the rows are read on the replica. When
  *   the replica has not replayed a gateway's change yet, it stays pending and is read
  *   again on the next tick, a bounded number of times.
- * - Bounds: at most `maxStreams` streams (503 beyond), each with a bounded queue
- *   (sse-stream.ts). Slow clients are dropped, counted, and logged at most every 10 s.
+ * - Bounds: at most `maxStreams` streams (503 beyond), and `maxStreamsPerHospital` of one
+ *   hospital, each with a bounded queue (sse-stream.ts). Slow clients are dropped,
+ *   counted, and logged at most every 10 s.
+ * - Revocation: every `revalidateMs` (2 s) the tokens the open streams were opened with
+ *   are checked in ONE query on the primary (`validTokens`); a stream whose reader was
+ *   revoked (or whose token was rotated away) gets `event: revoked` and is closed, so a
+ *   revoked reader stops receiving patients' data within seconds, not at its next
+ *   reconnect.
  * - After the LISTEN connection was lost, notifications of that gap are gone: `resync`
  *   sends every client a fresh snapshot instead.
  */
@@ -36,6 +42,10 @@ export interface StreamHubOptions {
   keepAliveMs?: number;
   /** The reconnect delay EventSource is told (`retry:`). Default 3000. */
   retryMs?: number;
+  /** Streams of one hospital on this instance. Default 100. */
+  maxStreamsPerHospital?: number;
+  /** How often the open streams' tokens are checked again. Default 2000. */
+  revalidateMs?: number;
 }
 
 export interface StreamHubDeps {
@@ -44,6 +54,8 @@ export interface StreamHubDeps {
   metrics: CloudMetrics;
   logger: Logger;
   clock: Clock;
+  /** Which of these token hashes still belong to a reader that is not revoked (primary). */
+  validTokens?: (tokenHashes: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 /** Ticks a gateway's change may wait for the replica before it is given up (logged). */
@@ -66,6 +78,10 @@ interface HospitalState {
 
 export class StreamHub {
   readonly maxStreams: number;
+  readonly maxStreamsPerHospital: number;
+  private readonly tokenOf = new WeakMap<SseStream, string>();
+  private readonly revalidate: TimerHandle | undefined;
+  private revalidating = false;
   private readonly maxQueuedBytes: number;
   private readonly coalesceMs: number;
   private readonly retryMs: number;
@@ -81,6 +97,8 @@ export class StreamHub {
     options: StreamHubOptions = {},
   ) {
     this.maxStreams = options.maxStreams ?? 500;
+    this.maxStreamsPerHospital = options.maxStreamsPerHospital ?? 100;
+    if (deps.validTokens) this.revalidate = deps.clock.setInterval(() => void this.endRevoked(), options.revalidateMs ?? 2_000).unref();
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
     this.coalesceMs = options.coalesceMs ?? 500;
     this.retryMs = options.retryMs ?? 3_000;
@@ -95,9 +113,11 @@ export class StreamHub {
 
   /** Takes over `res` as the hospital's event stream: refuses past the bound, sends
    * `retry:` and the snapshot, then the changes. */
-  async attach(hospitalId: string, res: ServerResponse, startStream: () => void): Promise<void> {
+  async attach(hospitalId: string, res: ServerResponse, startStream: () => void, tokenHash?: string): Promise<void> {
     if (this.closed || this.count >= this.maxStreams) throw new TooManyStreamsError(this.maxStreams);
+    if ((this.hospitals.get(hospitalId)?.streams.size ?? 0) >= this.maxStreamsPerHospital) throw new TooManyStreamsError(this.maxStreamsPerHospital, 5, hospitalId);
     const stream = new SseStream(hospitalId, res, this.maxQueuedBytes, (s, queued) => this.onDrop(s, queued));
+    if (tokenHash !== undefined) this.tokenOf.set(stream, tokenHash);
     // Registered before the snapshot is read, so a change committed meanwhile is queued.
     this.add(stream, res);
     try {
@@ -141,10 +161,42 @@ export class StreamHub {
   close(): void {
     this.closed = true;
     this.keepAlive.cancel();
+    this.revalidate?.cancel();
     for (const state of this.hospitals.values()) {
       state.timer?.cancel();
       for (const s of state.streams) s.end();
     }
+  }
+
+  /** Closes the streams whose token no longer belongs to a reader that may read. */
+  async endRevoked(): Promise<number> {
+    if (this.revalidating || !this.deps.validTokens) return 0;
+    const hashes = new Set<string>();
+    for (const state of this.hospitals.values()) for (const s of state.streams) if (this.tokenOf.has(s)) hashes.add(this.tokenOf.get(s)!);
+    if (hashes.size === 0) return 0;
+    this.revalidating = true;
+    let valid: ReadonlySet<string>;
+    try {
+      valid = await this.deps.validTokens([...hashes]);
+    } catch (err) {
+      // The database is away: streams stay (they carry nothing new meanwhile either).
+      this.deps.logger.warn({ err }, 'checking the stream tokens failed; retrying');
+      return 0;
+    } finally {
+      this.revalidating = false;
+    }
+    let ended = 0;
+    for (const state of this.hospitals.values()) {
+      for (const s of [...state.streams]) {
+        const hash = this.tokenOf.get(s);
+        if (hash === undefined || valid.has(hash)) continue;
+        s.send(sseFrame('revoked', { reason: 'the reader token was revoked or rotated' }));
+        s.end();
+        ended++;
+      }
+    }
+    if (ended > 0) this.deps.logger.info({ ended }, 'streams of revoked reader tokens closed');
+    return ended;
   }
 
   private async snapshotFrame(hospitalId: string): Promise<string> {

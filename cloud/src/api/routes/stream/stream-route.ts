@@ -7,6 +7,7 @@
 import type { Handler } from '../../router.js';
 import type { ReadRouteDeps } from '../read/deps.js';
 import { readRoute } from '../read/read-route.js';
+import { bearerToken, hashToken } from '../../auth/tokens.js';
 import type { StreamHub } from './stream-hub.js';
 
 export const STREAM_ROUTE = '/v1/hospitals/:hospitalId/stream';
@@ -19,8 +20,13 @@ export function streamRoute(deps: ReadRouteDeps, hub: StreamHub): Handler {
     res.socket?.setTimeout(0);
     // The 200 goes out only once the snapshot was read, so a database failure is still a
     // proper 503 with Retry-After (and the stream bound a 503 WL_API_TOO_MANY_STREAMS).
-    await hub.attach(params.hospitalId!, res, () =>
-      ctx.startStream(200, 'text/event-stream; charset=utf-8', { connection: 'keep-alive', 'x-accel-buffering': 'no' }),
+    // The token it was opened with: checked again every few seconds, so a revocation closes it.
+    const tokenHash = hashToken(bearerToken(ctx.req.headers.authorization));
+    await hub.attach(
+      params.hospitalId!,
+      res,
+      () => ctx.startStream(200, 'text/event-stream; charset=utf-8', { connection: 'keep-alive', 'x-accel-buffering': 'no' }),
+      tokenHash,
     );
   });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '@wardlink/shared';
 import { batchOf, simulatedWard, T0 } from '../../../ingest/testing/batches.js';
 import { useTestDatabase } from '../../../testing/pg.js';
+import { addReader, revokeReader } from '../../auth/reader-store.js';
 import { getRead, seedHospital, type ReadFixture } from '../../testing/read-fixtures.js';
 import { postBatch, startTestService, type TestService } from '../../testing/service.js';
 import { TestSseClient, type SseEvent } from '../../testing/sse-client.js';
@@ -175,6 +176,41 @@ describe('GET /v1/hospitals/:hospitalId/stream', () => {
     } finally {
       first.close();
       await capped.service.stop();
+    }
+  });
+
+  it('holds a per-hospital bound below the instance\'s, so one hospital cannot take every stream', async () => {
+    const capped = await startTestService(db.connectionString, { server: { maxStreams: 10, maxStreamsPerHospital: 1 } });
+    const first = await TestSseClient.open(`${capped.url}${STREAM('hs1')}`, h1.readerToken);
+    try {
+      await first.waitFor((e) => e.event === 'snapshot', 5_000);
+      const res = await getRead(capped.url, STREAM('hs1'), h1.readerToken);
+      expect(res.status).toBe(503);
+      expect(res.json().error).toMatchObject({ code: 'WL_API_TOO_MANY_STREAMS', message: expect.stringContaining('streams of hospital hs1') });
+      const other = await TestSseClient.open(`${capped.url}${STREAM('hs2')}`, h2.readerToken); // another hospital still gets in
+      await other.waitFor((e) => e.event === 'snapshot', 5_000);
+      other.close();
+    } finally {
+      first.close();
+      await capped.service.stop();
+    }
+  });
+
+  it('closes a stream within 5 s of its reader token being revoked', async () => {
+    const reader = await addReader(db.pool, { hospitalId: 'hs1', name: 'wall dashboard' });
+    const client = await TestSseClient.open(`${t.url}${STREAM('hs1')}`, reader.token);
+    try {
+      await client.waitFor((e) => e.event === 'snapshot', 5_000);
+      await revokeReader(db.pool, reader.readerId);
+      const revokedAt = Date.now();
+      await client.waitFor((e) => e.event === 'revoked', 6_000);
+      expect(Date.now() - revokedAt).toBeLessThan(5_000);
+      for (let i = 0; i < 100 && !client.ended; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(client.ended).toBe(true);
+      // A reconnect is refused too, once the authentication cache (5 s) forgot the token.
+      await expect.poll(async () => (await getRead(t.url, STREAM('hs1'), reader.token)).status, { timeout: 7_000, interval: 250 }).toBe(401);
+    } finally {
+      client.close();
     }
   });
 });
