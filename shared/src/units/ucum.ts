@@ -27,8 +27,19 @@ function ucum(): UcumUtils {
 
 const validity = new Map<string, string | null>();
 
+/**
+ * What may be handed to the library at all. A UCUM expression is short printable ASCII;
+ * the library looks atoms up in plain objects, so "__proto__" or "constructor" in a
+ * device's unit field reaches Object.prototype and makes it log an error line for every
+ * message (found by `pnpm bench fuzz`): such strings are no UCUM, refused before it.
+ */
+function plausibleUcum(expression: string): boolean {
+  return expression.length <= 64 && /^[\x21-\x7e]+$/.test(expression) && !/__proto__|constructor|prototype/i.test(expression);
+}
+
 /** The UCUM code of a valid UCUM expression (case as UCUM spells it), or null. Cached. */
 export function ucumCodeOf(expression: string): string | null {
+  if (!plausibleUcum(expression)) return null;
   let known = validity.get(expression);
   if (known === undefined) {
     const r = ucum().validateUnitString(expression);
@@ -47,6 +58,7 @@ const commensurable = new Map<string, boolean>();
  */
 export function convertUcum(value: number, from: string, to: string): number | null {
   if (from === to) return value;
+  if (!plausibleUcum(from) || !plausibleUcum(to)) return null;
   const key = `${from}\u0000${to}`;
   if (commensurable.get(key) === false) return null;
   const r = ucum().convertUnitTo(from, value, to);
