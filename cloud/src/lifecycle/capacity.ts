@@ -1,7 +1,9 @@
 /**
  * Capacity: what the hot store holds and where it is heading.
- * - per partition: rows (pg_class estimate, exact for never-analysed small ones) and bytes
- *   (heap + index + TOAST);
+ * - per partition: rows and bytes (heap + index + TOAST). Rows are counted exactly for
+ *   partitions up to 64 MiB (and for all with `exact`); bigger ones give the planner's
+ *   estimate, said so (`rowsExact: false`, shown as "~" in the CLI): an estimate can be
+ *   well off (1,987,524 shown for 2,260,688 held, before this was flagged);
  * - bytes per reading, over the partitions that have rows;
  * - the ingest rate over the last 7 days, from batch_ledger (readings per accepted batch),
  *   or from the partitions' rows by day when the ledger holds nothing (data loaded by hand);
@@ -19,6 +21,8 @@ export interface PartitionSize {
   name: string;
   day: string;
   rows: number;
+  /** False: `rows` is the planner's estimate (pg_class.reltuples), not a count. */
+  rowsExact: boolean;
   bytes: number;
 }
 
@@ -31,6 +35,8 @@ export interface CapacityReport {
   at: string;
   partitions: PartitionSize[];
   hotRows: number;
+  /** False when any partition's rows are an estimate. */
+  hotRowsExact: boolean;
   hotBytes: number;
   /** Everything in the database (vital_data and the rest). */
   databaseBytes: number;
@@ -51,7 +57,7 @@ export interface CapacityReport {
 const ASSUMED_ARCHIVE_BYTES_PER_READING = 1.72;
 const SMALL_TABLE_BYTES = 64 * 1024 * 1024;
 
-export async function capacityReport(ctx: LifecycleContext): Promise<CapacityReport> {
+export async function capacityReport(ctx: LifecycleContext, opts: { exact?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<CapacityReport> {
   const now = ctx.clock.now();
   const today = utcDay(now);
   const { pool, settings } = ctx;
@@ -62,12 +68,16 @@ export async function capacityReport(ctx: LifecycleContext): Promise<CapacityRep
   );
   const sizeOf = new Map(sizes.rows.map((r) => [r.name, r]));
   const partitions: PartitionSize[] = [];
-  for (const p of parts) {
+  for (const [i, p] of parts.entries()) {
     const s = sizeOf.get(p.name);
     let rows = s ? s.rows : 0;
-    // -1: never analysed. Count small ones exactly; estimate big ones from their size.
-    if (rows < 0 && s) rows = s.bytes <= SMALL_TABLE_BYTES ? Number((await pool.query(`SELECT count(*) AS n FROM "${p.name}"`)).rows[0].n) : Math.round(s.bytes / 170);
-    partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, bytes: s?.bytes ?? 0 });
+    let rowsExact = s === undefined;
+    if (s && (opts.exact || s.bytes <= SMALL_TABLE_BYTES)) {
+      rows = Number((await pool.query(`SELECT count(*) AS n FROM "${p.name}"`)).rows[0].n);
+      rowsExact = true;
+    } else if (rows < 0 && s) rows = Math.round(s.bytes / 170); // never analysed: from its size
+    partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, rowsExact, bytes: s?.bytes ?? 0 });
+    opts.onProgress?.(i + 1, parts.length);
   }
   const withRows = partitions.filter((p) => p.rows > 0);
   const hotRows = partitions.reduce((n, p) => n + p.rows, 0);
@@ -112,6 +122,7 @@ export async function capacityReport(ctx: LifecycleContext): Promise<CapacityRep
     at: new Date(now).toISOString(),
     partitions,
     hotRows,
+    hotRowsExact: partitions.every((p) => p.rowsExact),
     hotBytes,
     databaseBytes,
     bytesPerReading: bpr,

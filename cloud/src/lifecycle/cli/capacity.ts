@@ -9,11 +9,11 @@ const gib = (b: number | null) => (b === null ? '-' : `${(b / 1024 ** 3).toFixed
 const pct = (p: number | null) => (p === null ? '-' : `${p.toFixed(1)}%`);
 
 function describe(r: CapacityReport): string {
-  const parts = r.partitions.map((p) => ({ ...p, size: mib(p.bytes), perReading: p.rows > 0 ? (p.bytes / p.rows).toFixed(1) : '-' }));
+  const parts = r.partitions.map((p) => ({ ...p, rows: `${p.rowsExact ? '' : '~'}${p.rows}`, size: mib(p.bytes), perReading: p.rows > 0 ? (p.bytes / p.rows).toFixed(1) : '-' }));
   return [
     table(parts, ['name', 'rows', 'size', 'perReading']),
     '',
-    `hot store: ${r.hotRows.toLocaleString('en-US')} readings, ${gib(r.hotBytes)}; ${r.bytesPerReading === null ? '-' : r.bytesPerReading.toFixed(1)} B/reading; database ${gib(r.databaseBytes)}`,
+    `hot store: ${r.hotRowsExact ? '' : '~'}${r.hotRows.toLocaleString('en-US')} readings${r.hotRowsExact ? '' : ' (~: planner estimates; --exact counts)'}, ${gib(r.hotBytes)}; ${r.bytesPerReading === null ? '-' : r.bytesPerReading.toFixed(1)} B/reading; database ${gib(r.databaseBytes)}`,
     `ingest (last ${r.ingest.windowDays.toFixed(1)} days, from ${r.ingest.source}): ${Math.round(r.ingest.readingsPerSecond).toLocaleString('en-US')} readings/s, ${Math.round(r.ingest.readingsPerDay).toLocaleString('en-US')}/day`,
     `projected hot store (${r.projection.hotDays} days): ${gib(r.projection.hotStoreBytes)}; archive per year: ${gib(r.projection.archiveBytesPerYear)} at ${r.archive.bytesPerReading.toFixed(2)} B/reading${r.archive.measured ? '' : ' (assumed)'}`,
     r.volume.bytes > 0
@@ -27,10 +27,14 @@ export function registerCapacityCommand(program: Command, ctx: () => CliContext)
   program
     .command('capacity')
     .description('rows and bytes per partition, bytes per reading, ingest rate, projected sizes and the date the database volume fills')
-    .action(async () => {
+    .option('--exact', 'count every partition\'s rows (slow on big partitions) instead of the planner\'s estimate for those over 64 MiB')
+    .action(async (opts: { exact?: boolean }) => {
       const c = ctx();
       const lc = await lifecycleFor(c);
-      const report = await capacityReport(lc);
+      const report = await capacityReport(lc, {
+        exact: opts.exact === true,
+        ...(opts.exact ? { onProgress: (done: number, total: number) => c.out.stderr(`counted ${done}/${total} partitions`) } : {}),
+      });
       alertOnCapacity(lc, report);
       emit(c.out, report, () => describe(report));
     });

@@ -114,6 +114,11 @@ describe('lifecycle commands', () => {
     expect(report.hotRows).toBeGreaterThan(0);
     expect(report.ingest.source).toBe('partitions');
     expect(report.projection.hotDays).toBe(120);
+    // Rows are counts, not the planner's estimate, and say so.
+    expect(report.hotRowsExact).toBe(true);
+    const counted = Number((await db.pool.query('SELECT count(*) AS n FROM vital_data')).rows[0].n);
+    expect(report.hotRows).toBe(counted);
+    expect((await json(['capacity', '--exact'])).partitions.every((p: { rowsExact: boolean }) => p.rowsExact)).toBe(true);
     const text = await cli(['capacity']);
     expect(text.stdout).toMatch(/projected hot store \(120 days\)/);
     expect(text.stdout).toMatch(/volume size unknown/);
