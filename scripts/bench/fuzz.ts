@@ -135,7 +135,9 @@ async function fuzzDaemon(counts: { hl7: number; mqtt: number; http: number }, c
       }
     };
     await daemon.writer.flush();
-    const maxId = (new Database(gw.config.databasePath, { readonly: true }).prepare('SELECT coalesce(max(id), 0) FROM readings').pluck().get() as number);
+    const idDb = new Database(gw.config.databasePath, { readonly: true });
+    const maxId = idDb.prepare('SELECT coalesce(max(id), 0) FROM readings').pluck().get() as number;
+    idDb.close();
     const before = fingerprint();
     log(`daemon: ${before.n} baseline readings stored`);
 

@@ -49,10 +49,11 @@ export class WebPort {
 
   /** SIGHUP: session lengths, login limits, allowed host names and a renewed certificate apply at once. */
   reload(config: HttpConfig): void {
-    if (config.tls !== null && this.http.secure) this.http.setCredentials(loadServerCredentials(config.tls, 'http.tls'));
     this.staff.sessions.setPolicy(config.session);
     this.limiter.setLimits(config.login);
     this.guard.setAllowed(config.allowedHosts);
+    // Last: a certificate that cannot be used throws, and must not keep the rest from applying.
+    if (config.tls !== null && this.http.secure) this.http.setCredentials(loadServerCredentials(config.tls, 'http.tls'));
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@
  * the source is not "adt", a sender or a peer address not allowed. AE: a bed of this ward
  * the gateway does not know, a message without PID-3, a busy database (the engine retries).
  */
+import { plainAddress } from '../peer-address.js';
 import { AdtMissingFieldError, AdtNotAcceptedError, AdtSenderNotAllowedError, AdtUnknownBedError, isIngestError } from '@wardlink/shared';
 import type { Logger } from 'pino';
 import type { AdmissionsConfig } from '../config/admissions.js';
@@ -65,7 +66,7 @@ export class AdtFeed {
   private checkSender(msg: AdtMessage, peer: string | null, config: AdmissionsConfig): void {
     const sender = msg.sendingFacility === '' ? msg.sendingApplication : `${msg.sendingApplication}^${msg.sendingFacility}`;
     if (!config.adt.senders.includes(msg.sendingApplication) && !config.adt.senders.includes(sender)) throw new AdtSenderNotAllowedError(sender, { controlId: msg.controlId });
-    const address = peer?.replace(/^::ffff:/, '') ?? null;
+    const address = plainAddress(peer);
     if (config.adt.peers.length > 0 && (address === null || !config.adt.peers.includes(address))) {
       throw new AdtSenderNotAllowedError(sender, { controlId: msg.controlId, peer: address ?? '(serial)' });
     }

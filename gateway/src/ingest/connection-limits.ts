@@ -4,6 +4,7 @@
  * connection is closed at once, before any byte of it is read, and counted.
  */
 import type { Socket } from 'node:net';
+import { plainAddress } from '../peer-address.js';
 
 export interface ConnectionCaps {
   maxConnections: number;
@@ -20,7 +21,7 @@ export class ConnectionLimiter {
 
   /** Counts the socket until it closes, or says why it may not stay. */
   admit(socket: Socket): Refusal | null {
-    const address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    const address = plainAddress(socket.remoteAddress) ?? 'unknown';
     const fromAddress = this.byAddress.get(address) ?? 0;
     if (this.total >= this.caps.maxConnections) return 'total';
     if (fromAddress >= this.caps.maxConnectionsPerAddress) return 'address';

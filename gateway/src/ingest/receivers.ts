@@ -2,6 +2,7 @@
  * What a serial port or TCP connection does with one framed unit of input: an HL7 message
  * (answered with an ACK after the commit) or one ASCII line.
  */
+import { plainAddress } from '../peer-address.js';
 import { isIngestError, PeerNotAllowedError, UnknownDeviceError, type WardlinkError } from '@wardlink/shared';
 import type { Logger } from 'pino';
 import type { Registry } from '../registry/registry.js';
@@ -60,7 +61,7 @@ export class Hl7Receiver {
         this.deps.registry.refreshIfChanged();
         device = this.findDevice(record, msh);
         if (!device) throw new UnknownDeviceError(record.equipmentId ?? (msh?.sendingApplication.trim() || '(none)'));
-        const address = peer?.replace(/^::ffff:/, '') ?? '(unknown)';
+        const address = plainAddress(peer) ?? '(unknown)';
         if (device.allowedPeers.length > 0 && !device.allowedPeers.includes(address)) throw new PeerNotAllowedError(device.deviceId, address);
         if (Object.keys(device.vendorMap).length > 0 || device.utcOffsetMinutes !== 0) {
           record = parseOruR01(text, contextOf(device, this.deps.now));
