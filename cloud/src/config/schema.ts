@@ -75,8 +75,11 @@ export interface RetentionConfig {
   readonly archiveYears: number;
   /** Daily partitions are created this many days ahead. */
   readonly partitionPremakeDays: number;
-  /** node-cron expression for partition maintenance and retention. */
+  /** node-cron expression for partition maintenance, compaction and retention. */
   readonly maintenanceCron: string;
+  /** An hour of readings is compacted into blocks once it ended this many minutes ago;
+   * readings arriving later still are merged into their block by the next run. */
+  readonly compactAfterMinutes: number;
   /** The local archive folder (Parquet + manifests); default `<dataDir>/archive`. */
   readonly archiveDir?: string;
 }
@@ -140,6 +143,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'retention.hotDays', env: 'WARDLINK_HOT_DAYS', default: 90, rule: intRule(1, 3650) },
   { path: 'retention.archiveYears', env: 'WARDLINK_ARCHIVE_YEARS', default: 7, rule: intRule(0, 100) },
   { path: 'retention.partitionPremakeDays', env: 'WARDLINK_PARTITION_PREMAKE_DAYS', default: 14, rule: intRule(1, 366) },
+  { path: 'retention.compactAfterMinutes', env: 'WARDLINK_COMPACT_AFTER_MINUTES', default: 10, rule: intRule(0, 10_080) },
   { path: 'retention.maintenanceCron', env: 'WARDLINK_MAINTENANCE_CRON', default: '17 * * * *', rule: cronRule },
   { path: 'retention.archiveDir', env: 'WARDLINK_ARCHIVE_DIR', rule: pathRule },
   { path: 'capacity.dbVolumeBytes', env: 'WARDLINK_DB_VOLUME_BYTES', default: 0, rule: intRule(0, Number.MAX_SAFE_INTEGER) },

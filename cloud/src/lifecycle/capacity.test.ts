@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../storage/utc-days.js';
 import { alertOnCapacity, capacityReport } from './capacity.js';
+import { runCompaction } from './compaction/compaction-job.js';
 import { createLifecycleContext } from './context.js';
 import { LifecycleMetrics } from './metrics.js';
 import { useLifecycleDatabase } from './testing/db.js';
@@ -26,7 +27,12 @@ describe('capacity', () => {
     expect(r.bytesPerReading).toBeCloseTo(r.hotBytes / 18_000, 6);
     expect(r.ingest).toMatchObject({ source: 'partitions', readingsPerDay: 2_000, windowDays: 7 });
     expect(r.projection.hotDays).toBe(30);
-    expect(r.projection.hotStoreBytes).toBeCloseTo(2_000 * 30 * r.bytesPerReading!, 0);
+    // Nothing compacted yet: rows as measured for the last hours, blocks at the benchmark's figure.
+    expect(r.tiers.blocks).toMatchObject({ readings: 0, measured: false, bytesPerReading: 2.6 });
+    expect(r.tiers.rows.readings).toBe(18_000);
+    const rowHours = 2 + 10 / 60;
+    expect(r.projection.rowHours).toBeCloseTo(rowHours, 6);
+    expect(r.projection.hotStoreBytes).toBeCloseTo(2_000 * (rowHours / 24) * r.tiers.rows.bytesPerReading! + 2_000 * (30 - rowHours / 24) * 2.6, 0);
     expect(r.archive.measured).toBe(false);
     expect(r.volume).toMatchObject({ bytes: 0, usedPct: null, fullDate: null });
     expect(r.alerts).toEqual([]);
@@ -47,7 +53,7 @@ describe('capacity', () => {
     expect(r.ingest.readingsPerSecond).toBeCloseTo(10, 1);
     expect(r.volume.usedPct).toBeCloseTo(85, 0);
     const daily = r.projection.dailyGrowthBytes!;
-    expect(daily).toBeCloseTo(864_000 * r.bytesPerReading!, -3);
+    expect(daily).toBeCloseTo(864_000 * r.tiers.blocks.bytesPerReading!, -3); // a full hot store grows by compacted days
     // 30 hot days of 864,000 readings do not fit: the fill date is when the remaining 15% is used.
     const expectedDays = (volume - r.databaseBytes) / daily;
     expect(r.volume.fullDate).toBe(new Date(NOW + expectedDays * DAY_MS).toISOString().slice(0, 10));
@@ -70,5 +76,23 @@ describe('capacity', () => {
     expect(calls).toBe(1); // one report per TTL, however many gauges and scrapes
     metrics.recordJob('retention', 'ok', NOW);
     expect(await registry.metrics()).toContain('wardlink_cloud_lifecycle_job_runs_total{job="retention",outcome="ok"} 1');
+  });
+
+  it('measures each tier once days are compacted: the same readings, counted exactly, in fewer bytes', async () => {
+    const before = await capacityReport(h.ctx);
+    const run = await runCompaction(h.ctx);
+    expect(run.ran && run.value.readings).toBe(18_000);
+    const r = await capacityReport(h.ctx);
+    expect(r.hotRows).toBe(18_000);
+    expect(r.hotRowsExact).toBe(true);
+    expect(r.tiers.rows.readings).toBe(0);
+    expect(r.tiers.blocks).toMatchObject({ readings: 18_000, measured: true });
+    expect(r.partitions.every((p) => p.blockReadings === 2_000 && p.rows === 0)).toBe(true);
+    expect(r.tiers.blocks.bytesPerReading!).toBeCloseTo(r.tiers.blocks.bytes / 18_000, 6);
+    expect(r.hotBytes).toBe(r.tiers.rows.bytes + r.tiers.blocks.bytes);
+    // The rows' partitions were vacuumed and their indexes rebuilt once emptied.
+    expect(r.tiers.rows.bytes).toBeLessThan(before.tiers.rows.bytes / 4);
+    // (These test days are sparse, ~one reading per series and hour, where a block costs
+    // about what rows did; pnpm bench compaction measures a ward's real mix.)
   });
 });

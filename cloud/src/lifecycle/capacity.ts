@@ -4,15 +4,18 @@
  *   partitions up to 64 MiB (and for all with `exact`); bigger ones give the planner's
  *   estimate, said so (`rowsExact: false`, shown as "~" in the CLI): an estimate can be
  *   well off (1,987,524 shown for 2,260,688 held, before this was flagged);
- * - bytes per reading, over the partitions that have rows;
+ * - each day's two tiers: rows still in vital_data, and readings compacted into
+ *   vital_blocks (counted exactly: sum(n) reads one row per block);
+ * - bytes per reading of each tier and overall, measured over the days that have some;
  * - the ingest rate over the last 7 days, from batch_ledger (readings per accepted batch),
  *   or from the partitions' rows by day when the ledger holds nothing (data loaded by hand);
- * - projections at that rate: the hot store once it holds `hotDays` days, a year of archive
+ * - projections at that rate: the hot store once it holds `hotDays` days (compacted,
+ *   plus the rows of the hours not compacted yet), a year of archive
  *   (at the archive's measured bytes per reading), and the date the database volume
  *   (config capacity.dbVolumeBytes) fills, if it ever does;
  * - alerts above capacity.alertThresholdPct (default 80%) of the volume, now or projected.
  */
-import { listVitalPartitions } from '../storage/partitions.js';
+import { blocksPartitionOf, listVitalPartitions } from '../storage/partitions.js';
 import { DAY_MS, isoDate, utcDay } from '../storage/utc-days.js';
 import type { LifecycleContext } from './context.js';
 import { effectiveHotDays } from './policy.js';
@@ -24,6 +27,16 @@ export interface PartitionSize {
   /** False: `rows` is the planner's estimate (pg_class.reltuples), not a count. */
   rowsExact: boolean;
   bytes: number;
+  /** Readings compacted into the day's vital_blocks partition, and its bytes. */
+  blockReadings: number;
+  blockBytes: number;
+}
+
+export interface TierSize {
+  readings: number;
+  bytes: number;
+  /** Over the days holding readings of this tier; null when none does. */
+  bytesPerReading: number | null;
 }
 
 export interface CapacityAlert {
@@ -34,10 +47,13 @@ export interface CapacityAlert {
 export interface CapacityReport {
   at: string;
   partitions: PartitionSize[];
+  /** Readings in the hot store, both tiers. */
   hotRows: number;
   /** False when any partition's rows are an estimate. */
   hotRowsExact: boolean;
   hotBytes: number;
+  /** The hot store's two tiers: recent rows, and compacted blocks. */
+  tiers: { rows: TierSize; blocks: TierSize & { measured: boolean } };
   /** Everything in the database (vital_data and the rest). */
   databaseBytes: number;
   bytesPerReading: number | null;
@@ -45,6 +61,9 @@ export interface CapacityReport {
   archive: { bytesPerReading: number; measured: boolean; storedBytes: number; storedRows: number };
   projection: {
     hotDays: number;
+    /** Hours of readings held as rows at most (the hour in progress, the compaction delay
+     * and the time between scheduled runs); the rest of the hot period is compacted. */
+    rowHours: number;
     hotStoreBytes: number | null;
     archiveBytesPerYear: number | null;
     dailyGrowthBytes: number | null;
@@ -55,6 +74,9 @@ export interface CapacityReport {
 
 /** Parquet bytes per reading measured on simulator data (docs/lifecycle.md), used until real archives exist. */
 const ASSUMED_ARCHIVE_BYTES_PER_READING = 1.72;
+/** Compacted bytes per reading measured by `pnpm bench compaction` on simulated ward
+ * data, used until this database has compacted blocks of its own. */
+const ASSUMED_BLOCK_BYTES_PER_READING = 2.6;
 const SMALL_TABLE_BYTES = 64 * 1024 * 1024;
 
 export async function capacityReport(ctx: LifecycleContext, opts: { exact?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<CapacityReport> {
@@ -67,6 +89,11 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vital_data'::regclass`,
   );
   const sizeOf = new Map(sizes.rows.map((r) => [r.name, r]));
+  const blockSizes = await pool.query<{ name: string; readings: number; bytes: number }>(
+    `SELECT c.relname AS name, pg_total_relation_size(c.oid)::float8 AS bytes, 0::float8 AS readings
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vital_blocks'::regclass`,
+  );
+  const blockSizeOf = new Map(blockSizes.rows.map((r) => [r.name, r]));
   const partitions: PartitionSize[] = [];
   for (const [i, p] of parts.entries()) {
     const s = sizeOf.get(p.name);
@@ -76,13 +103,21 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
       rows = Number((await pool.query(`SELECT count(*) AS n FROM "${p.name}"`)).rows[0].n);
       rowsExact = true;
     } else if (rows < 0 && s) rows = Math.round(s.bytes / 170); // never analysed: from its size
-    partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, rowsExact, bytes: s?.bytes ?? 0 });
+    const blocks = blockSizeOf.get(blocksPartitionOf(p.name));
+    const blockReadings = blocks ? Number((await pool.query(`SELECT coalesce(sum(n), 0)::bigint::text AS n FROM "${blocksPartitionOf(p.name)}"`)).rows[0].n) : 0;
+    partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, rowsExact, bytes: s?.bytes ?? 0, blockReadings, blockBytes: blocks?.bytes ?? 0 });
     opts.onProgress?.(i + 1, parts.length);
   }
-  const withRows = partitions.filter((p) => p.rows > 0);
-  const hotRows = partitions.reduce((n, p) => n + p.rows, 0);
-  const hotBytes = partitions.reduce((n, p) => n + p.bytes, 0);
-  const bytesPerReading = withRows.length ? withRows.reduce((n, p) => n + p.bytes, 0) / withRows.reduce((n, p) => n + p.rows, 0) : null;
+  const tier = (readings: (p: PartitionSize) => number, bytes: (p: PartitionSize) => number): TierSize => {
+    const held = partitions.filter((p) => readings(p) > 0);
+    const r = held.reduce((n, p) => n + readings(p), 0);
+    return { readings: partitions.reduce((n, p) => n + readings(p), 0), bytes: partitions.reduce((n, p) => n + bytes(p), 0), bytesPerReading: r > 0 ? held.reduce((n, p) => n + bytes(p), 0) / r : null };
+  };
+  const rowTier = tier((p) => p.rows, (p) => p.bytes);
+  const blockTier = tier((p) => p.blockReadings, (p) => p.blockBytes);
+  const hotRows = rowTier.readings + blockTier.readings;
+  const hotBytes = rowTier.bytes + blockTier.bytes;
+  const bytesPerReading = hotRows > 0 ? hotBytes / hotRows : null;
   const databaseBytes = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
 
   const ingest = await ingestRate(ctx, now, partitions, today);
@@ -92,9 +127,12 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
 
   const hotDays = await effectiveHotDays(pool, settings.hotDays);
   const perDay = ingest.readingsPerDay;
-  const bpr = bytesPerReading;
-  const hotStoreBytes = bpr !== null && perDay > 0 ? perDay * hotDays * bpr : null;
-  const dailyGrowthBytes = bpr !== null ? perDay * bpr : null;
+  const rowHours = Math.min(hotDays * 24, 2 + settings.compactAfterMs / 3_600_000);
+  const rowBpr = rowTier.bytesPerReading;
+  const blockBpr = blockTier.bytesPerReading ?? ASSUMED_BLOCK_BYTES_PER_READING;
+  const hotStoreBytes = rowBpr !== null && perDay > 0 ? perDay * (rowHours / 24) * rowBpr + perDay * Math.max(0, hotDays - rowHours / 24) * blockBpr : null;
+  // Once the hot store is full, each day adds a compacted day (rows are compacted away).
+  const dailyGrowthBytes = rowBpr !== null ? perDay * blockBpr : null;
   const archiveBytesPerYear = perDay > 0 ? perDay * 365 * archiveBpr : null;
 
   const volumeBytes = settings.dbVolumeBytes;
@@ -124,11 +162,12 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
     hotRows,
     hotRowsExact: partitions.every((p) => p.rowsExact),
     hotBytes,
+    tiers: { rows: rowTier, blocks: { ...blockTier, bytesPerReading: blockBpr, measured: blockTier.bytesPerReading !== null } },
     databaseBytes,
-    bytesPerReading: bpr,
+    bytesPerReading,
     ingest,
     archive: { bytesPerReading: archiveBpr, measured, storedBytes: arch.bytes ?? 0, storedRows: arch.rows ?? 0 },
-    projection: { hotDays, hotStoreBytes, archiveBytesPerYear, dailyGrowthBytes },
+    projection: { hotDays, rowHours, hotStoreBytes, archiveBytesPerYear, dailyGrowthBytes },
     volume: { bytes: volumeBytes, usedPct, projectedPct, fullDate, thresholdPct: threshold },
     alerts,
   };
@@ -152,8 +191,8 @@ async function ingestRate(ctx: LifecycleContext, now: number, partitions: Partit
     const d = utcDay(p.day);
     return d < today && d >= today - 7;
   });
-  const rows = recent.reduce((n, p) => n + p.rows, 0);
-  const days = recent.filter((p) => p.rows > 0).length;
+  const rows = recent.reduce((n, p) => n + p.rows + p.blockReadings, 0);
+  const days = recent.filter((p) => p.rows + p.blockReadings > 0).length;
   if (rows === 0) return { readingsPerSecond: 0, readingsPerDay: 0, windowDays: 7, source: 'none' };
   return { readingsPerSecond: rows / (days * 86_400), readingsPerDay: rows / days, windowDays: days, source: 'partitions' };
 }

@@ -33,6 +33,8 @@ export interface LifecycleSettings {
   /** Size of the database volume for the fill-date projection; 0 = unknown. */
   readonly dbVolumeBytes: number;
   readonly alertThresholdPct: number;
+  /** An hour is compacted into vital_blocks once it ended this long ago. */
+  readonly compactAfterMs: number;
 }
 
 export const DEFAULT_SETTINGS: LifecycleSettings = {
@@ -47,6 +49,7 @@ export const DEFAULT_SETTINGS: LifecycleSettings = {
   throttleRatio: 0,
   dbVolumeBytes: 0,
   alertThresholdPct: 80,
+  compactAfterMs: 10 * 60_000,
 };
 
 /** The local archive folder: retention.archiveDir, else `<dataDir>/archive`. */
@@ -64,12 +67,13 @@ export function settingsFromConfig(config: CloudConfig): LifecycleSettings {
     ddlLockTimeoutMs: config.database.ddlLockTimeoutMs,
     dbVolumeBytes: config.capacity.dbVolumeBytes,
     alertThresholdPct: config.capacity.alertThresholdPct,
+    compactAfterMs: config.retention.compactAfterMinutes * 60_000,
   };
 }
 
 /** One step of a long job, for the CLI's progress lines. */
 export interface ProgressEvent {
-  job: 'maintenance' | 'retention' | 'archive' | 'purge' | 'restore' | 'verify';
+  job: 'maintenance' | 'compaction' | 'retention' | 'archive' | 'purge' | 'restore' | 'verify';
   step: string;
   /** What the step is about: a partition, an object key, a hospital. */
   subject?: string;

@@ -13,6 +13,7 @@ export const LifecycleLock = {
   MAINTENANCE: AdvisoryLock.MAINTENANCE,
   RETENTION: AdvisoryLock.RETENTION,
   PURGE: AdvisoryLock.PURGE,
+  COMPACTION: AdvisoryLock.COMPACTION,
 } as const;
 export type LifecycleLockKey = (typeof LifecycleLock)[keyof typeof LifecycleLock];
 

@@ -26,6 +26,9 @@ export class LifecycleMetrics {
   readonly lastSuccess: Gauge<'job'>;
   readonly archivedReadings: Counter;
   readonly archivedBytes: Counter;
+  readonly compactedReadings: Counter;
+  readonly compactionDuplicates: Counter;
+  readonly compactionFailedUnits: Counter;
 
   constructor(registry: Registry, private readonly options: LifecycleMetricsOptions = {}) {
     const registers = [registry];
@@ -36,6 +39,9 @@ export class LifecycleMetrics {
     this.lastSuccess = new Gauge({ name: 'wardlink_cloud_lifecycle_last_success_timestamp_seconds', help: 'When each lifecycle job last completed', labelNames: ['job'], registers });
     this.archivedReadings = new Counter({ name: 'wardlink_cloud_archived_readings_total', help: 'Readings archived to Parquet and dropped from the hot store', registers });
     this.archivedBytes = new Counter({ name: 'wardlink_cloud_archived_bytes_total', help: 'Bytes of Parquet archives written', registers });
+    this.compactedReadings = new Counter({ name: 'wardlink_cloud_compacted_readings_total', help: 'Readings moved from vital_data rows into vital_blocks', registers });
+    this.compactionDuplicates = new Counter({ name: 'wardlink_cloud_compaction_duplicates_total', help: 'Rows dropped by compaction as copies of readings already stored', registers });
+    this.compactionFailedUnits = new Counter({ name: 'wardlink_cloud_compaction_failed_units_total', help: 'Compaction units rolled back on an error (retried by the next run)', registers });
 
     const capacityGauge = (name: string, help: string, read: (r: CapacityReport) => number | null | undefined) => {
       const gauge: Gauge = new Gauge({
@@ -110,6 +116,12 @@ export class LifecycleMetrics {
   recordJob(job: string, outcome: 'ok' | 'failed' | 'skipped', at?: number): void {
     this.jobRuns.inc({ job, outcome });
     if (outcome === 'ok' && at !== undefined) this.lastSuccess.set({ job }, at / 1000);
+  }
+
+  recordCompaction(result: { readings: number; duplicates: number; failedUnits: number }): void {
+    this.compactedReadings.inc(result.readings);
+    this.compactionDuplicates.inc(result.duplicates);
+    this.compactionFailedUnits.inc(result.failedUnits);
   }
 
   recordArchived(readings: number, bytes: number): void {

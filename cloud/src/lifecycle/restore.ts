@@ -35,7 +35,7 @@ export interface RestoreResult {
 }
 
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const RESERVED = new Set(['vital_data', 'latest_vitals', 'batch_ledger', 'alarm_events', 'hospitals', 'wards', 'gateways', 'devices', 'patients', 'legal_holds', 'archive_jobs', 'archive_objects', 'lifecycle_audit', 'schema_migrations']);
+const RESERVED = new Set(['vital_data', 'vital_blocks', 'latest_vitals', 'batch_ledger', 'alarm_events', 'hospitals', 'wards', 'gateways', 'devices', 'patients', 'legal_holds', 'archive_jobs', 'archive_objects', 'lifecycle_audit', 'schema_migrations']);
 
 function checkTarget(name: string): string {
   if (!NAME.test(name) || RESERVED.has(name) || /^vital_data_p\d{8}$/.test(name)) {

@@ -1,7 +1,8 @@
 /**
  * Runs the lifecycle inside the service: partition maintenance and the range check at
  * start, the range check every 30 s (alerts within a minute), and on the cron schedule
- * (config retention.maintenanceCron, UTC) maintenance, then retention (archive + purge),
+ * (config retention.maintenanceCron, UTC) maintenance, then compaction of closed hours
+ * into vital_blocks, then retention (archive + purge),
  * then the capacity check. Every instance runs the scheduler; the advisory locks make
  * one of them do each job and the others skip it. A failed job is logged and counted,
  * never thrown: the next tick tries again.
@@ -14,12 +15,15 @@ import type { LifecycleContext } from './context.js';
 import { runPartitionMaintenance } from './maintenance.js';
 import { RangeMonitor } from './range-monitor.js';
 import { runRetention } from './retention.js';
+import { runCompaction } from './compaction/compaction-job.js';
 
 export interface SchedulerOptions {
   /** node-cron expression; default hourly at :17. */
   cron?: string;
   /** How often the partition range is checked; default 30 s. */
   rangeCheckIntervalMs?: number;
+  /** Compact closed hours into vital_blocks on the schedule; default true. */
+  compaction?: boolean;
   /** Run retention (archive + purge) on the schedule; default true. */
   retention?: boolean;
 }
@@ -53,6 +57,7 @@ export function startLifecycleScheduler(ctx: LifecycleContext, options: Schedule
   const cycle = async () => {
     await maintain();
     await checkRange();
+    if (options.compaction ?? true) await guard('compaction', () => runCompaction(ctx));
     if (options.retention ?? true) await guard('retention', () => runRetention(ctx));
     await guard('capacity', async () => {
       const report = await capacityReport(ctx);

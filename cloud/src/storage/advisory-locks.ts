@@ -18,6 +18,8 @@ export const AdvisoryLock = {
   RETENTION: 3,
   PURGE: 4,
   MAINTENANCE: 5,
+  /** The compaction job (lifecycle/compaction): one instance moves rows into blocks. */
+  COMPACTION: 6,
 } as const;
 export type AdvisoryLockKey = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];
 

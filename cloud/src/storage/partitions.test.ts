@@ -31,7 +31,13 @@ async function insertReading(client: pg.Pool | pg.PoolClient, t: string): Promis
 describe('ensurePartitions', () => {
   it('creates one partition per UTC day, named and bounded in UTC, and is idempotent', async () => {
     const first = await ensurePartitions(db.pool, { fromDay: '2030-01-30', toDay: '2030-02-01' });
-    expect(first).toEqual({ created: ['vital_data_p20300130', 'vital_data_p20300131', 'vital_data_p20300201'], existing: 0 });
+    expect(first).toEqual({
+      created: ['vital_data_p20300130', 'vital_data_p20300131', 'vital_data_p20300201'],
+      blocksCreated: ['vital_blocks_p20300130', 'vital_blocks_p20300131', 'vital_blocks_p20300201'],
+      existing: 0,
+    });
+    const blocks = await db.pool.query<{ relname: string; reloptions: string[] }>("SELECT relname, reloptions FROM pg_class WHERE relname = 'vital_blocks_p20300130'");
+    expect(blocks.rows[0]!.reloptions).toEqual(['toast_tuple_target=128']);
     const again = await ensurePartitions(db.pool, { fromDay: new Date('2030-01-30T12:00:00Z'), toDay: Date.UTC(2030, 1, 1, 23, 59) });
     expect(again).toEqual({ created: [], existing: 3 });
     const parts = (await listVitalPartitions(db.pool)).filter((p) => p.name.startsWith('vital_data_p2030'));

@@ -17,6 +17,10 @@ import { withClient, withTransaction } from './pool.js';
 import { dayStartLiteral, daysBetween, isoDate, utcDay, type DayInput } from './utc-days.js';
 
 export const VITAL_DATA_TABLE = 'vital_data';
+/** The compacted hours (migration 008): partitioned by day like vital_data, and each of
+ * its partitions is made, attached, archived and dropped together with vital_data's
+ * partition of the same day. */
+export const VITAL_BLOCKS_TABLE = 'vital_blocks';
 
 export interface EnsurePartitionsOptions {
   /** lock_timeout for the DDL; default 2,000 ms (config: database.ddlLockTimeoutMs). */
@@ -31,6 +35,8 @@ export interface EnsurePartitionsOptions {
 export interface EnsurePartitionsResult {
   /** Partitions this call created. */
   created: string[];
+  /** vital_blocks partitions this call created (for days made before migration 008, or with vital_data's). */
+  blocksCreated?: string[];
   /** Days in the range whose partition already existed. */
   existing: number;
 }
@@ -40,8 +46,26 @@ export function partitionName(day: DayInput): string {
   return nameOfDay(utcDay(day));
 }
 
-function nameOfDay(day: number): string {
-  return `${VITAL_DATA_TABLE}_p${isoDate(day).replaceAll('-', '')}`;
+/** The vital_blocks partition of `day`. */
+export function blockPartitionName(day: DayInput): string {
+  return nameOfDay(utcDay(day), VITAL_BLOCKS_TABLE);
+}
+
+function nameOfDay(day: number, table: string = VITAL_DATA_TABLE): string {
+  return `${table}_p${isoDate(day).replaceAll('-', '')}`;
+}
+
+const PARTITIONED_TABLES = [VITAL_DATA_TABLE, VITAL_BLOCKS_TABLE] as const;
+
+/** The vital_blocks partition of the same day as vital_data partition `name`. */
+export function blocksPartitionOf(name: string): string {
+  if (!name.startsWith(`${VITAL_DATA_TABLE}_p`)) throw new RangeError(`${name} is not a vital_data partition`);
+  return `${VITAL_BLOCKS_TABLE}_p${name.slice(VITAL_DATA_TABLE.length + 2)}`;
+}
+
+/** The partitioned table a partition name belongs to. */
+export function parentOf(name: string): typeof VITAL_DATA_TABLE | typeof VITAL_BLOCKS_TABLE {
+  return name.startsWith(`${VITAL_BLOCKS_TABLE}_p`) ? VITAL_BLOCKS_TABLE : VITAL_DATA_TABLE;
 }
 
 type PartitionState = 'attached' | 'detached';
@@ -49,12 +73,12 @@ type PartitionState = 'attached' | 'detached';
 async function partitionStates(client: pg.PoolClient | pg.Pool, names: string[]): Promise<Map<string, PartitionState>> {
   const res = await client.query<{ relname: string; attached: boolean }>(
     `SELECT c.relname, EXISTS (
-       SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = $2::regclass
+       SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent IN ($2::regclass, $3::regclass)
      ) AS attached
      FROM pg_class c
      WHERE c.relname = ANY($1::text[])
        AND c.relnamespace = (SELECT p.relnamespace FROM pg_class p WHERE p.oid = $2::regclass)`,
-    [names, VITAL_DATA_TABLE],
+    [names, VITAL_DATA_TABLE, VITAL_BLOCKS_TABLE],
   );
   return new Map(res.rows.map((r) => [r.relname, r.attached ? 'attached' : 'detached']));
 }
@@ -79,7 +103,7 @@ export async function ensurePartitions(
     });
   }
   const days = daysBetween(from, to);
-  const names = days.map(nameOfDay);
+  const names = days.flatMap((d) => PARTITIONED_TABLES.map((table) => nameOfDay(d, table)));
 
   // Fast path without any lock: usually every partition already exists.
   const before = await withClient(pool, (c) => partitionStates(c, names));
@@ -88,41 +112,48 @@ export async function ensurePartitions(
     return { created: [], existing: days.length };
   }
 
+  const madeBlocks: string[] = [];
   const created = await withTransaction(pool, async (client) => {
+    madeBlocks.length = 0;
     await client.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 2_000)}`);
     await client.query(advisoryXactLockSql(AdvisoryLock.PARTITIONS));
     // Another instance may have created some while we waited for the lock.
     const states = await partitionStates(client, names);
     const made: string[] = [];
-    for (const [i, day] of days.entries()) {
-      const name = names[i]!;
-      const state = states.get(name);
-      if (state === 'attached') continue;
-      if (state === 'detached') {
-        throw new PartitionError(
-          name,
-          'a table of that name exists but is not attached: the day is being archived (or an archive was interrupted); finish the archive job before loading data for that day',
-          { day: isoDate(day) },
-        );
+    for (const day of days) {
+      for (const table of PARTITIONED_TABLES) {
+        const name = nameOfDay(day, table);
+        const state = states.get(name);
+        if (state === 'attached') continue;
+        if (state === 'detached') {
+          throw new PartitionError(
+            name,
+            'a table of that name exists but is not attached: the day is being archived (or an archive was interrupted); finish the archive job before loading data for that day',
+            { day: isoDate(day) },
+          );
+        }
+        await createAndAttach(client, table, name, day);
+        (table === VITAL_DATA_TABLE ? made : madeBlocks).push(name);
       }
-      await createAndAttach(client, name, day);
-      made.push(name);
     }
     return made;
   });
   remember(pool, days, options.clock ?? systemClock);
-  if (created.length > 0) options.logger?.info({ created }, 'created vital_data partitions');
-  return { created, existing: days.length - created.length };
+  if (created.length + madeBlocks.length > 0) options.logger?.info({ created, blocks: madeBlocks }, 'created vital_data (and vital_blocks) partitions');
+  return { created, blocksCreated: madeBlocks, existing: days.length - created.length };
 }
 
-async function createAndAttach(client: pg.PoolClient, name: string, day: number): Promise<void> {
+/** vital_blocks partitions compress arrays from 128 B of row on (see migration 008). */
+const STORAGE_OPTIONS: Record<string, string> = { [VITAL_BLOCKS_TABLE]: ' WITH (toast_tuple_target = 128)' };
+
+async function createAndAttach(client: pg.PoolClient, table: string, name: string, day: number): Promise<void> {
   // Inside a savepoint, so that a clash with a creator outside our advisory lock (an
   // operator by hand) is re-checked instead of failing the whole range.
   await client.query('SAVEPOINT create_partition');
   try {
-    await client.query(`CREATE TABLE "${name}" (LIKE ${VITAL_DATA_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)`);
+    await client.query(`CREATE TABLE "${name}" (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)${STORAGE_OPTIONS[table] ?? ''}`);
     await client.query(
-      `ALTER TABLE ${VITAL_DATA_TABLE} ATTACH PARTITION "${name}" FOR VALUES FROM ('${dayStartLiteral(day)}') TO ('${dayStartLiteral(day + 1)}')`,
+      `ALTER TABLE ${table} ATTACH PARTITION "${name}" FOR VALUES FROM ('${dayStartLiteral(day)}') TO ('${dayStartLiteral(day + 1)}')`,
     );
     await client.query('RELEASE SAVEPOINT create_partition');
   } catch (err) {

@@ -15,7 +15,7 @@ import { withTransaction } from '../../storage/pool.js';
 import { recordAudit } from '../audit.js';
 import type { LifecycleContext } from '../context.js';
 import { ArchiveVerificationError } from '../errors.js';
-import { detachPartition, dropDetached, partitionStatus } from './detach.js';
+import { detachDay, dropDay, partitionStatus } from './detach.js';
 import { DuckDbReader } from './duckdb.js';
 import { exportTable, stagedFileName } from './export.js';
 import { commitState, recordFailure, type ArchiveJob, type ArchiveState } from './jobs.js';
@@ -84,7 +84,7 @@ export async function runArchiveJob(ctx: LifecycleContext, start: ArchiveJob, ho
     switch (job.state) {
       case 'pending': {
         const did = await timed('detachMs', () =>
-          detachPartition(ctx.pool, job.partitionName, { lockTimeoutMs: ctx.settings.ddlLockTimeoutMs, detachTimeoutMs: ctx.settings.detachTimeoutMs }),
+          detachDay(ctx.pool, job.partitionName, { lockTimeoutMs: ctx.settings.ddlLockTimeoutMs, detachTimeoutMs: ctx.settings.detachTimeoutMs }),
         );
         ctx.logger.info({ partition: job.partitionName, did }, 'detached partition for archiving');
         await advance('detached', (db) => commitState(db, job, 'detached', now()));
@@ -139,7 +139,7 @@ export async function runArchiveJob(ctx: LifecycleContext, start: ArchiveJob, ho
         break;
       }
       case 'verified': {
-        const dropped = await timed('dropMs', () => dropDetached(ctx.pool, job.partitionName, ctx.settings.ddlLockTimeoutMs));
+        const dropped = await timed('dropMs', () => dropDay(ctx.pool, job.partitionName, ctx.settings.ddlLockTimeoutMs));
         forgetKnownPartitions(ctx.pool);
         await advance('dropped', async (db) => {
           if (dropped) {

@@ -15,9 +15,12 @@
  *
  * The dropped table is no longer part of vital_data, so DROP TABLE locks only itself:
  * O(1) in rows and invisible to ingest.
+ *
+ * The same goes for the day's vital_blocks partition (its compacted hours): the archive
+ * job detaches, exports and drops the two tables of a day together (detachDay, dropDay).
  */
 import type pg from 'pg';
-import { VITAL_DATA_TABLE } from '../../storage/partitions.js';
+import { blocksPartitionOf, parentOf } from '../../storage/partitions.js';
 import { withClient } from '../../storage/pool.js';
 import { PartitionLifecycleError } from '../errors.js';
 
@@ -29,7 +32,7 @@ export async function partitionStatus(db: pg.Pool | pg.PoolClient, name: string)
      FROM (SELECT 1) one
      LEFT JOIN pg_class c ON c.relname = $1 AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = $2::regclass)
      LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = $2::regclass`,
-    [name, VITAL_DATA_TABLE],
+    [name, parentOf(name)],
   );
   const r = res.rows[0]!;
   if (!r.exists) return 'absent';
@@ -54,10 +57,10 @@ export async function detachPartition(pool: pg.Pool, name: string, options: Deta
     try {
       // Simple-protocol statements with no parameters: sent alone, outside any transaction block.
       if (status === 'detach-pending') {
-        await client.query(`ALTER TABLE ${VITAL_DATA_TABLE} DETACH PARTITION "${name}" FINALIZE`);
+        await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" FINALIZE`);
         return 'finalized';
       }
-      await client.query(`ALTER TABLE ${VITAL_DATA_TABLE} DETACH PARTITION "${name}" CONCURRENTLY`);
+      await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" CONCURRENTLY`);
       return 'detached';
     } finally {
       await client.query('RESET lock_timeout').catch(() => undefined);
@@ -83,4 +86,20 @@ export async function dropDetached(pool: pg.Pool, name: string, lockTimeoutMs: n
     }
     return true;
   });
+}
+
+/** Detaches the day of vital_data partition `name`: its rows and, when it exists, its
+ * vital_blocks partition. Idempotent, so a job interrupted between the two resumes. */
+export async function detachDay(pool: pg.Pool, name: string, options: DetachOptions): Promise<string[]> {
+  const did = [`${name}: ${await detachPartition(pool, name, options)}`];
+  const blocks = blocksPartitionOf(name);
+  if ((await partitionStatus(pool, blocks)) !== 'absent') did.push(`${blocks}: ${await detachPartition(pool, blocks, options)}`);
+  return did;
+}
+
+/** Drops the detached tables of a day (rows, then blocks); false if neither was there. */
+export async function dropDay(pool: pg.Pool, name: string, lockTimeoutMs: number): Promise<boolean> {
+  const rows = await dropDetached(pool, name, lockTimeoutMs);
+  const blocks = await dropDetached(pool, blocksPartitionOf(name), lockTimeoutMs);
+  return rows || blocks;
 }

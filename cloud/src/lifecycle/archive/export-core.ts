@@ -13,8 +13,9 @@ import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
 import { sleep, systemClock } from '@wardlink/shared';
-import { ARCHIVE_COLUMNS, ColumnBuilder, deviceTimeOrder, gather } from './columns.js';
+import { ColumnBuilder, deviceTimeOrder, gather } from './columns.js';
 import { VitalCopyParser } from './copy-parser.js';
+import { daySourceSql } from './day-source.js';
 import { ParquetFileWriter, type WrittenFile } from './parquet-writer.js';
 import { StatsAccumulator, type ArchiveStats } from './stats.js';
 
@@ -39,7 +40,7 @@ const SLICE_ROWS = 65_536;
  * iterating the stream directly costs a promise per ~100-byte row; read() without a size
  * returns everything buffered at once.
  */
-async function* batched(stream: Readable): AsyncGenerator<Buffer> {
+export async function* batched(stream: Readable): AsyncGenerator<Buffer> {
   let failure: Error | undefined;
   let ended = false;
   let wake: (() => void) | undefined;
@@ -136,7 +137,7 @@ export async function exportWithClient(
   try {
     // A day's COPY takes longer than a statement_timeout meant for requests.
     await client.query('SET statement_timeout = 0');
-    const stream = client.query(copyTo(`COPY "${table}" (${ARCHIVE_COLUMNS.join(', ')}) TO STDOUT (FORMAT binary)`));
+    const stream = client.query(copyTo(`COPY (${await daySourceSql(client, table)}) TO STDOUT (FORMAT binary)`));
     for await (const chunk of batched(stream)) {
       parser.write(chunk);
       for (let full = parser.drain(); full; full = parser.drain()) await flush(byBuilder.get(full)!);

@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { sleep, systemClock, type Clock } from '@wardlink/shared';
 import { withClient } from '../../storage/pool.js';
+import { blockReadingsSql, blocksTableOf } from './day-source.js';
 import type { ArchiveStats } from './stats.js';
 
 const us = (expr: string) => `round(date_part('epoch', ${expr}) * 1000000)::bigint`;
@@ -29,6 +30,36 @@ interface Row {
 }
 
 const CHUNK_PAGES = 8_192; // 64 MB of heap, ~600k rows
+const BLOCK_CHUNK_PAGES = 16;
+
+function statsSql(from: string): string {
+  return `
+    SELECT hospital_id, count(*)::text AS rows,
+           ${us('min(t)')}::text AS min_t, ${us('max(t)')}::text AS max_t,
+           sum(${us('t')})::text AS sum_t, sum(${us('received_at')})::text AS sum_r,
+           sum(batch_seq)::text AS sum_seq, sum(metric)::text AS sum_metric, sum(flags)::text AS sum_flags,
+           sum(octet_length(hospital_id) + octet_length(patient_id) + octet_length(gateway_id) + octet_length(device_id) + octet_length(bed_id))::text AS text_bytes,
+           coalesce(sum(value::float8) FILTER (WHERE value NOT IN ('Infinity', '-Infinity', 'NaN')), 0) AS sum_value,
+           count(*) FILTER (WHERE value IN ('Infinity', '-Infinity', 'NaN'))::int AS non_finite
+    FROM ${from}
+    GROUP BY hospital_id`;
+}
+
+function statsOf(r: Row): ArchiveStats {
+  return {
+    rows: Number(r.rows),
+    minTUs: r.min_t,
+    maxTUs: r.max_t,
+    sumTUs: r.sum_t,
+    sumReceivedUs: r.sum_r,
+    sumBatchSeq: r.sum_seq,
+    sumMetric: r.sum_metric,
+    sumFlags: r.sum_flags,
+    textBytes: r.text_bytes,
+    sumValue: Number(r.sum_value),
+    nonFiniteValues: r.non_finite,
+  };
+}
 
 function merge(a: ArchiveStats | undefined, b: ArchiveStats): ArchiveStats {
   if (!a) return b;
@@ -50,7 +81,8 @@ function merge(a: ArchiveStats | undefined, b: ArchiveStats): ArchiveStats {
 }
 
 /**
- * Figures per hospital of `table` (a detached partition), read in chunks of pages (TID
+ * Figures per hospital of the day of `table` (a detached partition, with its detached
+ * vital_blocks partition if the day was compacted), read in chunks of pages (TID
  * range scans) with a pause of `throttleRatio` x the time of each chunk in between, so
  * a day's scan leaves CPU and I/O to ingest.
  */
@@ -58,43 +90,21 @@ export async function sourceStats(pool: pg.Pool, table: string, throttleRatio = 
   return withClient(pool, async (client) => {
     await client.query('SET statement_timeout = 0');
     try {
-      const pages = Number((await client.query<{ pages: string }>(`SELECT (pg_relation_size('"${table}"') / current_setting('block_size')::int)::text AS pages`)).rows[0]!.pages);
       const out = new Map<string, ArchiveStats>();
-      for (let from = 0; from < Math.max(pages, 1); from += CHUNK_PAGES) {
-        const started = clock.monotonicMs();
-        const res = await client.query<Row>(`
-          SELECT hospital_id, count(*)::text AS rows,
-                 ${us('min(t)')}::text AS min_t, ${us('max(t)')}::text AS max_t,
-                 sum(${us('t')})::text AS sum_t, sum(${us('received_at')})::text AS sum_r,
-                 sum(batch_seq)::text AS sum_seq, sum(metric)::text AS sum_metric, sum(flags)::text AS sum_flags,
-                 sum(octet_length(hospital_id) + octet_length(patient_id) + octet_length(gateway_id) + octet_length(device_id) + octet_length(bed_id))::text AS text_bytes,
-                 coalesce(sum(value::float8) FILTER (WHERE value NOT IN ('Infinity', '-Infinity', 'NaN')), 0) AS sum_value,
-                 count(*) FILTER (WHERE value IN ('Infinity', '-Infinity', 'NaN'))::int AS non_finite
-          FROM "${table}"
-          WHERE ctid >= $1::tid AND ctid < $2::tid
-          GROUP BY hospital_id`,
-          [`(${from},0)`, `(${from + CHUNK_PAGES},0)`],
-        );
-        for (const r of res.rows) {
-          out.set(
-            r.hospital_id,
-            merge(out.get(r.hospital_id), {
-              rows: Number(r.rows),
-              minTUs: r.min_t,
-              maxTUs: r.max_t,
-              sumTUs: r.sum_t,
-              sumReceivedUs: r.sum_r,
-              sumBatchSeq: r.sum_seq,
-              sumMetric: r.sum_metric,
-              sumFlags: r.sum_flags,
-              textBytes: r.text_bytes,
-              sumValue: Number(r.sum_value),
-              nonFiniteValues: r.non_finite,
-            }),
-          );
+      const pagesOf = async (t: string) => Number((await client.query<{ pages: string }>(`SELECT (pg_relation_size('"${t}"') / current_setting('block_size')::int)::text AS pages`)).rows[0]!.pages);
+      const scan = async (t: string, chunkPages: number, from: (range: (alias: string) => string) => string) => {
+        const pages = await pagesOf(t);
+        for (let first = 0; first < Math.max(pages, 1); first += chunkPages) {
+          const started = clock.monotonicMs();
+          const res = await client.query<Row>(statsSql(from((alias) => `${alias}ctid >= $1::tid AND ${alias}ctid < $2::tid`)), [`(${first},0)`, `(${first + chunkPages},0)`]);
+          for (const r of res.rows) out.set(r.hospital_id, merge(out.get(r.hospital_id), statsOf(r)));
+          if (throttleRatio > 0) await sleep((clock.monotonicMs() - started) * throttleRatio, clock);
         }
-        if (throttleRatio > 0) await sleep((clock.monotonicMs() - started) * throttleRatio, clock);
-      }
+      };
+      await scan(table, CHUNK_PAGES, (range) => `(SELECT * FROM "${table}" WHERE ${range('')}) s`);
+      // The day's compacted hours: a page of blocks holds ~100k readings, hence the small chunks.
+      const blocks = await blocksTableOf(client, table);
+      if (blocks) await scan(blocks, BLOCK_CHUNK_PAGES, (range) => `(${blockReadingsSql(blocks, range('b.'))}) s`);
       return out;
     } finally {
       await client.query('RESET statement_timeout').catch(() => undefined);

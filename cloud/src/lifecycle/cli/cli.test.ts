@@ -120,7 +120,7 @@ describe('lifecycle commands', () => {
     expect(report.hotRows).toBe(counted);
     expect((await json(['capacity', '--exact'])).partitions.every((p: { rowsExact: boolean }) => p.rowsExact)).toBe(true);
     const text = await cli(['capacity']);
-    expect(text.stdout).toMatch(/projected hot store \(120 days\)/);
+    expect(text.stdout).toMatch(/projected hot store \(120 days, the last 2.2 h as rows, the rest compacted\)/);
     expect(text.stdout).toMatch(/volume size unknown/);
   });
 });

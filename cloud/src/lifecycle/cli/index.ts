@@ -6,16 +6,18 @@ import type { Command } from 'commander';
 import type { CliContext } from '../../cli/context.js';
 import { registerArchiveCommands } from './archive.js';
 import { registerCapacityCommand } from './capacity.js';
+import { registerCompactionCommands } from './compaction.js';
 import { registerLegalHoldCommands } from './legal-hold.js';
 import { registerPartitionCommands } from './partitions.js';
 import { registerRetentionCommands } from './retention.js';
 
 export function registerLifecycleCommands(program: Command, ctx: () => CliContext): void {
   registerPartitionCommands(program, ctx);
+  registerCompactionCommands(program, ctx);
   registerRetentionCommands(program, ctx);
   registerLegalHoldCommands(program, ctx);
   registerArchiveCommands(program, ctx);
   registerCapacityCommand(program, ctx);
 }
 
-export { registerArchiveCommands, registerCapacityCommand, registerLegalHoldCommands, registerPartitionCommands, registerRetentionCommands };
+export { registerArchiveCommands, registerCapacityCommand, registerCompactionCommands, registerLegalHoldCommands, registerPartitionCommands, registerRetentionCommands };

@@ -5,7 +5,7 @@
  * PostgreSQL in one statement (REPORT_SQL) and streamed by streamCursor, so memory does
  * not grow with the hospital's size: CSV by default, NDJSON with ?format=ndjson.
  */
-import { QualityFlag } from '@wardlink/shared';
+import { NOT_PHYSIOLOGY } from '../../../storage/not-physiology.js';
 import { REPORT_SQL } from '../../../storage/queries.js';
 import { streamCursor } from './cursor-stream.js';
 import type { ReadRouteDeps } from './deps.js';
@@ -14,11 +14,7 @@ import { REPORT_FORMATS, type ReportRow } from './report-format.js';
 import { parseReportDate, parseReportFormat, parseReportWeek, type ReportPeriod } from './report-params.js';
 import type { ReadHandler } from './read-route.js';
 
-/** Flags that say the value is not (known to be) the patient's physiology: such readings
- * are counted but kept out of min, max and avg. A PATIENT_MISMATCH value may be another
- * patient's. CLOCK_SUSPECT is not among them: its value is real, only its device
- * timestamp was replaced. */
-export const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF | QualityFlag.DEMO | QualityFlag.PATIENT_MISMATCH;
+export { NOT_PHYSIOLOGY };
 
 interface ReportKind {
   bucket: '1 hour' | '1 day';

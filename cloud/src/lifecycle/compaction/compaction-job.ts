@@ -1,0 +1,268 @@
+/**
+ * The compaction job: moves the readings of closed hours from vital_data rows into
+ * vital_blocks (migration 008). One instance runs it at a time (session advisory lock
+ * COMPACTION, tried: others skip).
+ *
+ * Its unit of work is one patient's rows of one day partition that are older than the
+ * cutoff (the start of the hour that ended `graceMs` ago), done in ONE transaction at
+ * REPEATABLE READ:
+ *   1. read the rows (COPY, binary) and the readings of the blocks they fall into;
+ *   2. merge them (a reading already stored wins over a re-sent copy) and encode blocks;
+ *   3. delete the old blocks, COPY the new ones in;
+ *   4. delete the rows, which under REPEATABLE READ are exactly the rows read in 1: a
+ *      row that ingest commits meanwhile is not in the snapshot, stays a row, and is
+ *      merged by the next run;
+ *   5. commit.
+ * A crash (SIGKILL included) at any step rolls the unit back whole: nothing is lost and
+ * nothing doubled, and the next run starts the unit again. There is no job state to
+ * resume from, because no state survives a unit.
+ *
+ * Ingest is never blocked: these statements take ROW EXCLUSIVE on the tables (as COPY
+ * does), never a table lock, and ingest writes only new rows. The only wait is an
+ * INSERT of a duplicate of a row being moved (ON CONFLICT waits for our commit): units
+ * are one patient's hours, so a unit takes tens of milliseconds.
+ */
+import { to as copyTo, from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { connectClient } from '../../storage/pool.js';
+import { ensurePartitions, listVitalPartitions, VITAL_BLOCKS_TABLE, type VitalPartition } from '../../storage/partitions.js';
+import { DAY_MS } from '../../storage/utc-days.js';
+import { ARCHIVE_COLUMNS, ColumnBuilder, type VitalColumns } from '../archive/columns.js';
+import { VitalCopyParser } from '../archive/copy-parser.js';
+import { batched } from '../archive/export-core.js';
+import type { LifecycleContext } from '../context.js';
+import { withTryLock, LifecycleLock, type Locked } from '../locks.js';
+import { BLOCK_COPY_COLUMNS, blockCopyLine, timestamp } from './block-copy.js';
+import { HOUR_US } from './block-encoder.js';
+import { mergeIntoBlocks } from './merge.js';
+import { NOT_PHYSIOLOGY } from '../../storage/not-physiology.js';
+
+/** The steps of a unit, where the tests' crash hooks can stop it. */
+export type CompactionStep = 'read' | 'merged' | 'old-blocks-deleted' | 'blocks-written' | 'rows-deleted' | 'committed';
+
+export interface CompactionOptions {
+  /** An hour is compacted once it ended this long ago; default settings.compactAfterMs. */
+  graceMs?: number;
+  /** Stop after this many units (tests, benchmarks); default: all. */
+  maxUnits?: number;
+  /** Called at each step of each unit; a throw there aborts the unit (crash tests). */
+  hook?: (step: CompactionStep, unit: CompactionUnit) => void | Promise<void>;
+}
+
+export interface CompactionUnit {
+  partition: string;
+  /** The partition's day, [fromMs, fromMs + 1 day). */
+  fromMs: number;
+  hospitalId: string;
+  patientId: string;
+}
+
+export interface CompactionResult {
+  /** Readings moved from rows into blocks (duplicates not counted). */
+  readings: number;
+  units: number;
+  /** Units that failed (logged; the next run retries them). */
+  failedUnits: number;
+  blocksWritten: number;
+  /** Existing blocks rewritten because late readings arrived for their hour. */
+  blocksMerged: number;
+  /** Rows dropped as copies of readings already stored. */
+  duplicates: number;
+  cutoff: string;
+  ms: number;
+}
+
+/** Runs the job under its lock; { ran: false } when another instance is running it. */
+export function runCompaction(ctx: LifecycleContext, options: CompactionOptions = {}): Promise<Locked<CompactionResult>> {
+  return withTryLock(ctx.pool, LifecycleLock.COMPACTION, () => compact(ctx, options));
+}
+
+async function compact(ctx: LifecycleContext, options: CompactionOptions): Promise<CompactionResult> {
+  const started = ctx.clock.monotonicMs();
+  const cutoffUs = Math.floor(((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000) / HOUR_US) * HOUR_US;
+  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: timestamp(cutoffUs), ms: 0 };
+  const partitions = (await listVitalPartitions(ctx.pool)).filter((p) => p.from.getTime() * 1_000 < cutoffUs);
+  const maxUnits = options.maxUnits ?? Number.POSITIVE_INFINITY;
+  let reportedAt = -Infinity;
+  for (const partition of partitions) {
+    const units = await unitsOf(ctx.pool, partition, cutoffUs);
+    if (units.length === 0) continue;
+    // The day's vital_blocks partition (made with vital_data's since migration 008; an
+    // older day gets it here).
+    await ensurePartitions(ctx.pool, { fromDay: partition.from, toDay: partition.from }, { lockTimeoutMs: ctx.settings.ddlLockTimeoutMs, logger: ctx.logger });
+    for (const unit of units) {
+      if (result.units + result.failedUnits >= maxUnits) break;
+      if (ctx.clock.monotonicMs() - reportedAt >= 1_000) {
+        reportedAt = ctx.clock.monotonicMs();
+        ctx.progress({ job: 'compaction', step: 'units', subject: partition.name, done: result.units, rows: result.readings });
+      }
+      try {
+        const done = await compactUnit(ctx, unit, cutoffUs, options);
+        result.units++;
+        result.readings += done.readings;
+        result.blocksWritten += done.blocksWritten;
+        result.blocksMerged += done.blocksMerged;
+        result.duplicates += done.duplicates;
+      } catch (err) {
+        result.failedUnits++;
+        ctx.logger.error({ err, unit }, 'compaction of a unit failed; it was rolled back and the next run retries it');
+        if ((err as { code?: string }).code === 'WL_TEST_CRASH') throw err;
+      }
+    }
+    if (partition.to.getTime() * 1_000 <= cutoffUs) await reclaim(ctx, partition.name);
+  }
+  result.ms = ctx.clock.monotonicMs() - started;
+  ctx.metrics?.recordCompaction(result);
+  if (result.units > 0 || result.failedUnits > 0) ctx.logger.info({ ...result }, 'compaction run finished');
+  return result;
+}
+
+/**
+ * A past day whose rows all moved into blocks: VACUUM gives its heap back (it truncates
+ * the empty pages), and an empty table's index is rebuilt, since a B-tree never shrinks
+ * its file. Both are online (no lock that stops inserts or reads); a day still holding
+ * rows (late ones, or a unit that failed) is only vacuumed.
+ */
+async function reclaim(ctx: LifecycleContext, partition: string): Promise<void> {
+  try {
+    await ctx.pool.query(`VACUUM (ANALYZE) "${partition}"`);
+    const res = await ctx.pool.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM "${partition}") AS empty`);
+    if (res.rows[0]!.empty) await ctx.pool.query(`REINDEX TABLE CONCURRENTLY "${partition}"`);
+  } catch (err) {
+    ctx.logger.warn({ err, partition }, 'could not reclaim the space of a compacted partition; autovacuum will, later');
+  }
+}
+
+/** The patients with rows older than the cutoff in `partition`. */
+async function unitsOf(pool: pg.Pool, partition: VitalPartition, cutoffUs: number): Promise<CompactionUnit[]> {
+  const res = await pool.query<{ hospital_id: string; patient_id: string }>(
+    `SELECT DISTINCT hospital_id, patient_id FROM "${partition.name}" WHERE t < $1 ORDER BY hospital_id, patient_id`,
+    [timestamp(cutoffUs)],
+  );
+  return res.rows.map((r) => ({ partition: partition.name, fromMs: partition.from.getTime(), hospitalId: r.hospital_id, patientId: r.patient_id }));
+}
+
+interface UnitResult {
+  readings: number;
+  blocksWritten: number;
+  blocksMerged: number;
+  duplicates: number;
+}
+
+async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs: number, options: CompactionOptions): Promise<UnitResult> {
+  const hook = async (step: CompactionStep) => options.hook?.(step, unit);
+  const client = await connectClient(ctx.pool);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await client.query('SET LOCAL statement_timeout = 0');
+    const h = client.escapeLiteral(unit.hospitalId);
+    const p = client.escapeLiteral(unit.patientId);
+    const cutoff = client.escapeLiteral(timestamp(cutoffUs));
+    const rows = await readColumns(
+      client,
+      `SELECT ${ARCHIVE_COLUMNS.join(', ')} FROM "${unit.partition}" WHERE hospital_id = ${h} AND patient_id = ${p} AND t < ${cutoff}
+       ORDER BY hospital_id, patient_id, metric, gateway_id, device_id, t`,
+      unit.partition,
+    );
+    if (rows.length === 0) {
+      await client.query('ROLLBACK');
+      return { readings: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0 };
+    }
+    const touched = touchedBlocks(rows);
+    const existing = await existingBlocks(client, unit, touched);
+    const old = existing.length === 0 ? undefined : await readColumns(client, oldReadingsSql(client, unit, existing), unit.partition);
+    await hook('read');
+
+    const merged = mergeIntoBlocks(rows, old, NOT_PHYSIOLOGY);
+    await hook('merged');
+
+    if (existing.length > 0) {
+      const del = await client.query(
+        `DELETE FROM ${VITAL_BLOCKS_TABLE} WHERE hospital_id = $1 AND patient_id = $2
+           AND (metric, block_start, gateway_id, device_id, bed_id) IN (SELECT * FROM unnest($3::int[], $4::timestamptz[], $5::text[], $6::text[], $7::text[]))`,
+        [unit.hospitalId, unit.patientId, existing.map((e) => e.metric), existing.map((e) => e.blockStart), existing.map((e) => e.gatewayId), existing.map((e) => e.deviceId), existing.map((e) => e.bedId)],
+      );
+      if (del.rowCount !== existing.length) throw new Error(`expected to replace ${existing.length} blocks, found ${del.rowCount ?? 0}`);
+    }
+    await hook('old-blocks-deleted');
+
+    const lines = merged.blocks.map((m) => blockCopyLine(m.key, m.block, NOT_PHYSIOLOGY));
+    await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(`COPY ${VITAL_BLOCKS_TABLE} (${BLOCK_COPY_COLUMNS.join(', ')}) FROM STDIN`)));
+    await hook('blocks-written');
+
+    const deleted = await client.query(`DELETE FROM "${unit.partition}" WHERE hospital_id = $1 AND patient_id = $2 AND t < $3`, [unit.hospitalId, unit.patientId, timestamp(cutoffUs)]);
+    // Under REPEATABLE READ the DELETE sees the snapshot the COPY read: the same rows.
+    if (deleted.rowCount !== rows.length) throw new Error(`read ${rows.length} rows but would delete ${deleted.rowCount ?? 0}; rolled back`);
+    await hook('rows-deleted');
+
+    await client.query('COMMIT');
+    await hook('committed');
+    return { readings: rows.length - merged.duplicates, blocksWritten: merged.blocks.length, blocksMerged: existing.length, duplicates: merged.duplicates };
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Reads the result of `sql` (vital_data's columns, in ARCHIVE_COLUMNS order) into columns. */
+async function readColumns(client: pg.PoolClient, sql: string, source: string): Promise<VitalColumns> {
+  const builder = new ColumnBuilder(Number.MAX_SAFE_INTEGER);
+  const parser = new VitalCopyParser(source, () => builder);
+  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+  for await (const chunk of batched(stream)) {
+    parser.write(chunk);
+    parser.drain();
+  }
+  parser.end();
+  return builder.take() ?? builder.columns;
+}
+
+interface BlockRef {
+  metric: number;
+  blockStart: string;
+  gatewayId: string;
+  deviceId: string;
+  bedId: string;
+}
+
+/** "metric gateway device hourUs" of every (series, hour) the rows fall into. */
+function touchedBlocks(rows: VitalColumns): Set<string> {
+  const out = new Set<string>();
+  const g = rows.text.gateway_id;
+  const d = rows.text.device_id;
+  for (let i = 0; i < rows.length; i++) {
+    out.add(`${rows.metric[i]}\u0000${g.dict[g.ids[i]!]}\u0000${d.dict[d.ids[i]!]}\u0000${Math.floor(rows.tUs[i]! / HOUR_US) * HOUR_US}`);
+  }
+  return out;
+}
+
+/** The stored blocks of this patient that the rows fall into (any bed). */
+async function existingBlocks(client: pg.PoolClient, unit: CompactionUnit, touched: Set<string>): Promise<BlockRef[]> {
+  const res = await client.query<{ metric: number; block_start_us: string; gateway_id: string; device_id: string; bed_id: string }>(
+    `SELECT metric, (extract(epoch FROM block_start) * 1000000)::bigint::text AS block_start_us, gateway_id, device_id, bed_id
+     FROM ${VITAL_BLOCKS_TABLE}
+     WHERE hospital_id = $1 AND patient_id = $2 AND block_start >= $3 AND block_start < $4`,
+    [unit.hospitalId, unit.patientId, new Date(unit.fromMs), new Date(unit.fromMs + DAY_MS)],
+  );
+  return res.rows
+    .filter((r) => touched.has(`${r.metric}\u0000${r.gateway_id}\u0000${r.device_id}\u0000${r.block_start_us}`))
+    .map((r) => ({ metric: r.metric, blockStart: timestamp(Number(r.block_start_us)), gatewayId: r.gateway_id, deviceId: r.device_id, bedId: r.bed_id }));
+}
+
+/** The readings of the `existing` blocks, in the order of the rows' query. */
+function oldReadingsSql(client: pg.PoolClient, unit: CompactionUnit, existing: BlockRef[]): string {
+  const list = (xs: string[], type: string) => `ARRAY[${xs.join(',')}]::${type}[]`;
+  const lit = (s: string) => client.escapeLiteral(s);
+  return `SELECT r.t, r.received_at, r.batch_seq, r.value, b.metric, r.flags, b.hospital_id, b.patient_id, b.gateway_id, b.device_id, b.bed_id
+    FROM ${VITAL_BLOCKS_TABLE} b CROSS JOIN LATERAL vital_block_rows(b) r
+    WHERE b.hospital_id = ${lit(unit.hospitalId)} AND b.patient_id = ${lit(unit.patientId)}
+      AND (b.metric, b.block_start, b.gateway_id, b.device_id, b.bed_id) IN (SELECT * FROM unnest(
+        ${list(existing.map((e) => String(e.metric)), 'int')}, ${list(existing.map((e) => lit(e.blockStart)), 'timestamptz')},
+        ${list(existing.map((e) => lit(e.gatewayId)), 'text')}, ${list(existing.map((e) => lit(e.deviceId)), 'text')}, ${list(existing.map((e) => lit(e.bedId)), 'text')}))
+    ORDER BY b.hospital_id, b.patient_id, b.metric, b.gateway_id, b.device_id, r.t`;
+}
