@@ -55,8 +55,10 @@ export class LifecycleMetrics {
         },
       });
     };
-    capacityGauge('wardlink_cloud_hot_store_bytes', 'Bytes of every vital_data partition (heap, indexes, TOAST)', (r) => r.hotBytes);
-    capacityGauge('wardlink_cloud_hot_store_readings', 'Readings in vital_data (planner estimate)', (r) => r.hotRows);
+    capacityGauge('wardlink_cloud_hot_store_bytes', 'Bytes of the hot store: every vital_data and vital_blocks partition (heap, indexes, TOAST)', (r) => r.hotBytes);
+    capacityGauge('wardlink_cloud_hot_store_readings', 'Readings in the hot store, rows and compacted (rows of partitions over 64 MiB are the planner estimate)', (r) => r.hotRows);
+    capacityGauge('wardlink_cloud_row_bytes_per_reading', 'Bytes per reading of the recent rows (vital_data)', (r) => r.tiers.rows.bytesPerReading);
+    capacityGauge('wardlink_cloud_compacted_bytes_per_reading', 'Bytes per reading of the compacted hours (vital_blocks); the benchmark figure until some are compacted', (r) => r.tiers.blocks.bytesPerReading);
     capacityGauge('wardlink_cloud_database_bytes', 'Size of the database', (r) => r.databaseBytes);
     capacityGauge('wardlink_cloud_bytes_per_reading', 'Hot-store bytes per reading', (r) => r.bytesPerReading);
     capacityGauge('wardlink_cloud_archive_bytes_per_reading', 'Archive (Parquet) bytes per reading', (r) => r.archive.bytesPerReading);

@@ -123,4 +123,20 @@ describe('lifecycle commands', () => {
     expect(text.stdout).toMatch(/projected hot store \(120 days, the last 2.2 h as rows, the rest compacted\)/);
     expect(text.stdout).toMatch(/volume size unknown/);
   });
+
+  it('compaction run packs the closed hours, reports what it did, and capacity counts both tiers', async () => {
+    const before = Number((await db.pool.query('SELECT count(*) AS n FROM vital_data')).rows[0].n);
+    const run = await cli(['compaction', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(EXIT.OK);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ ran: true, failedUnits: 0, duplicates: 0 });
+    expect(result.readings).toBe(before); // every day here is in the past
+    expect(Number((await db.pool.query('SELECT count(*) AS n FROM vital_data')).rows[0].n)).toBe(0);
+    const report = await json(['capacity']);
+    expect(report.hotRows).toBe(before);
+    expect(report.tiers.blocks).toMatchObject({ readings: before, measured: true });
+    const again = await cli(['compaction', 'run', '--after-minutes', '30']);
+    expect(again.stdout).toMatch(/compacted readings before .*: 0 reading\(s\)/);
+    expect((await cli(['compaction', 'run', '--after-minutes', 'soon'])).code).toBe(EXIT.USAGE);
+  });
 });
