@@ -1,5 +1,6 @@
 /**
- * The external forward against a real Mosquitto (MQTT_URL, default mqtt://127.0.0.1:1883),
+ * The external forward against a real broker: the Mosquitto MQTT_URL names (CI), else
+ * an aedes broker in this process (testing/external-broker.ts),
  * each test under its own topic prefix and client id, cleaned up at the end (retained
  * topics emptied, the persistent session removed). A TCP proxy in front of Mosquitto
  * plays the hospital network going away and coming back.
@@ -9,14 +10,17 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import type { AlarmEvent } from '@wardlink/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
+import { startExternalBroker } from '../../testing/external-broker.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
 import { AlarmForwarder } from './forwarder.js';
 import { bedMessage, type AlarmMessage, type BedAlarmPayload } from './messages.js';
 import { MqttCollector } from './testing/mqtt-collector.js';
 
-const MOSQUITTO = new URL(process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883');
+const external = await startExternalBroker();
+const MOSQUITTO = external.url;
+afterAll(() => external.close());
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);

@@ -1,17 +1,20 @@
 /**
- * Bridge mode against the Mosquitto the machine runs (MQTT_URL, default
- * mqtt://127.0.0.1:1883): what is published while the gateway is down waits in its
+ * Bridge mode against the hospital's broker: the Mosquitto MQTT_URL names (CI), else an
+ * aedes broker in this process (testing/external-broker.ts): what is published while the gateway is down waits in its
  * persistent session and is stored once the gateway is back.
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
+import { startExternalBroker } from '../../testing/external-broker.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
 
-const BROKER = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const external = await startExternalBroker();
+afterAll(() => external.close());
+const BROKER = external.url.href;
 
 async function brokerUp(): Promise<boolean> {
   const url = new URL(BROKER);
