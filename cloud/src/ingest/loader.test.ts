@@ -3,6 +3,10 @@ import { mdcCodeOfKey, METRICS, QualityFlag, type AlarmEvent, type Batch, type R
 import { createTestLogger, silentLogger } from '../testing/logger.js';
 import { useTestDatabase } from '../testing/pg.js';
 import { partitionName } from '../storage/partitions.js';
+import { runCompaction } from '../lifecycle/compaction/compaction-job.js';
+import { createLifecycleContext } from '../lifecycle/context.js';
+import { LocalFolderArchiveStore } from '../lifecycle/store/local-folder-store.js';
+import { forgetCompactionHorizon } from './compaction-horizon.js';
 import { loadBatch, type GatewayIdentity } from './loader.js';
 import { batchOf, countRows, overTheWire, registerGateway, simulatedWard, T0 } from './testing/batches.js';
 
@@ -233,3 +237,26 @@ function shiftTo(readings: Reading[], startMs: number): Reading[] {
   const delta = startMs - readings[0]!.deviceTimeMs;
   return readings.map((r) => ({ ...r, deviceTimeMs: r.deviceTimeMs + delta, receivedAtMs: r.receivedAtMs + delta }));
 }
+
+describe('loadBatch after compaction', () => {
+  it('never stores again a reading whose hour was compacted, when it is re-sent under a new batch seq', async () => {
+    const gw = await gateway('gw-compacted');
+    const ward = simulatedWard('gw-compacted');
+    const first = overTheWire(batchOf(ward, 1, T0));
+    expect((await loadBatch(db.pool, gw, first, opts)).storedReadings).toBe(first.readings.length);
+    const ctx = createLifecycleContext({ pool: db.pool, logger: silentLogger, store: new LocalFolderArchiveStore('/nonexistent'), stagingDir: '/nonexistent' });
+    const run = await runCompaction(ctx);
+    expect(run.ran && run.value.readings).toBeGreaterThanOrEqual(first.readings.length);
+    forgetCompactionHorizon(db.pool);
+    const count = async () =>
+      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM vital_readings_of_hospital('h-load', $1, $2) WHERE gateway_id = 'gw-compacted'`, [new Date(T0 - 60_000), new Date(T0 + 60_000)])).rows[0]!.n;
+    expect(await count()).toBe(first.readings.length);
+
+    // After a crash the gateway re-batches what it had sent, with one new reading.
+    const extra: Reading = { ...first.readings[0]!, deviceTimeMs: first.readings[0]!.deviceTimeMs + 1, value: 77 };
+    const resent = { ...first, seq: 2, readings: [...first.readings, extra] };
+    const r = await loadBatch(db.pool, gw, resent, opts);
+    expect(r).toMatchObject({ duplicate: false, path: 'staged', storedReadings: 1 });
+    expect(await count()).toBe(first.readings.length + 1);
+  });
+});

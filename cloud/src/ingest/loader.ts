@@ -23,6 +23,7 @@
  */
 import type pg from 'pg';
 import { isMetricId, systemClock, type Batch, type Clock } from '@wardlink/shared';
+import { compactedBeforeMs } from './compaction-horizon.js';
 import { ensurePartitionsForRange, forgetKnownPartitions } from '../storage/partitions.js';
 import type { Logger } from '../storage/logger.js';
 import { withTransaction } from '../storage/pool.js';
@@ -70,6 +71,7 @@ export interface LoadResult {
 }
 
 const STAGE_TABLE = 'wl_vital_stage';
+const HOUR_MS = 3_600_000;
 
 export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: Batch, options: LoadOptions): Promise<LoadResult> {
   const clock = options.clock ?? systemClock;
@@ -90,7 +92,10 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
   const uncatalogued = readings.some((r) => !isMetricId(r.metric));
   const encoded = readings.length > 0 && !uncatalogued ? encodeCopyRows(readings, rowContext, format) : undefined;
 
-  let staged = false;
+  // Readings before the compaction cutoff may have a copy in vital_blocks: such a batch
+  // goes through the staging table, where copies of compacted readings are dropped.
+  const compactedBefore = readings.length > 0 ? await compactedBeforeMs(pool, clock) : Number.NEGATIVE_INFINITY;
+  let staged = minT < compactedBefore;
   let partitionsRetried = false;
   for (;;) {
     try {
@@ -115,7 +120,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         }
         let storedReadings = 0;
         const started = clock.monotonicMs();
-        if (rows) storedReadings = staged ? await stagedInsert(client, rows, format) : await copyRows(client, 'vital_data', rows, format);
+        if (rows) storedReadings = staged ? await stagedInsert(client, rows, format, minT, compactedBefore) : await copyRows(client, 'vital_data', rows, format);
         const copyMs = clock.monotonicMs() - started;
         if (readings.length > 0) {
           const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings);
@@ -143,10 +148,32 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
   }
 }
 
-/** COPY into a transaction-local staging table, then keep only rows not stored yet. */
-async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFormat): Promise<number> {
+/**
+ * COPY into a transaction-local staging table, then keep only rows not stored yet: not
+ * in vital_data (ON CONFLICT), and not in a compacted block of their hour (the readings
+ * of the blocks the staged rows fall into, before the cutoff, are unpacked once). So a
+ * reading re-sent under a new batch seq after its hour was compacted is not stored
+ * twice. (One committed in the instant between this check and a compaction's commit
+ * stays a row until the next compaction run drops it.)
+ */
+async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFormat, minTMs: number, compactedBefore: number): Promise<number> {
   await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE vital_data INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyRows(client, STAGE_TABLE, rows, format);
+  if (minTMs < compactedBefore) {
+    await client.query(
+      `DELETE FROM ${STAGE_TABLE} s USING (
+         SELECT b.hospital_id, b.patient_id, b.metric, b.gateway_id, b.device_id, r.t
+         FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(b) r
+         WHERE b.block_start >= $1 AND b.block_start < $2
+           AND (b.hospital_id, b.patient_id, b.metric, b.block_start, b.gateway_id, b.device_id) IN (
+             SELECT DISTINCT hospital_id, patient_id, metric, date_bin('1 hour', t, TIMESTAMPTZ '2000-01-03 00:00:00+00'), gateway_id, device_id
+             FROM ${STAGE_TABLE} WHERE t < $2)
+       ) d
+       WHERE s.hospital_id = d.hospital_id AND s.patient_id = d.patient_id AND s.metric = d.metric
+         AND s.gateway_id = d.gateway_id AND s.device_id = d.device_id AND s.t = d.t`,
+      [new Date(Math.floor(minTMs / HOUR_MS) * HOUR_MS), new Date(compactedBefore)],
+    );
+  }
   const res = await client.query(
     `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING`,
   );

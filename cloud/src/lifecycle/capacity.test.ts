@@ -28,11 +28,11 @@ describe('capacity', () => {
     expect(r.ingest).toMatchObject({ source: 'partitions', readingsPerDay: 2_000, windowDays: 7 });
     expect(r.projection.hotDays).toBe(30);
     // Nothing compacted yet: rows as measured for the last hours, blocks at the benchmark's figure.
-    expect(r.tiers.blocks).toMatchObject({ readings: 0, measured: false, bytesPerReading: 2.6 });
+    expect(r.tiers.blocks).toMatchObject({ readings: 0, measured: false, bytesPerReading: 2.2 });
     expect(r.tiers.rows.readings).toBe(18_000);
     const rowHours = 2 + 10 / 60;
     expect(r.projection.rowHours).toBeCloseTo(rowHours, 6);
-    expect(r.projection.hotStoreBytes).toBeCloseTo(2_000 * (rowHours / 24) * r.tiers.rows.bytesPerReading! + 2_000 * (30 - rowHours / 24) * 2.6, 0);
+    expect(r.projection.hotStoreBytes).toBeCloseTo(2_000 * (rowHours / 24) * r.tiers.rows.bytesPerReading! + 2_000 * (30 - rowHours / 24) * 2.2, 0);
     expect(r.archive.measured).toBe(false);
     expect(r.volume).toMatchObject({ bytes: 0, usedPct: null, fullDate: null });
     expect(r.alerts).toEqual([]);

@@ -76,7 +76,7 @@ export interface CapacityReport {
 const ASSUMED_ARCHIVE_BYTES_PER_READING = 1.72;
 /** Compacted bytes per reading measured by `pnpm bench compaction` on simulated ward
  * data, used until this database has compacted blocks of its own. */
-const ASSUMED_BLOCK_BYTES_PER_READING = 2.6;
+const ASSUMED_BLOCK_BYTES_PER_READING = 2.2;
 const SMALL_TABLE_BYTES = 64 * 1024 * 1024;
 
 export async function capacityReport(ctx: LifecycleContext, opts: { exact?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<CapacityReport> {

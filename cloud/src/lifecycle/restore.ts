@@ -46,12 +46,13 @@ function checkTarget(name: string): string {
 
 const escapeText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 
+/** Text COPY lines of `cols`; a -0 value stays -0 (join would print it as 0). */
 function copyText(cols: VitalColumns): string {
   const lines: string[] = [];
   const text = TEXT_COLUMNS.map((c) => ({ dict: cols.text[c].dict.map(escapeText), ids: cols.text[c].ids }));
   for (let i = 0; i < cols.length; i++) {
     lines.push(
-      [isoMicros(cols.tUs[i]!), isoMicros(cols.receivedUs[i]!), cols.batchSeq[i], cols.value[i], cols.metric[i], cols.flags[i], ...text.map((t) => t.dict[t.ids[i]!])].join('\t'),
+      [isoMicros(cols.tUs[i]!), isoMicros(cols.receivedUs[i]!), cols.batchSeq[i], Object.is(cols.value[i], -0) ? '-0' : cols.value[i], cols.metric[i], cols.flags[i], ...text.map((t) => t.dict[t.ids[i]!])].join('\t'),
     );
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

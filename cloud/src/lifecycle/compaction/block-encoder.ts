@@ -173,6 +173,7 @@ function quantize(s: SeriesReadings): { scale: EncodedBlock['vScale']; dv: numbe
     let prev = 0;
     for (let i = 0; i < n; i++) {
       const v = s.value[s.start + i]!;
+      if (Object.is(v, -0)) continue outer; // an integer has no -0: keep the float4 as sent
       const q = Math.round(v * scale);
       if (!Number.isFinite(q) || Math.abs(q) > INT4_MAX || !Object.is(Math.fround(q / scale), v)) continue outer;
       const d = q - prev;

@@ -45,6 +45,8 @@ export type CompactionStep = 'read' | 'merged' | 'old-blocks-deleted' | 'blocks-
 export interface CompactionOptions {
   /** An hour is compacted once it ended this long ago; default settings.compactAfterMs. */
   graceMs?: number;
+  /** Units compacted at once, each on its own connection; default 2. */
+  concurrency?: number;
   /** Stop after this many units (tests, benchmarks); default: all. */
   maxUnits?: number;
   /** Called at each step of each unit; a throw there aborts the unit (crash tests). */
@@ -72,7 +74,12 @@ export interface CompactionResult {
   duplicates: number;
   cutoff: string;
   ms: number;
+  /** Of `ms`, the time spent giving back the space of past days emptied by the run
+   * (VACUUM at autovacuum's pace, REINDEX): once per day, not per hour. */
+  reclaimMs: number;
 }
+
+const DEFAULT_CONCURRENCY = 2;
 
 /** Runs the job under its lock; { ran: false } when another instance is running it. */
 export function runCompaction(ctx: LifecycleContext, options: CompactionOptions = {}): Promise<Locked<CompactionResult>> {
@@ -82,36 +89,56 @@ export function runCompaction(ctx: LifecycleContext, options: CompactionOptions 
 async function compact(ctx: LifecycleContext, options: CompactionOptions): Promise<CompactionResult> {
   const started = ctx.clock.monotonicMs();
   const cutoffUs = Math.floor(((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000) / HOUR_US) * HOUR_US;
-  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: timestamp(cutoffUs), ms: 0 };
+  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: timestamp(cutoffUs), ms: 0, reclaimMs: 0 };
+  // Raised (committed) before any block of it is written: the loader checks batches
+  // older than this against the blocks (ingest/compaction-horizon.ts).
+  await ctx.pool.query(
+    `INSERT INTO compaction_state (cutoff) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET cutoff = greatest(compaction_state.cutoff, excluded.cutoff)`,
+    [timestamp(cutoffUs)],
+  );
   const partitions = (await listVitalPartitions(ctx.pool)).filter((p) => p.from.getTime() * 1_000 < cutoffUs);
   const maxUnits = options.maxUnits ?? Number.POSITIVE_INFINITY;
   let reportedAt = -Infinity;
+  let taken = 0;
   for (const partition of partitions) {
     const units = await unitsOf(ctx.pool, partition, cutoffUs);
     if (units.length === 0) continue;
     // The day's vital_blocks partition (made with vital_data's since migration 008; an
     // older day gets it here).
     await ensurePartitions(ctx.pool, { fromDay: partition.from, toDay: partition.from }, { lockTimeoutMs: ctx.settings.ddlLockTimeoutMs, logger: ctx.logger });
-    for (const unit of units) {
-      if (result.units + result.failedUnits >= maxUnits) break;
-      if (ctx.clock.monotonicMs() - reportedAt >= 1_000) {
-        reportedAt = ctx.clock.monotonicMs();
-        ctx.progress({ job: 'compaction', step: 'units', subject: partition.name, done: result.units, rows: result.readings });
+    // Units are independent (one patient each): `concurrency` of them run at once, each
+    // on its own connection, so this process's encoding overlaps PostgreSQL's reading.
+    let next = 0;
+    let crash: unknown;
+    const worker = async () => {
+      while (next < units.length && crash === undefined && taken < maxUnits) {
+        const unit = units[next++]!;
+        taken++;
+        if (ctx.clock.monotonicMs() - reportedAt >= 1_000) {
+          reportedAt = ctx.clock.monotonicMs();
+          ctx.progress({ job: 'compaction', step: 'units', subject: partition.name, done: result.units, rows: result.readings });
+        }
+        try {
+          const done = await compactUnit(ctx, unit, cutoffUs, options);
+          result.units++;
+          result.readings += done.readings;
+          result.blocksWritten += done.blocksWritten;
+          result.blocksMerged += done.blocksMerged;
+          result.duplicates += done.duplicates;
+        } catch (err) {
+          result.failedUnits++;
+          ctx.logger.error({ err, unit }, 'compaction of a unit failed; it was rolled back and the next run retries it');
+          if ((err as { code?: string }).code === 'WL_TEST_CRASH') crash = err;
+        }
       }
-      try {
-        const done = await compactUnit(ctx, unit, cutoffUs, options);
-        result.units++;
-        result.readings += done.readings;
-        result.blocksWritten += done.blocksWritten;
-        result.blocksMerged += done.blocksMerged;
-        result.duplicates += done.duplicates;
-      } catch (err) {
-        result.failedUnits++;
-        ctx.logger.error({ err, unit }, 'compaction of a unit failed; it was rolled back and the next run retries it');
-        if ((err as { code?: string }).code === 'WL_TEST_CRASH') throw err;
-      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY) }, worker));
+    if (crash !== undefined) throw crash;
+    if (partition.to.getTime() * 1_000 <= cutoffUs) {
+      const t0 = ctx.clock.monotonicMs();
+      await reclaim(ctx, partition.name);
+      result.reclaimMs += ctx.clock.monotonicMs() - t0;
     }
-    if (partition.to.getTime() * 1_000 <= cutoffUs) await reclaim(ctx, partition.name);
   }
   result.ms = ctx.clock.monotonicMs() - started;
   ctx.metrics?.recordCompaction(result);
@@ -126,12 +153,19 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
  * rows (late ones, or a unit that failed) is only vacuumed.
  */
 async function reclaim(ctx: LifecycleContext, partition: string): Promise<void> {
+  // A manual VACUUM runs unthrottled; at autovacuum's pace its WAL and I/O do not
+  // starve ingest's commits (measured: an unthrottled one stalled a COPY by ~290 ms).
+  const client = await connectClient(ctx.pool);
   try {
-    await ctx.pool.query(`VACUUM (ANALYZE) "${partition}"`);
-    const res = await ctx.pool.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM "${partition}") AS empty`);
-    if (res.rows[0]!.empty) await ctx.pool.query(`REINDEX TABLE CONCURRENTLY "${partition}"`);
+    await client.query('SET statement_timeout = 0; SET vacuum_cost_delay = 2; SET vacuum_cost_limit = 200');
+    await client.query(`VACUUM (ANALYZE) "${partition}"`);
+    const res = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM "${partition}") AS empty`);
+    if (res.rows[0]!.empty) await client.query(`REINDEX TABLE CONCURRENTLY "${partition}"`);
   } catch (err) {
     ctx.logger.warn({ err, partition }, 'could not reclaim the space of a compacted partition; autovacuum will, later');
+  } finally {
+    await client.query('RESET statement_timeout; RESET vacuum_cost_delay; RESET vacuum_cost_limit').catch(() => undefined);
+    client.release();
   }
 }
 
@@ -157,7 +191,8 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    await client.query('SET LOCAL statement_timeout = 0');
+    // The read sorts one patient's rows by series: in memory, not in temp files.
+    await client.query("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'");
     const h = client.escapeLiteral(unit.hospitalId);
     const p = client.escapeLiteral(unit.patientId);
     const cutoff = client.escapeLiteral(timestamp(cutoffUs));
@@ -176,7 +211,7 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     const old = existing.length === 0 ? undefined : await readColumns(client, oldReadingsSql(client, unit, existing), unit.partition);
     await hook('read');
 
-    const merged = mergeIntoBlocks(rows, old, NOT_PHYSIOLOGY);
+    const merged = await mergeIntoBlocks(rows, old, NOT_PHYSIOLOGY);
     await hook('merged');
 
     if (existing.length > 0) {

@@ -25,8 +25,14 @@ interface Cursor {
   i: number;
 }
 
+/** Pause for the event loop this often: the service's HTTP ingest shares the thread. */
+const SLICE_MS = 10;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Merges `rows` (from vital_data) into `old` (readings of existing blocks). */
-export function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefined, aggMask: number): MergeResult {
+export async function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefined, aggMask: number): Promise<MergeResult> {
+  let sliceStart = performance.now();
+  let step = 0;
   const a: Cursor = { cols: old ?? rows, i: old ? 0 : rows.length };
   const b: Cursor = { cols: rows, i: 0 };
   const out: MergedBlock[] = [];
@@ -43,6 +49,10 @@ export function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefine
   };
 
   for (;;) {
+    if ((++step & 1023) === 0 && performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
     const hasA = a.i < a.cols.length;
     const hasB = b.i < b.cols.length;
     if (!hasA && !hasB) break;
@@ -81,21 +91,27 @@ function text(cols: VitalColumns, column: TextName, i: number): string {
   return c.dict[c.ids[i]!]!;
 }
 
-/** Orders by (hospital, patient, metric, gateway, device, t), the order both inputs come in. */
+/** Orders by (hospital, patient, metric, gateway, device, t), the order both inputs come
+ * in: PostgreSQL's COLLATE "C", the order of the UTF-8 bytes, which is not JavaScript's
+ * UTF-16 order for characters above U+FFFF against U+E000..U+FFFF. */
 function compare(a: Cursor, b: Cursor): number {
   for (const column of ['hospital_id', 'patient_id'] as const) {
-    const x = text(a.cols, column, a.i);
-    const y = text(b.cols, column, b.i);
-    if (x !== y) return x < y ? -1 : 1;
+    const c = compareC(text(a.cols, column, a.i), text(b.cols, column, b.i));
+    if (c !== 0) return c;
   }
   const m = a.cols.metric[a.i]! - b.cols.metric[b.i]!;
   if (m !== 0) return m;
   for (const column of ['gateway_id', 'device_id'] as const) {
-    const x = text(a.cols, column, a.i);
-    const y = text(b.cols, column, b.i);
-    if (x !== y) return x < y ? -1 : 1;
+    const c = compareC(text(a.cols, column, a.i), text(b.cols, column, b.i));
+    if (c !== 0) return c;
   }
   return a.cols.tUs[a.i]! - b.cols.tUs[b.i]!;
+}
+
+/** Byte order of the UTF-8 encodings (COLLATE "C"); equal strings, the usual case, cost one comparison. */
+export function compareC(x: string, y: string): number {
+  if (x === y) return 0;
+  return Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'));
 }
 
 class Gathered {
