@@ -6,7 +6,8 @@
  * Its unit of work is one patient's rows of one day partition that are older than the
  * cutoff (the start of the hour that ended `graceMs` ago), done in ONE transaction at
  * REPEATABLE READ:
- *   1. read the rows (COPY, binary) and the readings of the blocks they fall into;
+ *   1. read the rows (COPY, binary, in primary key order) and the readings of the
+ *      blocks they fall into;
  *   2. merge them (a reading already stored wins over a re-sent copy) and encode blocks;
  *   3. delete the old blocks, COPY the new ones in;
  *   4. delete the rows, which under REPEATABLE READ are exactly the rows read in 1: a
@@ -191,7 +192,8 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    // The read sorts one patient's rows by series: in memory, not in temp files.
+    // Rows are read in primary key order (no sort); the old blocks' readings are sorted
+    // by series, in memory rather than in temp files.
     await client.query("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'");
     const h = client.escapeLiteral(unit.hospitalId);
     const p = client.escapeLiteral(unit.patientId);
@@ -199,7 +201,7 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     const rows = await readColumns(
       client,
       `SELECT ${ARCHIVE_COLUMNS.join(', ')} FROM "${unit.partition}" WHERE hospital_id = ${h} AND patient_id = ${p} AND t < ${cutoff}
-       ORDER BY hospital_id, patient_id, metric, gateway_id, device_id, t`,
+       ORDER BY hospital_id, patient_id, metric, t, gateway_id, device_id`,
       unit.partition,
     );
     if (rows.length === 0) {

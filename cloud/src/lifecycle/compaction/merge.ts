@@ -1,12 +1,15 @@
 /**
- * Turns a unit's rows (and the readings of the blocks they fall into) into blocks. Both
- * inputs arrive sorted by (metric, gateway, device, t); they are merged in one pass.
- * A reading already in a block wins over a row with the same (metric, gateway, device,
- * t): that is the same reading sent again (a re-sent batch, a gateway's replay), and the
- * first stored copy is the one kept, as vital_data's ON CONFLICT DO NOTHING does.
+ * Turns a unit's rows (and the readings of the blocks they fall into) into blocks.
+ * Readings are grouped by series and hour (hospital, patient, metric, gateway, device,
+ * UTC hour) here, so the rows can be read in their primary key's order (metric, t, ...),
+ * an index scan with no sort; within a group both inputs come in time order and are
+ * merged in one pass. A reading already in a block wins over a row with the same
+ * (metric, gateway, device, t): that is the same reading sent again (a re-sent batch, a
+ * gateway's replay), and the first stored copy is the one kept, as vital_data's
+ * ON CONFLICT DO NOTHING does.
  */
 import type { VitalColumns } from '../archive/columns.js';
-import { encodeBlock, hourOf, type EncodedBlock } from './block-encoder.js';
+import { encodeBlock, hourOf, type EncodedBlock, type SeriesReadings } from './block-encoder.js';
 import type { BlockKey } from './block-copy.js';
 
 export interface MergedBlock {
@@ -20,68 +23,15 @@ export interface MergeResult {
   duplicates: number;
 }
 
-interface Cursor {
-  cols: VitalColumns;
-  i: number;
-}
-
 /** Pause for the event loop this often: the service's HTTP ingest shares the thread. */
 const SLICE_MS = 10;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Merges `rows` (from vital_data) into `old` (readings of existing blocks). */
-export async function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefined, aggMask: number): Promise<MergeResult> {
-  let sliceStart = performance.now();
-  let step = 0;
-  const a: Cursor = { cols: old ?? rows, i: old ? 0 : rows.length };
-  const b: Cursor = { cols: rows, i: 0 };
-  const out: MergedBlock[] = [];
-  let duplicates = 0;
-
-  // Readings of the current group (metric, gateway, device, hour, bed), gathered here.
-  let group: Gathered | undefined;
-  const flush = () => {
-    if (!group || group.tUs.length === 0) return;
-    for (const [bedId, series] of group.byBed()) {
-      out.push({ key: { ...group.key, bedId }, block: encodeBlock(series, aggMask) });
-    }
-    group = undefined;
-  };
-
-  for (;;) {
-    if ((++step & 1023) === 0 && performance.now() - sliceStart >= SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
-    const hasA = a.i < a.cols.length;
-    const hasB = b.i < b.cols.length;
-    if (!hasA && !hasB) break;
-    let take: Cursor;
-    if (hasA && hasB) {
-      const c = compare(a, b);
-      if (c === 0) {
-        b.i++; // the stored copy wins
-        duplicates++;
-        continue;
-      }
-      take = c < 0 ? a : b;
-    } else take = hasA ? a : b;
-    const cols = take.cols;
-    const i = take.i++;
-    const hospitalId = text(cols, 'hospital_id', i);
-    const patientId = text(cols, 'patient_id', i);
-    const gatewayId = text(cols, 'gateway_id', i);
-    const deviceId = text(cols, 'device_id', i);
-    const metric = cols.metric[i]!;
-    const hour = hourOf(cols.tUs[i]!);
-    if (!group || !group.matches(hospitalId, patientId, metric, gatewayId, deviceId, hour)) {
-      flush();
-      group = new Gathered({ hospitalId, patientId, metric, gatewayId, deviceId }, hour);
-    }
-    group.push(cols.tUs[i]!, cols.receivedUs[i]!, cols.batchSeq[i]!, cols.value[i]!, cols.flags[i]!, text(cols, 'bed_id', i));
-  }
-  flush();
-  return { blocks: out, duplicates };
+interface Group {
+  key: Omit<BlockKey, 'bedId'>;
+  /** Row indexes of the stored readings (`old`) and of the new rows, each in time order. */
+  old: number[];
+  rows: number[];
 }
 
 type TextName = 'hospital_id' | 'patient_id' | 'gateway_id' | 'device_id' | 'bed_id';
@@ -91,61 +41,96 @@ function text(cols: VitalColumns, column: TextName, i: number): string {
   return c.dict[c.ids[i]!]!;
 }
 
-/** Orders by (hospital, patient, metric, gateway, device, t), the order both inputs come
- * in: PostgreSQL's COLLATE "C", the order of the UTF-8 bytes, which is not JavaScript's
- * UTF-16 order for characters above U+FFFF against U+E000..U+FFFF. */
-function compare(a: Cursor, b: Cursor): number {
-  for (const column of ['hospital_id', 'patient_id'] as const) {
-    const c = compareC(text(a.cols, column, a.i), text(b.cols, column, b.i));
-    if (c !== 0) return c;
+/** Adds every reading of `cols` to its group; `cols` is in time order within each series. */
+function groupInto(groups: Map<string, Group>, cols: VitalColumns, side: 'old' | 'rows'): void {
+  const ids = cols.text;
+  for (let i = 0; i < cols.length; i++) {
+    const hour = hourOf(cols.tUs[i]!);
+    const id = `${ids.hospital_id.ids[i]}\u0000${ids.patient_id.ids[i]}\u0000${cols.metric[i]}\u0000${ids.gateway_id.ids[i]}\u0000${ids.device_id.ids[i]}\u0000${hour}`;
+    let g = groups.get(id);
+    if (!g) {
+      const key = {
+        hospitalId: text(cols, 'hospital_id', i),
+        patientId: text(cols, 'patient_id', i),
+        metric: cols.metric[i]!,
+        gatewayId: text(cols, 'gateway_id', i),
+        deviceId: text(cols, 'device_id', i),
+      };
+      // Keyed by dictionary ids, which differ between the two inputs: the old side is
+      // looked up by its own ids, then re-keyed by value below.
+      g = { key, old: [], rows: [] };
+      groups.set(id, g);
+    }
+    g[side].push(i);
   }
-  const m = a.cols.metric[a.i]! - b.cols.metric[b.i]!;
-  if (m !== 0) return m;
-  for (const column of ['gateway_id', 'device_id'] as const) {
-    const c = compareC(text(a.cols, column, a.i), text(b.cols, column, b.i));
-    if (c !== 0) return c;
-  }
-  return a.cols.tUs[a.i]! - b.cols.tUs[b.i]!;
 }
 
-/** Byte order of the UTF-8 encodings (COLLATE "C"); equal strings, the usual case, cost one comparison. */
-export function compareC(x: string, y: string): number {
-  if (x === y) return 0;
-  return Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'));
+/** Merges `rows` (from vital_data) into `old` (readings of existing blocks). */
+export async function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefined, aggMask: number): Promise<MergeResult> {
+  // Group each side by its own dictionary ids (cheap), then join the two by value.
+  const byRows = new Map<string, Group>();
+  groupInto(byRows, rows, 'rows');
+  const groups = new Map<string, Group>();
+  const valueKey = (g: Group, hourUs: number) => JSON.stringify([g.key.hospitalId, g.key.patientId, g.key.metric, g.key.gatewayId, g.key.deviceId, hourUs]);
+  for (const g of byRows.values()) groups.set(valueKey(g, hourOf(rows.tUs[g.rows[0]!]!)), g);
+  if (old) {
+    const byOld = new Map<string, Group>();
+    groupInto(byOld, old, 'old');
+    for (const g of byOld.values()) {
+      const k = valueKey(g, hourOf(old.tUs[g.old[0]!]!));
+      const match = groups.get(k);
+      if (match) match.old = g.old;
+      else groups.set(k, g);
+    }
+  }
+
+  const out: MergedBlock[] = [];
+  let duplicates = 0;
+  let sliceStart = performance.now();
+  for (const g of groups.values()) {
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+    const series = new Gathered();
+    let a = 0;
+    let b = 0;
+    while (a < g.old.length || b < g.rows.length) {
+      const ta = a < g.old.length ? old!.tUs[g.old[a]!]! : Infinity;
+      const tb = b < g.rows.length ? rows.tUs[g.rows[b]!]! : Infinity;
+      if (ta === tb) {
+        b++; // the stored copy wins
+        duplicates++;
+      } else if (ta < tb) series.push(old!, g.old[a++]!);
+      else series.push(rows, g.rows[b++]!);
+    }
+    for (const [bedId, readings] of series.byBed()) out.push({ key: { ...g.key, bedId }, block: encodeBlock(readings, aggMask) });
+  }
+  return { blocks: out, duplicates };
 }
 
+/** One group's readings in time order, split by bed (almost always one) when encoded. */
 class Gathered {
-  readonly tUs: number[] = [];
+  private readonly tUs: number[] = [];
   private readonly receivedUs: number[] = [];
   private readonly batchSeq: number[] = [];
   private readonly value: number[] = [];
   private readonly flags: number[] = [];
   private readonly bed: string[] = [];
 
-  constructor(
-    readonly key: Omit<BlockKey, 'bedId'>,
-    private readonly hour: number,
-  ) {}
-
-  matches(hospitalId: string, patientId: string, metric: number, gatewayId: string, deviceId: string, hour: number): boolean {
-    const k = this.key;
-    return hour === this.hour && metric === k.metric && deviceId === k.deviceId && gatewayId === k.gatewayId && patientId === k.patientId && hospitalId === k.hospitalId;
+  push(cols: VitalColumns, i: number): void {
+    this.tUs.push(cols.tUs[i]!);
+    this.receivedUs.push(cols.receivedUs[i]!);
+    this.batchSeq.push(cols.batchSeq[i]!);
+    this.value.push(cols.value[i]!);
+    this.flags.push(cols.flags[i]!);
+    this.bed.push(text(cols, 'bed_id', i));
   }
 
-  push(tUs: number, receivedUs: number, batchSeq: number, value: number, flags: number, bed: string): void {
-    this.tUs.push(tUs);
-    this.receivedUs.push(receivedUs);
-    this.batchSeq.push(batchSeq);
-    this.value.push(value);
-    this.flags.push(flags);
-    this.bed.push(bed);
-  }
-
-  /** The readings of each bed (almost always one) as encodable series. */
-  *byBed(): Generator<[string, Parameters<typeof encodeBlock>[0]]> {
+  *byBed(): Generator<[string, SeriesReadings]> {
     const beds = new Set(this.bed);
     for (const bed of beds) {
-      const pick = beds.size === 1 ? undefined : this.bed.map((b, i) => (b === bed ? i : -1)).filter((i) => i >= 0);
+      const pick = beds.size === 1 ? undefined : this.bed.map((x, i) => (x === bed ? i : -1)).filter((i) => i >= 0);
       const sel = <T>(xs: T[]): T[] => (pick ? pick.map((i) => xs[i]!) : xs);
       const tUs = sel(this.tUs);
       yield [bed, { tUs, receivedUs: sel(this.receivedUs), batchSeq: sel(this.batchSeq), value: sel(this.value), flags: sel(this.flags), start: 0, end: tUs.length }];
