@@ -251,9 +251,15 @@ async function readColumns(client: pg.PoolClient, sql: string, source: string): 
   const builder = new ColumnBuilder(Number.MAX_SAFE_INTEGER);
   const parser = new VitalCopyParser(source, () => builder);
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+  let sliceStart = performance.now();
   for await (const chunk of batched(stream)) {
     parser.write(chunk);
     parser.drain();
+    // Buffered chunks come without a pause: give the event loop (ingest) a turn.
+    if (performance.now() - sliceStart >= 10) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
   parser.end();
   return builder.take() ?? builder.columns;
