@@ -6,6 +6,7 @@
  * screenshot is saved to test-artifacts/nurse-station.png.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM, chromiumAvailable } from './testing/chromium.js';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,6 @@ import type { GatewayDaemon } from '../../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
 import { addStaff } from '../../testing/web-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -60,7 +60,7 @@ function repeatEverySecond(deviceIds: string[]): void {
   }, 1000);
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('nurse-station page in Chromium', () => {
+describe.skipIf(!chromiumAvailable('the nurse-station page tests in Chromium'))('nurse-station page in Chromium', () => {
   beforeAll(async () => {
     const beds = ['bed-01', 'bed-02', 'bed-03', 'bed-04'];
     gw = await createTestGateway({

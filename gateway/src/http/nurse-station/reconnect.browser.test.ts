@@ -4,20 +4,19 @@
  * backoff and comes back by itself once a slot is free; and when the gateway ends its
  * stream it reconnects.
  */
-import { existsSync } from 'node:fs';
+import { CHROMIUM, chromiumAvailable } from './testing/chromium.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
 import { addStaff } from '../../testing/web-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 let gw: TestGateway;
 let daemon: GatewayDaemon;
 let browser: Browser;
 
-describe.skipIf(!existsSync(CHROMIUM))('nurse-station page reconnection in Chromium', () => {
+describe.skipIf(!chromiumAvailable('the nurse-station reconnection tests in Chromium'))('nurse-station page reconnection in Chromium', () => {
   beforeAll(async () => {
     gw = await createTestGateway({ beds: ['bed-01'], raw: { http: { host: '127.0.0.1', port: 0, maxStreamsPerAddress: 1 } } });
     daemon = await startDaemon(gw);
