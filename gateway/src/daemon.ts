@@ -120,6 +120,7 @@ export class GatewayDaemon {
     // Alarms are evaluated in memory on the ingest path; their events reach the buffer
     // through the writer but nothing on the evaluation path waits for the disk.
     this.alarms = openAlarmService(store.db, {
+      ...config.alarms.engine,
       clock,
       logger,
       sink: this.writer,

@@ -17,6 +17,13 @@ function write(obj: unknown): string {
 }
 
 describe('gateway config', () => {
+  it('takes the alarm engine timings from alarms.engine, checked at start', () => {
+    const engine = { renotifyEveryMs: 60_000, commLoss: { defaultMs: 8_000, byFormat: { 'hl7-mllp': 12_000 } }, technical: { 'sensor-off': { delayMs: 3_000 } } };
+    const cfg = loadGatewayConfig({ path: write({ alarms: { engine } }), env: {} });
+    expect(cfg.alarms.engine).toEqual(engine);
+    expect(loadGatewayConfig({ path: write({}), env: {} }).alarms.engine).toEqual({});
+  });
+
   it('resolves file, then environment, then defaults', () => {
     const path = write({ gatewayId: 'icu-3a', mqtt: { port: 1884 }, buffer: { durability: 'full' } });
     const cfg = loadGatewayConfig({ path, env: { WARDLINK_MQTT_PORT: '2883', WARDLINK_LOG_LEVEL: 'warn' } });
@@ -35,6 +42,11 @@ describe('gateway config', () => {
     [{ cloud: { url: 'ftp://x' } }, 'cloud.url'],
     [{ mqtt: { bridge: { url: 'mqtt://127.0.0.1:1883' } } }, 'mqtt.bridge.topicFilter'],
     [{ bogus: 1 }, 'bogus'],
+    [{ alarms: { engine: { commLoss: { defaultMs: 10 } } } }, 'alarms.engine.commLoss.defaultMs'],
+    [{ alarms: { engine: { commLoss: { byFormat: { 'hl7-mllp': -1 } } } } }, 'alarms.engine.commLoss.byFormat.hl7-mllp'],
+    [{ alarms: { engine: { renotifyEvryMs: 60_000 } } }, 'alarms.engine.renotifyEvryMs'],
+    [{ alarms: { engine: { technical: { 'comm-loss': { priority: 'urgent' } } } } }, 'alarms.engine.technical.comm-loss.priority'],
+    [{ alarms: { engine: { technical: { 'no-such-alarm': {} } } } }, 'alarms.engine.technical.no-such-alarm'],
   ])('rejects %j naming the field', (raw, field) => {
     const path = write(raw);
     expect(() => loadGatewayConfig({ path, env: {} })).toThrow(expect.objectContaining({ code: 'WL_CONFIG_INVALID', field }));

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
 import { admissionsConfig } from './admissions.js';
+import { alarmEngineConfig } from './alarm-engine.js';
 import { httpConfig, isLoopback } from './http.js';
 import { hl7ListenerConfig, mqttListenerConfig } from './listeners.js';
 import { bool, int, oneOf, pick, redactUrl, str, url } from './fields.js';
@@ -220,7 +221,8 @@ function alarmsConfig(raw: Record<string, unknown>, gatewayId: string): GatewayC
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ConfigError('alarms.viewers', `lists the username "${twice}" twice`);
   const audioPauseMaxMs = int(pick(raw, 'alarms.audioPauseMaxMs') ?? 120_000, 'alarms.audioPauseMaxMs', 10_000, 15 * 60_000);
-  if (forwardRaw === undefined || forwardRaw === null || forwardRaw === false) return { forward: null, viewers, audioPauseMaxMs };
+  const engine = alarmEngineConfig(raw);
+  if (forwardRaw === undefined || forwardRaw === null || forwardRaw === false) return { forward: null, viewers, audioPauseMaxMs, engine };
   const forward = {
     url: url(pick(raw, 'alarms.forward.url'), 'alarms.forward.url', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:']),
     topicPrefix: str(pick(raw, 'alarms.forward.topicPrefix') ?? `wardlink/${gatewayId}/alarms`, 'alarms.forward.topicPrefix', { pattern: /^[^#+]*[^#+/]$/ }),
@@ -229,7 +231,7 @@ function alarmsConfig(raw: Record<string, unknown>, gatewayId: string): GatewayC
     ...optionalString(raw, 'alarms.forward.username'),
     ...optionalString(raw, 'alarms.forward.password'),
   };
-  return { forward, viewers, audioPauseMaxMs };
+  return { forward, viewers, audioPauseMaxMs, engine };
 }
 
 /** Secrets stay readable by code but are not enumerable, so they never reach a log or JSON dump. */

@@ -1,4 +1,5 @@
 /** The gateway's configuration, fully resolved. Units are in the names. */
+import type { AlarmEngineOptions } from '../alarms/engine-options.js';
 import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
 import { DEFAULT_HTTP, type HttpConfig } from './http.js';
 import { DEFAULT_HL7_LISTENER, DEFAULT_MQTT_LISTENER, type Hl7ListenerConfig, type MqttListenerConfig } from './listeners.js';
@@ -92,6 +93,9 @@ export interface GatewayConfig {
     viewers: { username: string; passwordHash?: string; password?: string }[];
     /** Longest a charge nurse may pause a bed's alarm sound at the nurse stations (default 2 min). */
     audioPauseMaxMs: number;
+    /** The alarm engine's timings and technical priorities (alarms/engine-options.ts,
+     * alarms/README.md); {} keeps every default. */
+    engine: AlarmEngineOptions;
   };
 }
 
@@ -140,6 +144,6 @@ export function defaultConfig(dataDir: string): GatewayConfig {
       clientKeyFile: null,
       allowInsecure: false,
     },
-    alarms: { forward: null, viewers: [], audioPauseMaxMs: 120_000 },
+    alarms: { forward: null, viewers: [], audioPauseMaxMs: 120_000, engine: {} },
   };
 }
