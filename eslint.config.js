@@ -16,6 +16,30 @@ export default tseslint.config(
       'prefer-const': 'error',
     },
   },
+  // The package walls (docs/architecture.md): runtime code of gateway and cloud imports only
+  // @wardlink/shared, shared imports no workspace package. Tests and testing/ folders are
+  // not held to it yet (the cross-package test support moves to an e2e package).
+  ...[
+    { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts'] },
+    { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts'] },
+    { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts'] },
+  ].map(({ files, banned }) => ({
+    files,
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: banned.flatMap((pkg) => [`@wardlink/${pkg}`, `**/${pkg}/src/**`, `**/${pkg}/**`]).filter((g) => g !== '**/scripts/src/**'),
+              message: 'package wall: runtime code of gateway and cloud imports only @wardlink/shared; shared imports no workspace package (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.test.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
