@@ -29,7 +29,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { Reading } from '@wardlink/shared';
-import { BufferWriter, openBufferStore, type BufferStore, type Durability } from '../../gateway/src/buffer/index.js';
+import { BufferWriter, openBufferStore, type BufferStore, type Durability } from '@wardlink/gateway';
 import { tempDir, wardReadings } from '../../gateway/src/buffer/testing/fixtures.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 

@@ -21,12 +21,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Reading } from '@wardlink/shared';
+import { BufferWriter, openBufferStore, UPLINK_DEFAULTS, Uplink } from '@wardlink/gateway';
 import { createTestDatabase } from '../../cloud/src/testing/pg.js';
-import { openBufferStore } from '../../gateway/src/buffer/store.js';
-import { BufferWriter } from '../../gateway/src/buffer/writer.js';
-import { UPLINK_DEFAULTS } from '../../gateway/src/uplink/options.js';
 import { registerGateway, spawnCloud } from '../../gateway/src/uplink/testing/cloud.js';
-import { Uplink } from '../../gateway/src/uplink/uplink.js';
 import { createWard } from '../simulator/index.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { localFetch } from '../../gateway/src/http/local-client.js';
+import { localFetch } from '@wardlink/gateway';
 import { createTestGateway, spawnDaemon, type TestGateway } from '../../gateway/src/testing/fixture.js';
 import type { BenchOptions, BenchFigures } from './run.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';

@@ -1,6 +1,6 @@
 /** The demo's live summary line: ingest, buffer, upload and alarms, from the daemons themselves. */
 import Database from 'better-sqlite3';
-import { readLocalToken } from '../../gateway/src/http/local-client.js';
+import { readLocalToken } from '@wardlink/gateway';
 
 export interface SummarySources {
   gatewayHttpPort: number;

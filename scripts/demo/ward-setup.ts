@@ -1,10 +1,7 @@
 /** Writes the demo gateway's config and registers its beds, patients and devices. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validate } from '../../gateway/src/config/load.js';
-import { openGatewayDatabase } from '../../gateway/src/db.js';
-import { generatePassword, hashPassword } from '../../gateway/src/registry/credentials.js';
-import { openStaff } from '../../gateway/src/staff/index.js';
+import { generatePassword, hashPassword, openGatewayDatabase, openStaff, validate } from '@wardlink/gateway';
 
 export interface DemoWard {
   configPath: string;
