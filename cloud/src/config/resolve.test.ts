@@ -48,12 +48,13 @@ describe('resolveCloudConfig', () => {
     expect(Object.isFrozen(cfg) && Object.isFrozen(cfg.database)).toBe(true);
   });
 
-  it('takes the environment over the defaults, the file over the environment, and overrides over all', () => {
+  it('takes the file over the defaults, the environment over the file, and flags over all (as the gateway does)', () => {
     const env = { PG_POOL_MAX: '7', WARDLINK_CLOUD_PORT: '9000', WARDLINK_HOT_DAYS: '30', DATABASE_URL: SECRET_URL };
-    const path = file({ server: { port: 9100 }, retention: { hotDays: 60 } });
+    const path = file({ server: { port: 9100, host: '0.0.0.0', behindTlsProxy: true }, retention: { hotDays: 60 } });
     const cfg = resolveWith({ env, configFile: path, overrides: { retention: { hotDays: 45 } } });
     expect(cfg.database.poolMax).toBe(7);
-    expect(cfg.server.port).toBe(9100);
+    expect(cfg.server.port).toBe(9000);
+    expect(cfg.server.host).toBe('0.0.0.0');
     expect(cfg.retention.hotDays).toBe(45);
     expect(cfg.database.url).toBe(SECRET_URL);
   });

@@ -37,9 +37,11 @@ export function resolveCloudConfig(options: ResolveConfigOptions = {}): CloudCon
     const envValue = spec.env === undefined ? undefined : nonEmpty(env[spec.env]);
     let raw: unknown;
     let origin: Origin;
+    // One precedence for both daemons: flags, then the environment, then the file, then
+    // defaults (the gateway's config/load.ts resolves in the same order).
     if (fromOverrides.has(spec.path)) [raw, origin] = [fromOverrides.get(spec.path), { kind: 'override' }];
-    else if (fromFile.has(spec.path)) [raw, origin] = [fromFile.get(spec.path), { kind: 'file', path: filePath! }];
     else if (envValue !== undefined) [raw, origin] = [envValue, { kind: 'env', name: spec.env! }];
+    else if (fromFile.has(spec.path)) [raw, origin] = [fromFile.get(spec.path), { kind: 'file', path: filePath! }];
     else [raw, origin] = [spec.default, { kind: 'default' }];
     const ctx: RuleContext = { field: spec.path, origin, cwd };
     flat.set(spec.path, raw === undefined || raw === null ? undefined : spec.rule(raw, ctx));
