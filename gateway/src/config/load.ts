@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ConfigFileError } from '@wardlink/shared';
 import { admissionsConfig } from './admissions.js';
+import { UPLINK_BOUNDS } from '../uplink/options.js';
 import { alarmEngineConfig } from './alarm-engine.js';
 import { httpConfig, isLoopback } from './http.js';
 import { hl7ListenerConfig, mqttListenerConfig } from './listeners.js';
@@ -144,7 +145,7 @@ function cloudConfig(raw: Record<string, unknown>, d: GatewayConfig['cloud'], da
     for (const key of Object.keys(section)) if (!Object.hasOwn(d, key)) throw new ConfigError(`cloud.${key}`, 'is not a known setting');
   }
   const get = (key: keyof GatewayConfig['cloud']): unknown => pick(raw, `cloud.${key}`) ?? d[key];
-  const ms = (key: keyof GatewayConfig['cloud'], min: number, max: number) => int(get(key), `cloud.${key}`, min, max);
+  const ms = (key: keyof GatewayConfig['cloud'] & keyof typeof UPLINK_BOUNDS) => int(get(key), `cloud.${key}`, ...UPLINK_BOUNDS[key]);
   const file = (key: 'caFile' | 'clientCertFile' | 'clientKeyFile') => {
     const v = get(key);
     return v === null || v === undefined ? null : resolve(dataDir, str(v, `cloud.${key}`));
@@ -154,14 +155,14 @@ function cloudConfig(raw: Record<string, unknown>, d: GatewayConfig['cloud'], da
   const cloud: GatewayConfig['cloud'] = {
     url: cloudUrl === null || cloudUrl === undefined ? null : url(cloudUrl, 'cloud.url', ['http:', 'https:']),
     token: cloudToken === null || cloudToken === undefined ? null : checkToken(cloudToken),
-    maxBatchReadings: ms('maxBatchReadings', 1, 1_000_000),
-    maxBatchAgeMs: ms('maxBatchAgeMs', 0, 3_600_000),
-    concurrency: ms('concurrency', 1, 64),
-    connectTimeoutMs: ms('connectTimeoutMs', 100, 600_000),
-    headersTimeoutMs: ms('headersTimeoutMs', 100, 3_600_000),
-    bodyTimeoutMs: ms('bodyTimeoutMs', 100, 3_600_000),
-    backoffBaseMs: ms('backoffBaseMs', 1, 3_600_000),
-    backoffMaxMs: ms('backoffMaxMs', 1, DAY_MS),
+    maxBatchReadings: ms('maxBatchReadings'),
+    maxBatchAgeMs: ms('maxBatchAgeMs'),
+    concurrency: ms('concurrency'),
+    connectTimeoutMs: ms('connectTimeoutMs'),
+    headersTimeoutMs: ms('headersTimeoutMs'),
+    bodyTimeoutMs: ms('bodyTimeoutMs'),
+    backoffBaseMs: ms('backoffBaseMs'),
+    backoffMaxMs: ms('backoffMaxMs'),
     caFile: file('caFile'),
     clientCertFile: file('clientCertFile'),
     clientKeyFile: file('clientKeyFile'),

@@ -1,5 +1,6 @@
 /** The gateway's configuration, fully resolved. Units are in the names. */
 import type { AlarmEngineOptions } from '../alarms/engine-options.js';
+import { UPLINK_DEFAULTS } from '../uplink/options.js';
 import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
 import { DEFAULT_HTTP, type HttpConfig } from './http.js';
 import { DEFAULT_HL7_LISTENER, DEFAULT_MQTT_LISTENER, type Hl7ListenerConfig, type MqttListenerConfig } from './listeners.js';
@@ -131,14 +132,15 @@ export function defaultConfig(dataDir: string): GatewayConfig {
     cloud: {
       url: null,
       token: null,
-      maxBatchReadings: 5_000,
-      maxBatchAgeMs: 1_000,
-      concurrency: 4,
-      connectTimeoutMs: 10_000,
-      headersTimeoutMs: 60_000,
-      bodyTimeoutMs: 30_000,
-      backoffBaseMs: 500,
-      backoffMaxMs: 60_000,
+      // The uplink's own defaults (uplink/options.ts), not a copy of them.
+      maxBatchReadings: UPLINK_DEFAULTS.maxBatchReadings,
+      maxBatchAgeMs: UPLINK_DEFAULTS.maxBatchAgeMs,
+      concurrency: UPLINK_DEFAULTS.concurrency,
+      connectTimeoutMs: UPLINK_DEFAULTS.connectTimeoutMs,
+      headersTimeoutMs: UPLINK_DEFAULTS.headersTimeoutMs,
+      bodyTimeoutMs: UPLINK_DEFAULTS.bodyTimeoutMs,
+      backoffBaseMs: UPLINK_DEFAULTS.backoffBaseMs,
+      backoffMaxMs: UPLINK_DEFAULTS.backoffMaxMs,
       caFile: null,
       clientCertFile: null,
       clientKeyFile: null,

@@ -82,13 +82,15 @@ export const UPLINK_DEFAULTS = {
 } as const;
 
 type IntField = keyof typeof UPLINK_DEFAULTS;
-const BOUNDS: Record<IntField, [number, number]> = {
+/** The accepted range of each setting, for the options here and for the config file's
+ * `cloud.*` keys (config/load.ts): one table, so the two cannot disagree. */
+export const UPLINK_BOUNDS: Readonly<Record<IntField, readonly [number, number]>> = {
   maxBatchReadings: [1, 1_000_000],
   maxBatchAgeMs: [0, 3_600_000],
   concurrency: [1, 64],
-  connectTimeoutMs: [1, 600_000],
-  headersTimeoutMs: [1, 3_600_000],
-  bodyTimeoutMs: [1, 3_600_000],
+  connectTimeoutMs: [100, 600_000],
+  headersTimeoutMs: [100, 3_600_000],
+  bodyTimeoutMs: [100, 3_600_000],
   keepAliveTimeoutMs: [1, 3_600_000],
   backoffBaseMs: [1, 3_600_000],
   backoffMaxMs: [1, 24 * 3_600_000],
@@ -115,7 +117,7 @@ export function resolveUplinkOptions(s: UplinkSettings): UplinkOptions {
   const ints = {} as Record<IntField, number>;
   for (const field of Object.keys(UPLINK_DEFAULTS) as IntField[]) {
     const value = s[field] ?? UPLINK_DEFAULTS[field];
-    const [min, max] = BOUNDS[field];
+    const [min, max] = UPLINK_BOUNDS[field];
     if (!Number.isInteger(value) || value < min || value > max) throw new UplinkOptionError(field, `must be an integer from ${min} to ${max}`, value);
     ints[field] = value;
   }
