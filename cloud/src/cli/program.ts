@@ -9,7 +9,7 @@ import { registerHospitalCommands } from './commands/hospital.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReaderCommands } from './commands/reader.js';
 import { registerServeCommand } from './commands/serve.js';
-import { registerLifecycleCommands } from '../lifecycle/cli/index.js';
+import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
 

@@ -18,5 +18,4 @@ export { ARCHIVE_STATES, listJobs, type ArchiveJob, type ArchiveState } from './
 export { findObjects, type ArchiveObject } from './archive/objects.js';
 export { type ArchiveStore, type ArchiveObjectInfo } from './store/archive-store.js';
 export { LocalFolderArchiveStore } from './store/local-folder-store.js';
-export { registerLifecycleCommands } from './cli/index.js';
 export * from './errors.js';

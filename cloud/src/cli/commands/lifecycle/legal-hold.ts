@@ -1,9 +1,9 @@
 /** `legal-hold add|remove|list`: audited holds on a patient's data. */
 import type { Command } from 'commander';
-import { checkId } from '../../cli/commands/gateway.js';
-import type { CliContext } from '../../cli/context.js';
-import { emit, table } from '../../cli/output.js';
-import { listLegalHolds, placeLegalHold, releaseLegalHold } from '../legal-hold.js';
+import { checkId } from '../gateway.js';
+import type { CliContext } from '../../context.js';
+import { emit, table } from '../../output.js';
+import { listLegalHolds, placeLegalHold, releaseLegalHold } from '../../../lifecycle/legal-hold.js';
 import { checkPatientId, lifecycleFor } from './shared.js';
 
 export function registerLegalHoldCommands(program: Command, ctx: () => CliContext): void {

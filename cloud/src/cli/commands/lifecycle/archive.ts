@@ -1,16 +1,16 @@
 /** `archive list|jobs|verify|restore`. */
 import type { Command } from 'commander';
 import { WardlinkError } from '@wardlink/shared';
-import { checkId } from '../../cli/commands/gateway.js';
-import type { CliContext } from '../../cli/context.js';
-import { emit, table } from '../../cli/output.js';
-import { isoDate, utcDay } from '../../storage/utc-days.js';
-import { DuckDbReader } from '../archive/duckdb.js';
-import { listJobs } from '../archive/jobs.js';
-import type { Manifest } from '../archive/manifest.js';
-import { findObjects, type ObjectFilter } from '../archive/objects.js';
-import { verifyStoredObject } from '../archive/verify.js';
-import { restoreRange } from '../restore.js';
+import { checkId } from '../gateway.js';
+import type { CliContext } from '../../context.js';
+import { emit, table } from '../../output.js';
+import { isoDate, utcDay } from '../../../storage/utc-days.js';
+import { DuckDbReader } from '../../../lifecycle/archive/duckdb.js';
+import { listJobs } from '../../../lifecycle/archive/jobs.js';
+import type { Manifest } from '../../../lifecycle/archive/manifest.js';
+import { findObjects, type ObjectFilter } from '../../../lifecycle/archive/objects.js';
+import { verifyStoredObject } from '../../../lifecycle/archive/verify.js';
+import { restoreRange } from '../../../lifecycle/restore.js';
 import { checkPatientId, lifecycleFor, mib, parseTime, type ArchiveDirOption } from './shared.js';
 
 interface FilterOptions {

@@ -1,9 +1,10 @@
 /**
- * The lifecycle's commands, for cli/program.ts:
- *   addCommands(registerLifecycleCommands)  (or list it among the registrars)
+ * The lifecycle's commands (partitions, compaction, retention, legal holds, archive,
+ * capacity), registered by cli/program.ts. They live in the CLI folder and call the
+ * lifecycle library (cloud/src/lifecycle), which knows nothing of the CLI.
  */
 import type { Command } from 'commander';
-import type { CliContext } from '../../cli/context.js';
+import type { CliContext } from '../../context.js';
 import { registerArchiveCommands } from './archive.js';
 import { registerCapacityCommand } from './capacity.js';
 import { registerCompactionCommands } from './compaction.js';

@@ -1,11 +1,11 @@
 /** `retention run [--dry-run]`, `retention policy set|list`. */
 import type { Command } from 'commander';
 import { WardlinkError } from '@wardlink/shared';
-import { checkId } from '../../cli/commands/gateway.js';
-import type { CliContext } from '../../cli/context.js';
-import { emit, table } from '../../cli/output.js';
-import { listPolicies, setRetentionPolicy } from '../policy.js';
-import { runRetention, type RetentionResult } from '../retention.js';
+import { checkId } from '../gateway.js';
+import type { CliContext } from '../../context.js';
+import { emit, table } from '../../output.js';
+import { listPolicies, setRetentionPolicy } from '../../../lifecycle/policy.js';
+import { runRetention, type RetentionResult } from '../../../lifecycle/retention.js';
 import { lifecycleFor, mib, parseInteger, type ArchiveDirOption } from './shared.js';
 
 /** Some partitions could not be archived; they stay in place and the next run retries. */

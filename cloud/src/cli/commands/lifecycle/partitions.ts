@@ -1,11 +1,11 @@
 /** `partitions list|maintain`. */
 import type { Command } from 'commander';
-import type { CliContext } from '../../cli/context.js';
-import { emit, table } from '../../cli/output.js';
-import { capacityReport, type PartitionSize } from '../capacity.js';
-import { partitionStatus } from '../archive/detach.js';
-import { runPartitionMaintenance } from '../maintenance.js';
-import { RangeMonitor } from '../range-monitor.js';
+import type { CliContext } from '../../context.js';
+import { emit, table } from '../../output.js';
+import { capacityReport, type PartitionSize } from '../../../lifecycle/capacity.js';
+import { partitionStatus } from '../../../lifecycle/archive/detach.js';
+import { runPartitionMaintenance } from '../../../lifecycle/maintenance.js';
+import { RangeMonitor } from '../../../lifecycle/range-monitor.js';
 import { lifecycleFor, mib, parseInteger, type ArchiveDirOption } from './shared.js';
 
 export function registerPartitionCommands(program: Command, ctx: () => CliContext): void {

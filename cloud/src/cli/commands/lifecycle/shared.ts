@@ -5,10 +5,10 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@wardlink/shared';
-import type { CliContext } from '../../cli/context.js';
-import type { Out } from '../../cli/output.js';
-import { archiveDirFor, createLifecycleContext, settingsFromConfig, type LifecycleContext, type ProgressEvent } from '../context.js';
-import { LocalFolderArchiveStore } from '../store/local-folder-store.js';
+import type { CliContext } from '../../context.js';
+import type { Out } from '../../output.js';
+import { archiveDirFor, createLifecycleContext, settingsFromConfig, type LifecycleContext, type ProgressEvent } from '../../../lifecycle/context.js';
+import { LocalFolderArchiveStore } from '../../../lifecycle/store/local-folder-store.js';
 
 export interface ArchiveDirOption {
   archiveDir?: string;

@@ -1,9 +1,9 @@
 /** `compaction run [--after-minutes n]`: compact closed hours into vital_blocks now. */
 import type { Command } from 'commander';
 import { WardlinkError } from '@wardlink/shared';
-import type { CliContext } from '../../cli/context.js';
-import { emit } from '../../cli/output.js';
-import { runCompaction, type CompactionResult } from '../compaction/compaction-job.js';
+import type { CliContext } from '../../context.js';
+import { emit } from '../../output.js';
+import { runCompaction, type CompactionResult } from '../../../lifecycle/compaction/compaction-job.js';
 import { lifecycleFor, parseInteger } from './shared.js';
 
 /** Some units were rolled back; their rows stay rows and the next run retries them. */

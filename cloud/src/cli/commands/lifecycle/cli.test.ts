@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
-import { EXIT, type Out } from '../../cli/output.js';
-import { DAY_MS, isoDate } from '../../storage/utc-days.js';
-import { listAudit } from '../audit.js';
-import { useLifecycleDatabase } from '../testing/db.js';
-import { addHospitals, insertDays } from '../testing/harness.js';
+import { runCli } from '../../program.js';
+import { EXIT, type Out } from '../../output.js';
+import { DAY_MS, isoDate } from '../../../storage/utc-days.js';
+import { listAudit } from '../../../lifecycle/audit.js';
+import { useLifecycleDatabase } from '../../../lifecycle/testing/db.js';
+import { addHospitals, insertDays } from '../../../lifecycle/testing/harness.js';
 
 const db = useLifecycleDatabase();
 const dataDir = mkdtempSync(join(tmpdir(), 'wl-lifecycle-cli-'));

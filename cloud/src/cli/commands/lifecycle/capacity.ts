@@ -1,8 +1,8 @@
 /** `capacity [--json]`: sizes, rates, projections and the volume's fill date. */
 import type { Command } from 'commander';
-import type { CliContext } from '../../cli/context.js';
-import { emit, table } from '../../cli/output.js';
-import { alertOnCapacity, capacityReport, type CapacityReport } from '../capacity.js';
+import type { CliContext } from '../../context.js';
+import { emit, table } from '../../output.js';
+import { alertOnCapacity, capacityReport, type CapacityReport } from '../../../lifecycle/capacity.js';
 import { lifecycleFor, mib } from './shared.js';
 
 const gib = (b: number | null) => (b === null ? '-' : `${(b / 1024 ** 3).toFixed(2)} GiB`);
