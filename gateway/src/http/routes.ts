@@ -2,15 +2,48 @@
  * The daemon's operational routes: /healthz (liveness plus what is degraded), /metrics
  * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints).
  */
-import type { GatewayDaemon } from '../daemon.js';
-import type { RefusedValue } from '../ingest/reject-log.js';
-import type { UplinkStatus } from '../uplink/index.js';
+import type { Clock } from '@wardlink/shared';
+import type { DiskFullWatch } from '../buffer/disk-full.js';
+import type { BufferCap } from '../buffer/eviction.js';
+import type { BufferWriter } from '../buffer/writer.js';
+import type { DeviceStates } from '../ingest/device-state.js';
+import type { RefusedValue, RejectLog } from '../ingest/reject-log.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { RateMeter } from '../observability/rate.js';
+import type { Uplink, UplinkStatus } from '../uplink/index.js';
 import { sendJson, sendText, type HttpServer } from './server.js';
+
+/** The listeners' ports, as the daemon reports them. */
+export interface ListeningPorts {
+  http: number;
+  mqtt: number;
+  hl7: number;
+  mqttTls?: number | null;
+  hl7Tls?: number | null;
+}
+
+/** What these routes read of the running daemon, and nothing more (the daemon passes
+ * itself; the routes do not depend on it). */
+export interface StatusSource {
+  readonly gatewayConfig: { readonly gatewayId: string };
+  readonly clock: Clock;
+  readonly startedAtMs: number;
+  readonly ports: ListeningPorts;
+  readonly ingestRate: Pick<RateMeter, 'perSecond'>;
+  readonly writer: Pick<BufferWriter, 'queuedReadings' | 'hasCapacity'>;
+  readonly cap: Pick<BufferCap, 'bufferUsage'>;
+  readonly diskFull: Pick<DiskFullWatch, 'full' | 'detail'>;
+  readonly deviceStates: Pick<DeviceStates, 'snapshot'>;
+  readonly rejects: Pick<RejectLog, 'countsByCode' | 'refusedValues'>;
+  readonly uplink: Pick<Uplink, 'status'> | null;
+  readonly metrics: Pick<GatewayMetrics, 'text' | 'registry'>;
+  refreshGauges(): void;
+}
 
 export interface LiveStatus {
   gatewayId: string;
   uptimeS: number;
-  ports: GatewayDaemon['ports'];
+  ports: ListeningPorts;
   ingestReadingsPerS: number;
   writerQueuedReadings: number;
   devices: { deviceId: string; state: string; lastSeenMs: number | null }[];
@@ -24,7 +57,7 @@ export interface LiveStatus {
   buffer: { effectiveMaxBytes: number; configuredMaxBytes: number; diskAvailableBytes: number; diskFull: boolean; diskFullDetail: string | null };
 }
 
-export function liveStatus(d: GatewayDaemon): LiveStatus {
+export function liveStatus(d: StatusSource): LiveStatus {
   return {
     gatewayId: d.gatewayConfig.gatewayId,
     uptimeS: Math.round((d.clock.now() - d.startedAtMs) / 1000),
@@ -42,7 +75,7 @@ export function liveStatus(d: GatewayDaemon): LiveStatus {
   };
 }
 
-export function createStatusRoutes(http: HttpServer, d: GatewayDaemon): void {
+export function createStatusRoutes(http: HttpServer, d: StatusSource): void {
   // Open to anyone (load balancers, monitoring): it tells nothing about patients.
   http.route('GET', '/healthz', (_req, res) => {
     const devices = d.deviceStates.snapshot();
