@@ -130,6 +130,8 @@ export function compareStats(expected: ArchiveStats, actual: ArchiveStats, label
 }
 
 /** µs since the epoch → ISO 8601 with microseconds. */
+export function isoMicros(us: number): string;
+export function isoMicros(us: string | number | null): string | null;
 export function isoMicros(us: string | number | null): string | null {
   if (us === null) return null;
   const n = Number(us);

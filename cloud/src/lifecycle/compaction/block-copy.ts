@@ -4,6 +4,7 @@
  * shortest round-trip text of the double holding the float4, with -0 kept).
  */
 import { escapeText } from '../../ingest/copy-text.js';
+import { isoMicros } from '../archive/stats.js';
 import type { EncodedBlock } from './block-encoder.js';
 
 export interface BlockKey {
@@ -26,9 +27,9 @@ const NULL = '\\N';
 /** One COPY text line (with its newline) for a block of `key`. */
 export function blockCopyLine(key: BlockKey, b: EncodedBlock, aggMask: number): string {
   const fields = [
-    timestamp(b.blockStartUs),
-    timestamp(b.tFirstUs),
-    timestamp(b.tLastUs),
+    isoMicros(b.blockStartUs),
+    isoMicros(b.tFirstUs),
+    isoMicros(b.tLastUs),
     String(b.seqFirst),
     b.vSum === null ? NULL : float(b.vSum),
     String(b.n),
@@ -65,12 +66,4 @@ function intArray(a: number[] | null): string {
 function float(v: number): string {
   if (Object.is(v, -0)) return '-0';
   return String(v);
-}
-
-/** "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" of microseconds since the epoch. */
-export function timestamp(us: number): string {
-  const ms = Math.floor(us / 1_000);
-  const micro = us - ms * 1_000;
-  const iso = new Date(ms).toISOString(); // ...SS.mmmZ
-  return `${iso.slice(0, -1)}${String(micro).padStart(3, '0')}Z`;
 }

@@ -33,10 +33,11 @@ import { DAY_MS } from '../../storage/utc-days.js';
 import { ARCHIVE_COLUMNS, ColumnBuilder, type VitalColumns } from '../archive/columns.js';
 import { VitalCopyParser } from '../archive/copy-parser.js';
 import { batched } from '../archive/export-core.js';
+import { isoMicros } from '../archive/stats.js';
 import type { LifecycleContext } from '../context.js';
 import { withTryLock, LifecycleLock, type Locked } from '../locks.js';
-import { BLOCK_COPY_COLUMNS, blockCopyLine, timestamp } from './block-copy.js';
-import { HOUR_US } from './block-encoder.js';
+import { BLOCK_COPY_COLUMNS, blockCopyLine } from './block-copy.js';
+import { hourOf } from './block-encoder.js';
 import { mergeIntoBlocks } from './merge.js';
 import { NOT_PHYSIOLOGY } from '../../storage/not-physiology.js';
 
@@ -89,13 +90,13 @@ export function runCompaction(ctx: LifecycleContext, options: CompactionOptions 
 
 async function compact(ctx: LifecycleContext, options: CompactionOptions): Promise<CompactionResult> {
   const started = ctx.clock.monotonicMs();
-  const cutoffUs = Math.floor(((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000) / HOUR_US) * HOUR_US;
-  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: timestamp(cutoffUs), ms: 0, reclaimMs: 0 };
+  const cutoffUs = hourOf((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000);
+  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: isoMicros(cutoffUs), ms: 0, reclaimMs: 0 };
   // Raised (committed) before any block of it is written: the loader checks batches
   // older than this against the blocks (ingest/compaction-horizon.ts).
   await ctx.pool.query(
     `INSERT INTO compaction_state (cutoff) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET cutoff = greatest(compaction_state.cutoff, excluded.cutoff)`,
-    [timestamp(cutoffUs)],
+    [isoMicros(cutoffUs)],
   );
   const partitions = (await listVitalPartitions(ctx.pool)).filter((p) => p.from.getTime() * 1_000 < cutoffUs);
   const maxUnits = options.maxUnits ?? Number.POSITIVE_INFINITY;
@@ -174,7 +175,7 @@ async function reclaim(ctx: LifecycleContext, partition: string): Promise<void> 
 async function unitsOf(pool: pg.Pool, partition: VitalPartition, cutoffUs: number): Promise<CompactionUnit[]> {
   const res = await pool.query<{ hospital_id: string; patient_id: string }>(
     `SELECT DISTINCT hospital_id, patient_id FROM "${partition.name}" WHERE t < $1 ORDER BY hospital_id, patient_id`,
-    [timestamp(cutoffUs)],
+    [isoMicros(cutoffUs)],
   );
   return res.rows.map((r) => ({ partition: partition.name, fromMs: partition.from.getTime(), hospitalId: r.hospital_id, patientId: r.patient_id }));
 }
@@ -197,7 +198,7 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     await client.query("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'");
     const h = client.escapeLiteral(unit.hospitalId);
     const p = client.escapeLiteral(unit.patientId);
-    const cutoff = client.escapeLiteral(timestamp(cutoffUs));
+    const cutoff = client.escapeLiteral(isoMicros(cutoffUs));
     const rows = await readColumns(
       client,
       `SELECT ${ARCHIVE_COLUMNS.join(', ')} FROM "${unit.partition}" WHERE hospital_id = ${h} AND patient_id = ${p} AND t < ${cutoff}
@@ -230,7 +231,7 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(`COPY ${VITAL_BLOCKS_TABLE} (${BLOCK_COPY_COLUMNS.join(', ')}) FROM STDIN`)));
     await hook('blocks-written');
 
-    const deleted = await client.query(`DELETE FROM "${unit.partition}" WHERE hospital_id = $1 AND patient_id = $2 AND t < $3`, [unit.hospitalId, unit.patientId, timestamp(cutoffUs)]);
+    const deleted = await client.query(`DELETE FROM "${unit.partition}" WHERE hospital_id = $1 AND patient_id = $2 AND t < $3`, [unit.hospitalId, unit.patientId, isoMicros(cutoffUs)]);
     // Under REPEATABLE READ the DELETE sees the snapshot the COPY read: the same rows.
     if (deleted.rowCount !== rows.length) throw new Error(`read ${rows.length} rows but would delete ${deleted.rowCount ?? 0}; rolled back`);
     await hook('rows-deleted');
@@ -279,7 +280,7 @@ function touchedBlocks(rows: VitalColumns): Set<string> {
   const g = rows.text.gateway_id;
   const d = rows.text.device_id;
   for (let i = 0; i < rows.length; i++) {
-    out.add(`${rows.metric[i]}\u0000${g.dict[g.ids[i]!]}\u0000${d.dict[d.ids[i]!]}\u0000${Math.floor(rows.tUs[i]! / HOUR_US) * HOUR_US}`);
+    out.add(`${rows.metric[i]}\u0000${g.dict[g.ids[i]!]}\u0000${d.dict[d.ids[i]!]}\u0000${hourOf(rows.tUs[i]!)}`);
   }
   return out;
 }
@@ -294,7 +295,7 @@ async function existingBlocks(client: pg.PoolClient, unit: CompactionUnit, touch
   );
   return res.rows
     .filter((r) => touched.has(`${r.metric}\u0000${r.gateway_id}\u0000${r.device_id}\u0000${r.block_start_us}`))
-    .map((r) => ({ metric: r.metric, blockStart: timestamp(Number(r.block_start_us)), gatewayId: r.gateway_id, deviceId: r.device_id, bedId: r.bed_id }));
+    .map((r) => ({ metric: r.metric, blockStart: isoMicros(Number(r.block_start_us)), gatewayId: r.gateway_id, deviceId: r.device_id, bedId: r.bed_id }));
 }
 
 /** The readings of the `existing` blocks, in the order of the rows' query. */
