@@ -2,6 +2,14 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** The import patterns a package may not use: the other packages, by name or by path. */
+function wall(banned) {
+  return {
+    group: banned.flatMap((pkg) => [`@wardlink/${pkg}`, `@wardlink/${pkg}/**`, `**/${pkg}/src/**`, `**/${pkg}/**`]),
+    message: 'package wall: see docs/architecture.md for which package may import which',
+  };
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'test-artifacts/**', 'bench-results/**'] },
   js.configs.recommended,
@@ -16,30 +24,37 @@ export default tseslint.config(
       'prefer-const': 'error',
     },
   },
-  // The package walls (docs/architecture.md): runtime code of gateway and cloud imports only
-  // @wardlink/shared, shared imports no workspace package. Tests and testing/ folders are
-  // not held to it yet (the cross-package test support moves to an e2e package).
+  // The package walls (docs/architecture.md). shared is the floor; simulator stands on it;
+  // gateway and cloud import only shared (their tests and testing/ folders also the
+  // simulator); scripts and e2e may use every package, but only through its entries
+  // (@wardlink/<pkg>, @wardlink/<pkg>/testing), never a path into its src/.
   ...[
-    { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts'] },
-    { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts'] },
-    { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts'] },
-  ].map(({ files, banned }) => ({
-    files,
-    ignores: ['**/*.test.ts', '**/testing/**'],
+    { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
+    { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
+    { files: ['simulator/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts', 'e2e'], runtimeAlsoBanned: [] },
+    { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'simulator', 'scripts', 'e2e'], runtimeAlsoBanned: [] },
+  ].flatMap(({ files, banned, runtimeAlsoBanned }) => [
+    { files, rules: { 'no-restricted-imports': ['error', { patterns: [wall(banned)] }] } },
+    ...(runtimeAlsoBanned.length === 0
+      ? []
+      : [{ files, ignores: ['**/*.test.ts', '**/testing/**'], rules: { 'no-restricted-imports': ['error', { patterns: [wall([...banned, ...runtimeAlsoBanned])] }] } }]),
+  ]),
+  {
+    files: ['scripts/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: banned.flatMap((pkg) => [`@wardlink/${pkg}`, `**/${pkg}/src/**`, `**/${pkg}/**`]).filter((g) => g !== '**/scripts/src/**'),
-              message: 'package wall: runtime code of gateway and cloud imports only @wardlink/shared; shared imports no workspace package (docs/architecture.md)',
+              group: ['gateway', 'cloud', 'shared', 'simulator'].map((pkg) => `**/${pkg}/src/**`),
+              message: 'package wall: scripts and e2e use a package through its entry (@wardlink/<pkg> or @wardlink/<pkg>/testing), not a path into its src/ (docs/architecture.md)',
             },
           ],
         },
       ],
     },
-  })),
+  },
   {
     files: ['**/*.test.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -6,14 +6,18 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Workspace packages resolve to their TypeScript source, so tests never need a build.
 export default defineConfig({
   resolve: {
+    // The testing entries first: an alias also matches the longer names it prefixes.
     alias: {
+      '@wardlink/gateway/testing': here('./gateway/src/testing/index.ts'),
+      '@wardlink/cloud/testing': here('./cloud/src/testing/index.ts'),
       '@wardlink/shared': here('./shared/src/index.ts'),
       '@wardlink/gateway': here('./gateway/src/index.ts'),
       '@wardlink/cloud': here('./cloud/src/index.ts'),
+      '@wardlink/simulator': here('./simulator/src/index.ts'),
     },
   },
   test: {
-    include: ['{shared,gateway,cloud,scripts}/**/*.test.ts'],
+    include: ['{shared,gateway,cloud,simulator,scripts,e2e}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -13,7 +13,7 @@ import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasSocat, startPtyPair, type PtyPair } from '../gateway/src/testing/socat.js';
+import { hasSocat, startPtyPair, type PtyPair } from '@wardlink/gateway/testing';
 import { startFeed, type Feed } from './demo/feed.js';
 import { CLOUD_CLI, GATEWAY_CLI, runJson, startJson, stop, type Started } from './demo/processes.js';
 import { summaryLine } from './demo/summary.js';

@@ -74,6 +74,7 @@ export { parseAdt, isAdtType, ADT_TRIGGERS, type AdtMessage, type AdtTrigger } f
 // Alarms: the engine, its rules, and the service the daemon opens on the database.
 export {
   openAlarmService,
+  alarmMigrations,
   AlarmEngine,
   RuleStore,
   RuleResolver,

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { QualityFlag } from '@wardlink/shared';
 import { VITAL_COLUMN_LIST } from '@wardlink/cloud';
-import { mulberry32 } from '../simulator/index.js';
+import { mulberry32 } from '@wardlink/simulator';
 import { BEDS_PER_GATEWAY, HOSPITAL, M, round } from './_compaction-common.js';
 import type { BenchOptions } from './run.js';
 

@@ -4,7 +4,7 @@
  * duplications, splices from another corpus input, truncation). Seeded: a failing input
  * is reproduced from the seed and its index.
  */
-import { mulberry32 } from '../simulator/index.js';
+import { mulberry32 } from '@wardlink/simulator';
 
 const TOKENS = ['|', '^', '~', '\\', '&', '\r', '\n', '\r\n', '=', '%', '-', '.', ' ', '0', '9', '-999', '1e400', 'NaN', '-0', '99999999999999999999', 'MSH|^~\\&|', 'OBX|', 'OBR|', 'PID|', '\\F\\', '\\X0D\\', '\\.br\\', '{', '}', '"', ':', ',', '[', ']', 'null', 'true', '__proto__', 'constructor', '\u0000', '\u000b', '\u001c', '\u001c\r', '\uffff', '\ud800', 'é', 'SENSOR_OFF', 'DEMO', '2026', '20261205023000.0000+0000'].map((t) => Buffer.from(t, 'utf8'));
 

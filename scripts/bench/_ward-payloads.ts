@@ -3,7 +3,7 @@
  * per record with exactly 8 metrics (a missing one filled with 120), per device id
  * `bench-<bedId>`.
  */
-import { createWard, toMqttMessage } from '../simulator/index.js';
+import { createWard, toMqttMessage } from '@wardlink/simulator';
 
 export const BENCH_BEDS = 50;
 export const BENCH_METRICS = ['HR', 'PR', 'SPO2', 'PI', 'RR', 'TEMP', 'ETCO2', 'NIBP_SYS'] as const;

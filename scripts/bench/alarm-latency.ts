@@ -35,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { AlarmEvent } from '@wardlink/shared';
 import { localFetch, openGatewayDatabase, RuleStore } from '@wardlink/gateway';
-import { createTestGateway, spawnDaemon, type TestGateway } from '../../gateway/src/testing/fixture.js';
+import { createTestGateway, spawnDaemon, type TestGateway } from '@wardlink/gateway/testing';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad } from './_mqtt-load.js';
 import type { BenchFigures, BenchOptions } from './run.js';

@@ -30,7 +30,7 @@
 import { rmSync } from 'node:fs';
 import type { Reading } from '@wardlink/shared';
 import { BufferWriter, openBufferStore, type BufferStore, type Durability } from '@wardlink/gateway';
-import { tempDir, wardReadings } from '../../gateway/src/buffer/testing/fixtures.js';
+import { tempDir, wardReadings } from '@wardlink/gateway/testing';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const FLUSH_MS = [5, 10, 25, 50, 100] as const;

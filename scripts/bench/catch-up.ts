@@ -22,9 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Reading } from '@wardlink/shared';
 import { BufferWriter, openBufferStore, UPLINK_DEFAULTS, Uplink } from '@wardlink/gateway';
-import { createTestDatabase } from '../../cloud/src/testing/pg.js';
-import { registerGateway, spawnCloud } from '../../gateway/src/uplink/testing/cloud.js';
-import { createWard } from '../simulator/index.js';
+import { createTestDatabase, registerGateway, spawnCloud } from '@wardlink/cloud/testing';
+import { createWard } from '@wardlink/simulator';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const BEDS = 50;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { decodeBatch, encodeBatch, mdcCodeOfKey, type Batch } from '@wardlink/shared';
 import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
-import { createWard } from '../simulator/index.js';
+import { createWard } from '@wardlink/simulator';
 import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 

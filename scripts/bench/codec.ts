@@ -11,7 +11,7 @@
 import zlib from 'node:zlib';
 import { isDeepStrictEqual } from 'node:util';
 import { canonicalizeBatch, decodeBatch, DEFAULT_COMPRESSION, encodeBatch, type Batch, type EncodeOptions, type Reading } from '@wardlink/shared';
-import { createFixtureWard } from './_fixtures.js';
+import { createWard } from '@wardlink/simulator';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const BEDS = 50;
@@ -24,19 +24,10 @@ interface ReadingSource {
   readingsBetween(fromMs: number, toMs: number): Reading[];
 }
 
-/** The ward simulator when it is available, else the codec's own fixture ward. */
-async function wardSource(log: BenchOptions['log']): Promise<ReadingSource> {
-  try {
-    const sim = (await import('../simulator/index.js')) as unknown as { createWard?: (o: { beds: number; seed: number; startMs: number; gatewayId?: string }) => Omit<ReadingSource, 'name'> };
-    if (typeof sim.createWard === 'function') {
-      const ward = sim.createWard({ beds: BEDS, seed: 1, startMs: START_MS, gatewayId: GATEWAY_ID });
-      return { name: 'simulator', readingsBetween: (a, b) => ward.readingsBetween(a, b) };
-    }
-  } catch (err) {
-    log(`simulator unavailable (${(err as Error).message}); using scripts/bench/_fixtures.ts`);
-  }
-  const ward = createFixtureWard({ beds: BEDS, seed: 1, startMs: START_MS, gatewayId: GATEWAY_ID });
-  return { name: 'fixture', readingsBetween: (a, b) => ward.readingsBetween(a, b) };
+/** The ward simulator's readings. */
+function wardSource(): ReadingSource {
+  const ward = createWard({ beds: BEDS, seed: 1, startMs: START_MS, gatewayId: GATEWAY_ID });
+  return { name: 'simulator', readingsBetween: (a, b) => ward.readingsBetween(a, b) };
 }
 
 /** Cuts a chunk of readings (any order) into batches of `batchMs` by device time. */
@@ -107,7 +98,7 @@ const SURVEY: { name: string; opts: EncodeOptions }[] = [
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const durationMs = quick ? 5 * 60_000 : 60 * 60_000;
-  const source = await wardSource(log);
+  const source = wardSource();
   log(`data: ${source.name}, ${BEDS} beds, ${durationMs / 60_000} min at 1 Hz`);
 
   // Throughput first, on the first 5 minutes in 10 s batches, before the size survey

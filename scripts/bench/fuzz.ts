@@ -21,10 +21,8 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { decodeBatch, encodeBatch, isMetricId, METRICS, WardlinkError, type Batch } from '@wardlink/shared';
 import { deframeMllp, FORMATS, mllpFrame, parseAdt, parseMqttJson, parseOruR01, type FormatContext, type ParsedRecord } from '@wardlink/gateway';
-import { VENDOR_CORPUS } from '../../gateway/src/ingest/formats/testing/vendor-corpus.js';
-import { createTestGateway, startDaemon } from '../../gateway/src/testing/fixture.js';
-import { addStaff, WebClient } from '../../gateway/src/testing/web-client.js';
-import { createWard, toAsciiLine, toHl7Message, toMqttMessage } from '../simulator/index.js';
+import { addStaff, createTestGateway, startDaemon, VENDOR_CORPUS, WebClient } from '@wardlink/gateway/testing';
+import { createWard, toAsciiLine, toHl7Message, toMqttMessage } from '@wardlink/simulator';
 import { Mutator } from './_mutator.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { localFetch } from '@wardlink/gateway';
-import { createTestGateway, spawnDaemon, type TestGateway } from '../../gateway/src/testing/fixture.js';
+import { createTestGateway, spawnDaemon, type TestGateway } from '@wardlink/gateway/testing';
 import type { BenchOptions, BenchFigures } from './run.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';

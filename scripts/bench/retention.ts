@@ -30,10 +30,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import { copyRows, createLifecycleContext, encodeBinaryCopy, ensurePartitions, LocalFolderArchiveStore, migrate, MIGRATIONS, runRetention, type ArchiveJobResult } from '@wardlink/cloud';
-import { lifecycle } from '../../cloud/src/storage/migrations/004-lifecycle.js';
-import { preloadArchiveLibraries } from '../../cloud/src/lifecycle/archive/preload.js';
-import { createWard, type Ward } from '../simulator/index.js';
+import { copyRows, createLifecycleContext, encodeBinaryCopy, ensurePartitions, LocalFolderArchiveStore, migrate, preloadArchiveLibraries, runRetention, type ArchiveJobResult } from '@wardlink/cloud';
+import { createWard, type Ward } from '@wardlink/simulator';
 import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
@@ -198,7 +196,6 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-bench-archive-'));
   try {
     await migrate(pool, { logger: quietLogger });
-    if (!MIGRATIONS.some((m) => m.version === lifecycle.version)) await pool.query(lifecycle.sql);
     await pool.query("INSERT INTO hospitals (hospital_id, name) VALUES ($1, 'Bench General')", [HOSPITAL]);
     const today = Math.floor(Date.now() / DAY_MS);
     const smallDay = today - 200;

@@ -5,7 +5,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
-import { createWard, mllpFrame, toHl7Message, toMqttMessage, type Ward } from '../simulator/index.js';
+import { createWard, mllpFrame, toHl7Message, toMqttMessage, type Ward } from '@wardlink/simulator';
 
 export interface Feed {
   published: number;

@@ -13,6 +13,8 @@ export { placeLegalHold, releaseLegalHold, listLegalHolds, heldPatients, type Le
 export { setRetentionPolicy, listPolicies, effectiveHotDays, type RetentionPolicy } from './policy.js';
 export { listAudit, recordAudit, type AuditAction, type AuditEntry, type AuditRecord } from './audit.js';
 export { LifecycleLock, withTryLock } from './locks.js';
+export { runCompaction, type CompactionResult, type CompactionOptions, type CompactionStep, type CompactionUnit } from './compaction/compaction-job.js';
+export { preloadArchiveLibraries } from './archive/preload.js';
 export { runArchiveJob, type ArchiveHooks, type ArchiveJobResult } from './archive/archive-job.js';
 export { ARCHIVE_STATES, listJobs, type ArchiveJob, type ArchiveState } from './archive/jobs.js';
 export { findObjects, type ArchiveObject } from './archive/objects.js';

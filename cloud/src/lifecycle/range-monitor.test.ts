@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Registry } from 'prom-client';
-import { createWard } from '../../../scripts/simulator/index.js';
+import { createWard } from '@wardlink/simulator';
 import { loadBatch } from '../ingest/loader.js';
 import { registerGateway } from '../ingest/testing/batches.js';
 import { silentLogger } from '../testing/logger.js';

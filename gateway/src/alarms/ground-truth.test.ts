@@ -18,7 +18,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QualityFlag, type AlarmEvent, type AlarmPriority, type MetricId } from '@wardlink/shared';
-import { createWard, mulberry32, readingsOf, type GroundTruthEvent, type Ward } from '../../../scripts/simulator/index.js';
+import { createWard, mulberry32, readingsOf, type GroundTruthEvent, type Ward } from '@wardlink/simulator';
 import { defaultRules } from './defaults.js';
 import { AlarmEngine } from './engine.js';
 import { alarmingWithin, timelines, type Timeline } from './testing/alarm-timeline.js';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWard, mllpFrame, toAsciiLine, toHl7Message } from '../../../scripts/simulator/index.js';
+import { createWard, mllpFrame, toAsciiLine, toHl7Message } from '@wardlink/simulator';
 import type { GatewayDaemon } from '../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
 import { hasSocat, startPtyPair, type PtyPair } from '../testing/socat.js';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWard, mllpFrame, toHl7Message } from '../../../scripts/simulator/index.js';
+import { createWard, mllpFrame, toHl7Message } from '@wardlink/simulator';
 import type { GatewayDaemon } from '../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
 import { MllpClient, msa } from './testing/mllp-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../scripts/bench/_fixtures.js';
+import { seededRandom } from './testing/fixture-ward.js';
 import { BatchCodecError, CodecChecksumError, CodecTruncatedError } from '../errors/codec.js';
 import type { Batch } from '../types.js';
 import { decodeBatch, encodeBatch } from './index.js';

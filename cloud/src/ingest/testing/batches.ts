@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { decodeBatch, encodeBatch, type Batch, type Reading } from '@wardlink/shared';
-import { createWard, type Ward } from '../../../../scripts/simulator/index.js';
+import { createWard, type Ward } from '@wardlink/simulator';
 
 const DAY_MS = 86_400_000;
 /** 08:00 UTC two days ago: inside the hot period and never ahead of the server clock, as

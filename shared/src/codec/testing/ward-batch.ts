@@ -1,5 +1,5 @@
-/** Realistic batches for codec tests, from the seeded fixture ward in scripts/bench. */
-import { createFixtureWard } from '../../../../scripts/bench/_fixtures.js';
+/** Realistic batches for codec tests, from the seeded fixture ward (fixture-ward.ts). */
+import { createFixtureWard } from './fixture-ward.js';
 import type { AlarmEvent, Batch } from '../../types.js';
 
 export const WARD_START_MS = Date.UTC(2025, 0, 6, 8);

@@ -9,12 +9,9 @@ import { join } from 'node:path';
 import { get as httpsGet } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch, type Batch } from '@wardlink/shared';
-import { makeSelfSigned } from '../../../gateway/src/tls/self-signed.js';
-import { resolveCloudConfig } from '../config/resolve.js';
-import { batchOf, simulatedWard } from '../ingest/testing/batches.js';
-import { useTestDatabase } from '../testing/pg.js';
-import { addGateway } from './auth/gateway-store.js';
-import { postBatch, startTestService, type TestService } from './testing/service.js';
+import { makeSelfSigned } from '@wardlink/gateway/testing';
+import { resolveCloudConfig, addGateway } from '@wardlink/cloud';
+import { batchOf, simulatedWard, useTestDatabase, postBatch, startTestService, type TestService } from '@wardlink/cloud/testing';
 
 const db = useTestDatabase();
 const DAY_MS = 86_400_000;

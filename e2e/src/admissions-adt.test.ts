@@ -7,13 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
-import { startTestService, type TestService } from '../../../cloud/src/api/testing/service.js';
-import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
-import type { GatewayDaemon } from '../daemon.js';
-import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
-import { registerGateway } from '../uplink/testing/cloud.js';
-import { formatHl7Time } from './formats/hl7/timestamp.js';
-import { MllpClient } from './testing/mllp-client.js';
+import { registerGateway, startTestService, useTestDatabase, type TestService } from '@wardlink/cloud/testing';
+import type { GatewayDaemon } from '@wardlink/gateway';
+import { createTestGateway, formatHl7Time, MllpClient, startDaemon, type TestGateway } from '@wardlink/gateway/testing';
 
 const GW = 'gw-adt';
 const db = useTestDatabase();

@@ -1,7 +1,7 @@
 /**
  * The real cloud for the uplink's end-to-end tests: the `wardlink-cloud serve` CLI as a
  * child process (so it can be SIGKILLed), on a test database of the real PostgreSQL
- * (cloud/src/testing/pg.ts), plus a TCP proxy in front of PostgreSQL that a test can cut,
+ * (testing/pg.ts), plus a TCP proxy in front of PostgreSQL that a test can cut,
  * and the checks that every reading arrived exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mdcCodeOfKey, type Reading } from '@wardlink/shared';
-import { addGateway } from '../../../../cloud/src/api/auth/gateway-store.js';
+import { addGateway } from '../api/auth/gateway-store.js';
 
 /** The pg.Pool of the cloud's test database (typed from the cloud package, which depends on pg). */
 export type CloudPool = Parameters<typeof addGateway>[0];
 
-const cloudMain = fileURLToPath(new URL('../../../../cloud/src/cli/main.ts', import.meta.url));
+const cloudMain = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 export interface CloudProcess {
   url: string;

@@ -5,12 +5,10 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWard, toMqttMessage } from '../../../scripts/simulator/index.js';
-import { startTestService, type TestService } from '../../../cloud/src/api/testing/service.js';
-import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
-import type { GatewayDaemon } from '../daemon.js';
-import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
-import { checkCloud, registerGateway } from './testing/cloud.js';
+import { createWard, toMqttMessage } from '@wardlink/simulator';
+import { startTestService, type TestService, useTestDatabase, checkCloud, registerGateway } from '@wardlink/cloud/testing';
+import type { GatewayDaemon } from '@wardlink/gateway';
+import { createTestGateway, startDaemon, type TestGateway } from '@wardlink/gateway/testing';
 
 const GW = 'gw-e2e';
 const db = useTestDatabase();

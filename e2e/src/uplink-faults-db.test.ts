@@ -5,11 +5,8 @@
  * keeps the batches and retries. 0 readings lost, 0 duplicated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../../cloud/src/api/testing/service.js';
-import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
-import { wardReadings } from '../buffer/testing/fixtures.js';
-import { checkCloud, registerGateway, startTcpProxy, viaPort, type TcpProxy } from './testing/cloud.js';
-import { createUplinkHarness, type UplinkHarness } from './testing/harness.js';
+import { startTestService, type TestService, useTestDatabase, checkCloud, registerGateway, startTcpProxy, viaPort, type TcpProxy } from '@wardlink/cloud/testing';
+import { wardReadings, createUplinkHarness, type UplinkHarness } from '@wardlink/gateway/testing';
 
 const db = useTestDatabase();
 let proxy: TcpProxy;

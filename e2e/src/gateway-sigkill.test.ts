@@ -9,14 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../../cloud/src/api/testing/service.js';
-import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
-import { wardReadings } from '../buffer/testing/fixtures.js';
-import { BufferWriter } from '../buffer/writer.js';
-import { openGatewayDatabase } from '../db.js';
-import { localFetch } from '../http/local-client.js';
-import { createTestGateway, spawnDaemon, type TestGateway } from '../testing/fixture.js';
-import { checkCloud, registerGateway } from './testing/cloud.js';
+import { startTestService, type TestService, useTestDatabase, checkCloud, registerGateway } from '@wardlink/cloud/testing';
+import { wardReadings, createTestGateway, spawnDaemon, type TestGateway } from '@wardlink/gateway/testing';
+import { BufferWriter, openGatewayDatabase, localFetch } from '@wardlink/gateway';
 
 const GW = 'gw-crash';
 const db = useTestDatabase();

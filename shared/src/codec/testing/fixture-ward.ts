@@ -1,6 +1,7 @@
 /**
- * A small, seeded, realistic ward for codec tests and as the benchmark's fallback when
- * the full simulator (scripts/simulator) is not available. Same shape as the simulator's
+ * A small, seeded, realistic ward for the codec's tests. It lives here, not in the
+ * simulator package, because the simulator sits above shared (it imports it) and shared
+ * imports nothing above it. Same shape as the simulator's
  * `createWard(...).readingsBetween(from, to)`.
  *
  * What makes it realistic for a codec: one record per device per second carrying 8

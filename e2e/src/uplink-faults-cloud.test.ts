@@ -4,12 +4,9 @@
  * for minutes of (simulated) time. In each: 0 readings lost, 0 duplicated.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../../../cloud/src/testing/pg.js';
-import { alarmMigrations } from '../alarms/migrations.js';
-import { openAlarmService, type AlarmService } from '../alarms/service.js';
-import { wardReadings } from '../buffer/testing/fixtures.js';
-import { checkCloud, registerGateway, spawnCloud, type CloudProcess } from './testing/cloud.js';
-import { createUplinkHarness, type UplinkHarness } from './testing/harness.js';
+import { useTestDatabase, checkCloud, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
+import { alarmMigrations, openAlarmService, type AlarmService } from '@wardlink/gateway';
+import { wardReadings, createUplinkHarness, type UplinkHarness } from '@wardlink/gateway/testing';
 
 const db = useTestDatabase();
 let cloud: CloudProcess;

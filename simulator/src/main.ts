@@ -1,13 +1,13 @@
 /**
  * The live ward summary for the demo:
- *   tsx scripts/simulator/main.ts [--beds 20] [--seed 1] [--speed 1] [--duration-s N]
+ *   tsx simulator/src/main.ts [--beds 20] [--seed 1] [--speed 1] [--duration-s N]
  * Exits 0 after --duration-s or on SIGINT/SIGTERM; 2 on a bad argument.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '@wardlink/shared';
 import { runLiveSummary } from './live-summary.js';
 
-const USAGE = 'usage: tsx scripts/simulator/main.ts [--beds 20] [--seed 1] [--speed 1] [--duration-s N]';
+const USAGE = 'usage: tsx simulator/src/main.ts [--beds 20] [--seed 1] [--speed 1] [--duration-s N]';
 
 function numberArg(values: Record<string, string | undefined>, name: string, fallback: number | undefined, integer: boolean): number | undefined {
   const raw = values[name];
