@@ -122,7 +122,7 @@ export function stepShares(steps: JobStep[], jobStart: number, jobEnd: number): 
   const share = new Map<string, number>();
   steps.forEach((e, i) => share.set(e.step, (share.get(e.step) ?? 0) + e.at - (i === 0 ? jobStart : steps[i - 1]!.at)));
   share.set('after the last unit (reclaim)', jobEnd - (steps.at(-1)?.at ?? jobStart));
-  return [...share].map(([k, ms]) => `${k === 'read' ? 'read (COPY out, since the previous unit)' : k === 'units-listed' ? 'listing units (SELECT DISTINCT)' : k} ${round((100 * ms) / (jobEnd - jobStart))}%`).join(', ');
+  return [...share].map(([k, ms]) => `${k === 'read' ? 'read (DELETE ... RETURNING, COPY out, since the previous unit)' : k === 'units-listed' ? 'listing units (SELECT DISTINCT)' : k} ${round((100 * ms) / (jobEnd - jobStart))}%`).join(', ');
 }
 
 /** The step in progress at the start of `b`, and the steps that ended during it. */

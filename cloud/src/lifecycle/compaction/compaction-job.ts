@@ -6,14 +6,14 @@
  * Its unit of work is one patient's rows of one day partition that are older than the
  * cutoff (the start of the hour that ended `graceMs` ago), done in ONE transaction at
  * REPEATABLE READ:
- *   1. read the rows (COPY, binary, in primary key order) and the readings of the
- *      blocks they fall into;
+ *   1. take the rows: one `DELETE ... RETURNING` streamed out by COPY (binary), so the
+ *      index is walked once for reading and deleting (a SELECT then a DELETE walked it
+ *      twice: measured 1.2 us of PostgreSQL CPU per reading). A row that ingest commits
+ *      meanwhile is not in the snapshot, stays a row, and is merged by the next run.
+ *      Then read the readings of the blocks the rows fall into;
  *   2. merge them (a reading already stored wins over a re-sent copy) and encode blocks;
  *   3. delete the old blocks, COPY the new ones in;
- *   4. delete the rows, which under REPEATABLE READ are exactly the rows read in 1: a
- *      row that ingest commits meanwhile is not in the snapshot, stays a row, and is
- *      merged by the next run;
- *   5. commit.
+ *   4. commit.
  * A crash (SIGKILL included) at any step rolls the unit back whole: nothing is lost and
  * nothing doubled, and the next run starts the unit again. There is no job state to
  * resume from, because no state survives a unit.
@@ -42,7 +42,7 @@ import { mergeIntoBlocks } from './merge.js';
 import { NOT_PHYSIOLOGY } from '../../storage/not-physiology.js';
 
 /** The steps of a unit, where the tests' crash hooks can stop it. */
-export type CompactionStep = 'read' | 'merged' | 'old-blocks-deleted' | 'blocks-written' | 'rows-deleted' | 'committed';
+export type CompactionStep = 'read' | 'merged' | 'old-blocks-deleted' | 'blocks-written' | 'committed';
 
 export interface CompactionOptions {
   /** An hour is compacted once it ended this long ago; default settings.compactAfterMs. */
@@ -193,16 +193,16 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    // Rows are read in primary key order (no sort); the old blocks' readings are sorted
-    // by series, in memory rather than in temp files.
+    // The old blocks' readings are sorted by series, in memory rather than in temp files.
     await client.query("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'");
     const h = client.escapeLiteral(unit.hospitalId);
     const p = client.escapeLiteral(unit.patientId);
     const cutoff = client.escapeLiteral(isoMicros(cutoffUs));
+    // DELETE has no ORDER BY: its rows come in the scan's order (the primary key's, as
+    // planned), and the merge sorts any series that does not.
     const rows = await readColumns(
       client,
-      `SELECT ${ARCHIVE_COLUMNS.join(', ')} FROM "${unit.partition}" WHERE hospital_id = ${h} AND patient_id = ${p} AND t < ${cutoff}
-       ORDER BY hospital_id, patient_id, metric, t, gateway_id, device_id`,
+      `DELETE FROM "${unit.partition}" WHERE hospital_id = ${h} AND patient_id = ${p} AND t < ${cutoff} RETURNING ${ARCHIVE_COLUMNS.join(', ')}`,
       unit.partition,
     );
     if (rows.length === 0) {
@@ -230,11 +230,6 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     const lines = merged.blocks.map((m) => blockCopyLine(m.key, m.block, NOT_PHYSIOLOGY));
     await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(`COPY ${VITAL_BLOCKS_TABLE} (${BLOCK_COPY_COLUMNS.join(', ')}) FROM STDIN`)));
     await hook('blocks-written');
-
-    const deleted = await client.query(`DELETE FROM "${unit.partition}" WHERE hospital_id = $1 AND patient_id = $2 AND t < $3`, [unit.hospitalId, unit.patientId, isoMicros(cutoffUs)]);
-    // Under REPEATABLE READ the DELETE sees the snapshot the COPY read: the same rows.
-    if (deleted.rowCount !== rows.length) throw new Error(`read ${rows.length} rows but would delete ${deleted.rowCount ?? 0}; rolled back`);
-    await hook('rows-deleted');
 
     await client.query('COMMIT');
     await hook('committed');

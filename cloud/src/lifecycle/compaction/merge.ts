@@ -1,9 +1,8 @@
 /**
  * Turns a unit's rows (and the readings of the blocks they fall into) into blocks.
  * Readings are grouped by series and hour (hospital, patient, metric, gateway, device,
- * UTC hour) here, so the rows can be read in their primary key's order (metric, t, ...),
- * an index scan with no sort; within a group both inputs come in time order and are
- * merged in one pass. A reading already in a block wins over a row with the same
+ * UTC hour) here, so the rows can be taken in any order (a DELETE ... RETURNING has no
+ * ORDER BY); within a group both inputs are put in time order and merged in one pass. A reading already in a block wins over a row with the same
  * (metric, gateway, device, t): that is the same reading sent again (a re-sent batch, a
  * gateway's replay), and the first stored copy is the one kept, as vital_data's
  * ON CONFLICT DO NOTHING does.
@@ -41,7 +40,7 @@ function text(cols: VitalColumns, column: TextName, i: number): string {
   return c.dict[c.ids[i]!]!;
 }
 
-/** Adds every reading of `cols` to its group; `cols` is in time order within each series. */
+/** Adds every reading of `cols` to its group, in the order of `cols`. */
 function groupInto(groups: Map<string, Group>, cols: VitalColumns, side: 'old' | 'rows'): void {
   const ids = cols.text;
   for (let i = 0; i < cols.length; i++) {
@@ -65,11 +64,23 @@ function groupInto(groups: Map<string, Group>, cols: VitalColumns, side: 'old' |
   }
 }
 
+/** Sorts a group's row indexes by time, unless they already are (the usual case: the
+ * rows come from an index scan in primary key order). */
+function inTimeOrder(indexes: number[], tUs: ArrayLike<number>): void {
+  for (let k = 1; k < indexes.length; k++) {
+    if (tUs[indexes[k]!]! < tUs[indexes[k - 1]!]!) {
+      indexes.sort((a, b) => tUs[a]! - tUs[b]!);
+      return;
+    }
+  }
+}
+
 /** Merges `rows` (from vital_data) into `old` (readings of existing blocks). */
 export async function mergeIntoBlocks(rows: VitalColumns, old: VitalColumns | undefined, aggMask: number): Promise<MergeResult> {
   // Group each side by its own dictionary ids (cheap), then join the two by value.
   const byRows = new Map<string, Group>();
   groupInto(byRows, rows, 'rows');
+  for (const g of byRows.values()) inTimeOrder(g.rows, rows.tUs);
   const groups = new Map<string, Group>();
   const valueKey = (g: Group, hourUs: number) => JSON.stringify([g.key.hospitalId, g.key.patientId, g.key.metric, g.key.gatewayId, g.key.deviceId, hourUs]);
   for (const g of byRows.values()) groups.set(valueKey(g, hourOf(rows.tUs[g.rows[0]!]!)), g);
