@@ -6,3 +6,4 @@ export * from './timers.js';
 export * from './cli/output.js';
 export * from './manual-clock.js';
 export * from './units/index.js';
+export * from './settings/index.js';

@@ -15,6 +15,8 @@ export class CliContext {
     readonly out: Out,
     readonly env: NodeJS.ProcessEnv,
     private readonly configPathOption: string | undefined,
+    /** Setting flags given on the command line, by setting path. */
+    readonly flags: Readonly<Record<string, string>> = {},
   ) {}
 
   get configPath(): string {
@@ -22,7 +24,14 @@ export class CliContext {
   }
 
   loadConfig(): GatewayConfig {
-    this.config ??= loadGatewayConfig({ path: this.configPath, env: this.env });
+    this.config ??= loadGatewayConfig({ path: this.configPath, env: this.env, flags: this.flags });
+    return this.config;
+  }
+
+  /** Reads the configuration again (SIGHUP), with the same flags: a reload must not drop
+   * what the command line set. */
+  reloadConfig(): GatewayConfig {
+    this.config = loadGatewayConfig({ path: this.configPath, env: this.env, flags: this.flags });
     return this.config;
   }
 

@@ -18,6 +18,7 @@ import { registerTlsCommands } from './commands/tls.js';
 import { registerViewerCommands } from './commands/viewer.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
+import { addSettingFlags, settingFlagValues } from './setting-flags.js';
 
 export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
 
@@ -53,8 +54,9 @@ export async function runCli(argv: string[], opts: { out?: Out; env?: NodeJS.Pro
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: () => undefined })
     .showSuggestionAfterError(true);
+  addSettingFlags(program);
   const ctx = () => {
-    context ??= new CliContext(out, env, program.opts<{ config?: string }>().config);
+    context ??= new CliContext(out, env, program.opts<{ config?: string }>().config, settingFlagValues(program));
     return context;
   };
   for (const register of registrars) register(program, ctx);

@@ -1,9 +1,15 @@
-/** The gateway's configuration, fully resolved. Units are in the names. */
+/**
+ * The gateway's configuration, fully resolved. Units are in the names. Keys, variables,
+ * flags, defaults and bounds are in the settings table (settings.ts).
+ */
 import type { AlarmEngineOptions } from '../alarms/engine-options.js';
-import { UPLINK_DEFAULTS } from '../uplink/options.js';
-import { DEFAULT_ADMISSIONS, type AdmissionsConfig } from './admissions.js';
-import { DEFAULT_HTTP, type HttpConfig } from './http.js';
-import { DEFAULT_HL7_LISTENER, DEFAULT_MQTT_LISTENER, type Hl7ListenerConfig, type MqttListenerConfig } from './listeners.js';
+import type { AdmissionsConfig } from './admissions.js';
+import type { ViewerAccount } from './alarm-viewers.js';
+import type { HttpConfig } from './http.js';
+import type { Hl7ListenerConfig, MqttListenerConfig } from './listeners.js';
+import { resolveGatewayConfig } from './resolve.js';
+
+export { DURABILITIES, LOG_LEVELS } from './settings.js';
 export type Durability = 'normal' | 'full';
 
 export interface GatewayConfig {
@@ -91,7 +97,7 @@ export interface GatewayConfig {
     };
     /** Read-only MQTT accounts that may subscribe to `wardlink/alarms/#` on the embedded
      * broker: each with a scrypt `passwordHash` (as device passwords) or a `password`. */
-    viewers: { username: string; passwordHash?: string; password?: string }[];
+    viewers: ViewerAccount[];
     /** Longest a charge nurse may pause a bed's alarm sound at the nurse stations (default 2 min). */
     audioPauseMaxMs: number;
     /** The alarm engine's timings and technical priorities (alarms/engine-options.ts,
@@ -100,52 +106,7 @@ export interface GatewayConfig {
   };
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const DURABILITIES = ['normal', 'full'] as const;
-
-const HOUR_MS = 3_600_000;
-
-/** Defaults. Null buffer limits defer to WRITER_DEFAULTS (chosen by `pnpm bench buffer-commit`). */
+/** Every setting at its default, with the data folder (and so the database) at `dataDir`. */
 export function defaultConfig(dataDir: string): GatewayConfig {
-  return {
-    gatewayId: 'gateway-1',
-    dataDir,
-    databasePath: `${dataDir}/gateway.db`,
-    log: { level: 'info' },
-    http: DEFAULT_HTTP,
-    // Loopback until IT binds the listeners to the ward-side address (`init --bind`): never
-    // every interface by surprise.
-    mqtt: { ...DEFAULT_MQTT_LISTENER, bridge: null },
-    hl7: DEFAULT_HL7_LISTENER,
-    buffer: {
-      durability: 'normal',
-      maxBytes: 2 * 1024 ** 3,
-      flushIntervalMs: null,
-      maxBatchReadings: null,
-      maxQueuedReadings: 50_000,
-      diskReserveBytes: 4 * 1024 * 1024,
-      localRetentionMs: 24 * HOUR_MS,
-      checkpointIntervalMs: 30_000,
-    },
-    admissions: DEFAULT_ADMISSIONS,
-    ingest: { maxFutureMs: 5 * 60_000, maxLagMs: 5 * 60_000, horizonMs: 7 * 24 * HOUR_MS, silentAfterMs: 10_000, rejectLogIntervalMs: 60_000 },
-    cloud: {
-      url: null,
-      token: null,
-      // The uplink's own defaults (uplink/options.ts), not a copy of them.
-      maxBatchReadings: UPLINK_DEFAULTS.maxBatchReadings,
-      maxBatchAgeMs: UPLINK_DEFAULTS.maxBatchAgeMs,
-      concurrency: UPLINK_DEFAULTS.concurrency,
-      connectTimeoutMs: UPLINK_DEFAULTS.connectTimeoutMs,
-      headersTimeoutMs: UPLINK_DEFAULTS.headersTimeoutMs,
-      bodyTimeoutMs: UPLINK_DEFAULTS.bodyTimeoutMs,
-      backoffBaseMs: UPLINK_DEFAULTS.backoffBaseMs,
-      backoffMaxMs: UPLINK_DEFAULTS.backoffMaxMs,
-      caFile: null,
-      clientCertFile: null,
-      clientKeyFile: null,
-      allowInsecure: false,
-    },
-    alarms: { forward: null, viewers: [], audioPauseMaxMs: 120_000, engine: {} },
-  };
+  return resolveGatewayConfig({ base: dataDir });
 }

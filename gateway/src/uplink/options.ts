@@ -83,7 +83,7 @@ export const UPLINK_DEFAULTS = {
 
 type IntField = keyof typeof UPLINK_DEFAULTS;
 /** The accepted range of each setting, for the options here and for the config file's
- * `cloud.*` keys (config/load.ts): one table, so the two cannot disagree. */
+ * `cloud.*` keys (config/settings.ts): one table, so the two cannot disagree. */
 export const UPLINK_BOUNDS: Readonly<Record<IntField, readonly [number, number]>> = {
   maxBatchReadings: [1, 1_000_000],
   maxBatchAgeMs: [0, 3_600_000],

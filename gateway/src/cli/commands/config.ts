@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '@wardlink/shared';
 import { pick } from '../../config/fields.js';
 import { readConfigFile, redactedConfig, validate } from '../../config/load.js';
+import { printableValue } from '../../config/redact.js';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { isLoopback } from '../../config/http.js';
@@ -11,8 +12,6 @@ import { openGatewayDatabase } from '../../db.js';
 import { describeTls, issueSelfSigned } from './tls.js';
 import type { CliContext } from '../context.js';
 import { emit } from '../output.js';
-
-const SECRET_KEYS = new Set(['cloud.token', 'mqtt.bridge.password']);
 
 /** Writes the config file atomically-enough and readable only by its owner (it may hold a token). */
 export function writeConfig(path: string, raw: Record<string, unknown>): void {
@@ -107,7 +106,7 @@ export function registerConfigCommands(program: Command, ctx: () => CliContext):
       cur[keys[keys.length - 1]!] = parseValue(text);
       validate(raw, dirname(c.configPath));
       writeConfig(c.configPath, raw);
-      const shown = SECRET_KEYS.has(key) ? '***' : text;
+      const shown = printableValue(key, text);
       const apply = /^(cloud|log|ingest)\./.test(key) ? 'SIGHUP the daemon (or restart it) to apply' : 'restart the daemon to apply';
       emit(c.out, { key, value: shown, apply }, () => `${key} = ${shown} (${apply})`);
     });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadGatewayConfig } from '../../config/load.js';
 import { GatewayDaemon } from '../../daemon.js';
 import { createLogger } from '../../observability/logger.js';
 import type { CliContext } from '../context.js';
@@ -33,7 +32,7 @@ export function registerRunCommand(program: Command, ctx: () => CliContext): voi
         process.once('SIGINT', () => stop('SIGINT'));
         process.on('SIGHUP', () => {
           try {
-            void daemon.reload(loadGatewayConfig({ path: c.configPath, env: c.env }));
+            void daemon.reload(c.reloadConfig());
           } catch (err) {
             logger.error({ err }, 'reload refused: the config file is invalid; keeping the running configuration');
           }
