@@ -27,7 +27,7 @@ import { MqttBridge } from './ingest/mqtt/bridge.js';
 import { MqttIngest, type MqttPayloadParser } from './ingest/mqtt/broker.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RecordPatients } from './ingest/record-patient.js';
-import { Hl7Receiver, LineReceiver } from './ingest/receivers.js';
+import { FrameReceiver } from './ingest/receivers.js';
 import { RejectLog } from './ingest/reject-log.js';
 import { SerialFleet } from './ingest/serial-fleet.js';
 import { TcpHl7Listener } from './ingest/tcp-hl7.js';
@@ -154,9 +154,8 @@ export class GatewayDaemon {
     this.pipeline.observe(this.alarms.engine.observer);
     this.pipeline.onRefused(this.alarms.engine.refusalObserver);
     const adt = new AdtFeed({ registry, config: () => this.config.admissions, rejects: this.rejects, logger, now });
-    const receiverDeps = { pipeline: this.pipeline, adt, registry, rejects: this.rejects, logger, now, maxMessageBytes: config.hl7.maxMessageBytes };
-    const hl7 = new Hl7Receiver(receiverDeps);
-    const lines = new LineReceiver(receiverDeps);
+    // One receiver for every framed format (ingest/formats/registry.ts), serial and TCP.
+    const frames = new FrameReceiver({ pipeline: this.pipeline, adt, registry, rejects: this.rejects, now, maxMessageBytes: config.hl7.maxMessageBytes });
     const parse: MqttPayloadParser = (payload, device) =>
       parseMqttJson(payload, { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now }, { maxBytes: config.mqtt.maxPayloadBytes });
     const mqttDeps = { registry, pipeline: this.pipeline, parse, rejects: this.rejects, logger, now, maxPayloadBytes: config.mqtt.maxPayloadBytes };
@@ -185,11 +184,11 @@ export class GatewayDaemon {
       ...config.hl7,
       caps: config.hl7,
       tls: hl7Tls === null ? null : { port: hl7Tls.port, secure: loadServerCredentials(hl7Tls, 'hl7.tls') },
-      receiver: hl7,
+      receiver: frames,
       rejects: this.rejects,
       logger,
     });
-    this.serial = new SerialFleet({ registry, hl7, lines, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
+    this.serial = new SerialFleet({ registry, receiver: frames, deviceStates: this.deviceStates, rejects: this.rejects, logger, maxFrameBytes: config.hl7.maxMessageBytes, clock });
     this.web = new WebPort({ db: store.db, config: config.http, dataDir: config.dataDir, logger, now });
     createStatusRoutes(this.web.http, this);
     // Alarm delivery with no internet: MQTT topics on the embedded broker (and the optional

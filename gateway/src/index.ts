@@ -47,9 +47,11 @@ export {
 } from './buffer/index.js';
 
 // Ingest: the pipeline every transport feeds, and the device format parsers.
+export { FrameReceiver } from './ingest/receivers.js';
 export { IngestPipeline, instanceId, type ReadingSink, type RecordContext, type ReadingObserver, type RefusalObserver, type SubmitResult } from './ingest/pipeline.js';
 export {
   FORMATS,
+  registerFormat,
   FORMAT_NAMES,
   formatByName,
   isFormatName,
@@ -60,6 +62,10 @@ export {
   mllpFrame,
   parseOruR01,
   buildAck,
+  FormatNameTakenError,
+  lineFormatEntry,
+  type FormatEntry,
+  type Framing,
   type FormatName,
   type LineFormat,
   type FormatContext,

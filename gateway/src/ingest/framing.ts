@@ -1,7 +1,8 @@
 /**
  * Splits a byte stream (serial port or TCP socket) into frames with
- * @serialport/parser-delimiter, bounds what may pile up without a delimiter, and handles
- * frames with ordered replies and backpressure:
+ * @serialport/parser-delimiter, on the delimiter of the format's framing (formats/entry.ts),
+ * bounds what may pile up without a delimiter, and handles frames with ordered replies and
+ * backpressure:
  *  - replies (HL7 ACKs) are written in the order the frames arrived;
  *  - when `maxInFlight` frames await their commit, the source is paused until one settles,
  *    so a slow disk stops the reading instead of growing memory.
@@ -9,7 +10,7 @@
 import type { Duplex, TransformCallback } from 'node:stream';
 import { DelimiterParser } from '@serialport/parser-delimiter';
 import { PayloadTooLargeError } from '@wardlink/shared';
-import { MLLP_DELIMITER } from './formats/hl7/index.js';
+import type { Framing } from './formats/entry.js';
 
 /** A DelimiterParser that discards (and reports) input that grows past `maxBytes` without a delimiter. */
 export class BoundedDelimiterParser extends DelimiterParser {
@@ -36,13 +37,10 @@ export class BoundedDelimiterParser extends DelimiterParser {
   }
 }
 
-export function delimiterFor(format: string): Buffer {
-  return format === 'hl7-mllp' ? MLLP_DELIMITER : Buffer.from('\n');
-}
-
 export interface FramedSessionOptions {
   source: Duplex;
-  delimiter: Buffer;
+  /** The format's framing: its delimiter splits the stream. */
+  framing: Framing;
   maxFrameBytes: number;
   maxInFlight: number;
   /** Handles one frame; a returned buffer is written back to the source, in frame order. */
@@ -60,7 +58,7 @@ export class FramedSession {
   readonly parser: BoundedDelimiterParser;
 
   constructor(private readonly opts: FramedSessionOptions) {
-    this.parser = new BoundedDelimiterParser(opts.delimiter, opts.maxFrameBytes, opts.onOverflow, opts.onPartial);
+    this.parser = new BoundedDelimiterParser(opts.framing.delimiter, opts.maxFrameBytes, opts.onOverflow, opts.onPartial);
     opts.source.pipe(this.parser);
     this.parser.on('data', (frame: Buffer) => this.onFrame(frame));
   }

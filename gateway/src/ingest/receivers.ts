@@ -1,126 +1,107 @@
 /**
- * What a serial port or TCP connection does with one framed unit of input: an HL7 message
- * (answered with an ACK after the commit) or one ASCII line.
+ * What a serial port or a TCP connection does with one frame, whatever its format: the
+ * steps of the format's registry entry (formats/entry.ts), the pipeline's commit, then the
+ * entry's reply. A reply is sent only after the commit, or it refuses the message with a
+ * code the sender sees: nothing is acknowledged and then dropped. Nothing here knows a
+ * format by name.
  */
 import { plainAddress } from '../peer-address.js';
-import { isIngestError, PeerNotAllowedError, UnknownDeviceError, type WardlinkError } from '@wardlink/shared';
-import type { Logger } from 'pino';
+import { isIngestError, PeerNotAllowedError, UnknownDeviceError } from '@wardlink/shared';
 import type { Registry } from '../registry/registry.js';
 import type { Device } from '../registry/types.js';
-import { formatByName } from './formats/index.js';
 import type { AdtFeed } from './adt-feed.js';
-import { isAdtType } from './formats/hl7/adt.js';
-import { ackCodeFor, buildAck, deframeMllp, mllpFrame, parseOruR01, tryReadMsh, type MshHeader } from './formats/hl7/index.js';
-import type { FormatContext, ParsedRecord } from './formats/format.js';
+import type { FormatEntry } from './formats/entry.js';
+import type { FormatContext } from './formats/format.js';
 import type { IngestPipeline } from './pipeline.js';
 import { toRejectInfo, type RejectLog } from './reject-log.js';
 
 export interface ReceiverDeps {
-  pipeline: IngestPipeline;
+  pipeline: Pick<IngestPipeline, 'submit'>;
   /** The ADT feed (admissions.source "adt"); HL7 ADT from anywhere else is refused there. */
-  adt?: AdtFeed;
-  registry: Registry;
-  rejects: RejectLog;
-  logger: Logger;
+  adt?: Pick<AdtFeed, 'handle'>;
+  registry: Pick<Registry, 'refreshIfChanged' | 'deviceByMatchId'>;
+  rejects: Pick<RejectLog, 'record'>;
   now: () => number;
   maxMessageBytes: number;
 }
 
-function contextOf(device: Device | undefined, now: () => number): FormatContext {
-  return device ? { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now } : { now };
+/** Where a frame came from. */
+export interface FrameSource<M> {
+  format: FormatEntry<M>;
+  /** The serial port's device; null on a listener many devices share, where each message
+   * names its device (the entry's `identify`). */
+  device: Device | null;
+  /** The connection's remote address; null on a serial port. */
+  peer: string | null;
 }
 
-/** True for frames that carry nothing (keep-alive newlines between MLLP frames). */
-function isBlank(frame: Buffer): boolean {
-  for (const byte of frame) if (byte !== 0x0a && byte !== 0x0d && byte !== 0x0b && byte !== 0x20) return false;
-  return true;
+function contextOf(device: Device, now: () => number): FormatContext {
+  return { vendorMap: device.vendorMap, utcOffsetMinutes: device.utcOffsetMinutes, now };
 }
 
-export class Hl7Receiver {
+export class FrameReceiver {
   constructor(private readonly deps: ReceiverDeps) {}
 
   /**
-   * Handles one MLLP frame and returns the framed ACK to send back, or null for a blank
-   * frame. `fixedDevice` is the serial port's device; over TCP the device is found from
-   * the message (OBX-18 equipment id, else MSH-3 sending application). An ADT message
-   * over TCP goes to the ADT feed; `peer` is the connection's remote address.
+   * Handles one frame and returns the reply to send back (framed), or null when there is
+   * none: a blank frame, or a format that answers nothing. On a shared listener an
+   * admission message (HL7 ADT) goes to the ADT feed.
    */
-  async handle(frame: Buffer, fixedDevice: Device | null, peer: string | null = null): Promise<Buffer | null> {
-    if (isBlank(frame)) return null;
+  async handle<M>(frame: Buffer, from: FrameSource<M>): Promise<Buffer | null> {
+    const { format } = from;
+    if (format.framing.isBlank(frame)) return null;
     const receivedAtMs = this.deps.now();
-    let msh: MshHeader | undefined;
-    let device: Device | undefined = fixedDevice ?? undefined;
+    let message: M | undefined;
+    let device: Device | undefined = from.device ?? undefined;
     try {
-      const text = deframeMllp(frame, this.deps.maxMessageBytes);
-      msh = tryReadMsh(text);
-      if (msh !== undefined && isAdtType(msh.messageType) && fixedDevice === null && this.deps.adt) {
-        return mllpFrame(this.deps.adt.handle(text, peer));
-      }
-      let record = parseOruR01(text, contextOf(device, this.deps.now));
+      message = format.decode(frame, { maxBytes: this.deps.maxMessageBytes });
+      const adt = from.device === null ? this.deps.adt : undefined;
+      const admission = adt && format.admissionText?.(message);
+      if (adt && admission !== undefined) return format.framing.wrap(adt.handle(admission, from.peer));
+      format.assertUsable?.(message);
       if (!device) {
-        this.deps.registry.refreshIfChanged();
-        device = this.findDevice(record, msh);
-        if (!device) throw new UnknownDeviceError(record.equipmentId ?? (msh?.sendingApplication.trim() || '(none)'));
-        const address = plainAddress(peer) ?? '(unknown)';
-        if (device.allowedPeers.length > 0 && !device.allowedPeers.includes(address)) throw new PeerNotAllowedError(device.deviceId, address);
-        if (Object.keys(device.vendorMap).length > 0 || device.utcOffsetMinutes !== 0) {
-          record = parseOruR01(text, contextOf(device, this.deps.now));
-        }
+        device = this.deviceNamedBy(format, message);
+        this.assertPeerAllowed(device, from.peer);
       }
+      // Read once, with the device's vendor map and clock offset (formats/entry.ts).
+      const record = format.read(message, contextOf(device, this.deps.now));
       await this.deps.pipeline.submit(device, record, receivedAtMs);
-      return mllpFrame(buildAck(msh, 'AA', { nowMs: this.deps.now() }));
+      return format.ack === 'none' ? null : format.framing.wrap(format.ack.accepted(message, this.deps.now()));
     } catch (err) {
-      if (isIngestError(err)) {
-        this.deps.rejects.record(device?.deviceId ?? null, err);
-        return mllpFrame(buildAck(msh, ackCodeFor(err.code), { errorCode: err.code, text: err.message, nowMs: this.deps.now() }));
-      }
-      // The buffer could not commit: AE tells the sender to resend later; nothing is lost.
-      this.deps.rejects.record(device?.deviceId ?? null, toRejectInfo(err, 'HL7 message not committed; answering AE, the device resends'));
-      const code = (err as WardlinkError).code ?? 'WL_BUFFER_WRITE_FAILED';
-      return mllpFrame(buildAck(msh, 'AE', { errorCode: code, text: 'gateway buffer unavailable; resend later', nowMs: this.deps.now() }));
+      return this.refuse(err, format, message, device);
     }
   }
 
-  /**
-   * The device a TCP message is from, by its `matchId`: the most specific identifier first.
-   * OBX-18 (the monitor's EUI-64), the PV1-3 bed (a central station sending for many beds:
-   * Nihon Kohden `BED-001`, Philips `Doc1`), MSH-4 (Comen puts the serial there), then
-   * MSH-3 (the sending application, whole or its first component).
-   */
-  private findDevice(record: ParsedRecord, msh: MshHeader | undefined): Device | undefined {
+  private refuse<M>(err: unknown, format: FormatEntry<M>, message: M | undefined, device: Device | undefined): Buffer | null {
+    const deviceId = device?.deviceId ?? null;
+    if (isIngestError(err)) {
+      this.deps.rejects.record(deviceId, err);
+      return format.ack === 'none' ? null : format.framing.wrap(format.ack.refused(message, err, this.deps.now()));
+    }
+    // A format without replies cannot tell its sender: the transport logs the failure.
+    if (format.ack === 'none') throw err;
+    // The buffer could not commit: the refusal tells the sender to resend later; nothing is lost.
+    const reject = toRejectInfo(err, `${format.name} message not committed; refused, the device resends`);
+    this.deps.rejects.record(deviceId, reject);
+    return format.framing.wrap(format.ack.notCommitted(message, reject.code, this.deps.now()));
+  }
+
+  /** The enabled device a message on a shared listener names, by its `matchId`, the most
+   * specific of the message's ids first (the entry's `identify`). */
+  private deviceNamedBy<M>(format: FormatEntry<M>, message: M): Device {
     const { registry } = this.deps;
-    const first = (s: string | undefined) => s?.split('^')[0]?.trim();
-    const app = msh?.sendingApplication.trim();
-    const candidates = [record.equipmentId, first(record.equipmentId), record.bedLabel, msh?.sendingFacility.trim(), first(msh?.sendingFacility), app, first(app)];
-    for (const id of candidates) {
+    registry.refreshIfChanged();
+    const identity = format.identify?.(message);
+    for (const id of identity?.candidates ?? []) {
       const device = id ? registry.deviceByMatchId(id) : undefined;
       if (device && device.enabled) return device;
     }
-    return undefined;
+    throw new UnknownDeviceError(identity?.shownAs ?? '(none)');
   }
-}
 
-export class LineReceiver {
-  constructor(private readonly deps: ReceiverDeps) {}
-
-  /** Handles one ASCII line from a serial device. Bad lines are counted, never thrown. */
-  async handle(line: Buffer, device: Device): Promise<void> {
-    const text = line.toString('latin1').replace(/[\r\n]+$/, '');
-    if (text.trim() === '') return;
-    const format = formatByName(device.format);
-    if (!format) {
-      this.deps.logger.error({ device: device.deviceId, format: device.format }, 'device has an unknown format');
-      return;
-    }
-    try {
-      const record = format.parse(text, contextOf(device, this.deps.now));
-      await this.deps.pipeline.submit(device, record, this.deps.now());
-    } catch (err) {
-      if (isIngestError(err)) {
-        this.deps.rejects.record(device.deviceId, err);
-        return;
-      }
-      throw err;
-    }
+  /** A device with allowed peer addresses takes messages from those only (AR otherwise). */
+  private assertPeerAllowed(device: Device, peer: string | null): void {
+    const address = plainAddress(peer) ?? '(unknown)';
+    if (device.allowedPeers.length > 0 && !device.allowedPeers.includes(address)) throw new PeerNotAllowedError(device.deviceId, address);
   }
 }

@@ -7,14 +7,12 @@ import type { Clock } from '@wardlink/shared';
 import type { Registry } from '../registry/registry.js';
 import type { Device } from '../registry/types.js';
 import type { DeviceStates } from './device-state.js';
-import type { Hl7Receiver, LineReceiver } from './receivers.js';
+import type { FrameReceiver } from './receivers.js';
 import type { RejectLog } from './reject-log.js';
 import { SerialDevice } from './serial.js';
 
-export interface SerialFleetDeps {
+interface FleetBase {
   registry: Registry;
-  hl7: Hl7Receiver;
-  lines: LineReceiver;
   deviceStates: DeviceStates;
   rejects: RejectLog;
   logger: Logger;
@@ -23,14 +21,20 @@ export interface SerialFleetDeps {
   reconnect?: { initialMs: number; maxMs: number };
 }
 
+/** One receiver takes every format's frames. */
+export type SerialFleetDeps = FleetBase & { receiver: FrameReceiver };
+
 function signature(d: Device): string {
   return JSON.stringify([d.portPath, d.baudRate, d.format, d.bedId, d.vendorMap, d.utcOffsetMinutes, d.enabled]);
 }
 
 export class SerialFleet {
   private readonly running = new Map<string, { port: SerialDevice; signature: string }>();
+  private readonly receiver: FrameReceiver;
 
-  constructor(private readonly deps: SerialFleetDeps) {}
+  constructor(private readonly deps: SerialFleetDeps) {
+    this.receiver = deps.receiver;
+  }
 
   /** Brings the running ports in line with the registry. Cheap when nothing changed. */
   async reconcile(): Promise<void> {
@@ -50,7 +54,8 @@ export class SerialFleet {
     }
     for (const [id, device] of wanted) {
       if (this.running.has(id)) continue;
-      const port = new SerialDevice({ ...this.deps, device });
+      const { deviceStates, rejects, logger, maxFrameBytes, clock, reconnect } = this.deps;
+      const port = new SerialDevice({ device, receiver: this.receiver, deviceStates, rejects, logger, maxFrameBytes, clock, reconnect });
       this.deps.logger.info({ device: id, port: device.portPath }, 'serial device started');
       this.running.set(id, { port, signature: signature(device) });
       port.start();

@@ -1,5 +1,6 @@
 /**
- * One serial port per device (RS-232/USB): HL7 in MLLP framing, or ASCII lines.
+ * One serial port per device (RS-232/USB), read in the framing of the device's format and
+ * handled by the format's registry entry (HL7 in MLLP frames, ASCII lines, ...).
  *  - A port missing at start is not fatal: the device is `gone` and the port is retried.
  *  - After an unplug (close or error) the port is reopened with exponential backoff and
  *    jitter, capped, until it returns.
@@ -10,14 +11,14 @@ import { systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import type { Logger } from 'pino';
 import type { Device } from '../registry/types.js';
 import type { DeviceStates } from './device-state.js';
-import { delimiterFor, FramedSession } from './framing.js';
-import type { Hl7Receiver, LineReceiver } from './receivers.js';
+import { formatByName } from './formats/registry.js';
+import { FramedSession } from './framing.js';
+import type { FrameReceiver } from './receivers.js';
 import type { RejectLog } from './reject-log.js';
 
 export interface SerialDeviceOptions {
   device: Device;
-  hl7: Hl7Receiver;
-  lines: LineReceiver;
+  receiver: FrameReceiver;
   deviceStates: DeviceStates;
   rejects: RejectLog;
   logger: Logger;
@@ -74,17 +75,23 @@ export class SerialDevice {
   }
 
   private attach(port: SerialPort): void {
-    const { device } = this.opts;
-    const isHl7 = device.format === 'hl7-mllp';
-    this.session = new FramedSession({
-      source: port,
-      delimiter: delimiterFor(device.format),
-      maxFrameBytes: this.opts.maxFrameBytes,
-      maxInFlight: 32,
-      handle: (frame) => (isHl7 ? this.opts.hl7.handle(frame, this.currentDevice()) : this.opts.lines.handle(frame, this.currentDevice())),
-      onOverflow: (err) => this.opts.rejects.record(this.deviceId, err),
-      onHandlerError: (err) => this.log.error({ err }, 'serial frame handler failed'),
-    });
+    const { device, receiver } = this.opts;
+    const format = formatByName(device.format);
+    if (format) {
+      this.session = new FramedSession({
+        source: port,
+        framing: format.framing,
+        maxFrameBytes: this.opts.maxFrameBytes,
+        maxInFlight: 32,
+        handle: (frame) => receiver.handle(frame, { format, device: this.currentDevice(), peer: null }),
+        onOverflow: (err) => this.opts.rejects.record(this.deviceId, err),
+        onHandlerError: (err) => this.log.error({ err }, 'serial frame handler failed'),
+      });
+    } else {
+      // No framing to read it with: the port stays open and unread (the device never shows
+      // as connected) until the device is given a known format.
+      this.log.error({ format: device.format }, 'device has an unknown format');
+    }
     const onGone = (reason: string) => {
       if (this.port !== port) return;
       this.port = null;

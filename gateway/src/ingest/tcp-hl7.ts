@@ -16,8 +16,10 @@ import { createServer as createTlsServer, type SecureContextOptions, type Server
 import { IngestTimeoutError, TooManyConnectionsError } from '@wardlink/shared';
 import type { Logger } from 'pino';
 import { ConnectionLimiter, type ConnectionCaps } from './connection-limits.js';
-import { delimiterFor, FramedSession } from './framing.js';
-import type { Hl7Receiver } from './receivers.js';
+import type { SharedListenerFormat } from './formats/entry.js';
+import { FORMATS } from './formats/registry.js';
+import { FramedSession } from './framing.js';
+import type { FrameReceiver } from './receivers.js';
 import type { RejectLog } from './reject-log.js';
 
 export interface TcpHl7Options {
@@ -29,7 +31,9 @@ export interface TcpHl7Options {
   caps: ConnectionCaps;
   tls?: { port: number; secure: SecureContextOptions } | null;
   maxInFlightPerConnection?: number;
-  receiver: Hl7Receiver;
+  /** The format taken on this listener: its messages name their device. Default `hl7-mllp`. */
+  format?: SharedListenerFormat;
+  receiver: FrameReceiver;
   rejects: RejectLog;
   logger: Logger;
 }
@@ -90,12 +94,13 @@ export class TcpHl7Listener {
     // Idle: no byte either way for this long (a message awaiting its commit is not idle for long).
     socket.setTimeout(this.opts.idleTimeoutMs, () => timeout(new IngestTimeoutError('idle', this.opts.idleTimeoutMs)));
     let messageTimer: NodeJS.Timeout | null = null;
+    const format = this.opts.format ?? FORMATS['hl7-mllp'];
     const session = new FramedSession({
       source: socket,
-      delimiter: delimiterFor('hl7-mllp'),
+      framing: format.framing,
       maxFrameBytes: this.opts.maxMessageBytes,
       maxInFlight: this.opts.maxInFlightPerConnection ?? 64,
-      handle: (frame) => this.opts.receiver.handle(frame, null, socket.remoteAddress ?? null),
+      handle: (frame) => this.opts.receiver.handle(frame, { format, device: null, peer: socket.remoteAddress ?? null }),
       onOverflow: (err) => {
         this.opts.rejects.record(null, err, { peer });
         socket.destroy(); // a peer that never ends a frame is not an HL7 sender

@@ -1,30 +1,7 @@
-/**
- * The format registry: a device's configured `format` name → its parser. Adding a monitor
- * type is adding one file and one line here.
- */
-import { asciiKvFormat } from './ascii/ascii-kv.js';
-import { asciiTsFormat } from './ascii/ascii-ts.js';
-import type { LineFormat } from './format.js';
-import { hl7MllpFormat } from './hl7/index.js';
-
-export const FORMATS = {
-  'hl7-mllp': hl7MllpFormat,
-  'ascii-kv': asciiKvFormat,
-  'ascii-ts': asciiTsFormat,
-} as const satisfies Readonly<Record<string, LineFormat>>;
-
-export type FormatName = keyof typeof FORMATS;
-export const FORMAT_NAMES = Object.keys(FORMATS) as FormatName[];
-
-export function isFormatName(name: string): name is FormatName {
-  return Object.hasOwn(FORMATS, name);
-}
-
-/** The parser for a configured format name, or undefined (config validation reports it). */
-export function formatByName(name: string): LineFormat | undefined {
-  return isFormatName(name) ? FORMATS[name] : undefined;
-}
-
+/** The formats folder's public face: the registry, the contracts, and the parsers. */
+export { FORMAT_NAMES, FORMATS, FormatNameTakenError, formatByName, isFormatName, registerFormat, type FormatName } from './registry.js';
+export * from './entry.js';
+export { lineFormatEntry, NEWLINE_FRAMING } from './line-entry.js';
 export * from './format.js';
 export { buildObservation, DEFAULT_INVALID_MARKERS, isAbsentValue, parseDecimal } from './observation.js';
 export { checkUnit, ucumFor } from './units.js';

@@ -138,5 +138,6 @@ describe('lifecycle commands', () => {
     const again = await cli(['compaction', 'run', '--after-minutes', '30']);
     expect(again.stdout).toMatch(/compacted readings before .*: 0 reading\(s\)/);
     expect((await cli(['compaction', 'run', '--after-minutes', 'soon'])).code).toBe(EXIT.USAGE);
-  });
+    // Four CLI processes and ~1,100 one-patient units: 8 s alone, over 30 s on a loaded CI box.
+  }, 120_000);
 });

@@ -4,7 +4,8 @@
  * The line has no device time: the ingest layer stamps it with the receive time.
  */
 import type { MetricId } from '@wardlink/shared';
-import { emptyRecord, type LineFormat } from '../format.js';
+import { emptyRecord } from '../format.js';
+import { lineFormatEntry } from '../line-entry.js';
 import { parseKvBody } from './kv-body.js';
 
 export const ASCII_KV_LABELS: Readonly<Record<string, MetricId>> = {
@@ -18,7 +19,7 @@ export const ASCII_KV_LABELS: Readonly<Record<string, MetricId>> = {
   ETCO2: 'ETCO2',
 };
 
-export const asciiKvFormat: LineFormat = {
+export const asciiKvFormat = lineFormatEntry({
   name: 'ascii-kv',
   parse(input, ctx) {
     const record = emptyRecord(null);
@@ -26,4 +27,4 @@ export const asciiKvFormat: LineFormat = {
     if (line !== '') parseKvBody(line, record, ASCII_KV_LABELS, ctx);
     return record;
   },
-};
+});

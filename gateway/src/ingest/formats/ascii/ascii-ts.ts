@@ -5,7 +5,8 @@
  * local time; its UTC offset comes from the device configuration.
  */
 import { BadTimestampError, MalformedLineError } from '@wardlink/shared';
-import { emptyRecord, type FormatContext, type LineFormat } from '../format.js';
+import { emptyRecord, type FormatContext } from '../format.js';
+import { lineFormatEntry } from '../line-entry.js';
 import { ASCII_KV_LABELS } from './ascii-kv.js';
 import { parseKvBody } from './kv-body.js';
 
@@ -30,7 +31,7 @@ export function parseMasimoTime(match: RegExpExecArray, ctx: FormatContext): num
   return ms - (ctx.utcOffsetMinutes ?? 0) * 60_000;
 }
 
-export const asciiTsFormat: LineFormat = {
+export const asciiTsFormat = lineFormatEntry({
   name: 'ascii-ts',
   parse(input, ctx) {
     const line = input.trim();
@@ -41,4 +42,4 @@ export const asciiTsFormat: LineFormat = {
     parseKvBody(line.slice(match[0].length), record, ASCII_KV_LABELS, ctx);
     return record;
   },
-};
+});

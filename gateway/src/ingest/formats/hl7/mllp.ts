@@ -8,6 +8,7 @@
  * the first "MSH".
  */
 import { MalformedFrameError, PayloadTooLargeError } from '@wardlink/shared';
+import type { Framing } from '../entry.js';
 
 export const MLLP_START = 0x0b;
 export const MLLP_END = 0x1c;
@@ -34,3 +35,13 @@ export function deframeMllp(chunk: Buffer | string, maxBytes = DEFAULT_MAX_MESSA
 export function mllpFrame(text: string): Buffer {
   return Buffer.concat([Buffer.from([MLLP_START]), Buffer.from(text, 'utf8'), MLLP_DELIMITER]);
 }
+
+/** Bytes a sender may put between frames (keep-alive newlines, a lone start byte). */
+const BETWEEN_FRAMES: ReadonlySet<number> = new Set([0x0a, MLLP_CR, MLLP_START, 0x20]);
+
+/** MLLP as a registry framing: split on 0x1C 0x0D, replies wrapped in 0x0B ... 0x1C 0x0D. */
+export const MLLP_FRAMING: Framing = {
+  delimiter: MLLP_DELIMITER,
+  isBlank: (frame) => frame.every((byte) => BETWEEN_FRAMES.has(byte)),
+  wrap: mllpFrame,
+};

@@ -9,8 +9,9 @@ import { emptyRecord, type FormatContext, type FormatReject, type ParsedRecord }
 import { settleFamilies } from '../families.js';
 import { buildObservation, isAbsentValue, isReject, parseDecimal } from '../observation.js';
 import { normalizeMdcCode, resolveObservation } from './codes.js';
+import { bedLabelOf, equipmentIdOf } from './identity.js';
 import { readMsh, type MshHeader } from './msh.js';
-import { component, componentOf, parseHl7Structure, repetitions, subcomponents, type Hl7Segment } from './segments.js';
+import { component, componentOf, parseHl7Structure, repetitions, type Hl7Message, type Hl7Segment } from './segments.js';
 import { parseHl7Time } from './timestamp.js';
 import type { Hl7Separators } from './encoding.js';
 
@@ -69,7 +70,7 @@ function handleObx(obx: Hl7Segment, w: Walk): void {
   const rawCode = id.code || id.name;
   const rawValue = component(obx, 5, 1, sep);
   if (record.equipmentId === undefined) {
-    const equipment = component(obx, 18, 1, sep) || component(obx, 18, 2, sep);
+    const equipment = equipmentIdOf(obx, sep);
     if (equipment !== '') record.equipmentId = equipment;
   }
   const flags = readStatus(obx, w);
@@ -113,8 +114,20 @@ function handleObx(obx: Hl7Segment, w: Walk): void {
 export function parseOruR01(text: string, ctx: FormatContext): Hl7Record {
   const message = parseHl7Structure(text);
   const msh = readMsh(message);
+  assertOruR01(message, msh);
+  return readOruR01(message, msh, ctx);
+}
+
+/** Refuses, whole, a message that is not an ORU^R01 with observations. Needs no device:
+ * the HL7 listener runs it before it looks the device up. */
+export function assertOruR01(message: Hl7Message, msh: MshHeader): void {
   if (msh.messageType !== 'ORU^R01') throw new UnsupportedMessageError(msh.messageType.slice(0, 20), { controlId: msh.controlId });
   if (!message.segments.some((s) => s.name === 'OBX')) throw new MissingSegmentError('OBX', { controlId: msh.controlId });
+}
+
+/** Reads an ORU^R01 that `assertOruR01` passed, with its device's context (vendor map,
+ * clock offset): the segments are parsed once, whatever is learned about the device later. */
+export function readOruR01(message: Hl7Message, msh: MshHeader, ctx: FormatContext): Hl7Record {
   const sep = message.separators;
   const record: Hl7Record = { ...emptyRecord(), msh, controlId: msh.controlId };
   const walk: Walk = { ctx, sep, record, mshTime: timeSource(msh.messageTime, ctx, 'MSH-7'), obrTime: undefined };
@@ -124,8 +137,7 @@ export function parseOruR01(text: string, ctx: FormatContext): Hl7Record {
       const pid = component(seg, 3, 1, sep).trim();
       if (pid !== '') record.patientId = pid;
     } else if (seg.name === 'PV1' && record.bedLabel === undefined) {
-      // PL.3, the bed; monitors put it in a subcomponent (Philips ^^Doc1&5&1, Comen ^^&24).
-      const bed = (subcomponents(seg, 3, 3, sep).find((x) => x.trim() !== '') ?? component(seg, 3, 1, sep)).trim();
+      const bed = bedLabelOf(seg, sep);
       if (bed !== '') record.bedLabel = bed;
     } else if (seg.name === 'OBR') {
       // OBR-7, the observation time; Philips IntelliVue Information Center leaves it empty
