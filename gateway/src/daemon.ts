@@ -264,6 +264,8 @@ export class GatewayDaemon {
     this.metrics.evictions.set({ kind: 'uploaded' }, evicted.uploadedReadings);
     this.metrics.evictions.set({ kind: 'quarantined' }, evicted.quarantinedReadings);
     this.metrics.evictions.set({ kind: 'unsent' }, evicted.unsentReadings);
+    for (const [kind, n] of Object.entries(this.alarms.audit.counters)) this.metrics.alarmEventWrites.set({ kind }, n);
+    this.metrics.alarmEventsQueued.set(this.alarms.audit.queued);
     for (const d of this.deviceStates.snapshot()) {
       if (d.lastSeenMs !== null) this.metrics.deviceLastSeen.set({ device: d.deviceId }, d.lastSeenMs / 1000);
     }

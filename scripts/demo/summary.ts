@@ -41,8 +41,8 @@ export async function summaryLine(src: SummarySources, feedPublished: number): P
   let active = 0;
   try {
     unsent = (db.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records WHERE uploaded_at_ms IS NULL').get() as { n: number }).n;
-    raised = (db.prepare("SELECT count(*) AS n FROM alarm_audit WHERE phase = 'raised'").get() as { n: number }).n;
-    active = (db.prepare("SELECT count(DISTINCT alarm_id) AS n FROM alarm_audit a WHERE phase = 'raised' AND NOT EXISTS (SELECT 1 FROM alarm_audit b WHERE b.alarm_id = a.alarm_id AND b.phase = 'cleared')").get() as { n: number }).n;
+    raised = (db.prepare("SELECT count(*) AS n FROM alarm_events WHERE phase = 'raised'").get() as { n: number }).n;
+    active = (db.prepare("SELECT count(DISTINCT alarm_id) AS n FROM alarm_events a WHERE phase = 'raised' AND NOT EXISTS (SELECT 1 FROM alarm_events b WHERE b.alarm_id = a.alarm_id AND b.phase = 'cleared')").get() as { n: number }).n;
   } finally {
     db.close();
   }

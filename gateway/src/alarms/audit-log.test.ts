@@ -57,34 +57,69 @@ describe('audit log', () => {
     expect(log.flushNow()).toBe(0);
     expect(performance.now() - started).toBeLessThan(100);
     expect(log.queued).toBe(1);
-    expect(errors).toEqual(['alarm audit write failed; retrying']);
+    expect(errors).toEqual(['alarm events not stored; kept in memory and retried']);
     other.exec('COMMIT');
-    clock.advanceBy(1000);
+    clock.advanceBy(250); // the first retry's backoff
     expect(log.queued).toBe(0);
     expect(new AuditQuery(other).history()).toHaveLength(1);
+    expect(log.counters).toMatchObject({ stored: 1, failedWrites: 1 });
   });
 
-  it('hands every event to the upload sink without waiting, and logs a refusal', async () => {
+  it('hands events to the sink at once, one write at a time, and retries a refused write first, with backoff', async () => {
+    const clock = new ManualClock(0);
+    const writes: { ids: string[]; settle: (err?: Error) => void }[] = [];
+    const lines: string[] = [];
+    const log = new AuditLog(tmp.connect(), {
+      clock,
+      logger: { debug() {}, info() {}, warn: (_o, msg) => lines.push(`warn: ${msg}`), error: (_o, msg) => lines.push(`error: ${msg}`) },
+      sink: {
+        appendAlarms: (events) =>
+          new Promise<void>((resolve, reject) => writes.push({ ids: events.map((e) => e.eventId), settle: (err) => (err ? reject(err) : resolve()) })),
+      },
+    });
+    const settle = async (err?: Error) => {
+      writes.at(-1)!.settle(err);
+      await new Promise((r) => setImmediate(r));
+    };
+    log.record(event(0));
+    log.record(event(1)); // waits: a write is in flight
+    expect(writes.map((w) => w.ids)).toEqual([['e-0']]);
+    await settle(Object.assign(new Error('the disk is full'), { code: 'WL_BUFFER_FULL' }));
+    log.record(event(2)); // waits behind the refused events
+    expect(writes).toHaveLength(1);
+    clock.advanceBy(249);
+    expect(writes).toHaveLength(1);
+    clock.advanceBy(1);
+    expect(writes.at(-1)!.ids).toEqual(['e-0', 'e-1', 'e-2']); // the refused one first, in order
+    await settle(Object.assign(new Error('the disk is full'), { code: 'WL_BUFFER_FULL' }));
+    clock.advanceBy(499); // backoff doubled
+    expect(writes).toHaveLength(2);
+    clock.advanceBy(1);
+    expect(writes).toHaveLength(3);
+    await settle();
+    expect(log.queued).toBe(0);
+    expect(log.counters).toMatchObject({ stored: 3, failedWrites: 2, refused: 0, dropped: 0, lost: 0 });
+    // One line when the episode starts (the second failure is within the rate limit), one when it ends.
+    expect(lines).toEqual(['error: alarm events not stored; kept in memory and retried', 'warn: alarm events stored again after failed writes']);
+  });
+
+  it('gives up only an event SQLite refuses for its content, and keeps the others in order', () => {
     const db = tmp.connect();
-    let release!: () => void;
-    const slow = new Promise<void>((r) => (release = r));
-    const taken: string[] = [];
+    const stored: string[] = [];
     const log = new AuditLog(db, {
       clock: new ManualClock(0),
       sink: {
-        appendAlarm: (e) => {
-          taken.push(e.eventId);
-          return e.eventId === 'e-1' ? Promise.reject(new Error('buffer closed')) : slow;
+        appendAlarms: (events) => {
+          if (events.some((e) => e.eventId === 'e-2')) throw Object.assign(new Error('CHECK constraint failed'), { code: 'SQLITE_CONSTRAINT_CHECK' });
+          stored.push(...events.map((e) => e.eventId));
         },
       },
+      flushEveryMs: 100,
     });
-    log.record(event(0));
-    log.record(event(1));
-    expect(taken).toEqual(['e-0', 'e-1']); // both handed over at once, the first still pending
-    await Promise.resolve();
-    expect(log.sinkFailures).toBe(1);
-    release();
-    log.close();
-    expect(new AuditQuery(db).history()).toHaveLength(2);
+    for (let i = 0; i < 5; i++) log.record(event(i));
+    log.record({ ...event(9), phase: 'bogus' as AlarmEvent['phase'] }); // never queued
+    expect(log.flushNow()).toBe(4);
+    expect(stored).toEqual(['e-0', 'e-1', 'e-3', 'e-4']);
+    expect(log.counters).toMatchObject({ stored: 4, refused: 2, failedWrites: 0 });
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Reading the alarm audit trail: the event history, and each alarm's state replayed from
- * its events (for `alarms list` in the CLI process, and for restore at daemon start).
+ * its events (for `alarms list` in the CLI process, and for restore at daemon start). The
+ * trail is the one alarm table, `alarm_events`; its `id` order is the order the engine
+ * recorded the events in (audit-log.ts keeps it), so an alarm is replayed in `id` order.
  */
 import type Database from 'better-sqlite3';
 import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId } from '@wardlink/shared';
@@ -75,7 +77,7 @@ export class AuditQuery {
     if (q.alarmId !== undefined) where.push('alarm_id = @alarmId');
     if (q.sinceMs !== undefined) where.push('time_ms >= @sinceMs');
     if (q.untilMs !== undefined) where.push('time_ms < @untilMs');
-    const sql = `SELECT * FROM alarm_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ms DESC, id DESC LIMIT @limit`;
+    const sql = `SELECT * FROM alarm_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ms DESC, id DESC LIMIT @limit`;
     const { limit = 100, ...rest } = q;
     return (this.db.prepare(sql).all({ ...rest, limit }) as AuditRow[]).map(toEvent);
   }
@@ -87,16 +89,16 @@ export class AuditQuery {
     const ids = opts.activeOnly
       ? (this.db
           .prepare(
-            `SELECT alarm_id FROM alarm_audit GROUP BY alarm_id
+            `SELECT alarm_id FROM alarm_events GROUP BY alarm_id
              HAVING SUM(phase = 'cleared') = 0 ORDER BY MIN(time_ms) DESC LIMIT ?`,
           )
           .pluck()
           .all(limit) as string[])
       : (this.db
-          .prepare('SELECT alarm_id FROM alarm_audit WHERE time_ms >= ? GROUP BY alarm_id ORDER BY MIN(time_ms) DESC LIMIT ?')
+          .prepare('SELECT alarm_id FROM alarm_events WHERE time_ms >= ? GROUP BY alarm_id ORDER BY MIN(time_ms) DESC LIMIT ?')
           .pluck()
           .all(opts.sinceMs ?? 0, limit) as string[]);
-    const events = this.db.prepare('SELECT * FROM alarm_audit WHERE alarm_id = ? ORDER BY id');
+    const events = this.db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY id');
     return ids.map((id) => replay((events.all(id) as AuditRow[]).map(toEvent)));
   }
 }

@@ -6,14 +6,19 @@
  *   the ward (default), a bed, or a patient (override). Several rows of one metric form
  *   priority bands (e.g. SpO2 < 90 medium, SpO2 < 80 high).
  * - `alarm_rule_changes`: who changed which rule when, with the row before and after.
- * - `alarm_audit`: every phase of every alarm, with every `AlarmEvent` field. The engine
- *   writes it in batches, off the evaluation path. Never pruned by the buffer.
+ * - `alarm_audit` (step 001): every phase of every alarm, with every `AlarmEvent` field.
+ *   Since step 002 it is a VIEW of the buffer's `alarm_events`, the one alarm table (the
+ *   audit trail with its upload state): see migration-one-table.ts. Never pruned.
  * - `alarm_ack_requests`: acknowledgements asked for by another process (the CLI); the
  *   daemon takes them within a second and writes the outcome back on the row.
  * - `alarm_meta`: counters bumped by triggers, so the daemon, woken by a change of
  *   `PRAGMA data_version`, reloads rules only when a rule really changed.
  */
+import { ONE_ALARM_TABLE_SQL } from './migration-one-table.js';
+
 export const alarmMigrations: { id: string; sql: string }[] = [
+  // Shipped steps are never edited (the runner warns and does nothing on files that ran
+  // them): a change is a new step.
   {
     id: 'alarms-001-rules-audit-acks',
     sql: `
@@ -99,4 +104,5 @@ export const alarmMigrations: { id: string; sql: string }[] = [
         BEGIN UPDATE alarm_meta SET value = value + 1 WHERE key = 'rules_version'; END;
     `,
   },
+  { id: 'alarms-002-one-alarm-table', sql: ONE_ALARM_TABLE_SQL },
 ];

@@ -1,10 +1,11 @@
 /**
  * The engine on a real SQLite file, with a second connection playing the CLI process:
  * rule changes and acknowledgements reach the running engine within 1 s; every phase
- * lands in the audit table and in the upload sink; latched alarms survive a restart.
+ * lands once in the alarm table, through the sink; latched alarms survive a restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, type AlarmEvent, type MetricId, type Reading } from '@wardlink/shared';
+import { DirectAlarmSink } from '../buffer/direct-alarm-sink.js';
 import { AckRequests } from './ack-requests.js';
 import { AuditQuery } from './audit-query.js';
 import { RuleStore } from './rule-store.js';
@@ -60,9 +61,18 @@ describe('alarm service on SQLite', () => {
     console.log(`rule hot reload from a second connection: ${tookMs} ms`);
   });
 
-  it('takes an acknowledgement from another process, audits who, and writes every phase and the sink', async () => {
+  it('takes an acknowledgement from another process, audits who, and writes every phase once, through the sink', async () => {
     const sunk: AlarmEvent[] = [];
-    const daemon = openAlarmService(tmp.connect(), { sink: { appendAlarm: async (e) => void sunk.push(e) } });
+    const table = new DirectAlarmSink(tmp.connect(), () => Date.now());
+    // Commits later, as the buffer writer does: the acknowledgement's transaction holds the write lock now.
+    const sink = {
+      appendAlarms: async (events: readonly AlarmEvent[]) => {
+        sunk.push(...events);
+        await new Promise((r) => setImmediate(r));
+        table.appendAlarms(events);
+      },
+    };
+    const daemon = openAlarmService(tmp.connect(), { sink });
     services.push(daemon);
     daemon.start();
     const t = Date.now();

@@ -1,7 +1,8 @@
 /**
  * The alarm engine wired to the gateway's database: rules seeded and loaded, the audit
- * log (which also feeds the upload buffer), alarms live at the last stop restored, and
- * the watcher that takes CLI rule changes and acknowledgements. The daemon does:
+ * log (every event once in `alarm_events`, through `sink`: the table the upload reads
+ * too), alarms live at the last stop restored, and the watcher that takes CLI rule
+ * changes and acknowledgements. The daemon does:
  *
  *   const alarms = openAlarmService(db, {
  *     clock, logger, sink: writer,
@@ -25,13 +26,14 @@ import { silentAlarmLogger, type AlarmLogger, type AlarmSink } from './types.js'
 export interface AlarmServiceOptions extends AlarmEngineOptions {
   clock?: Clock;
   logger?: AlarmLogger;
+  /** Where alarm events are stored: the buffer writer. Default: `db` itself, on the event loop. */
   sink?: AlarmSink;
   deviceInfo?: (deviceId: string) => DeviceInfo | undefined;
   /** The patient admitted to a bed (`registry.patientOf`), for records without values. */
   patientOf?: (bedId: string) => string | null;
   /** How often other processes' commits are looked for, ms. Default 250. */
   checkEveryMs?: number;
-  /** Audit flush period, ms. Default 100. */
+  /** How long events gather before a write, ms. Default 0 with a sink, 100 without. */
   auditFlushEveryMs?: number;
 }
 
@@ -41,7 +43,7 @@ export interface AlarmService {
   readonly audit: AuditLog;
   readonly watcher: AlarmDbWatcher;
   start(): void;
-  /** Stops timers and writes the audit queue. */
+  /** Stops timers and hands the audit queue to the sink (close the buffer writer after it). */
   stop(): void;
 }
 

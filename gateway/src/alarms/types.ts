@@ -129,10 +129,16 @@ export interface AlarmReminder {
   atMs: number;
 }
 
-/** Where alarm events are kept for upload (the buffer writer). Never awaited on the
- * evaluation path: a slow or full buffer cannot delay an alarm. */
+/**
+ * Where the audit log stores alarm events: the one table, `alarm_events`, which is the
+ * audit trail and the upload queue. In the daemon it is the buffer writer (its commit
+ * thread); without one, `DirectAlarmSink` on the alarm service's connection. It stores
+ * all the given events, in order, or none; it is idempotent by eventId. It may return once
+ * committed (or throw), or return a promise settled by the commit. Never awaited on the
+ * evaluation path: a slow or full disk cannot delay an alarm.
+ */
 export interface AlarmSink {
-  appendAlarm(event: AlarmEvent): Promise<void>;
+  appendAlarms(events: readonly AlarmEvent[]): Promise<void> | void;
 }
 
 /** The pino-compatible logger libraries take; they never create their own. */

@@ -88,7 +88,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
         if (kept.length > 0) groups.push(kept);
         readings += kept.length;
       } else {
-        alarms += inserts.insertAlarm(e.alarm as AlarmEvent, nowMs);
+        for (const event of e.alarms as readonly AlarmEvent[]) alarms += inserts.insertAlarm(event, nowMs);
       }
     }
     inserts.insertReadings(groups);

@@ -9,21 +9,22 @@
  *                   device, bed, patient, metric (indexes into `strings`, see NULL_REF),
  *                   deviceTimeMs, receivedAtMs, value, flags,
  *                   deviceClockMs (NaN when absent), unit (string index, NULL_REF when absent)
- *   alarm entry:    ALARM, index into `alarms` (alarm events are few: cloned as objects)
+ *   alarm entry:    ALARM, index into `alarms`: the entry's events, stored all or none
+ *                   (alarm events are few: cloned as objects)
  */
 import type { AlarmEvent, MetricKey, Reading } from '@wardlink/shared';
 
 export interface WireBatch {
   nums: Float64Array;
   strings: string[];
-  alarms: AlarmEvent[];
+  alarms: (readonly AlarmEvent[])[];
   entries: number;
 }
 
-/** What one append holds: readings or one alarm event. */
+/** What one append holds: readings, or alarm events (in order, committed together or not at all). */
 export interface WireEntry {
   readings: readonly Reading[] | null;
-  alarm: AlarmEvent | null;
+  alarms: readonly AlarmEvent[] | null;
   /** The readings' times are the device's own: a copy of one stored lately is dropped. */
   dedup?: boolean;
 }
@@ -58,12 +59,12 @@ export function encodeBatch(entries: readonly WireEntry[]): WireBatch {
   for (const e of entries) size += 2 + (e.readings ? e.readings.length * PER_READING : 0);
   const nums = new Float64Array(size);
   const table = new StringTable();
-  const alarms: AlarmEvent[] = [];
+  const alarms: (readonly AlarmEvent[])[] = [];
   let o = 0;
   for (const e of entries) {
     if (!e.readings) {
       nums[o++] = ALARM;
-      nums[o++] = alarms.push(e.alarm!) - 1;
+      nums[o++] = alarms.push(e.alarms ?? []) - 1;
       continue;
     }
     nums[o++] = e.dedup ? READINGS_DEDUP : READINGS;
@@ -110,7 +111,7 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
     const kind = nums[o++];
     const arg = nums[o++]!;
     if (kind === ALARM) {
-      out.push({ readings: null, alarm: alarms[arg]! });
+      out.push({ readings: null, alarms: alarms[arg]! });
       continue;
     }
     const readings: Reading[] = new Array(arg);
@@ -132,7 +133,7 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
       if (unit !== NULL_REF) r.unit = str(unit)!;
       readings[i] = r;
     }
-    out.push({ readings, alarm: null, dedup: kind === READINGS_DEDUP });
+    out.push({ readings, alarms: null, dedup: kind === READINGS_DEDUP });
   }
   return out;
 }

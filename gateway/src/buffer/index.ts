@@ -12,6 +12,7 @@
 export { openBufferStore, DEFAULT_WAL_AUTOCHECKPOINT_PAGES, type BufferStore, type BufferStoreOptions } from './store.js';
 export { bufferMigrations, orderMigrations, applyMigrations } from './migrations.js';
 export { BufferWriter, type WriterOptions } from './writer.js';
+export { DirectAlarmSink } from './direct-alarm-sink.js';
 export { WRITER_DEFAULTS, type WriterLimits } from './writer-options.js';
 export { Outbox, type NextBatchOptions, type Backlog, type QuarantinedBatch } from './outbox.js';
 export { BufferCap, type BufferCapOptions } from './eviction.js';

@@ -143,6 +143,21 @@ export function prepareRecordInsert(db: Database.Database): (id: number, v: Reco
   return (id, v, batchSeq) => void stmt.run(id, v.n, v.deviceId, v.bedId, v.patientId, v.deviceTimeMs, v.receivedAtMs, v.items, batchSeq);
 }
 
+/**
+ * The one statement that stores an alarm event, on whichever connection (the commit worker's,
+ * or the caller's in DirectAlarmSink). `ON CONFLICT (event_id) DO NOTHING` rather than
+ * `OR IGNORE`: a retried event is stored once, while any other refusal (a CHECK) still fails.
+ * Returns 1 when stored, 0 when an event with this eventId was already stored.
+ */
+export function prepareAlarmInsert(db: Database.Database): (event: AlarmEvent, recordedAtMs: number) => number {
+  const alarm = db.prepare(
+    `INSERT INTO alarm_events (event_id, alarm_id, bed_id, patient_id, device_id, source, metric, condition, priority, phase, time_ms, value, actor, message, recorded_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+  );
+  return (e, recordedAtMs) =>
+    alarm.run(e.eventId, e.alarmId, e.bedId, e.patientId, e.deviceId, e.source, e.metric, e.condition, e.priority, e.phase, e.timeMs, e.value, e.actor, e.message, recordedAtMs).changes;
+}
+
 export interface InsertStatements {
   /** Inserts every reading of every group, in order, as record rows; returns the readings stored. */
   insertReadings(groups: readonly (readonly Reading[])[]): number;
@@ -155,10 +170,7 @@ export function prepareInserts(db: Database.Database): InsertStatements {
   const many = db.prepare(INSERT_RECORD + Array(ROWS_PER_INSERT).fill(RECORD_PLACEHOLDERS).join(', '));
   const nextId = db.prepare('SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1').pluck();
   const args: unknown[] = new Array(ROWS_PER_INSERT * RECORD_PARAMS);
-  const alarm = db.prepare(
-    `INSERT INTO alarm_events (event_id, alarm_id, bed_id, patient_id, device_id, source, metric, condition, priority, phase, time_ms, value, actor, message, recorded_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-  );
+  const insertAlarm = prepareAlarmInsert(db);
   return {
     insertReadings(groups) {
       const records = toRecords(groups);
@@ -187,10 +199,6 @@ export function prepareInserts(db: Database.Database): InsertStatements {
       for (let k = 0; k < filled; k++) one.run(args.slice(k * RECORD_PARAMS, (k + 1) * RECORD_PARAMS));
       return readings;
     },
-    insertAlarm(e, recordedAtMs) {
-      return alarm.run(
-        e.eventId, e.alarmId, e.bedId, e.patientId, e.deviceId, e.source, e.metric, e.condition, e.priority, e.phase, e.timeMs, e.value, e.actor, e.message, recordedAtMs,
-      ).changes;
-    },
+    insertAlarm,
   };
 }

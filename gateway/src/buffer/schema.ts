@@ -30,7 +30,10 @@
  *   one-reading record, for benchmarks that measure raw SQLite against the writer.
  * - `alarm_events` keep every phase change; they are never evicted or pruned by the
  *   buffer (they are the audit trail). `event_id` is unique: appending an event twice
- *   (a retry) stores it once.
+ *   (a retry) stores it once. It is the gateway's ONE alarm table: the alarm engine's
+ *   audit reads it too (alarms/audit-query.ts); the step `alarms-002-one-alarm-table`
+ *   (alarms/migration-one-table.ts) merged the engine's former `alarm_audit` table into it,
+ *   left a view of that name for SQL readers, and added the indexes the audit reads use.
  * - `outbox_batches` remembers what each batch holds (a record id range plus batch_seq on
  *   its rows, and batch_seq on its alarm events) and its gateway id, so a batch is re-sent
  *   with the same seq and the same content after a crash. Sequence numbers come from

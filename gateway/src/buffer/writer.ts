@@ -44,7 +44,7 @@ export interface WriterOptions extends Partial<WriterLimits> {
 
 interface Entry {
   readings: readonly Reading[] | null;
-  alarm: AlarmEvent | null;
+  alarms: readonly AlarmEvent[] | null;
   dedup?: boolean;
   rows: number;
   /** Arrival number: flushes and idle waiters are expressed in it. */
@@ -107,7 +107,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     if (readings.length === 0) return Promise.resolve();
     if (this.readingsRefused) return Promise.reject(this.readingsRefused);
     const dedup = opts.dedup === true;
-    return new Promise((resolve, reject) => this.admit({ readings, alarm: null, dedup, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /**
@@ -121,8 +121,18 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
 
   /** Stores an alarm event (never evicted). Idempotent by eventId, so a retry is safe. */
   appendAlarm(event: AlarmEvent): Promise<void> {
+    return this.appendAlarms([event]);
+  }
+
+  /**
+   * Stores alarm events in this order, in one transaction: all of them or none, so the
+   * audit log (alarms/audit-log.ts) that retries a refused write never leaves a gap that a
+   * later phase of the same alarm overtakes. Idempotent by eventId.
+   */
+  appendAlarms(events: readonly AlarmEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
-    return new Promise((resolve, reject) => this.admit({ readings: null, alarm: event, rows: 1, seq: ++this.lastSeq, resolve, reject }));
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.admit({ readings: null, alarms: events, rows: events.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /** Rows (readings + alarm events) appended but not yet committed, including those waiting for room. */

@@ -128,6 +128,10 @@ describe('SIGKILL mid-stream', () => {
     again.socket.destroy();
     const metrics = await (await localFetch(gw.config, '/metrics', { port: restarted.ports.http })).text();
     const dropped = Number(/^wardlink_gateway_duplicate_readings_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN');
+    // The alarm record's write counters are exported, and nothing waits in memory or was lost.
+    expect(metrics).toMatch(/^wardlink_gateway_alarm_events_queued 0$/m);
+    expect(metrics).toMatch(/^wardlink_gateway_alarm_event_writes_total\{kind="lost"\} 0$/m);
+    expect(metrics).toMatch(/^wardlink_gateway_alarm_event_writes_total\{kind="stored"\} \d+$/m);
     restarted.child.kill('SIGTERM');
     await new Promise((r) => restarted.child.once('exit', r));
 

@@ -91,6 +91,19 @@ export class GatewayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  /** Mirrors the alarm record's write counters (alarms/audit-log.ts): an event waiting in
+   * memory for a disk that refuses writes is a patient-safety record at risk. */
+  readonly alarmEventWrites = new Gauge({
+    name: 'wardlink_gateway_alarm_event_writes_total',
+    help: 'Alarm events since start by outcome: stored, failedWrites (commits retried), refused (invalid), dropped (over the memory cap), lost (unwritten at shutdown)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly alarmEventsQueued = new Gauge({
+    name: 'wardlink_gateway_alarm_events_queued',
+    help: 'Alarm events held in memory, waiting to be written (they are retried until stored)',
+    registers: [this.registry],
+  });
   readonly deviceState = new Gauge({
     name: 'wardlink_gateway_device_state',
     help: 'Device connection state (1 for the current state)',

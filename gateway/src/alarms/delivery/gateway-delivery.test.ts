@@ -44,7 +44,7 @@ function viewer(filters = ['wardlink/alarms/#'], username = 'nurse-call', passwo
 function audit(alarmId: string): { phase: string; actor: string | null }[] {
   const db = new Database(gw.config.databasePath, { readonly: true });
   try {
-    return db.prepare('SELECT phase, actor FROM alarm_audit WHERE alarm_id = ? ORDER BY id').all(alarmId) as never;
+    return db.prepare('SELECT phase, actor FROM alarm_events WHERE alarm_id = ? ORDER BY id').all(alarmId) as never;
   } finally {
     db.close();
   }

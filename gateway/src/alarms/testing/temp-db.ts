@@ -1,8 +1,13 @@
-/** Real SQLite files in a temporary folder, with the alarm tables, for the alarm tests. */
+/**
+ * Real SQLite files in a temporary folder, with the alarm tables, for the alarm tests. The
+ * buffer's steps run first, as in the gateway: alarm events live in its `alarm_events`.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { applyMigrations, bufferMigrations } from '../../buffer/migrations.js';
+import { silentBufferLogger } from '../../buffer/types.js';
 import { alarmMigrations } from '../migrations.js';
 
 export interface TempDb {
@@ -18,7 +23,7 @@ export function tempDb(prefix = 'wl-alarms-'): TempDb {
   const opened: Database.Database[] = [];
   const first = new Database(path);
   first.pragma('journal_mode = WAL');
-  for (const m of alarmMigrations) first.exec(m.sql);
+  applyMigrations(first, [...bufferMigrations, ...alarmMigrations], { nowMs: 0, logger: silentBufferLogger });
   first.close();
   return {
     path,

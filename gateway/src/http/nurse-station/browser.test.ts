@@ -140,7 +140,7 @@ describe.skipIf(!chromiumAvailable('the nurse-station page tests in Chromium'))(
       .poll(() => {
         const db = new Database(gw.config.databasePath, { readonly: true });
         try {
-          return db.prepare("SELECT actor FROM alarm_audit WHERE alarm_id = ? AND phase = 'acknowledged'").all(alarmId);
+          return db.prepare("SELECT actor FROM alarm_events WHERE alarm_id = ? AND phase = 'acknowledged'").all(alarmId);
         } finally {
           db.close();
         }
