@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { isValidVendorTarget, UsageError, type VendorCodeMap } from '@wardlink/shared';
 import { generatePassword, hashPassword } from '../../registry/credentials.js';
+import { formatNamesFor } from '../../ingest/formats/registry.js';
 import { DEVICE_KINDS, type DeviceKind } from '../../registry/types.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
 
-/** Formats each device kind accepts; the first is the default. */
-export const FORMATS_BY_KIND: Record<DeviceKind, readonly string[]> = {
-  serial: ['hl7-mllp', 'ascii-kv', 'ascii-ts'],
-  'tcp-hl7': ['hl7-mllp'],
-  mqtt: ['mqtt-json'],
-};
+/** Formats each device kind accepts, from the format registry; the first is the default.
+ * MQTT devices send JSON, which is not a framed format (ingest/mqtt). */
+export function formatsForKind(kind: DeviceKind): readonly string[] {
+  return kind === 'mqtt' ? ['mqtt-json'] : formatNamesFor(kind);
+}
 const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400];
 
 interface AddOptions {
@@ -73,7 +73,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
       const c = ctx();
       if (!DEVICE_KINDS.includes(opts.kind as DeviceKind)) throw new UsageError(`--kind must be one of ${DEVICE_KINDS.join(', ')}`);
       const kind = opts.kind as DeviceKind;
-      const formats = FORMATS_BY_KIND[kind];
+      const formats = formatsForKind(kind);
       const format = opts.format ?? formats[0]!;
       if (!formats.includes(format)) throw new UsageError(`--format for a ${kind} device must be one of ${formats.join(', ')}`);
       if (kind === 'serial' && !opts.port) throw new UsageError('a serial device needs --port');

@@ -1,5 +1,5 @@
 /** The formats folder's public face: the registry, the contracts, and the parsers. */
-export { FORMAT_NAMES, FORMATS, FormatNameTakenError, formatByName, isFormatName, registerFormat, type FormatName } from './registry.js';
+export { FORMAT_NAMES, FORMATS, FormatNameTakenError, formatByName, formatNamesFor, isFormatName, registerFormat, type FormatName } from './registry.js';
 export * from './entry.js';
 export { lineFormatEntry, NEWLINE_FRAMING } from './line-entry.js';
 export * from './format.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FormatEntry } from './entry.js';
 import { HL7_ACKNOWLEDGEMENT as ack } from './hl7/hl7-mllp.js';
 import { lineFormatEntry } from './line-entry.js';
-import { FORMAT_NAMES, FORMATS, formatByName, registerFormat } from './registry.js';
+import { FORMAT_NAMES, FORMATS, formatByName, formatNamesFor, registerFormat } from './registry.js';
 
 const made = (name: string): FormatEntry<string> => lineFormatEntry({ name, parse: (input, ctx) => FORMATS['ascii-kv'].parse(input, ctx) });
 
@@ -36,6 +36,10 @@ describe('format registry entries', () => {
       expect(formatByName('test-registered')).toBe(entry);
       expect(() => registerFormat(made('test-registered'))).toThrow(expect.objectContaining({ code: 'WL_FORMAT_NAME_TAKEN' }));
       expect(FORMAT_NAMES).not.toContain('test-registered');
+      // Offered to serial devices (the CLI's `device add --format`), not to the shared TCP
+      // listener: a line format does not name its device.
+      expect(formatNamesFor('serial')).toEqual(['hl7-mllp', 'ascii-kv', 'ascii-ts', 'test-registered']);
+      expect(formatNamesFor('tcp-hl7')).toEqual(['hl7-mllp']);
     } finally {
       remove();
     }

@@ -50,3 +50,13 @@ export function registerFormat<M>(entry: FormatEntry<M>): () => void {
 export function formatByName(name: string): FormatEntry | undefined {
   return isFormatName(name) ? FORMATS[name] : registered.get(name);
 }
+
+/**
+ * The format names a device of a framed transport may use: any entry on a serial port (it
+ * is the device's own line), only an entry that names its device (`identify`) on the shared
+ * TCP listener. Read at the time of the call, so a registered format is offered too.
+ */
+export function formatNamesFor(transport: 'serial' | 'tcp-hl7'): string[] {
+  const all: FormatEntry[] = [...Object.values(FORMATS), ...registered.values()];
+  return all.filter((f) => transport === 'serial' || f.identify !== undefined).map((f) => f.name);
+}
