@@ -28,6 +28,7 @@ import { EventEmitter } from 'node:events';
 import { BufferClosedError, type AlarmEvent, type BufferError, type Clock, type Reading, type TimerHandle } from '@wardlink/shared';
 import { fromCommitFailure, type CommitOutcome } from './commit-batch.js';
 import { toBufferError } from './sqlite-errors.js';
+import { CommitFailureLog } from './failure-log.js';
 import { ThreadCommitter } from './thread-committer.js';
 import type { BufferStore } from './store.js';
 import type { BufferLogger, CommitStats } from './types.js';
@@ -60,6 +61,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   readonly limits: WriterLimits;
   private readonly clock: Clock;
   private readonly logger: BufferLogger;
+  private readonly failures: CommitFailureLog;
   private readonly onCommit: ((stats: CommitStats) => void) | undefined;
   private readonly onFailure: ((err: BufferError, rows: number) => void) | undefined;
   /** While set, readings are refused at once with it; alarm events are still committed. */
@@ -89,6 +91,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     this.limits = resolveWriterLimits(opts, store.durability);
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
+    this.failures = new CommitFailureLog(this.logger, () => this.clock.monotonicMs());
     this.onCommit = opts.onCommit;
     this.onFailure = opts.onFailure;
     // Count the backlog before the first commit: commits land on another connection and
@@ -268,7 +271,10 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
       this.lockWaitSinceMs = null;
       if (outcome.kind === 'busy') this.fail(entries, lockHeldTooLong());
       else if (outcome.kind === 'failed') this.fail(entries, fromCommitFailure(outcome.failure));
-      else this.succeed(entries, outcome);
+      else {
+        this.failures.succeeded();
+        this.succeed(entries, outcome);
+      }
     }
     this.settleIdleWaiters();
     this.pump();
@@ -321,7 +327,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   private fail(entries: readonly Entry[], err: unknown): void {
     const error = toBufferError(err, this.store.path);
     const rows = entries.reduce((n, e) => n + e.rows, 0);
-    this.logger.error({ err: error, code: error.code, rows }, 'buffer commit failed; the appends were rejected');
+    this.failures.failed(error, rows);
     for (const e of entries) e.reject(error);
     try {
       this.onFailure?.(error, rows);
