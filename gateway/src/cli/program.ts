@@ -9,6 +9,7 @@ import { registerAlarmCommands } from './commands/alarms.js';
 import { registerBedCommands } from './commands/bed.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerRuleCommands } from './commands/rules.js';
 import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerRunCommand } from './commands/run.js';
@@ -36,6 +37,7 @@ const registrars: CommandRegistrar[] = [
   registerStaffCommands,
   registerTlsCommands,
   registerQuarantineCommands,
+  registerDoctorCommand,
 ];
 
 export function addCommands(...more: CommandRegistrar[]): void {
