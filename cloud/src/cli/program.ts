@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '@wardlink/shared';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerHospitalCommands } from './commands/hospital.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -23,6 +24,7 @@ const registrars: CommandRegistrar[] = [
   registerHospitalCommands,
   registerReaderCommands,
   registerLifecycleCommands,
+  registerClusterCommands,
 ];
 
 export function addCommands(...more: CommandRegistrar[]): void {

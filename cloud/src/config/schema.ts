@@ -67,6 +67,10 @@ export interface DatabaseConfig {
   readonly ddlLockTimeoutMs: number;
   /** Port of the embedded PostgreSQL; 0 picks a free one at each start. */
   readonly embeddedPort: number;
+  /** On a Citus coordinator: shards per colocation group when `migrate` first distributes
+   * the schema (docs/scaling.md, "Shard count"). Ignored on plain PostgreSQL, and once
+   * the tables are distributed (changing it later takes a resharding, not a restart). */
+  readonly citusShardCount: number;
 }
 
 export interface RetentionConfig {
@@ -140,6 +144,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'database.connectionTimeoutMs', env: 'PG_CONNECTION_TIMEOUT_MS', default: 5_000, rule: intRule(100, 600_000) },
   { path: 'database.ddlLockTimeoutMs', env: 'PG_DDL_LOCK_TIMEOUT_MS', default: 2_000, rule: intRule(10, 600_000) },
   { path: 'database.embeddedPort', env: 'WARDLINK_EMBEDDED_PG_PORT', default: 0, rule: intRule(0, 65_535) },
+  { path: 'database.citusShardCount', env: 'WARDLINK_CITUS_SHARD_COUNT', default: 32, rule: intRule(1, 4_096) },
   { path: 'retention.hotDays', env: 'WARDLINK_HOT_DAYS', default: 90, rule: intRule(1, 3650) },
   { path: 'retention.archiveYears', env: 'WARDLINK_ARCHIVE_YEARS', default: 7, rule: intRule(0, 100) },
   { path: 'retention.partitionPremakeDays', env: 'WARDLINK_PARTITION_PREMAKE_DAYS', default: 14, rule: intRule(1, 366) },

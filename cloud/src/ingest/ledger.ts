@@ -35,10 +35,13 @@ export async function claimBatch(client: pg.PoolClient, e: LedgerEntry): Promise
      SELECT $1::text, $2::text, $3::bigint, to_timestamp($4::float8 / 1000), $5::integer, $6::integer,
             to_timestamp($7::float8 / 1000), to_timestamp($8::float8 / 1000), $9::text
      WHERE NOT EXISTS (SELECT 1 FROM gateways g WHERE g.hospital_id = $1 AND g.gateway_id = $2 AND g.ledger_pruned_through_seq >= $3::bigint)
-     ON CONFLICT (hospital_id, gateway_id, batch_seq) DO NOTHING`,
+     ON CONFLICT (hospital_id, gateway_id, batch_seq) DO NOTHING
+     RETURNING 1`,
     [e.hospitalId, e.gatewayId, e.seq, e.createdAtMs, e.readings, e.alarms, e.minTMs ?? null, e.maxTMs ?? null, e.traceId ?? null],
   );
-  if (res.rowCount === 1) return true;
+  // Counted by RETURNING: Citus reports an INSERT ... SELECT's selected rows as its
+  // rowCount, so a batch stored before would look newly claimed.
+  if (res.rows.length === 1) return true;
   const known = await client.query<{ stored: boolean; watermark: string | null }>(
     `SELECT EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3) AS stored,
             (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark`,

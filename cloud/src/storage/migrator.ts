@@ -4,10 +4,15 @@
  * takes a transaction-scoped advisory lock, then checks schema_migrations, so a
  * migration is applied exactly once and a second migrator simply finds it done. A
  * failed migration rolls back whole; the ones before it stay applied.
+ *
+ * On a Citus coordinator (the database has the citus extension) it then distributes the
+ * schema (citus.ts), in one more transaction under the same lock; on plain PostgreSQL
+ * that step does nothing.
  */
 import type pg from 'pg';
 import { MigrationError, SchemaNotCurrentError } from '@wardlink/shared';
 import { advisoryXactLockSql, AdvisoryLock } from './advisory-locks.js';
+import { DEFAULT_CITUS_SHARD_COUNT, distributeSchema, hasCitus, type DistributeResult } from './citus.js';
 import { transientReason } from './db-errors.js';
 import type { Logger } from './logger.js';
 import { MIGRATIONS, migrationChecksum, type Migration } from './migrations/index.js';
@@ -20,12 +25,17 @@ export interface MigrateOptions {
   /** lock_timeout for the migration's DDL, so it gives up instead of queueing behind
    * a long query while ingest piles up behind it. Default 60 s. */
   lockTimeoutMs?: number;
+  /** Shards per colocation group when the schema is distributed on Citus (config:
+   * database.citusShardCount). Used once, when the tables are first distributed. */
+  citusShardCount?: number;
 }
 
 export interface MigrateResult {
   /** Versions this call applied (empty when another instance had applied them). */
   applied: number[];
   currentVersion: number;
+  /** On Citus: the tables this call made reference or distributed tables. */
+  citus?: DistributeResult;
 }
 
 const CREATE_LEDGER = `
@@ -78,7 +88,25 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions): Promise<M
   }
   const version = await currentVersion(pool);
   if (applied.length === 0) logger.debug({ version }, 'schema already up to date');
-  return { applied, currentVersion: version };
+  const citus = await distributeIfCitus(pool, lockTimeoutMs, options.citusShardCount ?? DEFAULT_CITUS_SHARD_COUNT, logger);
+  return { applied, currentVersion: version, ...(citus ? { citus } : {}) };
+}
+
+async function distributeIfCitus(pool: pg.Pool, lockTimeoutMs: number, shardCount: number, logger: Logger): Promise<DistributeResult | undefined> {
+  if (!(await withClient(pool, hasCitus))) return undefined;
+  const result = await withTransaction(pool, async (client) => {
+    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+    await client.query(advisoryXactLockSql(AdvisoryLock.MIGRATIONS));
+    try {
+      return await distributeSchema(client, { shardCount });
+    } catch (err) {
+      if (transientReason(err)) throw err;
+      const pgErr = err as { message?: string; code?: string };
+      throw new MigrationError(0, 'citus-distribute', pgErr.message ?? String(err), { pgCode: pgErr.code }, { cause: err });
+    }
+  });
+  if (result.reference.length + result.distributed.length > 0) logger.info({ ...result, shardCount }, 'distributed the schema on Citus');
+  return result;
 }
 
 /** The highest applied migration version; 0 for an empty database. */

@@ -115,8 +115,12 @@ export async function ensurePartitions(
   const madeBlocks: string[] = [];
   const created = await withTransaction(pool, async (client) => {
     madeBlocks.length = 0;
-    await client.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 2_000)}`);
+    // The advisory lock first, without lock_timeout: its holder is another instance
+    // creating partitions, whose own DDL is bounded by lock_timeout, so waiting for it is
+    // short, and never queues ingest. (On Citus each partition also creates its shards on
+    // the workers, which can take longer than lock_timeout for a few days at once.)
     await client.query(advisoryXactLockSql(AdvisoryLock.PARTITIONS));
+    await client.query(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 2_000)}`);
     // Another instance may have created some while we waited for the lock.
     const states = await partitionStates(client, names);
     const made: string[] = [];

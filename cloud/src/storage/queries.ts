@@ -3,6 +3,11 @@
  * statements and explain.test.ts proves their plans (index scans, partition pruning,
  * one statement for the dashboard). Change a query here and that test tells you whether
  * the plan still holds. Times are timestamptz parameters (JS Date); metrics are MDC codes.
+ *
+ * Blocks are unpacked with vital_block_rows(ROW(b.*)::vital_blocks), not (b): on Citus a
+ * query runs on a worker against shard tables (vital_blocks_102040), whose row type has
+ * no such function, while the explicit row of the parent's type works on both; PostgreSQL
+ * folds it back to the columns when it inlines the function, so the plan is the same.
  */
 
 /**
@@ -36,7 +41,7 @@ CROSS JOIN LATERAL (
      WHERE hospital_id = $1 AND patient_id = $2 AND metric = m.metric AND t >= $4 AND t < $5
      ORDER BY t DESC LIMIT 1)
     UNION ALL
-    (SELECT r.t, r.value, r.flags FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(b) r
+    (SELECT r.t, r.value, r.flags FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r
      WHERE b.hospital_id = $1 AND b.patient_id = $2 AND b.metric = m.metric
        AND b.block_start >= date_bin('1 hour', $4::timestamptz, ${ORIGIN}) AND b.block_start < $5
        AND b.t_last >= $4 AND b.t_first < $5 AND r.t >= $4 AND r.t < $5
@@ -46,15 +51,29 @@ CROSS JOIN LATERAL (
 ) v`;
 
 /**
- * A patient's metric over a time range, oldest first, from both tiers: vital_readings()
- * (migration 008) reads the rows off the primary key in the pruned partitions and
- * unpacks only the blocks of the range's hours. $1 hospital_id, $2 patient_id, $3 metric,
- * $4 from, $5 to. received_at is read for the CLOCK_SUSPECT rows, where it holds the
- * device clock's time.
+ * A patient's metric over a time range, oldest first, from both tiers: the body of
+ * vital_readings() (migration 008), written out here rather than called. It reads the rows
+ * off the primary key in the pruned partitions and unpacks only the blocks of the range's
+ * hours. Written out because Citus cannot plan a SQL function that reads distributed
+ * tables when it has parameters; as one statement it is a single-shard router query
+ * (docs/scaling.md), and PostgreSQL plans it exactly as the inlined function.
+ * $1 hospital_id, $2 patient_id, $3 metric, $4 from, $5 to. received_at is read for the
+ * CLOCK_SUSPECT rows, where it holds the device clock's time.
  */
 export const HISTORY_SQL = `
-SELECT t, value, flags, received_at
-FROM vital_readings($1, $2, $3, $4, $5)`;
+SELECT t, value, flags, received_at FROM (
+  SELECT v.t, v.value, v.flags, v.received_at
+  FROM vital_data v
+  WHERE v.hospital_id = $1 AND v.patient_id = $2 AND v.metric = $3 AND v.t >= $4 AND v.t < $5
+  UNION ALL
+  SELECT r.t, r.value, r.flags, r.received_at
+  FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r
+  WHERE b.hospital_id = $1 AND b.patient_id = $2 AND b.metric = $3
+    AND b.block_start >= date_bin('1 hour', $4::timestamptz, ${ORIGIN}) AND b.block_start < $5
+    AND b.t_last >= $4 AND b.t_first < $5
+    AND r.t >= $4 AND r.t < $5
+) a
+ORDER BY a.t`;
 
 /**
  * The active-patients dashboard of a hospital in ONE statement (never one query per
@@ -123,7 +142,7 @@ FROM (
          min(r.value) FILTER (WHERE r.flags & $5 = 0),
          max(r.value) FILTER (WHERE r.flags & $5 = 0),
          sum(r.value::float8) FILTER (WHERE r.flags & $5 = 0)
-  FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(b) r
+  FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r
   WHERE b.hospital_id = $1 AND b.block_start >= date_bin('1 hour', $2::timestamptz, ${ORIGIN}) AND b.block_start < $3 AND b.patient_id <> ''
     AND b.t_last >= $2 AND b.t_first < $3
     AND NOT (b.t_first >= $2 AND b.t_last < $3 AND b.agg_mask = $5

@@ -7,6 +7,11 @@
  *   use (~1 s: initdb without fsync, then start), shared by every test file the worker
  *   runs, and stopped (its directory removed) when the worker exits.
  *
+ * - WARDLINK_TEST_CITUS=1: ONE Citus cluster per test worker process (a coordinator and
+ *   two workers, citus-cluster.ts), whatever DATABASE_URL says; each database is created
+ *   on every node with the citus extension, and migrate() distributes the schema. If
+ *   Citus cannot run, this throws instead of testing plain PostgreSQL.
+ *
  * In a test file:
  *   const db = useTestDatabase();            // migrated schema; { migrate: false } for none
  *   it('...', async () => { await db.pool.query(...) });
@@ -22,6 +27,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startCluster, type RunningCluster } from '../storage/embedded-cluster.js';
 import { freePort, isAlive } from '../storage/embedded-support.js';
 import { migrate } from '../storage/migrator.js';
+import { citusCluster, citusSwitchOn, createCitusDatabase, dropCitusDatabase } from './citus-cluster.js';
 import { silentLogger } from './logger.js';
 
 export interface TestDatabase {
@@ -42,6 +48,9 @@ export interface TestDatabaseOptions {
 
 const CLUSTER_PREFIX = 'wardlink-test-pg-';
 const TEST_PASSWORD = 'wardlink-test';
+// Every daily partition is shard_count shard tables per partitioned table; 4 (two per
+// worker) keeps the days a test creates quick. Only used under WARDLINK_TEST_CITUS.
+const TEST_CITUS_SHARD_COUNT = 4;
 
 // Kept on globalThis: even if a worker re-evaluates this module for another test file,
 // it finds the cluster already running instead of starting (and leaking) a second one.
@@ -52,6 +61,10 @@ const state: HarnessState = ((globalThis as Record<symbol, unknown>)[Symbol.for(
 
 /** Admin connection string of the test server (DATABASE_URL, or the worker's embedded one). */
 export async function testServerUrl(): Promise<string> {
+  if (citusSwitchOn()) {
+    const cluster = await citusCluster();
+    return cluster.urlOf(cluster.coordinatorPort);
+  }
   const external = process.env.DATABASE_URL?.trim();
   if (external) return external;
   state.server ??= startWorkerCluster();
@@ -121,6 +134,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `wl_test_${randomBytes(6).toString('hex')}`;
+  if (citusSwitchOn()) return openTestDatabase(name, await createCitusDatabase(await citusCluster(), name), options);
   await admin(async (c) => {
     // Two workers copying template1 at the same instant can collide (55006); retry.
     for (let attempt = 0; ; attempt++) {
@@ -133,10 +147,13 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
       }
     }
   });
-  const connectionString = withDatabase(await testServerUrl(), name);
+  return openTestDatabase(name, withDatabase(await testServerUrl(), name), options);
+}
+
+async function openTestDatabase(name: string, connectionString: string, options: TestDatabaseOptions): Promise<TestDatabase> {
   const pool = new pg.Pool({ connectionString, max: options.poolMax ?? 5 });
   pool.on('error', () => undefined); // tests terminate backends on purpose
-  if (options.migrate ?? true) await migrate(pool, { logger: silentLogger });
+  if (options.migrate ?? true) await migrate(pool, { logger: silentLogger, citusShardCount: TEST_CITUS_SHARD_COUNT });
   let dropped: Promise<void> | undefined;
   return {
     name,
@@ -145,7 +162,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     drop: () =>
       (dropped ??= (async () => {
         await pool.end().catch(() => undefined);
-        await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+        if (citusSwitchOn()) await dropCitusDatabase(await citusCluster(), name);
+        else await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       })()),
   };
 }

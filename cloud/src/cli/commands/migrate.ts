@@ -11,11 +11,15 @@ export function registerMigrateCommand(program: Command, ctx: () => CliContext):
     .action(async () => {
       const c = ctx();
       const pool = await c.db();
-      const result = await migrate(pool, { logger: c.logger() });
+      const result = await migrate(pool, { logger: c.logger(), citusShardCount: c.loadConfig().database.citusShardCount });
+      const citus = result.citus;
+      const distributed = citus && citus.reference.length + citus.distributed.length > 0
+        ? `; on Citus: ${citus.reference.length} reference and ${citus.distributed.length} distributed table(s) made`
+        : '';
       emit(c.out, result, () =>
-        result.applied.length === 0
+        (result.applied.length === 0
           ? `schema already at version ${result.currentVersion}; nothing to do`
-          : `applied migration(s) ${result.applied.join(', ')}; schema at version ${result.currentVersion}`,
+          : `applied migration(s) ${result.applied.join(', ')}; schema at version ${result.currentVersion}`) + distributed,
       );
     });
 }

@@ -16,11 +16,19 @@
  * The dropped table is no longer part of vital_data, so DROP TABLE locks only itself:
  * O(1) in rows and invisible to ingest.
  *
+ * On Citus (docs/scaling.md) DETACH ... CONCURRENTLY is not supported on a distributed
+ * table (citusdata/citus#5264), so there the partition is detached with a plain DETACH:
+ * one transaction that takes ACCESS EXCLUSIVE on the parent (and its shards) for a
+ * moment, stalling ingest that long. The lock_timeout bounds the wait for that lock, so a
+ * long query makes the detach fail (and the archive job retry later) instead of queueing
+ * every insert behind it.
+ *
  * The same goes for the day's vital_blocks partition (its compacted hours): the archive
  * job detaches, exports and drops the two tables of a day together (detachDay, dropDay).
  */
 import type pg from 'pg';
 import { blocksPartitionOf, parentOf } from '../../storage/partitions.js';
+import { isCitusTable } from '../../storage/citus.js';
 import { withClient } from '../../storage/pool.js';
 import { PartitionLifecycleError } from '../errors.js';
 
@@ -60,7 +68,8 @@ export async function detachPartition(pool: pg.Pool, name: string, options: Deta
         await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" FINALIZE`);
         return 'finalized';
       }
-      await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" CONCURRENTLY`);
+      const concurrently = (await isCitusTable(client, parentOf(name))) ? '' : ' CONCURRENTLY';
+      await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}"${concurrently}`);
       return 'detached';
     } finally {
       await client.query('RESET lock_timeout').catch(() => undefined);
