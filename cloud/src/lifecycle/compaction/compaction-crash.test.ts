@@ -156,7 +156,7 @@ describe('compaction SIGKILLed at each step', () => {
 
       // Nothing lost, nothing doubled.
       expect(await stored(), 'readings over both tiers after the crash').toEqual(want);
-      expect(await count(`vital_blocks b CROSS JOIN LATERAL vital_block_rows(b) r WHERE r.batch_seq >= ${RESENT_SEQ}`), 're-sent copies in blocks').toBe(0);
+      expect(await count(`vital_blocks b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r WHERE r.batch_seq >= ${RESENT_SEQ}`), 're-sent copies in blocks').toBe(0);
       // The killed unit: rolled back whole before COMMIT, done whole after it.
       const ofUnit = `WHERE t >= $1 AND t < $2 AND hospital_id = $3 AND patient_id = $4 AND t < $5`;
       const unitParams = [new Date(unit.fromMs), new Date(unit.fromMs + DAY_MS), unit.hospitalId, unit.patientId, CUTOFF];

@@ -298,7 +298,7 @@ function oldReadingsSql(client: pg.PoolClient, unit: CompactionUnit, existing: B
   const list = (xs: string[], type: string) => `ARRAY[${xs.join(',')}]::${type}[]`;
   const lit = (s: string) => client.escapeLiteral(s);
   return `SELECT r.t, r.received_at, r.batch_seq, r.value, b.metric, r.flags, b.hospital_id, b.patient_id, b.gateway_id, b.device_id, b.bed_id
-    FROM ${VITAL_BLOCKS_TABLE} b CROSS JOIN LATERAL vital_block_rows(b) r
+    FROM ${VITAL_BLOCKS_TABLE} b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r
     WHERE b.hospital_id = ${lit(unit.hospitalId)} AND b.patient_id = ${lit(unit.patientId)}
       AND (b.metric, b.block_start, b.gateway_id, b.device_id, b.bed_id) IN (SELECT * FROM unnest(
         ${list(existing.map((e) => String(e.metric)), 'int')}, ${list(existing.map((e) => lit(e.blockStart)), 'timestamptz')},
