@@ -22,7 +22,10 @@ import { createApiServer, type ApiServer } from './api/server.js';
 import { withDatabaseUrl } from './config/redact.js';
 import type { CloudConfig, DatabaseConfig } from './config/schema.js';
 import type { CopyFormat } from './ingest/copy-format.js';
+import { archiveDirFor } from './lifecycle/context.js';
 import type { SchedulerOptions } from './lifecycle/scheduler.js';
+import type { ArchiveStore } from './lifecycle/store/archive-store.js';
+import { LocalFolderArchiveStore } from './lifecycle/store/local-folder-store.js';
 import { startServiceLifecycle, type ServiceLifecycle } from './lifecycle/service-lifecycle.js';
 import { CloudMetrics } from './observability/metrics.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
@@ -48,6 +51,9 @@ export interface CloudServiceOptions {
   lifecycle?: boolean | SchedulerOptions;
   /** Bounds and timing of the SSE streams, over config server.maxStreams and streamMaxQueuedBytes (tests). */
   stream?: StreamHubOptions;
+  /** The archive store, written by the lifecycle and read by the history for archived
+   * days. Default: the local folder retention.archiveDir (`<dataDir>/archive`). */
+  archiveStore?: ArchiveStore;
 }
 
 /** What `serve` on the embedded database leaves in the data folder, so the admin
@@ -143,6 +149,8 @@ export class CloudService {
         onResync: () => streamHub.resync(),
       });
       listener.start();
+      // One store for both sides: the history reads what the lifecycle archived.
+      const archiveStore = options.archiveStore ?? new LocalFolderArchiveStore(archiveDirFor(config));
       const tls = config.server.tlsCertFile && config.server.tlsKeyFile ? { cert: await readFile(config.server.tlsCertFile), key: await readFile(config.server.tlsKeyFile) } : undefined;
       const api = createApiServer({
         tls,
@@ -163,6 +171,7 @@ export class CloudService {
           readers: new ReaderAuthenticator(pools.primary, authOptions),
           historyMaxDays: config.server.historyMaxDays,
           historyMaxRows: config.server.historyMaxRows,
+          archive: archiveStore,
         },
         bodyLimitBytes: config.server.bodyLimitBytes,
         decodeLimits: decodeLimitsFor(config),
@@ -184,6 +193,7 @@ export class CloudService {
           logger: logger.child({ component: 'lifecycle' }),
           clock,
           registry: metrics.registry,
+          store: archiveStore,
           ...(typeof lifecycleOption === 'object' ? { scheduler: lifecycleOption } : {}),
         });
       }

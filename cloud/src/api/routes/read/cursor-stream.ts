@@ -1,26 +1,23 @@
 /**
- * Streams the rows of one statement to the client in constant memory, for every streamed
- * read route (history, reports): a server-side cursor (pg-cursor) reads BATCH_ROWS rows
- * at a time, and the next batch is read only once the socket took the last one.
+ * Streams the rows of a sorted source to the client in constant memory, for every
+ * streamed read route (history, reports): the source (a server-side cursor, archived
+ * Parquet files, or both merged) is read a batch at a time, and the next batch is read
+ * only once the socket took the last one.
  *
  * The first batch is read before the 200 is sent, so an unavailable database is still a
  * 503 with Retry-After (the error propagates to readRoute, which answers it). After that
  * the status cannot change: a failure ends the answer with the format's error line
  * instead of its final line, which is how a client knows whether it got everything.
  */
-import Cursor from 'pg-cursor';
 import { answerFor } from '../../errors.js';
 import type { RequestContext } from '../../context.js';
-import { connectClient } from '../../../storage/pool.js';
-import { toDatabaseError } from '../../../storage/db-errors.js';
 import type { ReadRouteDeps } from './deps.js';
+import { cursorSource, type RowSource } from './row-source.js';
 import { StreamWriter } from './stream-writer.js';
 
-/** Rows per cursor read: large enough to amortize the round trip, small enough (~60 kB
- * of text) that memory does not depend on the size of the answer. */
-export const BATCH_ROWS = 1_000;
+export { BATCH_ROWS } from './row-source.js';
 
-/** What one cursor read became: its text, how many rows it holds, and whether to stop
+/** What one read became: its text, how many rows it holds, and whether to stop
  * reading (a row limit was reached). */
 export interface FormattedRows {
   text: string;
@@ -28,30 +25,38 @@ export interface FormattedRows {
   stop?: boolean;
 }
 
-export interface CursorStream<Row> {
+export interface RowStream<Row> {
   /** The route pattern, the label of the stream-failure metric. */
   route: string;
-  sql: string;
-  params: unknown[];
   contentType: string;
+  /** Headers of the 200 besides the content type. */
+  headers?: Record<string, string>;
   /** Text sent before the first row (a CSV header); nothing by default. */
   head?: string;
   format(rows: Row[]): FormattedRows;
+  /** Runs after the last row, before `done`; a throw ends the answer with `failed`. */
+  check?(): Promise<void>;
   /** The last text of a complete answer, after `rows` rows. */
   done(rows: number): string;
   /** The last text of an answer the database broke off after its 200. */
   failed(error: { code: string; message: string }, traceId: string): string;
 }
 
+export interface CursorStream<Row> extends RowStream<Row> {
+  sql: string;
+  params: unknown[];
+}
+
 export async function streamCursor<Row>(ctx: RequestContext, deps: Pick<ReadRouteDeps, 'pool' | 'metrics'>, spec: CursorStream<Row>): Promise<void> {
-  const client = await connectClient(deps.pool);
-  const cursor = client.query(new Cursor<Row>(spec.sql, spec.params));
+  await streamSource(ctx, deps, await cursorSource<Row>(deps.pool, spec.sql, spec.params), spec);
+}
+
+/** Streams `source` as `spec` formats it, and closes the source. */
+export async function streamSource<Row>(ctx: RequestContext, deps: Pick<ReadRouteDeps, 'metrics'>, source: RowSource<Row>, spec: RowStream<Row>): Promise<void> {
   let failure: unknown;
   try {
-    let rows = await cursor.read(BATCH_ROWS).catch((err: unknown) => {
-      throw toDatabaseError(err);
-    });
-    ctx.startStream(200, spec.contentType);
+    let rows = await source.next();
+    ctx.startStream(200, spec.contentType, spec.headers);
     const out = new StreamWriter(ctx.res);
     let sent = 0;
     let head = spec.head ?? '';
@@ -63,8 +68,9 @@ export async function streamCursor<Row>(ctx: RequestContext, deps: Pick<ReadRout
         head = '';
         if (text !== '' && !(await out.write(text))) return; // the client left: stop reading
         if (batch.stop === true) break;
-        rows = await cursor.read(BATCH_ROWS);
+        rows = await source.next();
       }
+      await spec.check?.();
       ctx.fields.rows = sent;
       out.end(spec.done(sent));
     } catch (err) {
@@ -79,9 +85,6 @@ export async function streamCursor<Row>(ctx: RequestContext, deps: Pick<ReadRout
     failure = err;
     throw err;
   } finally {
-    // After a failure the connection may be dead, and closing the cursor would wait for
-    // an answer that never comes: the pool discards that client instead.
-    if (failure === undefined) await cursor.close().catch(() => undefined);
-    client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+    await source.close(failure);
   }
 }

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Clock } from '@wardlink/shared';
 import type { CloudMetrics } from '../../../observability/metrics.js';
 import type { ReaderAuthenticator } from '../../auth/reader-authenticator.js';
+import type { ArchiveStore } from '../../../lifecycle/store/archive-store.js';
 
 export interface ReadRouteDeps {
   pool: pg.Pool;
@@ -12,4 +13,7 @@ export interface ReadRouteDeps {
   clock: Clock;
   historyMaxDays: number;
   historyMaxRows: number;
+  /** Where archived days are read from (the lifecycle's store); without one, a range
+   * reaching an archived day is 503 WL_HISTORY_ARCHIVE_UNAVAILABLE. */
+  archive?: ArchiveStore;
 }

@@ -1,26 +1,27 @@
 /**
  * GET /v1/hospitals/:hospitalId/patients/:patientId/history?metric=HR&from=ISO&to=ISO:
  * one metric of one patient over [from, to), oldest first, as NDJSON, streamed in
- * constant memory by streamCursor (cursor-stream.ts: the 200 only after the first read,
+ * constant memory by streamSource (cursor-stream.ts: the 200 only after the first read,
  * an `{"error": ...}` line instead of the final `{"done": true, ...}` line when the
- * database fails mid-stream).
+ * database or the archive fails mid-stream). Days past the hot period are read from the
+ * archive and merged in (history-sources.ts); the answer names them in the
+ * `Wardlink-Archived-Days` header and the done line's `archivedDays`.
  */
-import { HISTORY_SQL } from '../../../storage/queries.js';
-import { streamCursor } from './cursor-stream.js';
+import { QualityFlag } from '@wardlink/shared';
+import { streamSource } from './cursor-stream.js';
 import type { ReadRouteDeps } from './deps.js';
+import { HistoryPurgedError } from './history-errors.js';
 import { parseHistoryQuery } from './history-params.js';
+import { historySources, type HistoryRow } from './history-sources.js';
+import { metricUnitsOf } from './metric-units.js';
 import { NDJSON, ndjsonLine } from './ndjson.js';
 import type { ReadHandler } from './read-route.js';
-import { QualityFlag } from '@wardlink/shared';
-import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
 
-interface HistoryRow {
-  t: Date;
-  value: number;
-  flags: number;
-  received_at: Date;
-}
+/** The header naming the days read from the archive (comma-separated 'YYYY-MM-DD'). */
+export const ARCHIVED_DAYS_HEADER = 'wardlink-archived-days';
+/** On a 410: the days that were purged. */
+export const PURGED_DAYS_HEADER = 'wardlink-purged-days';
 
 /** One reading's line. A CLOCK_SUSPECT reading also says what the device's clock said. */
 function historyLine(r: HistoryRow): string {
@@ -34,13 +35,22 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
     const query = parseHistoryQuery(new URL(ctx.req.url ?? '/', 'http://x').searchParams, deps.historyMaxDays);
     Object.assign(ctx.fields, { patientId: params.patientId, metric: query.id, from: query.from.toISOString(), to: query.to.toISOString() });
     const metric = metricView(query.mdcCode, await metricUnitsOf(deps.pool, deps.clock).unitsOf(params.hospitalId!, [query.mdcCode]));
+    let plan;
+    try {
+      plan = await historySources(deps, { hospitalId: params.hospitalId!, patientId: params.patientId!, mdcCode: query.mdcCode, from: query.from, to: query.to });
+    } catch (err) {
+      if (!(err instanceof HistoryPurgedError)) throw err;
+      ctx.sendError(err, { [PURGED_DAYS_HEADER]: err.purgedDays.join(',') });
+      return;
+    }
+    const archived = plan.archivedDays.length > 0 ? { archivedDays: plan.archivedDays } : {};
+    if (plan.archivedDays.length > 0) ctx.fields.archivedDays = plan.archivedDays.length;
     let sent = 0;
     let nextFrom: string | undefined;
-    await streamCursor<HistoryRow>(ctx, deps, {
+    await streamSource<HistoryRow>(ctx, deps, plan.source, {
       route,
-      sql: HISTORY_SQL,
-      params: [params.hospitalId, params.patientId, query.mdcCode, query.from, query.to],
       contentType: NDJSON,
+      ...(plan.archivedDays.length > 0 ? { headers: { [ARCHIVED_DAYS_HEADER]: plan.archivedDays.join(',') } } : {}),
       format: (rows) => {
         let text = '';
         let count = 0;
@@ -55,7 +65,8 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
         }
         return { text, rows: count, stop: nextFrom !== undefined };
       },
-      done: (rows) => ndjsonLine({ done: true, rows, truncated: nextFrom !== undefined, ...(nextFrom === undefined ? {} : { nextFrom }), metric }),
+      check: plan.check,
+      done: (rows) => ndjsonLine({ done: true, rows, truncated: nextFrom !== undefined, ...(nextFrom === undefined ? {} : { nextFrom }), ...archived, metric }),
       failed: (error, traceId) => ndjsonLine({ error, traceId }),
     });
   };

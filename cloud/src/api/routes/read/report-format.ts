@@ -27,7 +27,11 @@ export interface ReportRow {
 
 export const CSV_COLUMNS = ['patient_id', 'metric', 'metric_name', 'mdc_code', 'unit', 'bucket_start', 'count', 'flagged', 'measured', 'min', 'max', 'avg'] as const;
 
-type Format = Pick<CursorStream<ReportRow>, 'contentType' | 'head' | 'done' | 'failed'> & { row(r: ReportRow, units: ReadonlyMap<number, string>): string };
+type Format = Pick<CursorStream<ReportRow>, 'contentType' | 'head' | 'failed'> & {
+  row(r: ReportRow, units: ReadonlyMap<number, string>): string;
+  /** The last line of a complete report; it names the days read from the archive, if any. */
+  done(rows: number, archivedDays: readonly string[]): string;
+};
 
 export const REPORT_FORMATS: Record<ReportFormat, Format> = {
   csv: {
@@ -37,7 +41,7 @@ export const REPORT_FORMATS: Record<ReportFormat, Format> = {
       const m = metricView(r.metric, units);
       return csvLine([r.patient_id, m.id, m.name, m.mdcCode, m.unit, r.bucket.toISOString(), r.count, r.flagged, r.measured, r.min, r.max, r.avg]);
     },
-    done: (rows) => `#done,rows=${rows}\r\n`,
+    done: (rows, archivedDays) => `#done,rows=${rows}${archivedDays.length > 0 ? `,archivedDays=${archivedDays.join(';')}` : ''}\r\n`,
     failed: (error, traceId) => `#error,${error.code},traceId=${traceId}\r\n`,
   },
   ndjson: {
@@ -54,7 +58,7 @@ export const REPORT_FORMATS: Record<ReportFormat, Format> = {
         max: r.max,
         avg: r.avg,
       }),
-    done: (rows) => ndjsonLine({ done: true, rows }),
+    done: (rows, archivedDays) => ndjsonLine({ done: true, rows, ...(archivedDays.length > 0 ? { archivedDays } : {}) }),
     failed: (error, traceId) => ndjsonLine({ error, traceId }),
   },
 };

@@ -1,0 +1,137 @@
+/**
+ * A sorted stream of rows read a batch at a time, the unit the streamed read routes pull
+ * from: a PostgreSQL cursor, an archived day's Parquet files, or several of those merged
+ * in time order. Pulling (rather than pushing) is what keeps memory constant: a source
+ * reads its next batch only when the socket took the last one.
+ */
+import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import { connectClient } from '../../../storage/pool.js';
+import { toDatabaseError } from '../../../storage/db-errors.js';
+
+/** Rows per read: large enough to amortize a round trip, small enough (~60 kB of text)
+ * that memory does not depend on the size of the answer. */
+export const BATCH_ROWS = 1_000;
+
+export interface RowSource<Row> {
+  /** The next rows, in the source's order; an empty array once it is exhausted. */
+  next(): Promise<Row[]>;
+  /** Releases what the source holds. `failure`: the read failed, the resources may be broken. */
+  close(failure?: unknown): Promise<void>;
+}
+
+/** One statement read through a server-side cursor on a connection of its own. */
+export async function cursorSource<Row>(pool: pg.Pool, sql: string, params: unknown[], batchRows = BATCH_ROWS): Promise<RowSource<Row>> {
+  const client = await connectClient(pool);
+  const cursor = client.query(new Cursor<Row>(sql, params));
+  let closed = false;
+  return {
+    next: () =>
+      cursor.read(batchRows).catch((err: unknown) => {
+        throw toDatabaseError(err);
+      }),
+    async close(failure?: unknown) {
+      if (closed) return;
+      closed = true;
+      // After a failure the connection may be dead, and closing the cursor would wait for
+      // an answer that never comes: the pool discards that client instead.
+      if (failure === undefined) await cursor.close().catch(() => undefined);
+      client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+    },
+  };
+}
+
+/** A source created only when first read: an archived day's files are not opened before
+ * the days before it are sent. */
+export function lazySource<Row>(open: () => Promise<RowSource<Row>>): RowSource<Row> {
+  let source: RowSource<Row> | undefined;
+  return {
+    async next() {
+      source ??= await open();
+      return source.next();
+    },
+    close: async (failure?: unknown) => source?.close(failure),
+  };
+}
+
+/** The sources one after another (each exhausted before the next is opened). */
+export function concatSources<Row>(sources: Array<RowSource<Row>>): RowSource<Row> {
+  let i = 0;
+  return {
+    async next() {
+      for (; i < sources.length; i++) {
+        const rows = await sources[i]!.next();
+        if (rows.length > 0) return rows;
+        await sources[i]!.close();
+      }
+      return [];
+    },
+    async close(failure?: unknown) {
+      for (; i < sources.length; i++) await sources[i]!.close(failure);
+    },
+  };
+}
+
+interface Head<Row> {
+  source: RowSource<Row>;
+  rows: Row[];
+  at: number;
+  done: boolean;
+}
+
+/**
+ * Sources each sorted by `compare`, merged into one sorted by it. Rows that compare
+ * equal keep the order of the sources in the list. Holds at most one batch per source.
+ */
+export function mergeSources<Row>(sources: Array<RowSource<Row>>, compare: (a: Row, b: Row) => number, batchRows = BATCH_ROWS): RowSource<Row> {
+  if (sources.length === 1) return sources[0]!;
+  const heads: Array<Head<Row>> = sources.map((source) => ({ source, rows: [], at: 0, done: false }));
+  const fill = async (h: Head<Row>) => {
+    if (h.done || h.at < h.rows.length) return;
+    h.rows = await h.source.next();
+    h.at = 0;
+    if (h.rows.length === 0) {
+      h.done = true;
+      await h.source.close();
+    }
+  };
+  return {
+    async next() {
+      const out: Row[] = [];
+      while (out.length < batchRows) {
+        let best: Head<Row> | undefined;
+        for (const h of heads) {
+          if (h.at === h.rows.length) await fill(h);
+          if (h.done) continue;
+          if (best === undefined || compare(h.rows[h.at]!, best.rows[best.at]!) < 0) best = h;
+        }
+        if (best === undefined) break;
+        out.push(best.rows[best.at++]!);
+      }
+      return out;
+    },
+    async close(failure?: unknown) {
+      for (const h of heads) if (!h.done) await h.source.close(failure);
+    },
+  };
+}
+
+/**
+ * Compares strings in Unicode code point order, which is UTF-8 byte order: PostgreSQL's
+ * COLLATE "C" (every Wardlink id) and DuckDB's. JavaScript's `<` compares UTF-16 code
+ * units, which differs only between a supplementary character (a surrogate pair) and
+ * U+E000..U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    return xs === ys ? x - y : xs ? 1 : -1;
+  }
+  return a.length - b.length;
+}
