@@ -1,7 +1,9 @@
 /**
  * Alarm events of a batch: a few per batch at most, so one INSERT ... SELECT FROM unnest
  * (one round trip, no COPY set-up). ON CONFLICT DO NOTHING: the gateway may re-send an
- * event in a later batch after a crash, and its event id is stable.
+ * event in a later batch after a crash, and its event id is stable. Counted by RETURNING:
+ * on Citus an INSERT ... SELECT reports the rows it selected as its row count, so an
+ * event stored before would be counted again (as in ledger.ts).
  */
 import type pg from 'pg';
 import { METRICS, type AlarmEvent } from '@wardlink/shared';
@@ -18,7 +20,8 @@ export async function insertAlarms(client: pg.PoolClient, hospitalId: string, ga
      FROM unnest($4::float8[], $5::real[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
           AS u(t, value, metric, event_id, alarm_id, bed_id, patient_id, device_id, source, condition, priority, phase, actor, message)
-     ON CONFLICT (hospital_id, gateway_id, event_id) DO NOTHING`,
+     ON CONFLICT (hospital_id, gateway_id, event_id) DO NOTHING
+     RETURNING 1`,
     [
       hospitalId,
       gatewayId,
@@ -39,5 +42,5 @@ export async function insertAlarms(client: pg.PoolClient, hospitalId: string, ga
       col((a) => a.message),
     ],
   );
-  return res.rowCount ?? 0;
+  return res.rows.length;
 }

@@ -52,7 +52,18 @@ export interface LatestUpsert {
   toMs: number;
 }
 
-export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: string, gatewayId: string, readings: readonly Reading[]): Promise<LatestUpsert> {
+/**
+ * `countReturned`: count the changed rows with RETURNING, for Citus, which reports an
+ * INSERT ... SELECT's selected rows as its row count (so a late backlog would look like a
+ * change and wake every dashboard). PostgreSQL's own count needs no rows sent back.
+ */
+export async function upsertLatestVitals(
+  client: pg.PoolClient,
+  hospitalId: string,
+  gatewayId: string,
+  readings: readonly Reading[],
+  options: { countReturned?: boolean } = {},
+): Promise<LatestUpsert> {
   const rows = newestPerBedAndMetric(readings);
   if (rows.length === 0) return { changed: 0, fromMs: 0, toMs: 0 };
   let fromMs = Infinity;
@@ -72,7 +83,7 @@ export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: stri
      ORDER BY u.n
      ON CONFLICT (hospital_id, gateway_id, bed_id, metric) DO UPDATE
        SET t = excluded.t, value = excluded.value, flags = excluded.flags, patient_id = excluded.patient_id, device_id = excluded.device_id
-       WHERE excluded.t > lv.t`,
+       WHERE excluded.t > lv.t${options.countReturned ? ' RETURNING 1' : ''}`,
     [
       hospitalId,
       gatewayId,
@@ -85,7 +96,7 @@ export async function upsertLatestVitals(client: pg.PoolClient, hospitalId: stri
       texts.of(rows.map((x) => x.r.deviceId)),
     ],
   );
-  return { changed: res.rowCount ?? 0, fromMs, toMs };
+  return { changed: options.countReturned ? res.rows.length : (res.rowCount ?? 0), fromMs, toMs };
 }
 
 /** A PostgreSQL array literal of numbers (Infinity and NaN are valid float input). */

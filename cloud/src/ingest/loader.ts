@@ -20,10 +20,13 @@
  *   table and moves the rows with INSERT ... SELECT ... ON CONFLICT DO NOTHING.
  * - 23514 "no partition of relation found for row": a partition this process believed in
  *   was dropped (retention in another instance). Forget what we know, create, rerun once.
+ * (Citus reports both from a COPY as XX000 with PostgreSQL's message: copy-errors.ts.)
  */
 import type pg from 'pg';
 import { isMetricId, systemClock, type Batch, type Clock } from '@wardlink/shared';
 import { compactedBeforeMs } from './compaction-horizon.js';
+import { poolHasCitus } from '../storage/citus-detect.js';
+import { recoverableLoadError } from './copy-errors.js';
 import { ensurePartitionsForRange, forgetKnownPartitions } from '../storage/partitions.js';
 import type { Logger } from '../storage/logger.js';
 import { withTransaction } from '../storage/pool.js';
@@ -97,6 +100,9 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
   const compactedBefore = readings.length > 0 ? await compactedBeforeMs(pool, clock) : Number.NEGATIVE_INFINITY;
   let staged = minT < compactedBefore;
   let partitionsRetried = false;
+  // A few statements take another shape on Citus. Asked before the transaction (from
+  // memory after the first time), so it never waits for a connection while holding one.
+  const distributed = readings.length > 0 && (await poolHasCitus(pool));
   for (;;) {
     try {
       return await withTransaction(pool, async (client) => {
@@ -120,23 +126,29 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         }
         let storedReadings = 0;
         const started = clock.monotonicMs();
-        if (rows) storedReadings = staged ? await stagedInsert(client, rows, format, minT, compactedBefore) : await copyRows(client, 'vital_data', rows, format);
+        if (rows) {
+          storedReadings = !staged
+            ? await copyRows(client, 'vital_data', rows, format)
+            : distributed
+              ? await stagedInsertCitus(client, gateway.hospitalId, rows, format, minT, compactedBefore)
+              : await stagedInsert(client, rows, format, minT, compactedBefore);
+        }
         const copyMs = clock.monotonicMs() - started;
         if (readings.length > 0) {
-          const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings);
+          const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings, { countReturned: distributed });
           // Nothing newer (a late backlog): no dashboard has anything to show, no NOTIFY.
           if (latest.changed > 0) await notifyLatest(client, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, fromMs: latest.fromMs, toMs: latest.toMs });
         }
         return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs } satisfies LoadResult;
       });
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (code === '23505' && !staged) {
+      const recoverable = recoverableLoadError(err);
+      if (recoverable === 'readings-stored-before' && !staged) {
         options.logger.info({ gatewayId: gateway.gatewayId, seq: batch.seq }, 'batch overlaps readings stored before; loading it through the staging table');
         staged = true;
         continue;
       }
-      if (code === '23514' && !partitionsRetried && readings.length > 0) {
+      if (recoverable === 'partition-missing' && !partitionsRetried && readings.length > 0) {
         options.logger.warn({ gatewayId: gateway.gatewayId, seq: batch.seq }, 'a vital_data partition disappeared under the loader; re-creating it');
         partitionsRetried = true;
         forgetKnownPartitions(pool);
@@ -178,4 +190,37 @@ async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFor
     `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING`,
   );
   return res.rowCount ?? 0;
+}
+
+/**
+ * stagedInsert on Citus, where a statement may not join the coordinator's temporary
+ * table with a distributed table (vital_blocks) in a DELETE ... USING, and where an
+ * INSERT ... SELECT reports the rows it selected, not the rows it inserted.
+ * - The compacted copies are deleted with the blocks' readings in an IN subquery, and the
+ *   staged rows' block keys in a MATERIALIZED CTE: Citus runs the CTE on the coordinator,
+ *   then the subquery as one router query on the hospital's worker (the hospital is
+ *   named), then the DELETE on the temporary table with its result.
+ * - The move into vital_data is pulled through the coordinator and counted by RETURNING.
+ */
+async function stagedInsertCitus(client: pg.PoolClient, hospitalId: string, rows: Buffer, format: CopyFormat, minTMs: number, compactedBefore: number): Promise<number> {
+  await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE vital_data INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await copyRows(client, STAGE_TABLE, rows, format);
+  if (minTMs < compactedBefore) {
+    await client.query(
+      `WITH staged_blocks AS MATERIALIZED (
+         SELECT DISTINCT patient_id, metric, date_bin('1 hour', t, TIMESTAMPTZ '2000-01-03 00:00:00+00') AS block_start, gateway_id, device_id
+         FROM ${STAGE_TABLE} WHERE t < $2)
+       DELETE FROM ${STAGE_TABLE} s
+       WHERE (s.patient_id, s.metric, s.gateway_id, s.device_id, s.t) IN (
+         SELECT b.patient_id, b.metric, b.gateway_id, b.device_id, r.t
+         FROM vital_blocks b CROSS JOIN LATERAL vital_block_rows(ROW(b.*)::vital_blocks) r
+         WHERE b.hospital_id = $3 AND b.block_start >= $1 AND b.block_start < $2
+           AND (b.patient_id, b.metric, b.block_start, b.gateway_id, b.device_id) IN (SELECT * FROM staged_blocks))`,
+      [new Date(Math.floor(minTMs / HOUR_MS) * HOUR_MS), new Date(compactedBefore), hospitalId],
+    );
+  }
+  const res = await client.query(
+    `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING RETURNING 1`,
+  );
+  return res.rows.length;
 }

@@ -26,18 +26,25 @@ export async function pruneLedger(ctx: LifecycleContext): Promise<LedgerPruneRes
   for (const policy of await listPolicies(ctx.pool)) {
     const receivedBefore = new Date(dayStartMs(today - Math.max(policy.hotDays, MIN_KEEP_DAYS) + 1));
     const marks = await withTransaction(ctx.pool, async (client) => {
-      const res = await client.query<{ gateway_id: string; rows: string }>(
+      // Two statements in one transaction, not one with the DELETE in a CTE: Citus cannot
+      // update gateways (a reference table) from a select on batch_ledger (distributed).
+      // The first runs on the hospital's shard and sends back one row per gateway.
+      const pruned = await client.query<{ gateway_id: string; seq: string; rows: string }>(
         `WITH pruned AS (
            DELETE FROM batch_ledger WHERE hospital_id = $1 AND received_at < $2 RETURNING gateway_id, batch_seq
-         ), marks AS (
-           SELECT gateway_id, max(batch_seq) AS seq, count(*) AS rows FROM pruned GROUP BY gateway_id
          )
-         UPDATE gateways g SET ledger_pruned_through_seq = greatest(g.ledger_pruned_through_seq, m.seq)
-         FROM marks m WHERE g.hospital_id = $1 AND g.gateway_id = m.gateway_id
-         RETURNING g.gateway_id, m.rows::text AS rows`,
+         SELECT gateway_id, max(batch_seq)::text AS seq, count(*)::text AS rows FROM pruned GROUP BY gateway_id`,
         [policy.hospitalId, receivedBefore],
       );
-      return res.rows;
+      if (pruned.rows.length === 0) return [];
+      const marked = await client.query<{ gateway_id: string }>(
+        `UPDATE gateways g SET ledger_pruned_through_seq = greatest(g.ledger_pruned_through_seq, m.seq)
+         FROM unnest($2::text[], $3::bigint[]) AS m(gateway_id, seq) WHERE g.hospital_id = $1 AND g.gateway_id = m.gateway_id
+         RETURNING g.gateway_id`,
+        [policy.hospitalId, pruned.rows.map((m) => m.gateway_id), pruned.rows.map((m) => m.seq)],
+      );
+      const updated = new Set(marked.rows.map((m) => m.gateway_id));
+      return pruned.rows.filter((m) => updated.has(m.gateway_id));
     });
     const rows = marks.reduce((n, m) => n + Number(m.rows), 0);
     if (rows === 0) continue;

@@ -62,14 +62,20 @@ export async function listGateways(db: Queryable, hospitalId?: string): Promise<
   return res.rows;
 }
 
-/** Revokes a gateway's token: its uploads get 401 within the auth cache's TTL. */
+/**
+ * Revokes a gateway's token: its uploads get 401 within the auth cache's TTL. Revoking
+ * again keeps the first time. Two statements rather than `coalesce(revoked_at, now())`,
+ * which Citus refuses (no non-immutable function inside COALESCE).
+ */
 export async function revokeGateway(db: Queryable, gatewayId: string): Promise<GatewayRecord> {
   const res = await db.query<GatewayRecord>(
-    `UPDATE gateways SET revoked_at = coalesce(revoked_at, now()) WHERE gateway_id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE gateways SET revoked_at = now() WHERE gateway_id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
     [gatewayId],
   );
-  if (res.rowCount !== 1) throw new NotFoundError('gateway', gatewayId);
-  return res.rows[0]!;
+  if (res.rows.length === 1) return res.rows[0]!;
+  const revokedBefore = await db.query<GatewayRecord>(`SELECT ${COLUMNS} FROM gateways WHERE gateway_id = $1`, [gatewayId]);
+  if (revokedBefore.rows.length !== 1) throw new NotFoundError('gateway', gatewayId);
+  return revokedBefore.rows[0]!;
 }
 
 /** Replaces a gateway's token (the old one stops working; a revoked gateway is active again). */

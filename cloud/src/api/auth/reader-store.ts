@@ -32,17 +32,26 @@ function newReaderId(): string {
   return `rd-${randomBytes(6).toString('hex')}`;
 }
 
-/** Creates a reader of an existing hospital with a fresh token. */
+/**
+ * Creates a reader of an existing hospital with a fresh token. The hospital is checked
+ * by api_readers' foreign key (23503 means no such hospital): a plain INSERT ... VALUES,
+ * because Citus cannot run the INSERT ... SELECT ... RETURNING this was between its
+ * reference tables ("missing FROM-clause entry").
+ */
 export async function addReader(db: Queryable, input: { hospitalId: string; name: string }): Promise<AddedReader> {
   const issued = issueToken(READER_TOKEN_SCHEME);
-  const res = await db.query<ReaderRecord>(
-    `INSERT INTO api_readers (hospital_id, reader_id, name, token_hash, token_prefix)
-     SELECT hospital_id, $2, $3, $4, $5 FROM hospitals WHERE hospital_id = $1
-     RETURNING ${COLUMNS}`,
-    [input.hospitalId, newReaderId(), input.name, issued.hash, issued.prefix],
-  );
-  if (res.rowCount !== 1) throw new NotFoundError('hospital', input.hospitalId);
-  return { ...res.rows[0]!, token: issued.token };
+  try {
+    const res = await db.query<ReaderRecord>(
+      `INSERT INTO api_readers (hospital_id, reader_id, name, token_hash, token_prefix) VALUES ($1, $2, $3, $4, $5)
+       RETURNING ${COLUMNS}`,
+      [input.hospitalId, newReaderId(), input.name, issued.hash, issued.prefix],
+    );
+    return { ...res.rows[0]!, token: issued.token };
+  } catch (err) {
+    // hospitals is api_readers' only foreign key (migration 006).
+    if ((err as { code?: unknown }).code === '23503') throw new NotFoundError('hospital', input.hospitalId);
+    throw err;
+  }
 }
 
 export async function listReaders(db: Queryable, hospitalId?: string): Promise<ReaderRecord[]> {
@@ -53,14 +62,20 @@ export async function listReaders(db: Queryable, hospitalId?: string): Promise<R
   return res.rows;
 }
 
-/** Revokes a reader's token: its requests get 401 within the auth cache's TTL. */
+/**
+ * Revokes a reader's token: its requests get 401 within the auth cache's TTL. Revoking
+ * again keeps the first time. Two statements rather than `coalesce(revoked_at, now())`,
+ * which Citus refuses (no non-immutable function inside COALESCE).
+ */
 export async function revokeReader(db: Queryable, readerId: string): Promise<ReaderRecord> {
   const res = await db.query<ReaderRecord>(
-    `UPDATE api_readers SET revoked_at = coalesce(revoked_at, now()) WHERE reader_id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE api_readers SET revoked_at = now() WHERE reader_id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
     [readerId],
   );
-  if (res.rowCount !== 1) throw new NotFoundError('reader', readerId);
-  return res.rows[0]!;
+  if (res.rows.length === 1) return res.rows[0]!;
+  const revokedBefore = await db.query<ReaderRecord>(`SELECT ${COLUMNS} FROM api_readers WHERE reader_id = $1`, [readerId]);
+  if (revokedBefore.rows.length !== 1) throw new NotFoundError('reader', readerId);
+  return revokedBefore.rows[0]!;
 }
 
 /** The reader holding this token hash, revoked or not; undefined when none does. */
