@@ -5,16 +5,19 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
-import { createWard, mllpFrame, toHl7Message, toMqttMessage, type Ward } from '@wardlink/simulator';
+import { createWard, mllpFrame, toHl7Message, toMqttMessage, type ScriptedEvent, type Ward } from '@wardlink/simulator';
 
 export interface Feed {
   published: number;
+  /** When the simulated ward started (its second 0), UTC ms. */
+  startMs: number;
   stop(): Promise<void>;
 }
 
-export async function startFeed(opts: { mqttPort: number; passwords: Map<string, string>; beds: number; seed: number; serialMonitorPath: string | null }): Promise<Feed> {
+export async function startFeed(opts: { mqttPort: number; passwords: Map<string, string>; beds: number; seed: number; serialMonitorPath: string | null; script?: readonly ScriptedEvent[] }): Promise<Feed> {
   const totalBeds = opts.beds + (opts.serialMonitorPath ? 1 : 0);
-  const ward: Ward = createWard({ beds: totalBeds, seed: opts.seed, startMs: Date.now() - 1000 });
+  // Scripted episodes on beds this ward does not have are left out (a small --beds).
+  const script = (opts.script ?? []).filter((e) => Number(e.bedId.replace(/\D/g, '')) <= totalBeds);
   const clients = new Map<string, MqttClient>();
   for (const [deviceId, password] of opts.passwords) {
     clients.set(deviceId, await mqtt.connectAsync(`mqtt://127.0.0.1:${opts.mqttPort}`, { username: deviceId, password, clientId: deviceId }));
@@ -25,8 +28,10 @@ export async function startFeed(opts: { mqttPort: number; passwords: Map<string,
     await new Promise<void>((resolve, reject) => serial!.open((err) => (err ? reject(err) : resolve())));
     serial.on('data', () => undefined); // the gateway's ACKs
   }
-  const feed: Feed = { published: 0, stop: async () => undefined };
-  let cursor = Date.now() - 1000;
+  // Created once the devices are connected: its second 0 is when records start to flow.
+  const ward: Ward = createWard({ beds: totalBeds, seed: opts.seed, startMs: Date.now(), script });
+  const feed: Feed = { published: 0, startMs: ward.startMs, stop: async () => undefined };
+  let cursor = ward.startMs;
   let controlId = 0;
   const tick = () => {
     const until = Date.now();

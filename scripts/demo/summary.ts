@@ -48,5 +48,7 @@ export async function summaryLine(src: SummarySources, feedPublished: number): P
   }
   const rate = typeof status?.ingestReadingsPerS === 'number' ? status.ingestReadingsPerS.toFixed(0) : '-';
   const time = new Date().toISOString().slice(11, 19);
-  return `${time}  sent ${String(feedPublished).padStart(6)} records  ingest ${rate.padStart(5)} readings/s  buffer unsent ${String(unsent).padStart(6)}  uploaded ${String(Number.isNaN(uploaded) ? '-' : uploaded).padStart(7)}  alarms raised ${String(raised).padStart(3)} active ${String(active).padStart(3)}`;
+  const up = status?.uplink as { up?: boolean; backlogReadings?: number; oldestUnsentAgeS?: number | null } | null | undefined;
+  const uplink = up ? `  uplink ${up.up ? 'up  ' : 'DOWN'} backlog ${String(up.backlogReadings ?? '-').padStart(6)}${up.oldestUnsentAgeS ? ` (oldest ${up.oldestUnsentAgeS.toFixed(0)} s)` : ''}` : '';
+  return `${time}  sent ${String(feedPublished).padStart(6)} records  ingest ${rate.padStart(5)} readings/s  buffer unsent ${String(unsent).padStart(6)}  uploaded ${String(Number.isNaN(uploaded) ? '-' : uploaded).padStart(7)}  alarms raised ${String(raised).padStart(3)} active ${String(active).padStart(3)}${uplink}`;
 }

@@ -21,7 +21,9 @@ export async function setUpWard(opts: { dir: string; gatewayId: string; beds: nu
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { host: '127.0.0.1', port: 0 },
     hl7: { host: '127.0.0.1', port: 0 },
-    cloud: { url: opts.cloudUrl, token: opts.cloudToken },
+    // Retries of the uplink back off to 5 s at most (default 60 s), so the demo's outage
+    // heals in seconds. Comm-loss keeps the gateway's default: 5 s of silence.
+    cloud: { url: opts.cloudUrl, token: opts.cloudToken, backoffMaxMs: 5000 },
   };
   writeFileSync(configPath, JSON.stringify(raw, null, 2), { mode: 0o600 });
   const config = validate(raw, opts.dir);

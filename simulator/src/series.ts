@@ -8,6 +8,7 @@ import { deviceTimeAt } from './device-clock.js';
 import { METRIC_COUNT } from './metric-index.js';
 import { fillTick, type TickRow } from './physiology.js';
 import { BLOCK_TICKS, planBlock, type PlanContext, type PlannedEvent } from './schedule.js';
+import { overlay } from './script.js';
 
 /** Ticks per chunk; divides BLOCK_TICKS, so a chunk lies in one schedule block. */
 export const CHUNK_TICKS = 600;
@@ -33,6 +34,8 @@ export interface SeriesSource {
   readonly startMs: number;
   readonly beds: readonly BedTraits[];
   readonly plan: PlanContext;
+  /** Scripted events per bed index (script.ts), laid over the seeded plan. */
+  readonly script?: ReadonlyMap<number, readonly PlannedEvent[]>;
 }
 
 /** Each bed's planned events per schedule block, computed on first use. */
@@ -45,7 +48,9 @@ export class Timeline {
     const key = block * this.source.beds.length + bedIndex;
     let events = this.blocks.get(key);
     if (!events) {
-      events = planBlock(this.source.plan, this.source.beds[bedIndex]!, block);
+      const seeded = planBlock(this.source.plan, this.source.beds[bedIndex]!, block);
+      const scripted = (this.source.script?.get(bedIndex) ?? []).filter((e) => Math.floor(e.startTick / BLOCK_TICKS) === block);
+      events = overlay(seeded, scripted);
       this.blocks.set(key, events);
     }
     return events;

@@ -3,6 +3,7 @@
  * (`deviceTimeMs`), exactly what a monitor would stamp on a record.
  */
 import type { MetricId } from '@wardlink/shared';
+import type { ScriptedEvent } from './script.js';
 
 /** One record of one bedside monitor: every metric shares the record time. */
 export interface DeviceRecord {
@@ -85,6 +86,9 @@ export interface WardOptions {
   episodes?: boolean;
   /** Schedule artifacts (motion, sensor-off, silence, markers, demo). Default true. */
   artifacts?: boolean;
+  /** Events placed at a known second on a known bed, over the seeded schedule (script.ts):
+   * a demo's desaturation or unplugged monitor in its first minute. Default none. */
+  script?: readonly ScriptedEvent[];
   /** How many 10-minute bed chunks of generated values to keep cached. Default 256
    * (about 19 MB). Raise it to `beds * 36` when sweeping 6 h many times (alarm tests). */
   cacheChunks?: number;

@@ -11,6 +11,7 @@ import { crossingsOf, scheduleBetween, type CrossingOptions } from './ground-tru
 import { mergeByTime } from './merge.js';
 import { hash32 } from './prng.js';
 import { readingsOf, recordAt } from './records.js';
+import { planScript } from './script.js';
 import { SeriesCache } from './series.js';
 import type { BedInfo, Crossing, DeviceRecord, GroundTruthEvent, WardOptions } from './types.js';
 
@@ -56,7 +57,9 @@ export function createWard(opts: WardOptions): Ward {
   const nibpIntervalTicks = nibpIntervalMs / 1000;
   const beds: BedTraits[] = createBeds(seed, opts.beds, nibpIntervalTicks);
   const plan = { seed, beds: opts.beds, episodes: opts.episodes ?? true, artifacts: opts.artifacts ?? true, nibpIntervalTicks };
-  const cache = new SeriesCache({ startMs: opts.startMs, beds, plan }, cacheChunks);
+  const scriptByBed = planScript(opts.script ?? [], new Set(beds.map((b) => b.bedId)));
+  const script = new Map(beds.filter((b) => scriptByBed.has(b.bedId)).map((b) => [b.index, scriptByBed.get(b.bedId)!]));
+  const cache = new SeriesCache({ startMs: opts.startMs, beds, plan, script }, cacheChunks);
   const gatewayId = opts.gatewayId ?? 'gw-sim-01';
   const byId = new Map(beds.map((b) => [b.bedId, b]));
   const bedOf = (bedId: string) => {
