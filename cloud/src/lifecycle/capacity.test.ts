@@ -36,6 +36,14 @@ describe('capacity', () => {
     expect(r.archive.measured).toBe(false);
     expect(r.volume).toMatchObject({ bytes: 0, usedPct: null, fullDate: null });
     expect(r.alerts).toEqual([]);
+    if (process.env.WARDLINK_TEST_CITUS === '1') {
+      // Capacity per node: the shards' bytes are on the 2 workers, and the database is every node's.
+      const workers = r.nodes!.filter((n) => n.role === 'worker');
+      expect(workers).toHaveLength(2);
+      expect(workers.every((n) => n.shards > 0 && n.shardBytes > 0 && n.databaseBytes! > 0)).toBe(true);
+      expect(workers.reduce((n, w) => n + w.shardBytes, 0)).toBeGreaterThanOrEqual(r.hotBytes);
+      expect(r.databaseBytes).toBe(r.nodes!.reduce((n, x) => n + x.databaseBytes!, 0));
+    } else expect(r.nodes).toBeUndefined();
   });
 
   it('takes the ingest rate from the batch ledger, projects the fill date and alerts above the threshold', async () => {

@@ -14,7 +14,14 @@
  *   (at the archive's measured bytes per reading), and the date the database volume
  *   (config capacity.dbVolumeBytes) fills, if it ever does;
  * - alerts above capacity.alertThresholdPct (default 80%) of the volume, now or projected.
+ *
+ * On Citus a distributed table's partitions hold nothing on the coordinator: their bytes
+ * are the shards' (citus_total_relation_size), the big ones' row estimates the shards'
+ * reltuples, the database's bytes those of every node, and the report adds `nodes`: the
+ * shards and bytes on each node (citus_shards), the capacity per node. On plain
+ * PostgreSQL there is no `nodes`.
  */
+import { hasCitus } from '../storage/citus.js';
 import { blocksPartitionOf, listVitalPartitions } from '../storage/partitions.js';
 import { DAY_MS, isoDate, utcDay } from '../storage/utc-days.js';
 import type { LifecycleContext } from './context.js';
@@ -37,6 +44,19 @@ export interface TierSize {
   bytes: number;
   /** Over the days holding readings of this tier; null when none does. */
   bytesPerReading: number | null;
+}
+
+/** One node of a Citus cluster (the report's `nodes`, only on Citus). */
+export interface NodeCapacity {
+  host: string;
+  port: number;
+  role: 'coordinator' | 'worker';
+  /** Shard placements on the node (a reference table's copy counts on each node). */
+  shards: number;
+  /** Bytes of those shards (heap + index + TOAST). */
+  shardBytes: number;
+  /** The node's whole database (pg_database_size); null if the node did not answer. */
+  databaseBytes: number | null;
 }
 
 export interface CapacityAlert {
@@ -70,6 +90,8 @@ export interface CapacityReport {
   };
   volume: { bytes: number; usedPct: number | null; projectedPct: number | null; fullDate: string | null; thresholdPct: number };
   alerts: CapacityAlert[];
+  /** Only on Citus: the capacity per node; databaseBytes is then their sum. */
+  nodes?: NodeCapacity[];
 }
 
 /** Parquet bytes per reading measured on simulator data (docs/lifecycle.md), used until real archives exist. */
@@ -84,13 +106,19 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
   const today = utcDay(now);
   const { pool, settings } = ctx;
   const parts = await listVitalPartitions(pool);
-  const sizes = await pool.query<{ name: string; rows: number; bytes: number }>(
-    `SELECT c.relname AS name, c.reltuples::float8 AS rows, pg_total_relation_size(c.oid)::float8 AS bytes
+  const citus = await hasCitus(pool);
+  // A distributed table's bytes are on the workers; a local table's (or any on plain PostgreSQL) here.
+  const totalSize = citus
+    ? `CASE WHEN EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid) THEN citus_total_relation_size(c.oid) ELSE pg_total_relation_size(c.oid) END`
+    : 'pg_total_relation_size(c.oid)';
+  const sizes = await pool.query<{ name: string; rows: number; bytes: number; distributed: boolean }>(
+    `SELECT c.relname AS name, c.reltuples::float8 AS rows, (${totalSize})::float8 AS bytes,
+            ${citus ? 'EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)' : 'false'} AS distributed
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vital_data'::regclass`,
   );
   const sizeOf = new Map(sizes.rows.map((r) => [r.name, r]));
   const blockSizes = await pool.query<{ name: string; readings: number; bytes: number }>(
-    `SELECT c.relname AS name, pg_total_relation_size(c.oid)::float8 AS bytes, 0::float8 AS readings
+    `SELECT c.relname AS name, (${totalSize})::float8 AS bytes, 0::float8 AS readings
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vital_blocks'::regclass`,
   );
   const blockSizeOf = new Map(blockSizes.rows.map((r) => [r.name, r]));
@@ -102,7 +130,8 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
     if (s && (opts.exact || s.bytes <= SMALL_TABLE_BYTES)) {
       rows = Number((await pool.query(`SELECT count(*) AS n FROM "${p.name}"`)).rows[0].n);
       rowsExact = true;
-    } else if (rows < 0 && s) rows = Math.round(s.bytes / 170); // never analysed: from its size
+    } else if (s?.distributed) rows = await shardRowEstimate(pool, p.name, s.bytes);
+    else if (rows < 0 && s) rows = Math.round(s.bytes / 170); // never analysed: from its size
     const blocks = blockSizeOf.get(blocksPartitionOf(p.name));
     const blockReadings = blocks ? Number((await pool.query(`SELECT coalesce(sum(n), 0)::bigint::text AS n FROM "${blocksPartitionOf(p.name)}"`)).rows[0].n) : 0;
     partitions.push({ name: p.name, day: isoDate(utcDay(p.from)), rows, rowsExact, bytes: s?.bytes ?? 0, blockReadings, blockBytes: blocks?.bytes ?? 0 });
@@ -118,7 +147,10 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
   const hotRows = rowTier.readings + blockTier.readings;
   const hotBytes = rowTier.bytes + blockTier.bytes;
   const bytesPerReading = hotRows > 0 ? hotBytes / hotRows : null;
-  const databaseBytes = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
+  const nodes = citus ? await nodeCapacity(pool) : undefined;
+  const localDatabaseBytes = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
+  // On Citus the hot store's bytes are the workers': the database is every node's.
+  const databaseBytes = nodes ? Math.max(localDatabaseBytes, nodes.reduce((n, x) => n + (x.databaseBytes ?? 0), 0)) : localDatabaseBytes;
 
   const ingest = await ingestRate(ctx, now, partitions, today);
   const arch = (await pool.query<{ bytes: number | null; rows: number | null }>(`SELECT sum(bytes)::float8 AS bytes, sum(rows)::float8 AS rows FROM archive_objects WHERE kind = 'day' AND purged_at IS NULL`)).rows[0]!;
@@ -170,7 +202,50 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
     projection: { hotDays, rowHours, hotStoreBytes, archiveBytesPerYear, dailyGrowthBytes },
     volume: { bytes: volumeBytes, usedPct, projectedPct, fullDate, thresholdPct: threshold },
     alerts,
+    ...(nodes ? { nodes } : {}),
   };
+}
+
+/** A distributed partition's rows as the planner estimates them on its shards (the
+ * coordinator's reltuples say nothing); never analysed: from its size. */
+async function shardRowEstimate(pool: LifecycleContext['pool'], table: string, bytes: number): Promise<number> {
+  const res = await pool.query<{ rows: number | null; analysed: number }>(
+    `SELECT sum(greatest(result::float8, 0))::float8 AS rows, count(*) FILTER (WHERE result::float8 >= 0)::int AS analysed
+     FROM run_command_on_shards($1::regclass, $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$) WHERE success`,
+    [`"${table}"`],
+  );
+  const r = res.rows[0];
+  return r && r.analysed > 0 ? Math.round(r.rows ?? 0) : Math.round(bytes / 170);
+}
+
+/** The capacity per node of a Citus cluster: its shards and their bytes, and its database's bytes. */
+async function nodeCapacity(pool: LifecycleContext['pool']): Promise<NodeCapacity[]> {
+  const nodes = await pool.query<{ host: string; port: number; coordinator: boolean; shards: number; bytes: string }>(
+    `SELECT n.nodename AS host, n.nodeport AS port, n.groupid = 0 AS coordinator,
+            count(s.shardid)::int AS shards, coalesce(sum(s.shard_size), 0)::bigint::text AS bytes
+     FROM pg_dist_node n
+     LEFT JOIN citus_shards s ON s.nodename = n.nodename AND s.nodeport = n.nodeport
+     WHERE n.noderole = 'primary'
+     GROUP BY n.nodename, n.nodeport, n.groupid
+     ORDER BY n.groupid, n.nodeport`,
+  );
+  const workerDbs = await pool.query<{ host: string; port: number; bytes: string | null }>(
+    `SELECT nodename AS host, nodeport AS port, CASE WHEN success THEN result END AS bytes
+     FROM run_command_on_workers('SELECT pg_database_size(current_database())')`,
+  );
+  const dbOf = new Map(workerDbs.rows.map((r) => [`${r.host}:${r.port}`, r.bytes === null ? null : Number(r.bytes)]));
+  const local = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
+  const out: NodeCapacity[] = nodes.rows.map((n) => ({
+    host: n.host,
+    port: n.port,
+    role: n.coordinator ? 'coordinator' : 'worker',
+    shards: n.shards,
+    shardBytes: Number(n.bytes),
+    databaseBytes: n.coordinator ? local : (dbOf.get(`${n.host}:${n.port}`) ?? null),
+  }));
+  // A coordinator not registered in pg_dist_node holds no shards, but its database counts.
+  if (!out.some((n) => n.role === 'coordinator')) out.unshift({ host: 'coordinator', port: 0, role: 'coordinator', shards: 0, shardBytes: 0, databaseBytes: local });
+  return out;
 }
 
 async function ingestRate(ctx: LifecycleContext, now: number, partitions: PartitionSize[], today: number): Promise<CapacityReport['ingest']> {

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { sleep, systemClock, type Clock } from '@wardlink/shared';
+import { isCitusTable } from '../../storage/citus.js';
 import { withClient } from '../../storage/pool.js';
 import { blockReadingsSql, blocksTableOf } from './day-source.js';
 import type { ArchiveStats } from './stats.js';
@@ -91,7 +92,21 @@ export async function sourceStats(pool: pg.Pool, table: string, throttleRatio = 
     await client.query('SET statement_timeout = 0');
     try {
       const out = new Map<string, ArchiveStats>();
-      const pagesOf = async (t: string) => Number((await client.query<{ pages: string }>(`SELECT (pg_relation_size('"${t}"') / current_setting('block_size')::int)::text AS pages`)).rows[0]!.pages);
+      const citus = await isCitusTable(client, `"${table}"`);
+      // The chunks are ranges of heap pages (ctid). On Citus a distributed table's
+      // coordinator relation holds no pages: each shard has its own heap and the ctid
+      // range applies in every shard, so the range must cover the largest shard's heap.
+      const pagesOf = async (t: string) =>
+        Number(
+          (
+            await client.query<{ pages: string | null }>(
+              citus
+                ? `SELECT (max(result::bigint) / current_setting('block_size')::int)::text AS pages FROM run_command_on_shards($1::regclass, $$SELECT pg_relation_size('%s')$$) WHERE success`
+                : `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS pages`,
+              [`"${t}"`],
+            )
+          ).rows[0]!.pages ?? 0,
+        );
       const scan = async (t: string, chunkPages: number, from: (range: (alias: string) => string) => string) => {
         const pages = await pagesOf(t);
         for (let first = 0; first < Math.max(pages, 1); first += chunkPages) {

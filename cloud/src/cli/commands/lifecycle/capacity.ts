@@ -31,6 +31,17 @@ function describe(r: CapacityReport): string {
     r.volume.bytes > 0
       ? `volume ${gib(r.volume.bytes)}: ${pct(r.volume.usedPct)} used, ${pct(r.volume.projectedPct)} projected; ${r.volume.fullDate ? `fills around ${r.volume.fullDate}` : 'does not fill at the current rate'}`
       : 'volume size unknown: set capacity.dbVolumeBytes (WARDLINK_DB_VOLUME_BYTES) for a fill date',
+    ...(r.nodes
+      ? [
+          '',
+          'Citus nodes (capacity per node; the database above is their sum):',
+          table(
+            r.nodes.map((n) => ({ node: `${n.host}:${n.port}`, role: n.role, shards: n.shards, shardSize: gib(n.shardBytes), database: gib(n.databaseBytes) })),
+            ['node', 'role', 'shards', 'shardSize', 'database'],
+          ),
+          '',
+        ]
+      : []),
     ...r.alerts.map((a) => `ALERT ${a.kind}: ${a.message}`),
   ].join('\n');
 }
