@@ -55,7 +55,7 @@ describe('audit log', () => {
     log.record(event(0));
     const started = performance.now();
     expect(log.flushNow()).toBe(0);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(1000); // it did not wait out a busy timeout
     expect(log.queued).toBe(1);
     expect(errors).toEqual(['alarm events not stored; kept in memory and retried']);
     other.exec('COMMIT');

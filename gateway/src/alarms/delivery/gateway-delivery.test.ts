@@ -78,9 +78,10 @@ describe('alarm delivery through the gateway', () => {
     const state = await sub.waitFor<BedAlarmPayload>((m) => m.topic === bedTopic('bed-01') && m.body.alarms.length === 1);
     expect(raised.body).toMatchObject({ bedId: 'bed-01', patientId: 'P0001', deviceId: 'mon-1', metric: 'NIBP_SYS', condition: 'high', priority: 'high', value: 230 });
     expect(state.body).toMatchObject({ bedId: 'bed-01', highest: 'high', alarms: [{ alarmId: raised.body.alarmId, acknowledged: false }] });
-    // Measured ~5 ms on a quiet box; the bound leaves room for a loaded CI.
-    expect(raised.atMs - sentAt).toBeLessThan(500);
-    expect(state.atMs - sentAt).toBeLessThan(500);
+    // Measured ~5 ms on a quiet box. The bound catches a poll or timer in the path, not a speed
+    // claim: `pnpm bench alarm-latency` measures that.
+    expect(raised.atMs - sentAt).toBeLessThan(2000);
+    expect(state.atMs - sentAt).toBeLessThan(2000);
     await Promise.all([mon.endAsync(), sub.end()]);
   });
 

@@ -72,7 +72,8 @@ describe('nurse station', () => {
     const list = await sse.waitFor<{ alarms: ActiveAlarm[] }>((e) => e.event === 'alarms' && (e.data as { alarms: unknown[] }).alarms.length === 1);
     expect(raised.data).toMatchObject({ bedId: 'bed-01', metric: 'NIBP_SYS', priority: 'high' });
     expect(list.data.alarms[0]).toMatchObject({ alarmId: raised.data.alarmId, acknowledged: false });
-    expect(list.atMs - sentAt).toBeLessThan(500);
+    // A bound that catches a poll or timer in the path, not a speed claim: `pnpm bench alarm-latency` measures that.
+    expect(list.atMs - sentAt).toBeLessThan(2000);
     const vitals = await sse.waitFor<{ full: boolean; beds: BedVitals[] }>((e) => e.event === 'vitals' && !e.data.full, 3000);
     expect(vitals.data.beds).toMatchObject([{ bedId: 'bed-01', metrics: { HR: { value: 77, flags: 0 }, NIBP_SYS: { value: 230 } } }]);
 
