@@ -1,6 +1,7 @@
 /**
  * The daemon's operational routes: /healthz (liveness plus what is degraded), /metrics
- * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints).
+ * (Prometheus text) and /status (the live figures `wardlink-gateway status` prints); it also
+ * mounts the nurse station's /api/trend, which reads the buffer the daemon holds.
  */
 import type { Clock } from '@wardlink/shared';
 import type { DiskFullWatch } from '../buffer/disk-full.js';
@@ -12,6 +13,8 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RateMeter } from '../observability/rate.js';
 import type { Uplink, UplinkStatus } from '../uplink/index.js';
 import { sendJson, sendText, type HttpServer } from './server.js';
+import type { GatewayDatabase } from '../db.js';
+import { TrendRoute } from './nurse-station/trend-route.js';
 
 /** The listeners' ports, as the daemon reports them. */
 export interface ListeningPorts {
@@ -37,6 +40,9 @@ export interface StatusSource {
   readonly rejects: Pick<RejectLog, 'countsByCode' | 'refusedValues'>;
   readonly uplink: Pick<Uplink, 'status'> | null;
   readonly metrics: Pick<GatewayMetrics, 'text' | 'registry'>;
+  /** The buffer and the registry, read by the nurse station's trend route. */
+  readonly database: Pick<GatewayDatabase, 'db' | 'registry'>;
+  readonly logger: { warn(obj: object, msg?: string): void };
   refreshGauges(): void;
 }
 
@@ -95,4 +101,6 @@ export function createStatusRoutes(http: HttpServer, d: StatusSource): void {
     sendText(res, 200, await d.metrics.text(), d.metrics.registry.contentType);
   }, { access: 'operate' });
   http.route('GET', '/status', (_req, res) => sendJson(res, 200, liveStatus(d)), { access: 'operate' });
+  // The nurse station's trends read the buffer, which the daemon hands over here.
+  new TrendRoute({ db: d.database.db, bedIds: () => d.database.registry.listBeds().map((b) => b.bedId), clock: d.clock, logger: d.logger }).register(http);
 }

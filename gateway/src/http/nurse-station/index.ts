@@ -7,6 +7,8 @@
  *   POST /api/alarms/ack          {"alarmId"}: acknowledge as the signed-in nurse        acknowledge
  *   POST /api/beds/audio-pause    {"bedId", "seconds"}: pause a bed's sound (audio-route.ts)  audio-pause
  *   POST /api/beds/audio-resume   {"bedId"}                                              audio-pause
+ *   GET  /api/trend?bed=&hours=1|24[&metric=]  a bed's trends from the buffer (trend-route.ts;  view
+ *                                 mounted by routes.ts, which holds the database)
  *
  * The daemon does:
  *   const station = new NurseStation({ engine, gatewayId, beds, clock, logger });

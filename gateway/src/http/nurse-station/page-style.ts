@@ -1,10 +1,12 @@
 /**
  * The page's CSS, inline (no external assets: the page must work with the internet
- * gone). Alarm colours per IEC 60601-1-8: high red, medium yellow, low cyan. Unacknowledged
- * alarms flash at the standard's rates (high ~2 Hz, medium ~0.6 Hz; low steady), except
- * for users who asked for reduced motion.
+ * gone): the base layout here, alarm priority and keyboard focus in page-style-alarm.ts,
+ * trends and wall mode in page-style-trend.ts.
  */
-export const PAGE_STYLE = `
+import { ALARM_STYLE } from './page-style-alarm.js';
+import { TREND_STYLE } from './page-style-trend.js';
+
+const BASE_STYLE = `
 :root { --high: #d0021b; --medium: #f5c400; --low: #00b7d4; --bg: #10151b; --panel: #1b232c; --text: #e8edf2; --muted: #8a97a6; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text); }
@@ -20,23 +22,15 @@ table { width: 100%; border-collapse: collapse; background: var(--panel); }
 th, td { padding: 7px 10px; text-align: left; border-bottom: 1px solid #2a3440; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; }
 td.num { font-variant-numeric: tabular-nums; }
-.prio { display: inline-block; min-width: 74px; text-align: center; font-weight: 700; border-radius: 4px; padding: 2px 8px; text-transform: uppercase; font-size: 13px; }
-.prio.high { background: var(--high); color: #fff; } .prio.medium { background: var(--medium); color: #111; } .prio.low { background: var(--low); color: #111; }
 tr.alarm.high td:first-child { box-shadow: inset 5px 0 var(--high); } tr.alarm.medium td:first-child { box-shadow: inset 5px 0 var(--medium); } tr.alarm.low td:first-child { box-shadow: inset 5px 0 var(--low); }
-tr.alarm.unacked .prio.high { animation: flash .5s steps(1) infinite; } tr.alarm.unacked .prio.medium { animation: flash 1.6s steps(1) infinite; }
-@keyframes flash { 50% { opacity: .35; } }
-@media (prefers-reduced-motion: reduce) { tr.alarm .prio { animation: none !important; } }
 tr.alarm.acked { opacity: .75; }
 .state { color: var(--muted); font-size: 13px; }
 button { font: inherit; border-radius: 4px; border: 1px solid #4a5968; background: #26313c; color: var(--text); padding: 4px 12px; cursor: pointer; }
 button.ack { background: #e8edf2; color: #111; font-weight: 600; }
 #no-alarms { color: var(--muted); margin: 6px 0; }
 .beds { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 10px; }
-.bed { background: var(--panel); border-radius: 6px; padding: 8px 10px; border-top: 5px solid #33404d; }
-.bed.high { border-top-color: var(--high); } .bed.medium { border-top-color: var(--medium); } .bed.low { border-top-color: var(--low); }
 .bed h3 { margin: 0 0 4px; font-size: 15px; display: flex; justify-content: space-between; }
 .bed h3 small { color: var(--muted); font-weight: 400; }
-.vitals { display: grid; grid-template-columns: auto 1fr auto; gap: 1px 8px; font-size: 14px; }
 .vitals .v { text-align: right; font-weight: 700; font-variant-numeric: tabular-nums; }
 .vitals .age { color: var(--muted); font-size: 12px; text-align: right; }
 .vitals .stale { color: #6b7785; font-weight: 400; text-decoration: line-through; }
@@ -52,10 +46,11 @@ dialog menu { display: flex; justify-content: flex-end; gap: 8px; padding: 0; }
 .bed .audio { display: flex; justify-content: space-between; align-items: center; gap: 6px; font-size: 12px; margin: 2px 0 4px; }
 .bed .audio.paused { color: #e39b3b; }
 .bed .audio button { font-size: 12px; padding: 1px 8px; }
-#sound { background: #7a1f1f; }
 #signin { display: flex; justify-content: center; padding: 60px 18px; }
 #signin[hidden], main[hidden] { display: none; }
 #login-form { background: var(--panel); border: 1px solid #4a5968; border-radius: 8px; padding: 18px 22px; min-width: 320px; display: grid; gap: 6px; }
 #login-form input { font: inherit; padding: 6px; }
 #login-why { color: #e39b3b; margin: 0; }
 `;
+
+export const PAGE_STYLE = BASE_STYLE + ALARM_STYLE + TREND_STYLE;

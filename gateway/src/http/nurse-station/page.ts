@@ -22,7 +22,9 @@ export function nurseStationPage(gatewayId: string): string {
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="who" hidden></span><button type="button" id="sound" hidden>Enable sound</button><button type="button" id="logout" hidden>Sign out</button><span id="clock"></span></header>
+<header><h1>Nurse station</h1><span id="ward">${escapeHtml(gatewayId)}</span><span id="link" class="link down">connecting…</span><span id="who" hidden></span><button type="button" id="wall-toggle" aria-pressed="false">Wall view</button><button type="button" id="logout" hidden>Sign out</button><span id="clock"></span></header>
+<div id="sound-off" class="banner" role="alert" hidden><strong>SOUND OFF</strong> <span>Alarms are silent on this screen: click anywhere or press a key to enable sound.</span> <button type="button" id="sound">Enable sound</button></div>
+<div id="audio-paused" class="banner" role="status" hidden></div>
 <div id="signin" hidden>
 <form id="login-form">
 <h2>Sign in</h2>
@@ -38,7 +40,7 @@ export function nurseStationPage(gatewayId: string): string {
 <main id="ward-view" hidden>
 <section aria-labelledby="alarms-title">
 <h2 id="alarms-title">Active alarms <span id="alarm-count"></span></h2>
-<table id="alarms"><thead><tr><th>Priority</th><th>Bed</th><th>Alarm</th><th>Value</th><th>Since</th><th>State</th><th></th></tr></thead><tbody></tbody></table>
+<table id="alarms"><thead><tr><th>Priority</th><th>Bed</th><th>Alarm</th><th>Value</th><th>Since</th><th>State</th><th class="act"><span class="sr">Action</span></th></tr></thead><tbody></tbody></table>
 <p id="no-alarms">No active alarms.</p>
 </section>
 <section aria-labelledby="beds-title">
@@ -46,6 +48,10 @@ export function nurseStationPage(gatewayId: string): string {
 <div id="beds" class="beds"></div>
 </section>
 </main>
+<dialog id="bed-dialog" aria-labelledby="bed-title">
+<header><h3 id="bed-title"></h3><button type="button" id="bed-close">Close (Esc)</button></header>
+<div id="bed-charts"></div>
+</dialog>
 <dialog id="ack-dialog">
 <form id="ack-form">
 <h3>Acknowledge alarm</h3>
