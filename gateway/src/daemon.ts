@@ -8,6 +8,7 @@ import { AlarmDelivery } from './alarms/delivery/alarm-delivery.js';
 import { AudioPauses } from './alarms/audio-pause.js';
 import { AlarmViewers } from './alarms/delivery/viewers.js';
 import { openAlarmService, type AlarmService } from './alarms/service.js';
+import { Pcd04Reporter, pcd04Settings } from './alarms/pcd04/index.js';
 import { DiskFullWatch } from './buffer/disk-full.js';
 import { BufferCap } from './buffer/eviction.js';
 import { lastRecordOf } from './buffer/last-record.js';
@@ -56,6 +57,8 @@ export class GatewayDaemon {
   private uplinkSettings: UplinkSettings | null;
   private readonly uplinkDeps: UplinkDeps;
   readonly delivery: AlarmDelivery;
+  /** The IHE PCD-04 feed to the alarm manager; null when `alarms.pcd04` is not configured. */
+  readonly pcd04: Pcd04Reporter | null;
   readonly nurseStation: NurseStation;
   readonly audio: AudioPauses;
   private readonly maintenance: BufferMaintenance;
@@ -117,9 +120,26 @@ export class GatewayDaemon {
       logger.info({ device: c.deviceId, from: c.from, to: c.to }, 'device state changed');
     });
     for (const d of registry.listDevices()) this.deviceStates.register(d.deviceId);
+    // Alarms to the hospital's alarm manager (nurse call, phones), on the hospital net:
+    // subscribed before the restart's phases (an alarm ended at the restart is reported).
+    const pcd04 = config.alarms.pcd04 ? pcd04Settings(config.alarms.pcd04) : null;
+    const pointOfCare = config.admissions.adt.pointOfCare ?? config.gatewayId;
+    const subscribed: { pcd04: Pcd04Reporter | null } = { pcd04: null };
     // Alarms are evaluated in memory on the ingest path; their events reach the buffer
     // through the writer but nothing on the evaluation path waits for the disk.
     this.alarms = openAlarmService(store.db, {
+      onEngine: (engine) => {
+        if (!pcd04) return;
+        subscribed.pcd04 = new Pcd04Reporter({
+          db: store.db,
+          engine,
+          settings: pcd04,
+          place: (bedId) => ({ pointOfCare, bedLabel: bedId === '-' ? null : (registry.listBeds().find((b) => b.bedId === bedId)?.label ?? bedId) }),
+          fallbackPointOfCare: pointOfCare,
+          clock,
+          logger,
+        });
+      },
       ...config.alarms.engine,
       clock,
       logger,
@@ -127,6 +147,7 @@ export class GatewayDaemon {
       deviceInfo: (id) => registry.device(id),
       patientOf: (bed) => registry.patientOf(bed),
     });
+    this.pcd04 = subscribed.pcd04;
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
     // The uplink's up/down state drives the uplink-down technical alarm for IT.
     this.uplinkDeps = { store, clock, logger, metrics: this.metrics, onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs) };
@@ -212,6 +233,7 @@ export class GatewayDaemon {
     const { config } = this;
     await this.writer.ready(); // the commit thread has the file open before any input is taken
     this.alarms.start();
+    this.pcd04?.start();
     this.deviceStates.start();
     this.maintenance.start();
     const mqtt = await this.mqtt.start();
@@ -338,6 +360,7 @@ export class GatewayDaemon {
       this.nurseStation.stop();
       await this.delivery.stop();
       await this.mqtt.stop();
+      this.pcd04?.stop(); // what is not acknowledged stays queued in SQLite for the restart
       this.alarms.stop();
       await this.currentUplink?.stop(); // in-flight uploads finish (or stay pending for the restart)
       await this.writer.close();

@@ -15,6 +15,14 @@
  *    arrival, the issue's definition (same host clock, 1 ms resolution).
  * The load is the gateway's own count (`messages_in_total`) over the probing window.
  *
+ * The gateway also reports every alarm phase to an alarm manager over IHE PCD-04
+ * (`alarms.pcd04`): a real MLLP listener in this process, acknowledging each ORU^R40 (AA)
+ * as a nurse-call system would. `pcd04_p99_ms` (and p50, max) is, for each probe's
+ * raise or clear, from the reading's arrival at the gateway (OBR-7, the event time, with
+ * milliseconds) to the ORU^R40 having arrived on the manager's socket; in the same run,
+ * the MQTT event's `from_arrival_p99_ms` is the baseline, and `pcd04_vs_mqtt_p99_ratio`
+ * their ratio (the ORU^R40 is sent once the phase is written to the SQLite outbox).
+ *
  * Each load device keeps `BENCH_WINDOW` publishes in flight (default 24, the smallest
  * window whose full runs carried the issue's 20,000 msgs/s). The gateway sends a PUBACK only after
  * the commit (on the commit thread since 84bcb2b), so the load is bounded by window /
@@ -30,11 +38,12 @@
  * A real monitor has one record in flight.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { AlarmEvent } from '@wardlink/shared';
-import { localFetch, openGatewayDatabase, RuleStore } from '@wardlink/gateway';
+import { deframeMllp, localFetch, mllpFrame, openGatewayDatabase, RuleStore } from '@wardlink/gateway';
 import { createTestGateway, spawnDaemon, type TestGateway } from '@wardlink/gateway/testing';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad } from './_mqtt-load.js';
@@ -64,6 +73,44 @@ async function loadChild(spec: LoadSpec): Promise<void> {
   const result = await runMqttLoad({ port: spec.port, devices, window: spec.window, durationMs: spec.durationMs, warmupMs: 500 });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
+}
+
+/** HL7 DTM `YYYYMMDDHHMMSS.SSS+0000` (what the gateway writes) as UTC ms. */
+function hl7Ms(t: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,4}))?\+0000$/.exec(t);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec, frac = '0'] = m;
+  return Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +sec!) + Math.round(Number(`0.${frac}`) * 1000);
+}
+
+/**
+ * The alarm manager: a real MLLP listener that acknowledges every message (AA) and, for
+ * the probes' ORU^R40 raise/clear reports, records arrival minus the reading's arrival (OBR-7).
+ */
+async function alarmManager(): Promise<{ server: Server; port: number; latencies: number[]; received: () => number }> {
+  const latencies: number[] = [];
+  let received = 0;
+  const end = Buffer.from([0x1c, 0x0d]);
+  const server = createServer((socket) => {
+    let buf = Buffer.alloc(0);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      const atMs = Date.now();
+      buf = Buffer.concat([buf, chunk]);
+      for (let i = buf.indexOf(end); i >= 0; i = buf.indexOf(end)) {
+        const text = deframeMllp(buf.subarray(0, i));
+        buf = buf.subarray(i + 2);
+        const seg = (name: string) => text.split('\r').find((l) => l.startsWith(`${name}|`))?.split('|') ?? [];
+        const msh = seg('MSH');
+        received += 1;
+        const phase = text.match(/\|68481\^MDC_ATTR_EVENT_PHASE\^MDC\|[^|]*\|(\w+)/)?.[1];
+        if (msh[8]?.startsWith('ORU^R40') && (seg('PV1')[3] ?? '').includes('bed-probe-') && (phase === 'start' || phase === 'end')) latencies.push(atMs - hl7Ms(seg('OBR')[7] ?? ''));
+        socket.write(mllpFrame(`MSH|^~\\&|BENCH_AM||WARDLINK||${msh[6] ?? ''}||ACK^R40^ACK|A${received}|P|2.6\rMSA|AA|${msh[9] ?? ''}\r`));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, latencies, received: () => received };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -159,10 +206,13 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const probeMs = quick ? 7_000 : 40_000;
   const window = Number(process.env.BENCH_WINDOW ?? 24);
   const loadBeds = Array.from({ length: BEDS }, (_, i) => `bed-${String(i + 1).padStart(2, '0')}`);
+  const manager = await alarmManager();
   const gw = await createTestGateway({
     beds: [...loadBeds, ...PROBES.map((p) => p.bedId)],
     devices: [...loadBeds.map((bedId) => ({ deviceId: `bench-${bedId}`, kind: 'mqtt' as const, bedId, format: 'mqtt-json' })), ...PROBES.map((p) => ({ ...p, kind: 'mqtt' as const, format: 'mqtt-json' }))],
-    raw: { alarms: { viewers: [VIEWER] } },
+    // 50 load devices, 10 probes and a viewer connect from this one address: above the
+    // per-address default (50) the broker would close the probes.
+    raw: { mqtt: { host: '127.0.0.1', port: 0, maxConnectionsPerAddress: 200 }, alarms: { viewers: [VIEWER], pcd04: { host: '127.0.0.1', port: manager.port } } },
   });
   const db = openGatewayDatabase(gw.config);
   const rules = new RuleStore(db.db);
@@ -198,19 +248,28 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     }
     log(`probing for ${probeMs / 1000} s under load`);
     const countBefore = messagesIn(await metricsText(gw, ports.http));
+    manager.latencies.length = 0; // the idle baseline's reports are not the loaded figure
     const started = performance.now();
     const loaded = await probe(ports.mqtt, gw.passwords, probeMs);
+    await new Promise((r) => setTimeout(r, 1000)); // the last reports reach the manager
     const after = await metricsText(gw, ports.http);
     const loadPerS = (messagesIn(after) - countBefore) / ((performance.now() - started) / 1000);
     const lagP99S = gauge(after, 'wardlink_gateway_nodejs_eventloop_lag_p99_seconds');
-    log(`load ${Math.round(loadPerS)} msgs/s; ${loaded.fromPublish.length} alarm events measured, ${loaded.missed} missed`);
+    log(`load ${Math.round(loadPerS)} msgs/s; ${loaded.fromPublish.length} alarm events measured, ${loaded.missed} missed; ${manager.latencies.length} PCD-04 reports measured`);
+    const pcd04 = stats('pcd04_', manager.latencies);
+    const mqttFromArrival = stats('from_arrival_', loaded.fromArrival);
     return {
       ...stats('', loaded.fromPublish),
       load_msgs_per_s: Math.round(loadPerS),
       load_readings_per_s: Math.round(loadPerS * METRICS.length),
       samples: loaded.fromPublish.length,
       missed: loaded.missed,
-      ...stats('from_arrival_', loaded.fromArrival),
+      ...mqttFromArrival,
+      ...pcd04,
+      pcd04_samples: manager.latencies.length,
+      pcd04_messages_received: manager.received(),
+      // Baseline in the same run: the MQTT event, from the same arrival.
+      pcd04_vs_mqtt_p99_ratio: round((pcd04.pcd04_p99_ms as number) / (mqttFromArrival.from_arrival_p99_ms as number)),
       ...stats('idle_', idle.fromPublish),
       idle_samples: idle.fromPublish.length,
       target_p99_ms: 25,
@@ -225,6 +284,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   } finally {
     if (load) await stopChild(load);
     await stopChild(child);
+    await new Promise<void>((r) => manager.server.close(() => r()));
     gw.cleanup();
   }
 }

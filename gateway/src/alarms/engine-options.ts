@@ -54,6 +54,9 @@ export const TECHNICAL_DEFAULTS: Readonly<Record<TechnicalCondition, TechnicalSp
   // The ward's readings are not being stored (local alarms still sound): nurses and IT.
   'buffer-disk-full': { priority: 'medium', delayMs: 0 },
   'uplink-down': { priority: 'low', delayMs: 0 },
+  // Alarms no longer reach the nurses' phones and pagers (alarms/pcd04): they must watch
+  // the nurse station. The delay is the watchdog's own (alarms.pcd04.downAfterMs).
+  'alarm-manager-down': { priority: 'medium', delayMs: 0 },
 };
 
 function ms(name: string, value: number | undefined, fallback: number, min: number): number {

@@ -228,6 +228,11 @@ export class AlarmEngine {
     this.gateway.uplinkState(up, sinceMs);
   }
 
+  /** The PCD-04 watchdog (alarms/pcd04): the alarm manager stopped answering, or answers again. */
+  onAlarmManagerState(up: boolean, detail = ''): void {
+    this.gateway.alarmManagerState(up, detail);
+  }
+
   /** Runs the comm-loss check now (tests; the timer calls it otherwise). */
   sweep(): void {
     this.devices.sweep(this.clock.now(), this.gateway.diskIsFull);

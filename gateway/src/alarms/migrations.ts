@@ -13,8 +13,11 @@
  *   daemon takes them within a second and writes the outcome back on the row.
  * - `alarm_meta`: counters bumped by triggers, so the daemon, woken by a change of
  *   `PRAGMA data_version`, reloads rules only when a rule really changed.
+ * - `pcd04_outbox` (step 003): the ORU^R40 messages for the alarm manager, in sending
+ *   order, each kept until the manager acknowledged it (pcd04/outbox-schema.ts).
  */
 import { ONE_ALARM_TABLE_SQL } from './migration-one-table.js';
+import { PCD04_OUTBOX_SQL } from './pcd04/outbox-schema.js';
 
 export const alarmMigrations: { id: string; sql: string }[] = [
   // Shipped steps are never edited (the runner warns and does nothing on files that ran
@@ -105,4 +108,5 @@ export const alarmMigrations: { id: string; sql: string }[] = [
     `,
   },
   { id: 'alarms-002-one-alarm-table', sql: ONE_ALARM_TABLE_SQL },
+  { id: 'alarms-003-pcd04-outbox', sql: PCD04_OUTBOX_SQL },
 ];

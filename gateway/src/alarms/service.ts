@@ -35,6 +35,10 @@ export interface AlarmServiceOptions extends AlarmEngineOptions {
   checkEveryMs?: number;
   /** How long events gather before a write, ms. Default 0 with a sink, 100 without. */
   auditFlushEveryMs?: number;
+  /** Called with the engine before the alarms live at the last stop are taken back, for a
+   * subscriber that must see every phase, those of the restart included (the PCD-04
+   * reporter: the alarm manager must hear that an alarm ended at the restart). */
+  onEngine?: (engine: AlarmEngine) => void;
 }
 
 export interface AlarmService {
@@ -55,6 +59,7 @@ export function openAlarmService(db: Database.Database, opts: AlarmServiceOption
   if (seeded > 0) logger.info({ rules: seeded }, 'ward default alarm rules seeded');
   const audit = new AuditLog(db, { clock, logger, ...(opts.sink ? { sink: opts.sink } : {}), ...(opts.auditFlushEveryMs ? { flushEveryMs: opts.auditFlushEveryMs } : {}) });
   const engine = new AlarmEngine(rules.list(), opts, { clock, logger, recorder: audit, ...(opts.deviceInfo ? { deviceInfo: opts.deviceInfo } : {}), ...(opts.patientOf ? { patientOf: opts.patientOf } : {}) });
+  opts.onEngine?.(engine);
   const open = openAlarms(db);
   if (open.length > 0) {
     engine.restore(open);

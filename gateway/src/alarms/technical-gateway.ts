@@ -8,6 +8,9 @@
  *   lack of space, or the space kept for alarm events is being eaten): readings are
  *   refused, devices are cut off (no PUBACK or ACK, so they keep their data), alarm events
  *   are still stored in the space kept for them. For IT and the nurses (types.ts).
+ * - `alarm-manager-down`: the alarm manager (nurse call, pagers: IHE PCD-04, alarms/pcd04)
+ *   has not answered for `alarms.pcd04.downAfterMs`; its watchdog says so and says when it
+ *   answers again. For IT and the nurses: their phones stay silent until then.
  */
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { AlarmBook } from './alarm-book.js';
@@ -20,6 +23,7 @@ export interface GatewaySpecs {
   'buffer-95': TechnicalSpec;
   'buffer-disk-full': TechnicalSpec;
   'uplink-down': TechnicalSpec;
+  'alarm-manager-down': TechnicalSpec;
 }
 
 export class GatewayTechnical {
@@ -27,6 +31,7 @@ export class GatewayTechnical {
   private readonly buffer95: TechnicalAlarm;
   private readonly uplink: TechnicalAlarm;
   private readonly diskFull: TechnicalAlarm;
+  private readonly alarmManager: TechnicalAlarm;
   private uplinkTimer: TimerHandle | null = null;
   private uplinkDownSinceMs: number | null = null;
 
@@ -41,6 +46,8 @@ export class GatewayTechnical {
     this.buffer95 = new TechnicalAlarm('-|buffer-95', 'buffer-95', specs['buffer-95'], clock, book);
     this.uplink = new TechnicalAlarm('-|uplink-down', 'uplink-down', { ...specs['uplink-down'], delayMs: 0 }, clock, book);
     this.diskFull = new TechnicalAlarm('-|buffer-disk-full', 'buffer-disk-full', specs['buffer-disk-full'], clock, book);
+    // The watchdog measures the silence itself: no hold delay on top of it.
+    this.alarmManager = new TechnicalAlarm('-|alarm-manager-down', 'alarm-manager-down', { ...specs['alarm-manager-down'], delayMs: 0 }, clock, book);
   }
 
   /** Whether readings are being refused for lack of disk space now. */
@@ -52,6 +59,12 @@ export class GatewayTechnical {
   bufferDiskFull(full: boolean, detail: string, atMs = this.clock.now()): void {
     if (full) this.diskFull.hold(() => this.describe(`no disk space for readings: ${detail}. Readings are not stored and devices are cut off; alarms still sound. Free disk space on the gateway.`, null), atMs);
     else this.diskFull.release(atMs);
+  }
+
+  /** The alarm manager's watchdog: it has not taken an alarm or a keep-alive (`detail` says since when), or does again. */
+  alarmManagerState(up: boolean, detail: string, atMs = this.clock.now()): void {
+    if (up) this.alarmManager.release(atMs);
+    else this.alarmManager.hold(() => this.describe(`alarm manager (nurse call, phones, pagers) not taking alarms: ${detail}. Alarms are queued and sent when it takes them again; until then watch the nurse station.`, null), atMs);
   }
 
   bufferUsage(fraction: number, atMs = this.clock.now()): void {
@@ -84,7 +97,7 @@ export class GatewayTechnical {
   stop(): void {
     this.uplinkTimer?.cancel();
     this.uplinkTimer = null;
-    for (const a of [this.buffer80, this.buffer95, this.uplink, this.diskFull]) a.stop();
+    for (const a of [this.buffer80, this.buffer95, this.uplink, this.diskFull, this.alarmManager]) a.stop();
   }
 
   private level(alarm: TechnicalAlarm, fraction: number, threshold: number, atMs: number): void {

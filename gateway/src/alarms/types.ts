@@ -71,14 +71,16 @@ export type TechnicalCondition =
   | 'buffer-80'
   | 'buffer-95'
   | 'buffer-disk-full'
-  | 'uplink-down';
+  | 'uplink-down'
+  | 'alarm-manager-down';
 
 /** Who should hear about an alarm: nurses (patient and bedside equipment) or hospital IT. */
 export type AlarmAudience = 'nurse' | 'it';
 
 /** Gateway-wide conditions nurses must see too: readings of the whole ward are not being
- * stored (local alarms still sound, but the record has a hole). */
-const GATEWAY_CONDITIONS_FOR_NURSES: ReadonlySet<string> = new Set(['buffer-disk-full']);
+ * stored (local alarms still sound, but the record has a hole), or alarms no longer reach
+ * their phones and pagers (the alarm manager does not answer: alarms/pcd04). */
+const GATEWAY_CONDITIONS_FOR_NURSES: ReadonlySet<string> = new Set(['buffer-disk-full', 'alarm-manager-down']);
 
 /** Bedside alarms are the nurses'; the gateway's own (bed "-") are IT's, but for a few. */
 export function audienceOf(bedId: string, condition: string): AlarmAudience {

@@ -3,6 +3,7 @@
  * flags, defaults and bounds are in the settings table (settings.ts).
  */
 import type { AlarmEngineOptions } from '../alarms/engine-options.js';
+import type { Pcd04Config } from '../alarms/pcd04/config.js';
 import type { AdmissionsConfig } from './admissions.js';
 import type { ViewerAccount } from './alarm-viewers.js';
 import type { HttpConfig } from './http.js';
@@ -95,6 +96,8 @@ export interface GatewayConfig {
       /** Messages queued at most while the external broker is away. */
       maxQueued: number;
     };
+    /** Optional IHE PCD-04 (ORU^R40) feed to the hospital's alarm manager (alarms/pcd04, docs/interop.md). */
+    pcd04: null | Pcd04Config;
     /** Read-only MQTT accounts that may subscribe to `wardlink/alarms/#` on the embedded
      * broker: each with a scrypt `passwordHash` (as device passwords) or a `password`. */
     viewers: ViewerAccount[];

@@ -26,6 +26,8 @@ export const DURABILITIES = ['normal', 'full'] as const;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** MQTT topic root: no wildcards, no trailing slash. */
 const TOPIC_PREFIX = /^[^#+]*[^#+/]$/;
+/** An HL7 HD field (MSH-3..6): components allowed, no other delimiter, no line break. */
+const HL7_HD = /^[^|~\\&\r\n]+$/;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -138,6 +140,22 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'alarms.forward.maxQueued', default: 10_000, rule: integer(100, 1_000_000) },
   { path: 'alarms.forward.username', optional: true, rule: text() },
   { path: 'alarms.forward.password', optional: true, secret: true, rule: secretText },
+  { path: 'alarms.pcd04.host', rule: text() },
+  { path: 'alarms.pcd04.port', default: 2575, rule: integer(1, 65_535) },
+  { path: 'alarms.pcd04.tls', default: false, rule: yesNo },
+  { path: 'alarms.pcd04.caFile', default: null, rule: fileInDataDir },
+  { path: 'alarms.pcd04.servername', default: null, rule: text() },
+  { path: 'alarms.pcd04.clientCertFile', default: null, rule: fileInDataDir },
+  { path: 'alarms.pcd04.clientKeyFile', default: null, rule: fileInDataDir },
+  // HL7 HD values written into MSH as given: components (^) allowed, other delimiters not.
+  { path: 'alarms.pcd04.sendingApplication', default: 'WARDLINK', rule: text({ pattern: HL7_HD }) },
+  { path: 'alarms.pcd04.sendingFacility', default: (v: (p: string) => unknown) => String(v('gatewayId')), rule: text({ pattern: HL7_HD }) },
+  { path: 'alarms.pcd04.receivingApplication', default: null, rule: text({ pattern: HL7_HD }) },
+  { path: 'alarms.pcd04.receivingFacility', default: null, rule: text({ pattern: HL7_HD }) },
+  { path: 'alarms.pcd04.keepAliveIntervalMs', default: 30_000, rule: integer(1000, HOUR_MS) },
+  { path: 'alarms.pcd04.ackTimeoutMs', default: 10_000, rule: integer(500, 5 * MINUTE_MS) },
+  { path: 'alarms.pcd04.downAfterMs', default: MINUTE_MS, rule: integer(1000, DAY_MS) },
+  { path: 'alarms.pcd04.maxBackoffMs', default: 30_000, rule: integer(1000, 10 * MINUTE_MS) },
   { path: 'alarms.viewers', default: [], rule: alarmViewers },
   { path: 'alarms.audioPauseMaxMs', default: 2 * MINUTE_MS, rule: integer(10_000, 15 * MINUTE_MS) },
   { path: 'alarms.engine', default: {}, rule: alarmEngine },
@@ -146,7 +164,7 @@ export const SETTINGS: readonly Setting[] = [
 export const GATEWAY_SETTINGS: SettingsTable = {
   settings: SETTINGS,
   // Off (null) unless given as an object; `false` switches one off too.
-  optionalSections: ['http.tls', 'mqtt.tls', 'mqtt.bridge', 'hl7.tls', 'alarms.forward'],
+  optionalSections: ['http.tls', 'mqtt.tls', 'mqtt.bridge', 'hl7.tls', 'alarms.forward', 'alarms.pcd04'],
   // An editor's JSON-schema pointer is not a setting.
   ignoredKeys: ['$schema'],
 };

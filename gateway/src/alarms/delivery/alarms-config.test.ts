@@ -15,7 +15,7 @@ const refusal = (f: () => unknown): string | undefined => {
 
 describe('alarms config', () => {
   it('defaults to no forward, no viewers, a 2-minute audio pause at most and the engine defaults', () => {
-    expect(validate({}, '/tmp').alarms).toEqual({ forward: null, viewers: [], audioPauseMaxMs: 120_000, engine: {} });
+    expect(validate({}, '/tmp').alarms).toEqual({ forward: null, pcd04: null, viewers: [], audioPauseMaxMs: 120_000, engine: {} });
   });
 
   it('fills the forward defaults from the gateway id, and hides passwords', () => {

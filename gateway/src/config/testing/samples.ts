@@ -23,6 +23,7 @@ const PEM = '/etc/wardlink/pem/file.pem';
 const TLS = (section: string) => ({ [`${section}.certFile`]: PEM, [`${section}.keyFile`]: PEM });
 const BRIDGE = { 'mqtt.bridge.url': 'mqtt://broker:1883', 'mqtt.bridge.topicFilter': 'vitals/#' };
 const FORWARD = { 'alarms.forward.url': 'mqtt://pager:1883' };
+const PCD04 = { 'alarms.pcd04.host': 'am.hospital' };
 
 export const SAMPLES: Readonly<Record<string, Sample>> = {
   gatewayId: { good: 'icu-3a', bad: 'has space', texts: [['icu-3b', 'icu-3b'], ['icu-3c', 'icu-3c']] },
@@ -107,6 +108,21 @@ export const SAMPLES: Readonly<Record<string, Sample>> = {
   'alarms.forward.maxQueued': { good: 100, bad: 99, with: FORWARD },
   'alarms.forward.username': { good: 'gw', bad: 5, with: FORWARD },
   'alarms.forward.password': { good: 'pw', bad: 5, with: FORWARD },
+  'alarms.pcd04.host': { good: 'am.hospital', bad: '' },
+  'alarms.pcd04.port': { good: 2576, bad: 0, with: PCD04 },
+  'alarms.pcd04.tls': { good: true, bad: 'maybe', with: PCD04 },
+  'alarms.pcd04.caFile': { good: PEM, bad: 5, with: PCD04 },
+  'alarms.pcd04.servername': { good: 'am.hospital', bad: '', with: PCD04 },
+  'alarms.pcd04.clientCertFile': { good: PEM, bad: 5, with: PCD04 },
+  'alarms.pcd04.clientKeyFile': { good: PEM, bad: 5, with: PCD04 },
+  'alarms.pcd04.sendingApplication': { good: 'WARDLINK^icu-3a', bad: 'A|B', with: PCD04 },
+  'alarms.pcd04.sendingFacility': { good: 'ST-LUKES', bad: 'a\rb', with: PCD04 },
+  'alarms.pcd04.receivingApplication': { good: 'ASCOM_UNITE', bad: 'a~b', with: PCD04 },
+  'alarms.pcd04.receivingFacility': { good: 'ST-LUKES', bad: 'a&b', with: PCD04 },
+  'alarms.pcd04.keepAliveIntervalMs': { good: 5000, bad: 999, with: PCD04 },
+  'alarms.pcd04.ackTimeoutMs': { good: 2000, bad: 499, with: PCD04 },
+  'alarms.pcd04.downAfterMs': { good: 120_000, bad: 999, with: PCD04 },
+  'alarms.pcd04.maxBackoffMs': { good: 60_000, bad: 999, with: PCD04 },
   'alarms.viewers': { good: [{ username: 'pager', passwordHash: 'scrypt$1$2' }], bad: [{ username: 'pager' }] },
   'alarms.audioPauseMaxMs': { good: 10_000, bad: 9_999 },
   'alarms.engine': { good: { renotifyEveryMs: 60_000 }, bad: { renotifyEvryMs: 60_000 } },
