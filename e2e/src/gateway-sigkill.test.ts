@@ -36,12 +36,15 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const entry: Relayed = { key: String(req.headers['idempotency-key']), status: null, body: '' };
-      relayed.push(entry);
+      // Only batch uploads are counted and killed on; the gateway's other posts to the
+      // cloud (its status reports) pass through unrecorded.
+      const upload = req.url?.endsWith('/v1/batches') === true;
+      if (upload) relayed.push(entry);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
       const answer = await fetch(`${cloud.url}${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) });
       entry.status = answer.status;
       entry.body = await answer.text();
-      if (killAfter && relayed.filter((r) => r.status !== null).length === killAfter.n) {
+      if (upload && killAfter && relayed.filter((r) => r.status !== null).length === killAfter.n) {
         killAfter.child().kill('SIGKILL'); // the cloud stored it; the gateway never hears so
         killAfter = null;
         res.destroy();
@@ -110,5 +113,5 @@ describe('gateway SIGKILLed mid-upload', () => {
     const states = reopened.db.prepare('SELECT state, count(*) AS n FROM outbox_batches GROUP BY state').all();
     reopened.close();
     expect(states).toEqual([{ state: 'sent', n: 15 }]);
-  }, 40_000);
+  }, 60_000); // on a Citus cluster (WARDLINK_TEST_CITUS=1) it took 35 s on a loaded 2-core box
 });

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FleetMetrics } from '../fleet/metrics.js';
 
 /** What happened to one POST /v1/batches. */
 export type BatchOutcome = 'stored' | 'duplicate' | 'rejected' | 'unauthorized' | 'rate_limited' | 'unavailable' | 'error';
@@ -100,6 +101,8 @@ export class CloudMetrics {
   readonly poolWaiting: Gauge;
   readonly poolTotal: Gauge;
   readonly poolIdle: Gauge;
+  /** The gateways' latest status (cloud/src/fleet), read from gateway_status at scrape time. */
+  readonly fleet: FleetMetrics;
 
   constructor(pool?: pg.Pool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_cloud_' });
@@ -126,5 +129,6 @@ export class CloudMetrics {
       registers: [this.registry],
       collect: fromPool((p) => p.idleCount),
     });
+    this.fleet = new FleetMetrics(this.registry, pool);
   }
 }

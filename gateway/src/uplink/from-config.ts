@@ -49,5 +49,5 @@ export function createUplink(config: GatewayConfig, deps: UplinkDeps): Uplink | 
     deps.logger.warn({ url: config.cloud.url === null ? null : displayUrl(config.cloud.url) }, 'no cloud uplink: set cloud.url and cloud.token ("wardlink-gateway config set ...") to upload; data stays in the local buffer');
     return null;
   }
-  return new Uplink(settings, deps);
+  return new Uplink(settings, { fleet: { gatewayId: config.gatewayId }, ...deps });
 }

@@ -17,12 +17,14 @@ import { Outbox, type Backlog } from '../buffer/outbox.js';
 import type { BufferStore } from '../buffer/store.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { StatusCollector } from '../fleet/collect.js';
 import { CircuitBreaker } from './breaker.js';
 import { UplinkClient } from './client.js';
 import { UplinkSendError } from './errors.js';
 import { displayUrl, resolveUplinkOptions, type UplinkOptions, type UplinkSettings } from './options.js';
 import { DrainProgress } from './progress.js';
 import { Settler, type SettleContext } from './settle.js';
+import { FleetStatusSender } from './status-sender.js';
 import { newTrace } from './trace.js';
 import type { Lane, UplinkEvents, UplinkLogger, UplinkStatus } from './types.js';
 
@@ -34,6 +36,9 @@ export interface UplinkDeps {
   /** The alarm engine's `onUplinkState`: down from the first failed upload (since the last
    * success), up again at the next success. */
   onUplinkState?: (up: boolean, sinceMs: number) => void;
+  /** Sends the gateway's status to the cloud's fleet view (status-sender.ts); without it
+   * no status is sent (tests of the batch path). */
+  fleet?: { gatewayId: string; alarmsActive?: () => number };
 }
 
 const TICK_MS = 1000;
@@ -56,6 +61,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private ticker: TimerHandle | null = null;
   private started = false;
   private stopping = false;
+  /** The fleet status sender; null without `deps.fleet`. */
+  readonly fleetStatus: FleetStatusSender | null;
 
   constructor(settings: UplinkSettings, deps: UplinkDeps) {
     super();
@@ -83,6 +90,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     });
     const ctx: SettleContext = { outbox: this.outbox, breaker: this.breaker, clock: this.clock, logger: this.logger, metrics: this.metrics, options: this.options, emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args) };
     this.settler = new Settler(ctx, deps.onUplinkState);
+    this.fleetStatus = deps.fleet
+      ? new FleetStatusSender(this.options, new StatusCollector({ ...deps.fleet, db: deps.store.db, metrics: this.metrics, uplink: () => this.status() }), { clock: this.clock, logger: this.logger, metrics: this.metrics })
+      : null;
   }
 
   start(): void {
@@ -97,6 +107,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.ticker = this.clock.setInterval(() => this.refresh(), TICK_MS).unref();
     this.refresh();
     this.pump();
+    this.fleetStatus?.start();
   }
 
   /** Wakes the loop now (e.g. an alarm event was just written). */
@@ -111,11 +122,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.stopping = true;
     this.wake?.cancel();
     this.ticker?.cancel();
+    const fleetStopped = this.fleetStatus?.stop();
     if (this.sends.size > 0 && this.options.stopGraceMs > 0) {
       await Promise.race([Promise.allSettled([...this.sends]), sleep(this.options.stopGraceMs, this.clock)]);
     }
     await this.client.destroy().catch(() => undefined);
     await Promise.allSettled([...this.sends]);
+    await fleetStopped;
     this.logger.info({ batchesSent: this.settler.counts.sent, readingsSent: this.settler.counts.readings }, 'uplink stopped');
   }
 
@@ -221,6 +234,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.outbox.noteAttempt(batch.seq, 'aborted: the gateway was stopping');
       return;
     }
+    if (outcome.kind === 'accepted') this.fleetStatus?.noteUpload();
     if (outcome.kind === 'accepted') this.settler.accepted(batch, lane, outcome, body.length, trace.traceId, durationMs);
     else this.settler.failed(batch, lane, outcome, body, trace.traceId, durationMs);
   }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '@wardlink/shared';
 import { addGateway, listGateways, revokeGateway, rotateGatewayToken, type AddedGateway } from '../../api/auth/gateway-store.js';
+import { gatewayListRow, GATEWAY_LIST_COLUMNS } from '../../fleet/list-format.js';
+import { SILENT_AFTER_S } from '../../fleet/thresholds.js';
+import { loadFleet } from '../../fleet/view.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
 
@@ -39,13 +42,21 @@ export function registerGatewayCommands(program: Command, ctx: () => CliContext)
     });
   gateway
     .command('list')
-    .description('list gateways (tokens are never shown, only their prefix)')
+    .description('list gateways with their fleet state (ok, silent, behind, skewed) from their latest status: last seen, version, backlog, clock skew, disk days left, devices, alarms (tokens are never shown, only their prefix)')
     .option('--hospital <hospitalId>', 'only this hospital')
-    .action(async (opts: { hospital?: string }) => {
+    .option('--silent-after <seconds>', `a gateway not heard from for longer is "silent" (default ${SILENT_AFTER_S})`)
+    .action(async (opts: { hospital?: string; silentAfter?: string }) => {
       const c = ctx();
-      const rows = await listGateways(await c.db(), opts.hospital);
-      const shown = rows.map((g) => ({ ...g, status: g.revokedAt ? 'revoked' : 'active' }));
-      emit(c.out, shown, () => table(shown, ['gatewayId', 'hospitalId', 'wardId', 'tokenPrefix', 'status', 'createdAt']));
+      const silentAfterS = opts.silentAfter === undefined ? SILENT_AFTER_S : Number(opts.silentAfter);
+      if (!Number.isFinite(silentAfterS) || silentAfterS <= 0) throw new UsageError('--silent-after must be a positive number of seconds', { value: opts.silentAfter });
+      const db = await c.db();
+      const rows = await listGateways(db, opts.hospital);
+      const fleet = new Map((await loadFleet(db, { hospitalId: opts.hospital, nowMs: Date.now(), silentAfterS })).map((f) => [f.gatewayId, f]));
+      const shown = rows.flatMap((g) => {
+        const f = fleet.get(g.gatewayId);
+        return f ? [gatewayListRow(g, f)] : [];
+      });
+      emit(c.out, shown, () => table(shown, [...GATEWAY_LIST_COLUMNS]));
     });
   gateway
     .command('revoke <gatewayId>')

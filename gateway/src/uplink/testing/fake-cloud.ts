@@ -27,6 +27,8 @@ export interface FakeCloud {
   server: ScriptedServer;
   url: string;
   deliveries: Delivery[];
+  /** Fleet status documents received (POST /v1/gateways/status), answered 200, never batches. */
+  statuses: unknown[];
   /** Batches stored, by `<gatewayId>:<seq>` (a replay is answered duplicate, not stored). */
   stored: Map<string, Batch>;
   /** The script: an answer to refuse the request with, or undefined to store it (200). */
@@ -43,6 +45,7 @@ export async function startFakeCloud(now: () => number, port = 0): Promise<FakeC
     server: undefined as unknown as ScriptedServer,
     url: '',
     deliveries: [],
+    statuses: [],
     stored: new Map(),
     script: () => undefined,
     readingCounts: () => {
@@ -53,6 +56,11 @@ export async function startFakeCloud(now: () => number, port = 0): Promise<FakeC
     close: () => cloud.server.close(),
   };
   cloud.server = await startScriptedServer((req: Received, res) => {
+    if (req.url.endsWith('/v1/gateways/status')) {
+      cloud.statuses.push(JSON.parse(req.body.toString('utf8')));
+      json(res, 200, { stored: true });
+      return;
+    }
     const batch = decodeBatch(req.body);
     const key = String(req.headers['idempotency-key']);
     const base = { n: cloud.deliveries.length + 1, atMs: now(), key, traceparent: String(req.headers.traceparent), batch };

@@ -50,6 +50,8 @@ export interface HarnessOptions {
   extraMigrations?: readonly Migration[];
   /** Also told about uplink state changes (e.g. the alarm engine). */
   onUplinkState?: (up: boolean, sinceMs: number) => void;
+  /** Also send fleet status documents (status-sender.ts), as the daemon's uplink does. */
+  fleet?: boolean;
 }
 
 export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
@@ -62,7 +64,7 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
   const states: UplinkHarness['states'] = [];
   const uplink = new Uplink(
     { token: 'test-token', stopGraceMs: 0, random: () => 0.5, ...settings },
-    { store, clock, logger, metrics, onUplinkState: (up, sinceMs) => {
+    { store, clock, logger, metrics, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
       states.push({ up, sinceMs, atMs: clock.now() });
       opts.onUplinkState?.(up, sinceMs);
     } },

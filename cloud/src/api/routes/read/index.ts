@@ -2,6 +2,7 @@
 import type { Router } from '../../router.js';
 import { activePatients } from './dashboard.js';
 import type { ReadRouteDeps } from './deps.js';
+import { hospitalGateways } from './gateways.js';
 import { patientHistory } from './history.js';
 import { latestForPatient } from './latest.js';
 import { readRoute } from './read-route.js';
@@ -15,6 +16,7 @@ export const READ_ROUTES = {
   dashboard: '/v1/hospitals/:hospitalId/dashboard',
   dailyReport: '/v1/hospitals/:hospitalId/reports/daily',
   weeklyReport: '/v1/hospitals/:hospitalId/reports/weekly',
+  gateways: '/v1/hospitals/:hospitalId/gateways',
 } as const;
 
 export function registerReadRoutes(router: Router, deps: ReadRouteDeps): void {
@@ -23,5 +25,6 @@ export function registerReadRoutes(router: Router, deps: ReadRouteDeps): void {
     .add('GET', READ_ROUTES.history, readRoute(READ_ROUTES.history, deps, patientHistory(deps, READ_ROUTES.history)))
     .add('GET', READ_ROUTES.dashboard, readRoute(READ_ROUTES.dashboard, deps, activePatients(deps)))
     .add('GET', READ_ROUTES.dailyReport, readRoute(READ_ROUTES.dailyReport, deps, hospitalReport(deps, READ_ROUTES.dailyReport, DAILY)))
-    .add('GET', READ_ROUTES.weeklyReport, readRoute(READ_ROUTES.weeklyReport, deps, hospitalReport(deps, READ_ROUTES.weeklyReport, WEEKLY)));
+    .add('GET', READ_ROUTES.weeklyReport, readRoute(READ_ROUTES.weeklyReport, deps, hospitalReport(deps, READ_ROUTES.weeklyReport, WEEKLY)))
+    .add('GET', READ_ROUTES.gateways, readRoute(READ_ROUTES.gateways, deps, hospitalGateways(deps)));
 }
