@@ -1,0 +1,27 @@
+/** The FHIR R4 routes of a hospital (issue 16): Observation search and bulk export. */
+import type { Router } from '../../router.js';
+import type { ExportLevel } from '../../../fhir/export/export-store.js';
+import { exportDelete, exportFile, exportKickOff, exportStatus, type ExportRouteDeps } from './bulk-export.js';
+import { fhirRoute } from './fhir-route.js';
+import { observationSearch } from './observation-search.js';
+
+export type { ExportRouteDeps } from './bulk-export.js';
+
+export const FHIR_ROUTES = {
+  observations: '/v1/hospitals/:hospitalId/fhir/Observation',
+  export: '/v1/hospitals/:hospitalId/fhir/$export',
+  patientExport: '/v1/hospitals/:hospitalId/fhir/Patient/$export',
+  exportStatus: '/v1/hospitals/:hospitalId/fhir/$export-status/:jobId',
+  exportFile: '/v1/hospitals/:hospitalId/fhir/$export-file/:jobId/:name',
+} as const;
+
+export function registerFhirRoutes(router: Router, deps: ExportRouteDeps): void {
+  const kickOff = (pattern: string, level: ExportLevel) => fhirRoute(pattern, deps, exportKickOff(deps, level));
+  router
+    .add('GET', FHIR_ROUTES.observations, fhirRoute(FHIR_ROUTES.observations, deps, observationSearch(deps, FHIR_ROUTES.observations)))
+    .add('GET', FHIR_ROUTES.export, kickOff(FHIR_ROUTES.export, 'hospital'))
+    .add('GET', FHIR_ROUTES.patientExport, kickOff(FHIR_ROUTES.patientExport, 'patient'))
+    .add('GET', FHIR_ROUTES.exportStatus, fhirRoute(FHIR_ROUTES.exportStatus, deps, exportStatus(deps)))
+    .add('DELETE', FHIR_ROUTES.exportStatus, fhirRoute(FHIR_ROUTES.exportStatus, deps, exportDelete(deps)))
+    .add('GET', FHIR_ROUTES.exportFile, fhirRoute(FHIR_ROUTES.exportFile, deps, exportFile(deps)));
+}
