@@ -2,11 +2,12 @@
  * The cloud service's configuration: its shape, and for every setting the environment
  * variable that can set it, its default and its rule. Units are in the names.
  *
- * Precedence, highest first: explicit overrides (CLI flags) → the JSON config file →
- * the environment → the defaults below. `resolve.ts` applies it; nothing else reads
+ * Precedence, highest first, as in the gateway: explicit overrides (CLI flags) → the
+ * environment → the JSON config file → the defaults below. `resolve.ts` applies it; nothing else reads
  * `process.env` for these settings.
  */
 import { boolRule, hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, type Rule } from './rules.js';
+import { archiveStoreRule, s3BucketRule, s3EndpointRule, s3PrefixRule, tokenRule, type ArchiveStoreKind } from './archive-rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -55,6 +56,13 @@ export interface DatabaseConfig {
   readonly replicaUrl: string | undefined;
   readonly poolMax: number;
   readonly replicaPoolMax: number;
+  /** Reads go to the primary while the replica's replay lag is above this (docs/replica.md). */
+  readonly replicaMaxLagMs: number;
+  /** How often the replica's health and lag are checked; a down replica is retried as often. */
+  readonly replicaCheckIntervalMs: number;
+  /** false: reads stay on the replica even when it is down or lagging (503 rather than
+   * load on the primary, for a primary that must be kept for ingest). */
+  readonly replicaFallbackToPrimary: boolean;
   /** Server-side statement_timeout for every pooled connection. */
   readonly statementTimeoutMs: number;
   /** An idle pooled connection is closed after this long. */
@@ -88,6 +96,32 @@ export interface RetentionConfig {
   readonly archiveDir?: string;
 }
 
+/** Where archived Parquet objects live: the local folder (retention.archiveDir) or an
+ * S3-compatible bucket (docs/lifecycle.md, "S3 archive store"). */
+export interface ArchiveConfig {
+  readonly store: ArchiveStoreKind;
+  /** http(s):// of an S3-compatible service; absent: AWS's endpoint for the region. */
+  readonly s3Endpoint?: string;
+  readonly s3Bucket?: string;
+  readonly s3Region: string;
+  /** Prepended to every object key, e.g. "wardlink/prod/"; "" for none. */
+  readonly s3Prefix: string;
+  /** SECRET, non-enumerable. Absent (both): the AWS SDK's default credential chain. */
+  readonly s3AccessKeyId: string | undefined;
+  /** SECRET, non-enumerable. */
+  readonly s3SecretAccessKey: string | undefined;
+  /** Bucket in the path (http://host/bucket/key), as MinIO and most local servers need. */
+  readonly s3ForcePathStyle: boolean;
+  /** Objects larger than this are uploaded in parts of this size (S3's minimum is 5 MiB). */
+  readonly s3PartSizeBytes: number;
+  /** One S3 request (a part, a GET's headers, a LIST page) fails after this long. */
+  readonly s3RequestTimeoutMs: number;
+  /** Local cache of objects the history reads from the bucket; default `<dataDir>/archive-cache`. */
+  readonly s3ReadCacheDir?: string;
+  /** Bound of that cache (least recently used first out); 0: no cache, a download per read. */
+  readonly s3ReadCacheMaxBytes: number;
+}
+
 export interface CapacityConfig {
   /** Size of the database volume, for the fill-date projection; 0 = unknown. */
   readonly dbVolumeBytes: number;
@@ -102,6 +136,7 @@ export interface CloudConfig {
   readonly database: DatabaseConfig;
   readonly retention: RetentionConfig;
   readonly capacity: CapacityConfig;
+  readonly archive: ArchiveConfig;
   readonly log: { readonly level: LogLevel };
 }
 
@@ -139,6 +174,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.poolMax', env: 'PG_POOL_MAX', default: 20, rule: intRule(1, 1000) },
   { path: 'database.replicaPoolMax', env: 'PG_REPLICA_POOL_MAX', default: 20, rule: intRule(1, 1000) },
+  { path: 'database.replicaMaxLagMs', env: 'PG_REPLICA_MAX_LAG_MS', default: 30_000, rule: intRule(0, 24 * MS_PER_HOUR) },
+  { path: 'database.replicaCheckIntervalMs', env: 'PG_REPLICA_CHECK_INTERVAL_MS', default: 1_000, rule: intRule(100, 600_000) },
+  { path: 'database.replicaFallbackToPrimary', env: 'PG_REPLICA_FALLBACK_TO_PRIMARY', default: true, rule: boolRule },
   { path: 'database.statementTimeoutMs', env: 'PG_STATEMENT_TIMEOUT_MS', default: 30_000, rule: intRule(100, MS_PER_HOUR) },
   { path: 'database.idleTimeoutMs', env: 'PG_IDLE_TIMEOUT_MS', default: 30_000, rule: intRule(100, MS_PER_HOUR) },
   { path: 'database.connectionTimeoutMs', env: 'PG_CONNECTION_TIMEOUT_MS', default: 5_000, rule: intRule(100, 600_000) },
@@ -151,6 +189,18 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'retention.compactAfterMinutes', env: 'WARDLINK_COMPACT_AFTER_MINUTES', default: 10, rule: intRule(0, 10_080) },
   { path: 'retention.maintenanceCron', env: 'WARDLINK_MAINTENANCE_CRON', default: '17 * * * *', rule: cronRule },
   { path: 'retention.archiveDir', env: 'WARDLINK_ARCHIVE_DIR', rule: pathRule },
+  { path: 'archive.store', env: 'WARDLINK_ARCHIVE_STORE', default: 'folder', rule: archiveStoreRule },
+  { path: 'archive.s3Endpoint', env: 'WARDLINK_ARCHIVE_S3_ENDPOINT', rule: s3EndpointRule },
+  { path: 'archive.s3Bucket', env: 'WARDLINK_ARCHIVE_S3_BUCKET', rule: s3BucketRule },
+  { path: 'archive.s3Region', env: 'WARDLINK_ARCHIVE_S3_REGION', default: 'us-east-1', rule: tokenRule('an S3 region such as eu-west-1') },
+  { path: 'archive.s3Prefix', env: 'WARDLINK_ARCHIVE_S3_PREFIX', default: '', rule: s3PrefixRule },
+  { path: 'archive.s3AccessKeyId', env: 'WARDLINK_ARCHIVE_S3_ACCESS_KEY_ID', rule: tokenRule('an access key id', true), secret: true },
+  { path: 'archive.s3SecretAccessKey', env: 'WARDLINK_ARCHIVE_S3_SECRET_ACCESS_KEY', rule: tokenRule('a secret access key', true), secret: true },
+  { path: 'archive.s3ForcePathStyle', env: 'WARDLINK_ARCHIVE_S3_FORCE_PATH_STYLE', default: false, rule: boolRule },
+  { path: 'archive.s3PartSizeBytes', env: 'WARDLINK_ARCHIVE_S3_PART_SIZE_BYTES', default: 16 * 1024 * 1024, rule: intRule(5 * 1024 * 1024, 5 * 1024 * 1024 * 1024) },
+  { path: 'archive.s3RequestTimeoutMs', env: 'WARDLINK_ARCHIVE_S3_REQUEST_TIMEOUT_MS', default: 60_000, rule: intRule(1_000, MS_PER_HOUR) },
+  { path: 'archive.s3ReadCacheDir', env: 'WARDLINK_ARCHIVE_S3_READ_CACHE_DIR', rule: pathRule },
+  { path: 'archive.s3ReadCacheMaxBytes', env: 'WARDLINK_ARCHIVE_S3_READ_CACHE_MAX_BYTES', default: 2 * 1024 * 1024 * 1024, rule: intRule(0, Number.MAX_SAFE_INTEGER) },
   { path: 'capacity.dbVolumeBytes', env: 'WARDLINK_DB_VOLUME_BYTES', default: 0, rule: intRule(0, Number.MAX_SAFE_INTEGER) },
   { path: 'capacity.alertThresholdPct', env: 'WARDLINK_CAPACITY_ALERT_PCT', default: 80, rule: intRule(1, 100) },
   { path: 'log.level', env: 'LOG_LEVEL', default: 'info', rule: logLevelRule },

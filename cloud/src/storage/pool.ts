@@ -9,16 +9,24 @@
  * `statement_timeout`.
  */
 import pg from 'pg';
-import { ConfigError } from '@wardlink/shared';
+import { ConfigError, systemClock, type Clock } from '@wardlink/shared';
 import type { DatabaseConfig } from '../config/schema.js';
 import { toDatabaseError } from './db-errors.js';
 import type { Logger } from './logger.js';
+import { ReadRouting } from './replica/read-routing.js';
+import { ReplicaMetrics } from './replica/replica-metrics.js';
+import { ReplicaMonitor } from './replica/replica-monitor.js';
 
 export interface Pools {
   readonly primary: pg.Pool;
-  /** The replica's pool, or `primary` itself when no replica URL is configured. */
+  /** The reads' pool: `primary` itself when no replica URL is configured; else the
+   * replica's pool routed (storage/replica/read-routing.ts): to the primary while the
+   * replica is down or lags more than replicaMaxLagMs. */
   readonly replica: pg.Pool;
   readonly hasReplica: boolean;
+  /** The routing and its metrics, when a replica is configured. */
+  readonly routing?: ReadRouting;
+  readonly replicaMetrics?: ReplicaMetrics;
   /** Closes both pools (once); safe to call more than once. */
   end(): Promise<void>;
 }
@@ -26,11 +34,14 @@ export interface Pools {
 export type PoolSettings = Pick<
   DatabaseConfig,
   'url' | 'replicaUrl' | 'poolMax' | 'replicaPoolMax' | 'statementTimeoutMs' | 'idleTimeoutMs' | 'connectionTimeoutMs'
->;
+> &
+  Partial<Pick<DatabaseConfig, 'replicaMaxLagMs' | 'replicaCheckIntervalMs' | 'replicaFallbackToPrimary'>>;
 
 export interface CreatePoolsOptions {
   /** Shown in pg_stat_activity; default "wardlink-cloud". */
   applicationName?: string;
+  /** Times the replica checks; default the system clock. */
+  clock?: Clock;
 }
 
 export function createPools(settings: PoolSettings, logger: Logger, options: CreatePoolsOptions = {}): Pools {
@@ -39,16 +50,30 @@ export function createPools(settings: PoolSettings, logger: Logger, options: Cre
   }
   const appName = options.applicationName ?? 'wardlink-cloud';
   const primary = makePool('primary', settings.url, settings.poolMax, settings, appName, logger);
-  const replica =
-    settings.replicaUrl === undefined
-      ? primary
-      : makePool('replica', settings.replicaUrl, settings.replicaPoolMax, settings, `${appName}-read`, logger);
+  if (settings.replicaUrl === undefined) {
+    let ended: Promise<void> | undefined;
+    return { primary, replica: primary, hasReplica: false, end: () => (ended ??= primary.end()) };
+  }
+  const replica = makePool('replica', settings.replicaUrl, settings.replicaPoolMax, settings, `${appName}-read`, logger);
+  const replicaMetrics = new ReplicaMetrics();
+  const monitor = new ReplicaMonitor({
+    primary,
+    replica,
+    clock: options.clock ?? systemClock,
+    logger,
+    metrics: replicaMetrics,
+    intervalMs: settings.replicaCheckIntervalMs ?? 1_000,
+  });
+  const routing = new ReadRouting({ primary, replica, monitor, metrics: replicaMetrics, maxLagMs: settings.replicaMaxLagMs ?? 30_000, fallbackToPrimary: settings.replicaFallbackToPrimary ?? true });
+  monitor.start();
   let ended: Promise<void> | undefined;
   return {
     primary,
-    replica,
-    hasReplica: replica !== primary,
-    end: () => (ended ??= Promise.all([primary.end(), replica === primary ? undefined : replica.end()]).then(() => undefined)),
+    replica: routing.pool,
+    hasReplica: true,
+    routing,
+    replicaMetrics,
+    end: () => (ended ??= monitor.stop().then(() => Promise.all([primary.end(), replica.end()])).then(() => undefined)),
   };
 }
 

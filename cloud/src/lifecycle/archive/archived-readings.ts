@@ -68,6 +68,13 @@ export async function localFiles(store: ArchiveStore, objects: ArchiveObject[]):
         paths.push(local);
         continue;
       }
+      if (store.localCopy) {
+        // From the store's bounded read cache (lifecycle/store/read-cache.ts).
+        const copy = await store.localCopy(o.key, o.sha256);
+        temps.push(copy);
+        paths.push(copy);
+        continue;
+      }
       const temp = join(tmpdir(), `wl-read-${randomBytes(6).toString('hex')}.parquet`);
       temps.push(temp);
       const hash = createHash('sha256');

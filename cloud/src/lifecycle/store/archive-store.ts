@@ -32,6 +32,9 @@ export interface ArchiveStore {
   /** A local path DuckDB can open directly, when the store is a local folder; undefined
    * for remote stores (the caller downloads to a temporary file). */
   localPath(key: string): string | undefined;
+  /** Optional, for remote stores with a local read cache: a local copy of the object
+   * (checked against `sha256`, its manifest's), at a path the caller deletes when done. */
+  localCopy?(key: string, sha256: string): Promise<string>;
 }
 
 const SAFE_KEY = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0\\]+$/;

@@ -5,6 +5,7 @@ import type { Clock } from '@wardlink/shared';
 import type { CloudMetrics } from '../../../observability/metrics.js';
 import type { ReaderAuthenticator } from '../../auth/reader-authenticator.js';
 import type { ArchiveStore } from '../../../lifecycle/store/archive-store.js';
+import type { ReadRouting } from '../../../storage/replica/read-routing.js';
 
 export interface ReadRouteDeps {
   pool: pg.Pool;
@@ -16,4 +17,7 @@ export interface ReadRouteDeps {
   /** Where archived days are read from (the lifecycle's store); without one, a range
    * reaching an archived day is 503 WL_HISTORY_ARCHIVE_UNAVAILABLE. */
   archive?: ArchiveStore;
+  /** With a replica: each read request's route (replica or primary), answered in its
+   * headers; `pool` is then this routing's pool. */
+  routing?: ReadRouting;
 }

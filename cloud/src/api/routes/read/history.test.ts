@@ -110,7 +110,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/history', () => {
   });
 
   it('answers 503 before the first line when the database is unavailable', async () => {
-    const broken = await startTestService(db.connectionString, { database: { replicaUrl: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMs: 1_000 } });
+    const broken = await startTestService(db.connectionString, { database: { replicaUrl: 'postgres://postgres@127.0.0.1:1/none', replicaFallbackToPrimary: false, connectionTimeoutMs: 1_000 } });
     try {
       const res = await getRead(broken.url, '/v1/hospitals/h-hist/patients/P1/history?metric=HR&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z', h.readerToken);
       expect(res.status).toBe(503);

@@ -18,7 +18,8 @@ export function readRoute(pattern: string, deps: ReadRouteDeps, handle: ReadHand
       ctx.fields.hospitalId = hospitalId;
       const reader = await deps.readers.authorize(ctx.req.headers.authorization, hospitalId);
       ctx.fields.readerId = reader.readerId;
-      await handle(ctx, params, reader);
+      // With a replica, the request's queries all go where the routing decides now.
+      await (deps.routing ? deps.routing.run(ctx.res, () => handle(ctx, params, reader)) : handle(ctx, params, reader));
     } catch (err) {
       if (!ctx.res.headersSent) ctx.sendError(err);
       else throw err; // a streamed answer reports its own failure; nothing more to send

@@ -193,7 +193,7 @@ describe('report requests that are refused', () => {
   });
 
   it('answers 503 with Retry-After before the first line when the database is unavailable', async () => {
-    const broken = await startTestService(db.connectionString, { database: { replicaUrl: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMs: 1_000 } });
+    const broken = await startTestService(db.connectionString, { database: { replicaUrl: 'postgres://postgres@127.0.0.1:1/none', replicaFallbackToPrimary: false, connectionTimeoutMs: 1_000 } });
     try {
       const res = await report('daily?date=2026-04-10', h, broken.url);
       expect(res.status).toBe(503);

@@ -9,6 +9,7 @@ import type { CliContext } from '../../context.js';
 import type { Out } from '../../output.js';
 import { archiveDirFor, createLifecycleContext, settingsFromConfig, type LifecycleContext, type ProgressEvent } from '../../../lifecycle/context.js';
 import { LocalFolderArchiveStore } from '../../../lifecycle/store/local-folder-store.js';
+import { createArchiveStore } from '../../../lifecycle/store/create-store.js';
 
 export interface ArchiveDirOption {
   archiveDir?: string;
@@ -25,7 +26,8 @@ export async function lifecycleFor(c: CliContext, opts: ArchiveDirOption = {}): 
   return createLifecycleContext({
     pool: await c.db(),
     logger: c.logger(),
-    store: new LocalFolderArchiveStore(archiveDir),
+    // --archive-dir names a local folder; else the store the config names (folder or s3).
+    store: opts.archiveDir === undefined ? createArchiveStore(config) : new LocalFolderArchiveStore(archiveDir),
     stagingDir: join(archiveDir, '.staging'),
     settings: settingsFromConfig(config),
     progress: progressPrinter(c.out),
