@@ -22,12 +22,12 @@ import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const BEDS = 50;
-const BATCH_MS = 10_000;
+export const BATCH_MS = 10_000;
 // 08:00 UTC two days ago: the service takes reading times of the hot period only.
-const START_MS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 8 * 3_600_000;
-const HOSPITAL = 'h-bench';
+export const START_MS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 8 * 3_600_000;
+export const HOSPITAL = 'h-bench';
 
-interface GatewayLoad {
+export interface GatewayLoad {
   gatewayId: string;
   token: string;
   /** Encoded batches, seq 2.. (seq 1 is the warm-up). */
@@ -36,7 +36,7 @@ interface GatewayLoad {
   readings: number;
 }
 
-function buildLoad(gateways: number, batchesEach: number): Array<Omit<GatewayLoad, 'token'> & { decoded: Batch[] }> {
+export function buildLoad(gateways: number, batchesEach: number): Array<Omit<GatewayLoad, 'token'> & { decoded: Batch[] }> {
   return Array.from({ length: gateways }, (_, g) => {
     const gatewayId = `gw-bench-${g + 1}`;
     const ward = createWard({ beds: BEDS, seed: 100 + g, startMs: START_MS - 3_600_000, gatewayId });
@@ -59,7 +59,7 @@ async function truncate(pool: pg.Pool): Promise<void> {
 }
 
 /** Runs `work` for every item with `concurrency` workers; returns the wall time in ms. */
-async function parallel<T>(items: readonly T[], concurrency: number, work: (item: T, worker: number) => Promise<void>): Promise<number> {
+export async function parallel<T>(items: readonly T[], concurrency: number, work: (item: T, worker: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -96,7 +96,7 @@ async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: nu
   }
 }
 
-async function startService(url: string, log: BenchOptions['log']): Promise<{ child: ChildProcess; base: string }> {
+export async function startService(url: string, log: BenchOptions['log']): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -113,7 +113,7 @@ async function startService(url: string, log: BenchOptions['log']): Promise<{ ch
   return { child, base };
 }
 
-function post(agent: Agent, base: string, token: string, body: Buffer): Promise<{ status: number; text: string }> {
+export function post(agent: Agent, base: string, token: string, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}/v1/batches`, {
       method: 'POST',
@@ -131,7 +131,7 @@ function post(agent: Agent, base: string, token: string, body: Buffer): Promise<
 }
 
 /** CPU time (user + system) of a process, in ms; 0 when it is gone. */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
@@ -141,7 +141,7 @@ function cpuMs(pid: number): number {
 }
 
 /** CPU time of each process of the embedded cluster (the postmaster and its children). */
-function clusterCpu(pgDir: string | undefined): Map<number, number> | undefined {
+export function clusterCpu(pgDir: string | undefined): Map<number, number> | undefined {
   if (!pgDir) return undefined;
   const postmaster = Number(readFileSync(join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -149,7 +149,7 @@ function clusterCpu(pgDir: string | undefined): Map<number, number> | undefined 
 }
 
 /** CPU ms the cluster spent between two snapshots (sessions that ended in between are lost). */
-function clusterCpuSince(before: Map<number, number> | undefined, pgDir: string | undefined): number {
+export function clusterCpuSince(before: Map<number, number> | undefined, pgDir: string | undefined): number {
   const after = clusterCpu(pgDir);
   if (!before || !after) return Number.NaN;
   let sum = 0;
@@ -162,7 +162,7 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

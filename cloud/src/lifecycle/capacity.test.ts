@@ -53,8 +53,9 @@ describe('capacity', () => {
        SELECT 'h-north', 'gw', s, $1::timestamptz - (s * interval '1 hour'), 36000, 0 FROM generate_series(1, 7 * 24) s`,
       [new Date(NOW)],
     );
-    const databaseBytes = (await capacityReport(h.ctx)).databaseBytes;
-    const volume = Math.round(databaseBytes / 0.85); // 85% used now
+    const { databaseBytes, nodes } = await capacityReport(h.ctx);
+    // 85% used now; on Citus the setting is each node's volume and the database's is their sum.
+    const volume = Math.round(databaseBytes / 0.85 / (nodes?.length ?? 1));
     const ctx = createLifecycleContext({ ...h.ctx, settings: { ...h.ctx.settings, dbVolumeBytes: volume } });
     const r = await capacityReport(ctx);
     expect(r.ingest.source).toBe('ledger');
@@ -63,11 +64,14 @@ describe('capacity', () => {
     const daily = r.projection.dailyGrowthBytes!;
     expect(daily).toBeCloseTo(864_000 * r.tiers.blocks.bytesPerReading!, -3); // a full hot store grows by compacted days
     // 30 hot days of 864,000 readings do not fit: the fill date is when the remaining 15% is used.
-    const expectedDays = (volume - r.databaseBytes) / daily;
+    const expectedDays = (r.volume.bytes - r.databaseBytes) / daily; // volume x nodes on Citus
     expect(r.volume.fullDate).toBe(new Date(NOW + expectedDays * DAY_MS).toISOString().slice(0, 10));
-    expect(r.alerts.map((a) => a.kind).sort()).toEqual(['projected-above-threshold', 'volume-above-threshold']);
+    // On Citus, nodes at or above the threshold of their own volume alert too (capacity-nodes.test.ts).
+    const nodeAlerts = (r.nodes ?? []).filter((n) => n.usedPct! >= 80).map((n) => `${n.host}:${n.port}`);
+    expect(r.alerts.filter((a) => a.kind === 'node-above-threshold').map((a) => a.node)).toEqual(nodeAlerts);
+    expect(r.alerts.filter((a) => a.kind !== 'node-above-threshold').map((a) => a.kind).sort()).toEqual(['projected-above-threshold', 'volume-above-threshold']);
     alertOnCapacity(ctx, r);
-    expect(h.log.entries().filter((e) => e.level === 50 && e.alert === 'capacity')).toHaveLength(2);
+    expect(h.log.entries().filter((e) => e.level === 50 && e.alert === 'capacity')).toHaveLength(2 + nodeAlerts.length);
   });
 
   it('exposes the figures as Prometheus metrics, computed at scrape time', async () => {

@@ -18,14 +18,19 @@
  * On Citus a distributed table's partitions hold nothing on the coordinator: their bytes
  * are the shards' (citus_total_relation_size), the big ones' row estimates the shards'
  * reltuples, the database's bytes those of every node, and the report adds `nodes`: the
- * shards and bytes on each node (citus_shards), the capacity per node. On plain
- * PostgreSQL there is no `nodes`.
+ * shards and bytes on each node (citus_shards), the capacity per node. There
+ * capacity.dbVolumeBytes is each node's volume: the database's volume is their sum, and a
+ * node above the threshold of its own raises a `node-above-threshold` alert
+ * (capacity-nodes.ts). On plain PostgreSQL there is no `nodes`.
  */
 import { hasCitus } from '../storage/citus.js';
 import { blocksPartitionOf, listVitalPartitions } from '../storage/partitions.js';
 import { DAY_MS, isoDate, utcDay } from '../storage/utc-days.js';
 import type { LifecycleContext } from './context.js';
+import { nodeAlerts, nodeCapacity, type NodeCapacity } from './capacity-nodes.js';
 import { effectiveHotDays } from './policy.js';
+
+export type { NodeCapacity } from './capacity-nodes.js';
 
 export interface PartitionSize {
   name: string;
@@ -46,22 +51,11 @@ export interface TierSize {
   bytesPerReading: number | null;
 }
 
-/** One node of a Citus cluster (the report's `nodes`, only on Citus). */
-export interface NodeCapacity {
-  host: string;
-  port: number;
-  role: 'coordinator' | 'worker';
-  /** Shard placements on the node (a reference table's copy counts on each node). */
-  shards: number;
-  /** Bytes of those shards (heap + index + TOAST). */
-  shardBytes: number;
-  /** The node's whole database (pg_database_size); null if the node did not answer. */
-  databaseBytes: number | null;
-}
-
 export interface CapacityAlert {
-  kind: 'volume-above-threshold' | 'projected-above-threshold';
+  kind: 'volume-above-threshold' | 'projected-above-threshold' | 'node-above-threshold';
   message: string;
+  /** host:port of the node, for a node's alert (Citus). */
+  node?: string;
 }
 
 export interface CapacityReport {
@@ -147,7 +141,7 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
   const hotRows = rowTier.readings + blockTier.readings;
   const hotBytes = rowTier.bytes + blockTier.bytes;
   const bytesPerReading = hotRows > 0 ? hotBytes / hotRows : null;
-  const nodes = citus ? await nodeCapacity(pool) : undefined;
+  const nodes = citus ? await nodeCapacity(pool, settings.dbVolumeBytes) : undefined;
   const localDatabaseBytes = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
   // On Citus the hot store's bytes are the workers': the database is every node's.
   const databaseBytes = nodes ? Math.max(localDatabaseBytes, nodes.reduce((n, x) => n + (x.databaseBytes ?? 0), 0)) : localDatabaseBytes;
@@ -167,7 +161,8 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
   const dailyGrowthBytes = rowBpr !== null ? perDay * blockBpr : null;
   const archiveBytesPerYear = perDay > 0 ? perDay * 365 * archiveBpr : null;
 
-  const volumeBytes = settings.dbVolumeBytes;
+  // On Citus capacity.dbVolumeBytes is each node's volume: the database's is their sum.
+  const volumeBytes = settings.dbVolumeBytes * (nodes?.length ?? 1);
   const otherBytes = Math.max(0, databaseBytes - hotBytes);
   const steadyBytes = hotStoreBytes === null ? null : Math.max(databaseBytes, hotStoreBytes + otherBytes);
   const usedPct = volumeBytes > 0 ? (100 * databaseBytes) / volumeBytes : null;
@@ -188,6 +183,7 @@ export async function capacityReport(ctx: LifecycleContext, opts: { exact?: bool
       message: `at ${Math.round(perDay)} readings/day the database reaches ${projectedPct.toFixed(1)}% of its volume once it holds ${hotDays} hot days${fullDate ? `; the volume fills around ${fullDate}` : ''}: grow the volume, shorten hot_days or add a Citus worker`,
     });
   }
+  if (nodes) alerts.push(...nodeAlerts(nodes, settings.dbVolumeBytes, threshold));
   return {
     at: new Date(now).toISOString(),
     partitions,
@@ -218,36 +214,6 @@ async function shardRowEstimate(pool: LifecycleContext['pool'], table: string, b
   return r && r.analysed > 0 ? Math.round(r.rows ?? 0) : Math.round(bytes / 170);
 }
 
-/** The capacity per node of a Citus cluster: its shards and their bytes, and its database's bytes. */
-async function nodeCapacity(pool: LifecycleContext['pool']): Promise<NodeCapacity[]> {
-  const nodes = await pool.query<{ host: string; port: number; coordinator: boolean; shards: number; bytes: string }>(
-    `SELECT n.nodename AS host, n.nodeport AS port, n.groupid = 0 AS coordinator,
-            count(s.shardid)::int AS shards, coalesce(sum(s.shard_size), 0)::bigint::text AS bytes
-     FROM pg_dist_node n
-     LEFT JOIN citus_shards s ON s.nodename = n.nodename AND s.nodeport = n.nodeport
-     WHERE n.noderole = 'primary'
-     GROUP BY n.nodename, n.nodeport, n.groupid
-     ORDER BY n.groupid, n.nodeport`,
-  );
-  const workerDbs = await pool.query<{ host: string; port: number; bytes: string | null }>(
-    `SELECT nodename AS host, nodeport AS port, CASE WHEN success THEN result END AS bytes
-     FROM run_command_on_workers('SELECT pg_database_size(current_database())')`,
-  );
-  const dbOf = new Map(workerDbs.rows.map((r) => [`${r.host}:${r.port}`, r.bytes === null ? null : Number(r.bytes)]));
-  const local = Number((await pool.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b);
-  const out: NodeCapacity[] = nodes.rows.map((n) => ({
-    host: n.host,
-    port: n.port,
-    role: n.coordinator ? 'coordinator' : 'worker',
-    shards: n.shards,
-    shardBytes: Number(n.bytes),
-    databaseBytes: n.coordinator ? local : (dbOf.get(`${n.host}:${n.port}`) ?? null),
-  }));
-  // A coordinator not registered in pg_dist_node holds no shards, but its database counts.
-  if (!out.some((n) => n.role === 'coordinator')) out.unshift({ host: 'coordinator', port: 0, role: 'coordinator', shards: 0, shardBytes: 0, databaseBytes: local });
-  return out;
-}
-
 async function ingestRate(ctx: LifecycleContext, now: number, partitions: PartitionSize[], today: number): Promise<CapacityReport['ingest']> {
   const windowStart = new Date(now - 7 * DAY_MS);
   const ledger = await ctx.pool.query<{ readings: number | null; first: Date | null }>(
@@ -274,6 +240,6 @@ async function ingestRate(ctx: LifecycleContext, now: number, partitions: Partit
 
 /** Logs the report's alerts at error level; returns them. */
 export function alertOnCapacity(ctx: LifecycleContext, report: CapacityReport): CapacityAlert[] {
-  for (const a of report.alerts) ctx.logger.error({ alert: 'capacity', kind: a.kind, usedPct: report.volume.usedPct, projectedPct: report.volume.projectedPct, fullDate: report.volume.fullDate }, a.message);
+  for (const a of report.alerts) ctx.logger.error({ alert: 'capacity', kind: a.kind, ...(a.node ? { node: a.node } : {}), usedPct: report.volume.usedPct, projectedPct: report.volume.projectedPct, fullDate: report.volume.fullDate }, a.message);
   return report.alerts;
 }

@@ -45,6 +45,8 @@ export class CitusUnavailableError extends Error {
 export interface CitusCluster {
   readonly coordinatorPort: number;
   readonly workerPorts: readonly number[];
+  /** Data folders, coordinator first (each has its postmaster.pid, for per-node CPU). */
+  readonly nodeDirs: readonly string[];
   /** Admin URL (database postgres) of node `port`. */
   urlOf(port: number, database?: string): string;
 }
@@ -82,6 +84,9 @@ shared_buffers = 32MB
 max_connections = 150
 max_prepared_transactions = 100
 citus.shard_replication_factor = 1
+# Moving a shard group while writes go on (shard_transfer_mode 'force_logical' or 'auto',
+# storage/shard-move.ts) replays the writes by logical replication between the workers.
+wal_level = logical
 `;
 
 interface Running {
@@ -118,6 +123,7 @@ async function startCitus(): Promise<Running> {
     cluster: {
       coordinatorPort: ports[0]!,
       workerPorts: ports.slice(1),
+      nodeDirs,
       urlOf: (port, database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     },
   };
@@ -137,6 +143,7 @@ async function startCitus(): Promise<Running> {
       }),
     ),
   );
+  await Promise.all(ports.map((port) => allowCitusDecoder(running.cluster.urlOf(port))));
   await writeFile(join(dir, 'ports'), ports.join(' '));
   return running;
 }
@@ -172,6 +179,23 @@ async function sweepStale(bindir: string): Promise<void> {
     }
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Debian's PostgreSQL 15.20 only lets the libraries in output_plugin_libraries (default
+ * 'pgoutput, test_decoding') decode WAL; splitting a shard by logical replication
+ * (isolate_tenant_to_new_shard) decodes with Citus's own plugin. Other builds have no
+ * such setting (42704): nothing to allow there.
+ */
+async function allowCitusDecoder(url: string): Promise<void> {
+  await onNode(url, async (c) => {
+    try {
+      await c.query('ALTER SYSTEM SET output_plugin_libraries = pgoutput, test_decoding, citus');
+      await c.query('SELECT pg_reload_conf()');
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42704') throw err;
+    }
+  });
 }
 
 async function onNode<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
