@@ -39,6 +39,7 @@ import { withTryLock, LifecycleLock, type Locked } from '../locks.js';
 import { BLOCK_COPY_COLUMNS, blockCopyLine } from './block-copy.js';
 import { hourOf } from './block-encoder.js';
 import { mergeIntoBlocks } from './merge.js';
+import { guardPastDay, reclaimPastDay, type ReclaimWay } from './reclaim.js';
 import { NOT_PHYSIOLOGY } from '../../storage/not-physiology.js';
 
 /** The steps of a unit, where the tests' crash hooks can stop it. */
@@ -77,8 +78,10 @@ export interface CompactionResult {
   cutoff: string;
   ms: number;
   /** Of `ms`, the time spent giving back the space of past days emptied by the run
-   * (VACUUM at autovacuum's pace, REINDEX): once per day, not per hour. */
+   * (TRUNCATE, or VACUUM at autovacuum's pace and REINDEX): once per day, not per hour. */
   reclaimMs: number;
+  /** The past days whose space this run gave back, and how (reclaim.ts). */
+  reclaimed: { partition: string; way: ReclaimWay }[];
 }
 
 const DEFAULT_CONCURRENCY = 2;
@@ -91,7 +94,7 @@ export function runCompaction(ctx: LifecycleContext, options: CompactionOptions 
 async function compact(ctx: LifecycleContext, options: CompactionOptions): Promise<CompactionResult> {
   const started = ctx.clock.monotonicMs();
   const cutoffUs = hourOf((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000);
-  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: isoMicros(cutoffUs), ms: 0, reclaimMs: 0 };
+  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: isoMicros(cutoffUs), ms: 0, reclaimMs: 0, reclaimed: [] };
   // Raised (committed) before any block of it is written: the loader checks batches
   // older than this against the blocks (ingest/compaction-horizon.ts).
   await ctx.pool.query(
@@ -103,6 +106,9 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
   let reportedAt = -Infinity;
   let taken = 0;
   for (const partition of partitions) {
+    const pastDay = partition.to.getTime() * 1_000 <= cutoffUs;
+    // Before the listing: it is what lets the emptied day be truncated (reclaim.ts).
+    const guard = pastDay ? await guardPastDay(ctx, partition.name) : null;
     const units = await unitsOf(ctx.pool, partition, cutoffUs);
     if (units.length === 0) continue;
     // The day's vital_blocks partition (made with vital_data's since migration 008; an
@@ -112,6 +118,7 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
     // on its own connection, so this process's encoding overlaps PostgreSQL's reading.
     let next = 0;
     let crash: unknown;
+    let unitsDone = 0;
     const worker = async () => {
       while (next < units.length && crash === undefined && taken < maxUnits) {
         const unit = units[next++]!;
@@ -127,6 +134,7 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
           result.blocksWritten += done.blocksWritten;
           result.blocksMerged += done.blocksMerged;
           result.duplicates += done.duplicates;
+          unitsDone++;
         } catch (err) {
           result.failedUnits++;
           ctx.logger.error({ err, unit }, 'compaction of a unit failed; it was rolled back and the next run retries it');
@@ -136,9 +144,10 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY) }, worker));
     if (crash !== undefined) throw crash;
-    if (partition.to.getTime() * 1_000 <= cutoffUs) {
+    if (pastDay) {
       const t0 = ctx.clock.monotonicMs();
-      await reclaim(ctx, partition.name);
+      const way = await reclaimPastDay(ctx, partition.name, guard, unitsDone === units.length);
+      result.reclaimed.push({ partition: partition.name, way });
       result.reclaimMs += ctx.clock.monotonicMs() - t0;
     }
   }
@@ -146,29 +155,6 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
   ctx.metrics?.recordCompaction(result);
   if (result.units > 0 || result.failedUnits > 0) ctx.logger.info({ ...result }, 'compaction run finished');
   return result;
-}
-
-/**
- * A past day whose rows all moved into blocks: VACUUM gives its heap back (it truncates
- * the empty pages), and an empty table's index is rebuilt, since a B-tree never shrinks
- * its file. Both are online (no lock that stops inserts or reads); a day still holding
- * rows (late ones, or a unit that failed) is only vacuumed.
- */
-async function reclaim(ctx: LifecycleContext, partition: string): Promise<void> {
-  // A manual VACUUM runs unthrottled; at autovacuum's pace its WAL and I/O do not
-  // starve ingest's commits (measured: an unthrottled one stalled a COPY by ~290 ms).
-  const client = await connectClient(ctx.pool);
-  try {
-    await client.query('SET statement_timeout = 0; SET vacuum_cost_delay = 2; SET vacuum_cost_limit = 200');
-    await client.query(`VACUUM (ANALYZE) "${partition}"`);
-    const res = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM "${partition}") AS empty`);
-    if (res.rows[0]!.empty) await client.query(`REINDEX TABLE CONCURRENTLY "${partition}"`);
-  } catch (err) {
-    ctx.logger.warn({ err, partition }, 'could not reclaim the space of a compacted partition; autovacuum will, later');
-  } finally {
-    await client.query('RESET statement_timeout; RESET vacuum_cost_delay; RESET vacuum_cost_limit').catch(() => undefined);
-    client.release();
-  }
 }
 
 /** The patients with rows older than the cutoff in `partition`. */
