@@ -22,12 +22,12 @@ import { createApiServer, type ApiServer } from './api/server.js';
 import { withDatabaseUrl } from './config/redact.js';
 import type { CloudConfig, DatabaseConfig } from './config/schema.js';
 import type { CopyFormat } from './ingest/copy-format.js';
-import { archiveDirFor } from './lifecycle/context.js';
 import type { SchedulerOptions } from './lifecycle/scheduler.js';
 import type { ArchiveStore } from './lifecycle/store/archive-store.js';
-import { LocalFolderArchiveStore } from './lifecycle/store/local-folder-store.js';
+import { createArchiveStore } from './lifecycle/store/create-store.js';
 import { startServiceLifecycle, type ServiceLifecycle } from './lifecycle/service-lifecycle.js';
 import { CloudMetrics } from './observability/metrics.js';
+import { FhirExportRunner, type ExportRunnerOptions } from './fhir/export/export-runner.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
 import { isAlive } from './storage/embedded-support.js';
 import { migrate } from './storage/migrator.js';
@@ -52,8 +52,10 @@ export interface CloudServiceOptions {
   /** Bounds and timing of the SSE streams, over config server.maxStreams and streamMaxQueuedBytes (tests). */
   stream?: StreamHubOptions;
   /** The archive store, written by the lifecycle and read by the history for archived
-   * days. Default: the local folder retention.archiveDir (`<dataDir>/archive`). */
+   * days. Default: the one config names (archive.store: folder or s3). */
   archiveStore?: ArchiveStore;
+  /** FHIR bulk-export worker options over its defaults (tests: expiry, poll, chunk). */
+  fhirExport?: Partial<ExportRunnerOptions>;
 }
 
 /** What `serve` on the embedded database leaves in the data folder, so the admin
@@ -112,6 +114,7 @@ export class CloudService {
     let pools: Pools | undefined;
     let lifecycle: ServiceLifecycle | undefined;
     let listener: LatestListener | undefined;
+    let fhirExports: FhirExportRunner | undefined;
     try {
       let database: DatabaseConfig = config.database;
       if (database.url === undefined) {
@@ -120,7 +123,7 @@ export class CloudService {
         const runtime: ServeRuntime = { pid: process.pid, connectionString: embedded.connectionString };
         await writeFile(join(config.dataDir, RUNTIME_FILE), JSON.stringify(runtime), { mode: 0o600 });
       }
-      pools = createPools(database, logger);
+      pools = createPools(database, logger, { clock });
       if (options.migrate ?? embedded !== undefined) await migrate(pools.primary, { logger });
 
       const poolMax = database.poolMax;
@@ -132,6 +135,7 @@ export class CloudService {
         ...options.limits,
       };
       const metrics = new CloudMetrics(pools.primary);
+      pools.replicaMetrics?.register(metrics.registry);
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
       const primary = pools.primary;
@@ -150,7 +154,7 @@ export class CloudService {
       });
       listener.start();
       // One store for both sides: the history reads what the lifecycle archived.
-      const archiveStore = options.archiveStore ?? new LocalFolderArchiveStore(archiveDirFor(config));
+      const archiveStore = options.archiveStore ?? createArchiveStore(config);
       const tls = config.server.tlsCertFile && config.server.tlsKeyFile ? { cert: await readFile(config.server.tlsCertFile), key: await readFile(config.server.tlsKeyFile) } : undefined;
       const api = createApiServer({
         tls,
@@ -163,6 +167,10 @@ export class CloudService {
         admission: new Admission(limits, pools.primary),
         readiness: createReadinessCheck(pools.primary, { clock }),
         stream: streamHub,
+        fhirExports: (fhirExports = new FhirExportRunner(
+          { primary: pools.primary, replica: pools.replica, archive: archiveStore, clock, logger: logger.child({ component: 'fhir-export' }), dir: join(config.dataDir, 'fhir-exports') },
+          options.fhirExport,
+        )),
         read: {
           // Reads never take the primary's connections from ingest (the same pool when no
           // replica is configured). Tokens are checked on the primary: a revocation must
@@ -172,6 +180,7 @@ export class CloudService {
           historyMaxDays: config.server.historyMaxDays,
           historyMaxRows: config.server.historyMaxRows,
           archive: archiveStore,
+          ...(pools.routing ? { routing: pools.routing } : {}),
         },
         bodyLimitBytes: config.server.bodyLimitBytes,
         decodeLimits: decodeLimitsFor(config),
@@ -183,6 +192,7 @@ export class CloudService {
         },
       });
       const address = await api.listen(config.server.port, config.server.host);
+      fhirExports.start();
       // After listen: start-up maintenance must not delay readiness, and ingest makes any
       // partition it needs on its own (ensurePartitions before the COPY).
       const lifecycleOption = options.lifecycle ?? true;
@@ -198,9 +208,12 @@ export class CloudService {
         });
       }
       logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
-      return new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle, listener);
+      const service = new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle, listener);
+      service.fhirExports = fhirExports;
+      return service;
     } catch (err) {
       await lifecycle?.stop().catch(() => undefined);
+      await fhirExports?.stop();
       await listener?.stop();
       await pools?.end().catch(() => undefined);
       if (embedded) await stopEmbedded(embedded, config.dataDir);
@@ -209,6 +222,8 @@ export class CloudService {
   }
 
   private stopping: Promise<void> | undefined;
+  /** The FHIR bulk-export worker of this instance. */
+  fhirExports: FhirExportRunner | undefined;
 
   /** Stops serving (in-flight batches finish within server.shutdownGraceMs), then closes
    * the pools and the embedded PostgreSQL. Idempotent. */
@@ -216,6 +231,8 @@ export class CloudService {
     return (this.stopping ??= (async () => {
       this.logger.info({ graceMs: this.config.server.shutdownGraceMs }, 'shutting down');
       await this.api.close(this.config.server.shutdownGraceMs);
+      // Running exports go back to the queue after their current chunk.
+      await this.fhirExports?.stop();
       // Before the pools close: nothing may push to a stream on a closed pool.
       await this.listener.stop();
       if (this.lifecycle) await this.stopLifecycle(this.lifecycle);

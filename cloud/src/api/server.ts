@@ -16,9 +16,12 @@ import type { CloudMetrics } from '../observability/metrics.js';
 import { traceFromRequest } from '../observability/trace.js';
 import { RequestContext } from './context.js';
 import { handleBatch, type BatchRouteDeps } from './routes/batches.js';
+import { GATEWAY_STATUS_ROUTE, handleGatewayStatus } from './routes/gateway-status.js';
 import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
 import { handleMetrics } from './routes/metrics.js';
 import { registerReadRoutes, type ReadRouteDeps } from './routes/read/index.js';
+import { registerFhirRoutes } from './routes/fhir/index.js';
+import type { FhirExportRunner } from '../fhir/export/export-runner.js';
 import type { StreamHub } from './routes/stream/stream-hub.js';
 import { STREAM_ROUTE, streamRoute } from './routes/stream/stream-route.js';
 import { Router } from './router.js';
@@ -31,6 +34,8 @@ export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   read: Omit<ReadRouteDeps, 'metrics' | 'clock'>;
   /** The SSE streams of latest vitals; without it the stream route is not served. */
   stream?: StreamHub;
+  /** The FHIR bulk-export worker; without it the FHIR routes are not served. */
+  fhirExports?: FhirExportRunner;
   clock?: Clock;
   /** Serve HTTPS with this certificate and key (config server.tlsCertFile/tlsKeyFile). */
   tls?: { cert: Buffer; key: Buffer } | undefined;
@@ -53,9 +58,11 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     .add('POST', '/v1/batches', (ctx) => handleBatch(ctx, batchDeps))
     .add('GET', '/healthz', (ctx) => handleHealth(ctx))
     .add('GET', '/readyz', (ctx) => handleReady(ctx, deps.readiness, shuttingDown))
-    .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics));
+    .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics))
+    .add('POST', GATEWAY_STATUS_ROUTE, (ctx) => handleGatewayStatus(ctx, { ...deps, clock, isShuttingDown: () => shuttingDown }));
   const readDeps: ReadRouteDeps = { ...deps.read, metrics: deps.metrics, clock };
   registerReadRoutes(router, readDeps);
+  if (deps.fhirExports) registerFhirRoutes(router, { ...readDeps, exports: deps.fhirExports, jobsPool: deps.pool });
   if (deps.stream) router.add('GET', STREAM_ROUTE, streamRoute(readDeps, deps.stream));
 
   // A gateway on a slow link still sends a batch in seconds; a client that trickles

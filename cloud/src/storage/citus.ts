@@ -22,7 +22,7 @@ import { adaptFunctionsForCitus } from './citus-functions.js';
 export const DISTRIBUTION_COLUMN = 'hospital_id';
 
 /** In dependency order: a reference table's foreign keys point only at earlier ones. */
-export const REFERENCE_TABLES = ['hospitals', 'wards', 'gateways', 'api_readers', 'compaction_state', 'archive_jobs'] as const;
+export const REFERENCE_TABLES = ['hospitals', 'wards', 'gateways', 'api_readers', 'compaction_state', 'archive_jobs', 'fhir_exports', 'compaction_late_rows'] as const;
 
 /** The first is the colocation group's anchor; it fixes the shard count. */
 export const DISTRIBUTED_TABLES = [
@@ -37,6 +37,7 @@ export const DISTRIBUTED_TABLES = [
   'batch_ledger',
   'archive_objects',
   'lifecycle_audit',
+  'gateway_status',
 ] as const;
 
 /** The default of database.citusShardCount: room for 32 workers before a split; see docs/scaling.md. */

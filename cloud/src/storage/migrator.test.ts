@@ -101,7 +101,7 @@ describe('the schema is Citus-ready', () => {
   // hospitals, wards, gateways and api_readers are small reference tables, replicated to
   // every node (token lookups need their global unique keys).
   // archive_jobs: one row per UTC day for every hospital (a day's partition holds them all).
-  const REFERENCE_TABLES = ['hospitals', 'wards', 'gateways', 'api_readers', 'schema_migrations', 'archive_jobs', 'compaction_state'];
+  const REFERENCE_TABLES = ['hospitals', 'wards', 'gateways', 'api_readers', 'schema_migrations', 'archive_jobs', 'compaction_state', 'compaction_late_rows'];
 
   it('every primary key and unique index of a distributed table includes hospital_id', async () => {
     const db = await freshDatabase();

@@ -13,3 +13,12 @@ export { spawnCloud, registerGateway, startTcpProxy, viaPort, checkCloud, type C
 // Batches of a simulated ward, as a gateway would send them.
 export { simulatedWard, batchOf, overTheWire } from '../ingest/testing/batches.js';
 export { silentLogger } from './logger.js';
+// A real S3-compatible server (s3rver, child process) and a real streaming replica pair
+// (primary + pg_basebackup -R standby), for the archive store and read-routing tests.
+export { startS3Server, type TestS3Server } from './s3-server.js';
+export { startStreamingReplica, type StreamingReplica } from './streaming-replica.js';
+// The Citus test cluster (WARDLINK_TEST_CITUS) and shard moves, for the Citus benchmark.
+export { citusCluster, createCitusDatabase, dropCitusDatabase, type CitusCluster } from './citus-cluster.js';
+export { moveHospital, hospitalShardGroup, type ShardMoveResult, type ShardTransferMode } from '../storage/shard-move.js';
+// The configuration reference (docs/cloud-config.md), for `pnpm config-docs` and its drift test.
+export { cloudConfigReference, CLOUD_SETTING_DOCS, CLOUD_SETTINGS_DOCS_FILE } from '../config/settings-docs.js';
