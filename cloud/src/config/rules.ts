@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { validate as isValidCron } from 'node-cron';
-import { ConfigError } from '@wardlink/shared';
+import { ConfigError, describedRule } from '@wardlink/shared';
 import { redactUrl } from './redact.js';
 
 export type Origin = { kind: 'override' } | { kind: 'file'; path: string } | { kind: 'env'; name: string } | { kind: 'default' };
@@ -35,7 +35,13 @@ function fail(ctx: RuleContext, rule: string, shownValue: unknown): never {
   throw new ConfigError(ctx.field, `${where(ctx.origin)} ${rule}`.trim(), shownValue);
 }
 
+// Each rule is also described (describedRule) for the configuration reference
+// (docs/cloud-config.md); the check itself is unchanged.
 export function intRule(min: number, max: number): Rule {
+  return describedRule(integerIn(min, max), { type: 'integer', min, max });
+}
+
+function integerIn(min: number, max: number): Rule {
   return (raw, ctx) => {
     // The environment only has strings; a file or flag must give a real number, so a
     // quoted "20" in JSON is reported rather than silently accepted.
@@ -47,7 +53,7 @@ export function intRule(min: number, max: number): Rule {
   };
 }
 
-export const postgresUrlRule: Rule = (raw, ctx) => {
+const postgresUrl: Rule = (raw, ctx) => {
   if (typeof raw !== 'string' || raw.trim() === '') fail(ctx, 'must be a postgres:// connection string', typeof raw === 'string' ? redactUrl(raw) : raw);
   let parsed: URL;
   try {
@@ -64,30 +70,46 @@ export const postgresUrlRule: Rule = (raw, ctx) => {
   }
   return raw;
 };
+export const postgresUrlRule: Rule = describedRule(postgresUrl, { type: 'URL', protocols: ['postgres:', 'postgresql:'], note: 'naming a host' });
 
-export const hostRule: Rule = (raw, ctx) => {
-  if (typeof raw !== 'string' || !/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) fail(ctx, 'must be a host name or IP address', raw);
-  return raw;
-};
+export const hostRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (typeof raw !== 'string' || !/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) fail(ctx, 'must be a host name or IP address', raw);
+    return raw;
+  },
+  { type: 'host name or IP address' },
+);
 
-export const pathRule: Rule = (raw, ctx) => {
-  if (typeof raw !== 'string' || raw.trim() === '') fail(ctx, 'must be a non-empty path', raw);
-  return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
-};
+export const pathRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (typeof raw !== 'string' || raw.trim() === '') fail(ctx, 'must be a non-empty path', raw);
+    return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
+  },
+  { type: 'path', note: 'relative to the working directory' },
+);
 
-export const cronRule: Rule = (raw, ctx) => {
-  if (typeof raw !== 'string' || !isValidCron(raw)) fail(ctx, 'must be a cron expression such as "17 * * * *"', raw);
-  return raw;
-};
+export const cronRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (typeof raw !== 'string' || !isValidCron(raw)) fail(ctx, 'must be a cron expression such as "17 * * * *"', raw);
+    return raw;
+  },
+  { type: 'cron expression', note: 'minute hour day month weekday' },
+);
 
-export const boolRule: Rule = (raw, ctx) => {
-  if (raw === true || raw === false) return raw;
-  if (ctx.origin.kind === 'env' && typeof raw === 'string' && /^(true|false|1|0)$/.test(raw.trim())) return raw.trim() === 'true' || raw.trim() === '1';
-  return fail(ctx, 'must be true or false', raw);
-};
+export const boolRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (raw === true || raw === false) return raw;
+    if (ctx.origin.kind === 'env' && typeof raw === 'string' && /^(true|false|1|0)$/.test(raw.trim())) return raw.trim() === 'true' || raw.trim() === '1';
+    return fail(ctx, 'must be true or false', raw);
+  },
+  { type: 'true or false', note: 'a variable also takes 1 or 0' },
+);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const logLevelRule: Rule = (raw, ctx) => {
-  if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) fail(ctx, `must be one of ${LOG_LEVELS.join(', ')}`, raw);
-  return raw;
-};
+export const logLevelRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) fail(ctx, `must be one of ${LOG_LEVELS.join(', ')}`, raw);
+    return raw;
+  },
+  { type: 'text', choices: LOG_LEVELS },
+);

@@ -20,3 +20,5 @@ export { VENDOR_CORPUS, type CorpusEntry, type ExpectedReading } from '../ingest
 export { formatHl7Time } from '../ingest/formats/hl7/timestamp.js';
 // Certificates for TLS tests.
 export { makeSelfSigned, type SelfSigned } from '../tls/self-signed.js';
+// The configuration reference (docs/gateway-config.md), for `pnpm config-docs` and its drift test.
+export { gatewayConfigReference, GATEWAY_SETTING_DOCS, GATEWAY_SETTINGS_DOCS_FILE } from '../config/settings-docs.js';
