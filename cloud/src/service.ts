@@ -172,8 +172,8 @@ export class CloudService {
           options.fhirExport,
         )),
         read: {
-          // Reads never take the primary's connections from ingest (the same pool when no
-          // replica is configured). Tokens are checked on the primary: a revocation must
+          // Reads never take ingest's connections: their own pool, on the primary when no
+          // replica is configured. Tokens are checked on the primary: a revocation must
           // not wait for replication.
           pool: pools.replica,
           readers: new ReaderAuthenticator(pools.primary, authOptions),

@@ -55,6 +55,8 @@ export interface DatabaseConfig {
    * Absent: reads go to the primary. */
   readonly replicaUrl: string | undefined;
   readonly poolMax: number;
+  /** Without a replica: the reads' own pool on the primary, apart from ingest's. */
+  readonly readPoolMax: number;
   readonly replicaPoolMax: number;
   /** Reads go to the primary while the replica's replay lag is above this (docs/replica.md). */
   readonly replicaMaxLagMs: number;
@@ -173,6 +175,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'database.url', env: 'DATABASE_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.replicaUrl', env: 'DATABASE_REPLICA_URL', rule: postgresUrlRule, secret: true },
   { path: 'database.poolMax', env: 'PG_POOL_MAX', default: 20, rule: intRule(1, 1000) },
+  { path: 'database.readPoolMax', env: 'PG_READ_POOL_MAX', default: 8, rule: intRule(1, 1000) },
   { path: 'database.replicaPoolMax', env: 'PG_REPLICA_POOL_MAX', default: 20, rule: intRule(1, 1000) },
   { path: 'database.replicaMaxLagMs', env: 'PG_REPLICA_MAX_LAG_MS', default: 30_000, rule: intRule(0, 24 * MS_PER_HOUR) },
   { path: 'database.replicaCheckIntervalMs', env: 'PG_REPLICA_CHECK_INTERVAL_MS', default: 1_000, rule: intRule(100, 600_000) },

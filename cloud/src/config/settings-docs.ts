@@ -36,6 +36,7 @@ export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> =
   'database.url': { text: "The primary's connection string; unset, `serve` starts an embedded PostgreSQL in `<dataDir>/pg`.", default: 'unset (embedded PostgreSQL)' },
   'database.replicaUrl': { text: 'A read replica for dashboards, history and reports; unset, reads go to the primary.', default: 'unset (the primary)' },
   'database.poolMax': 'Connections in the pool to the primary at most.',
+  'database.readPoolMax': 'Without a replica: connections at most in the reads\' own pool on the primary, apart from ingest\'s pool (database.poolMax), so reads never wait behind ingest for a connection.',
   'database.replicaPoolMax': 'Connections in the pool to the replica at most.',
   'database.replicaMaxLagMs': "Reads go to the primary while the replica's replay lag is above this.",
   'database.replicaCheckIntervalMs': "How often the replica's health and lag are checked; a down replica is retried as often.",

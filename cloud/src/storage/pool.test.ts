@@ -60,10 +60,20 @@ describe('createPools', () => {
     }
   });
 
-  it('reads from the primary without a replica, and from its own pool with one', async () => {
-    const single = createPools(settings(), silentLogger);
-    expect(single.replica).toBe(single.primary);
+  it('reads from a pool of their own: on the primary without a replica, on the replica with one', async () => {
+    const single = createPools(settings({ readPoolMax: 1 }), silentLogger);
+    expect(single.replica).not.toBe(single.primary);
     expect(single.hasReplica).toBe(false);
+    expect(single.replica.options.max).toBe(1);
+    // Ingest holding every primary connection does not keep a read waiting.
+    const held = await Promise.all(Array.from({ length: 3 }, () => single.primary.connect()));
+    try {
+      const read = await single.replica.query<{ app: string }>("SELECT current_setting('application_name') AS app");
+      expect(read.rows[0]!.app).toBe('wardlink-cloud-read');
+      expect(single.primary.waitingCount).toBe(0);
+    } finally {
+      for (const c of held) c.release();
+    }
     await single.end();
     await single.end(); // idempotent
 

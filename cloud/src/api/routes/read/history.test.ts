@@ -137,7 +137,7 @@ describe('GET /v1/hospitals/:hospitalId/patients/:patientId/history', () => {
       const reader = res.body!.getReader();
       let text = new TextDecoder().decode((await reader.read()).value);
       // Cut the service's connections while it waits for the client to read on.
-      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wardlink-cloud'");
+      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'wardlink-cloud%'");
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
       const all = lines(text);
       expect(all.at(-1)!.error?.code).toBe('WL_DB_UNAVAILABLE');

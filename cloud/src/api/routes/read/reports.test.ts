@@ -218,7 +218,7 @@ describe('report requests that are refused', () => {
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       let text = new TextDecoder().decode((await reader.read()).value);
-      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wardlink-cloud'");
+      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'wardlink-cloud%'");
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
       const rows = csvRows(text);
       expect(rows[0]).toBe(CSV_COLUMNS.join(','));
