@@ -150,7 +150,15 @@ export class GatewayDaemon {
     this.pcd04 = subscribed.pcd04;
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
     // The uplink's up/down state drives the uplink-down technical alarm for IT.
-    this.uplinkDeps = { store, clock, logger, metrics: this.metrics, onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs) };
+    this.uplinkDeps = {
+      store,
+      clock,
+      logger,
+      metrics: this.metrics,
+      onUplinkState: (up, sinceMs) => this.alarms.engine.onUplinkState(up, sinceMs),
+      // The fleet status counts active alarms from the engine, not with a query per status.
+      fleet: { gatewayId: config.gatewayId, alarmsActive: () => this.alarms.engine.activeAlarms().length },
+    };
     this.uplinkSettings = uplinkSettingsFromConfig(config.cloud);
     this.currentUplink = createUplink(config, this.uplinkDeps);
     this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
@@ -288,6 +296,13 @@ export class GatewayDaemon {
     this.metrics.evictions.set({ kind: 'unsent' }, evicted.unsentReadings);
     for (const [kind, n] of Object.entries(this.alarms.audit.counters)) this.metrics.alarmEventWrites.set({ kind }, n);
     this.metrics.alarmEventsQueued.set(this.alarms.audit.queued);
+    const pcd04 = this.pcd04?.status();
+    if (pcd04) {
+      this.metrics.pcd04ManagerUp.set(pcd04.managerDown ? 0 : 1);
+      this.metrics.pcd04Queued.set(pcd04.queued);
+      for (const [kind, n] of Object.entries(pcd04.counters)) this.metrics.pcd04Events.set({ kind }, n);
+      this.metrics.pcd04Events.set({ kind: 'outboxWriteFailures' }, pcd04.outboxWriteFailures);
+    }
     for (const d of this.deviceStates.snapshot()) {
       if (d.lastSeenMs !== null) this.metrics.deviceLastSeen.set({ device: d.deviceId }, d.lastSeenMs / 1000);
     }

@@ -12,6 +12,7 @@ import type { RefusedValue, RejectLog } from '../ingest/reject-log.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RateMeter } from '../observability/rate.js';
 import type { Uplink, UplinkStatus } from '../uplink/index.js';
+import type { Pcd04Status } from '../alarms/pcd04/index.js';
 import { sendJson, sendText, type HttpServer } from './server.js';
 import type { GatewayDatabase } from '../db.js';
 import { TrendRoute } from './nurse-station/trend-route.js';
@@ -39,6 +40,7 @@ export interface StatusSource {
   readonly deviceStates: Pick<DeviceStates, 'snapshot'>;
   readonly rejects: Pick<RejectLog, 'countsByCode' | 'refusedValues'>;
   readonly uplink: Pick<Uplink, 'status'> | null;
+  readonly pcd04?: { status(): Pcd04Status } | null;
   readonly metrics: Pick<GatewayMetrics, 'text' | 'registry'>;
   /** The buffer and the registry, read by the nurse station's trend route. */
   readonly database: Pick<GatewayDatabase, 'db' | 'registry'>;
@@ -58,6 +60,8 @@ export interface LiveStatus {
   refused: RefusedValue[];
   /** The cloud uplink (backlog, ETA, breaker, last error); null when no cloud is configured. */
   uplink: UplinkStatus | null;
+  /** The IHE PCD-04 feed to the alarm manager; null when alarms.pcd04 is not configured. */
+  pcd04: Pcd04Status | null;
   /** The byte cap that counts (the configured one, or less when the disk cannot hold it),
    * and whether readings are refused because the disk is full. */
   buffer: { effectiveMaxBytes: number; configuredMaxBytes: number; diskAvailableBytes: number; diskFull: boolean; diskFullDetail: string | null };
@@ -78,6 +82,7 @@ export function liveStatus(d: StatusSource): LiveStatus {
     rejectsByCode: d.rejects.countsByCode(),
     refused: d.rejects.refusedValues(),
     uplink: d.uplink?.status() ?? null,
+    pcd04: d.pcd04?.status() ?? null,
   };
 }
 

@@ -104,6 +104,22 @@ export class GatewayMetrics {
     help: 'Alarm events held in memory, waiting to be written (they are retried until stored)',
     registers: [this.registry],
   });
+  readonly pcd04ManagerUp = new Gauge({
+    name: 'wardlink_gateway_pcd04_manager_up',
+    help: 'IHE PCD-04 alarm manager: 1 while it answers, 0 while alarm-manager-down is raised (absent when alarms.pcd04 is not configured)',
+    registers: [this.registry],
+  });
+  readonly pcd04Queued = new Gauge({
+    name: 'wardlink_gateway_pcd04_queued',
+    help: 'ORU^R40 alarm reports queued for the alarm manager, not yet acknowledged',
+    registers: [this.registry],
+  });
+  readonly pcd04Events = new Gauge({
+    name: 'wardlink_gateway_pcd04_events_total',
+    help: 'IHE PCD-04 sender events since start: sent, acknowledged, naks, ackTimeouts, connectFailures, disconnects, badAnswers, keepAlives, outboxWriteFailures',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly deviceState = new Gauge({
     name: 'wardlink_gateway_device_state',
     help: 'Device connection state (1 for the current state)',

@@ -9,6 +9,7 @@ import { hasCode } from '@wardlink/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../config/load.js';
 import type { GatewayDaemon } from '../../daemon.js';
+import { liveStatus } from '../../http/routes.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
 import { AlarmManagerStub } from './testing/alarm-manager-stub.js';
 
@@ -73,5 +74,13 @@ describe('alarms.pcd04 in the gateway', () => {
     expect(seg('PV1')[3]).toBe('icu-3a^^bed-07');
     expect(text).toContain('|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.0.0.2|182|266016^MDC_DIM_MMHG^MDC|90-160|');
     await expect.poll(() => daemon.pcd04!.status().queued, { timeout: 5000 }).toBe(0);
+
+    // IT sees the feed in /status and /metrics.
+    expect(liveStatus(daemon).pcd04).toMatchObject({ managerDown: false, queued: 0 });
+    daemon.refreshGauges();
+    const metrics = await daemon.metrics.text();
+    expect(metrics).toMatch(/^wardlink_gateway_pcd04_manager_up 1$/m);
+    expect(metrics).toMatch(/^wardlink_gateway_pcd04_queued 0$/m);
+    expect(metrics).toMatch(/^wardlink_gateway_pcd04_events_total\{kind="acknowledged"\} [1-9]/m);
   });
 });

@@ -49,7 +49,7 @@ describe.skipIf(!chromiumAvailable('the nurse-station alarm-signal tests in Chro
     const wall = await st.browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
       await wall.goto(`${st.base}/#display-token=${issued.secret}`);
-      await wall.locator('#link.up').waitFor({ timeout: 5000 });
+      await wall.locator('#link.up').waitFor({ timeout: 15_000 });
       await expect.poll(() => wall.locator('#sound-off').isVisible()).toBe(true);
       expect(await wall.locator('#sound-off').textContent()).toContain('SOUND OFF');
       expect(await js(wall, 'document.body.dataset.sound')).toBe('off');
@@ -66,7 +66,7 @@ describe.skipIf(!chromiumAvailable('the nurse-station alarm-signal tests in Chro
     await st.publish('mon-3', { HR: 101, SPO2: -999, RR: 22 }, { SPO2: ['sensor-off'] }); // low
     await st.publish('mon-2', { HR: 88, SPO2: 95, NIBP_SYS: 175, NIBP_DIA: 80, NIBP_MEAN: 105 }); // medium
     await st.publish('mon-1', { HR: 72, SPO2: 97, NIBP_SYS: 231, NIBP_DIA: 85, NIBP_MEAN: 100 }); // high
-    await expect.poll(() => page.locator('#alarms tbody tr.alarm').count(), { timeout: 5000 }).toBe(3);
+    await expect.poll(() => page.locator('#alarms tbody tr.alarm').count(), { timeout: 15_000 }).toBe(3);
     for (const [p, text, colour, duration] of [
       ['high', '!!! HIGH', 'rgb(208, 2, 27)', '0.5s'],
       ['medium', '!! MED', 'rgb(245, 196, 0)', '1.6s'],

@@ -106,8 +106,8 @@ describe.skipIf(!chromiumAvailable('the nurse-station trend tests in Chromium'))
     try {
       await st.signIn(wall, 'RN-2', '975311');
       await wall.goto(`${st.base}/nurse-station?wall=1`);
-      await wall.locator('#link.up').waitFor({ timeout: 5000 });
-      await wall.locator('tr.alarm.high').waitFor({ timeout: 5000 });
+      await wall.locator('#link.up').waitFor({ timeout: 15_000 });
+      await wall.locator('tr.alarm.high').waitFor({ timeout: 15_000 });
       expect(await js(wall, "document.body.classList.contains('wall')")).toBe(true);
       expect(await js(wall, 'getComputedStyle(document.body).fontSize')).toBe('22px');
       expect(await wall.locator('button.ack').first().isHidden()).toBe(true);
