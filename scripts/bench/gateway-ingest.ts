@@ -5,6 +5,10 @@
  * load, and raw batched better-sqlite3 inserts of the same readings (the storage ceiling).
  * The gateway runs from source through tsx (about 35 MB more RSS); after `pnpm build`,
  * WARDLINK_GATEWAY_DIST=1 measures the production build instead.
+ * gateway_cpu_us_per_reading and aedes_cpu_us_per_reading: CPU time (user + sys from
+ * /proc/<pid>/stat) of the gateway process and of the bare aedes process in the counted
+ * window of the same load, per reading acknowledged, so the comparison does not depend on
+ * how the machine's cores were shared between the broker and the load generator.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +20,7 @@ import { createTestGateway, spawnDaemon, type TestGateway } from '@wardlink/gate
 import type { BenchOptions, BenchFigures } from './run.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';
+import { readProc } from './_footprint-proc.js';
 
 const BEDS = BENCH_BEDS;
 const METRICS = BENCH_METRICS;
@@ -35,6 +40,30 @@ async function memoryBreakdown(gw: TestGateway, httpPort: number): Promise<Recor
     heap_total_mb: read('wardlink_gateway_nodejs_heap_size_total_bytes'),
     external_mb: read('wardlink_gateway_nodejs_external_memory_bytes'),
   };
+}
+
+/**
+ * Runs a load while sampling `pid`'s CPU every 50 ms, and returns the CPU it used in the
+ * load's counted window: the `acked / perS` seconds before the load returned (after the
+ * window its lanes only settle, in milliseconds, and its clients disconnect).
+ */
+async function withCpuOfWindow(pid: number, load: () => Promise<{ acked: number; perS: number }>): Promise<{ acked: number; perS: number; cpuUs: number }> {
+  const samples: Array<{ atMs: number; cpuUs: number }> = [];
+  const sample = () => {
+    const p = readProc(pid);
+    if (p) samples.push({ atMs: performance.now(), cpuUs: p.cpuUs });
+  };
+  const timer = setInterval(sample, 50);
+  try {
+    const result = await load();
+    sample();
+    const end = samples.at(-1)!;
+    const windowStartMs = end.atMs - (result.acked / result.perS) * 1000;
+    const start = samples.find((s) => s.atMs >= windowStartMs) ?? samples[0]!;
+    return { ...result, cpuUs: end.cpuUs - start.cpuUs };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -76,14 +105,14 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const bare = spawn(process.execPath, ['--import', 'tsx', bareScript], { stdio: ['ignore', 'pipe', 'inherit'] });
     const barePort = await new Promise<number>((resolve) => bare.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()).ports.mqtt)));
     const bareDevices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, payloads: p }));
-    const bareLoad = await runMqttLoad({ port: barePort, devices: bareDevices, window, durationMs });
+    const bareLoad = await withCpuOfWindow(bare.pid!, () => runMqttLoad({ port: barePort, devices: bareDevices, window, durationMs }));
     await stopChild(bare);
     log(`bare aedes: ${Math.round(bareLoad.perS)} msgs/s`);
 
     log('the gateway');
     const { child, ports } = await spawnDaemon(gw);
     const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
-    const load = await runMqttLoad({ port: ports.mqtt, devices, window, durationMs });
+    const load = await withCpuOfWindow(child.pid!, () => runMqttLoad({ port: ports.mqtt, devices, window, durationMs }));
     const rss = peakRssMb(child.pid!);
     const memory = await memoryBreakdown(gw, ports.http);
     await stopChild(child);
@@ -100,6 +129,9 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       readings_per_s: Math.round(load.perS * METRICS.length),
       baseline_aedes_msgs_per_s: Math.round(bareLoad.perS),
       ratio_vs_aedes: Number((load.perS / bareLoad.perS).toFixed(3)),
+      gateway_cpu_us_per_reading: Number((load.cpuUs / (load.acked * METRICS.length)).toFixed(2)),
+      aedes_cpu_us_per_reading: Number((bareLoad.cpuUs / (bareLoad.acked * METRICS.length)).toFixed(2)),
+      cpu_per_reading_ratio_vs_aedes: Number((load.cpuUs / load.acked / (bareLoad.cpuUs / bareLoad.acked)).toFixed(2)),
       sqlite_ceiling_readings_per_s: Math.round(ceiling),
       rss_mb: rss,
       ...memory,
