@@ -1,0 +1,40 @@
+/**
+ * The buffer a gateway restarts on after a long outage, for the startup figure of `pnpm
+ * bench gateway-footprint`: hours of the 60-bed ward written straight into the stopped
+ * gateway's SQLite file through the real BufferWriter (as ingest would have, only faster),
+ * all of it unsent.
+ */
+import { BufferWriter, openBufferStore } from '@wardlink/gateway';
+import { createWard } from '@wardlink/simulator';
+import { GATEWAY_ID, WARD_BEDS } from './_footprint-ward.js';
+
+const CHUNK_MS = 60_000;
+
+/** Writes `hours` of the ward ending now; returns the readings written. */
+export async function prefillBuffer(databasePath: string, hours: number, log: (m: string) => void): Promise<number> {
+  const store = openBufferStore({ path: databasePath, gatewayId: GATEWAY_ID, durability: 'normal' });
+  const writer = new BufferWriter(store);
+  const started = performance.now();
+  let written = 0;
+  try {
+    const endMs = Date.now() - 60_000; // before the live run's own readings
+    const fromMs = endMs - hours * 3_600_000;
+    const ward = createWard({ beds: WARD_BEDS, seed: 11, startMs: fromMs, gatewayId: GATEWAY_ID });
+    let lastLog = started;
+    for (let t = fromMs; t < endMs; t += CHUNK_MS) {
+      const readings = ward.readingsBetween(t, Math.min(t + CHUNK_MS, endMs));
+      written += readings.length;
+      await writer.append(readings);
+      if (performance.now() - lastLog > 15_000) {
+        log(`prefill: ${((t - fromMs) / 3_600_000).toFixed(1)} of ${hours} h written`);
+        lastLog = performance.now();
+      }
+    }
+    await writer.flush();
+  } finally {
+    await writer.close().catch(() => undefined);
+    store.close();
+  }
+  log(`prefill: ${written.toLocaleString('en-US')} readings (${hours} h of ${WARD_BEDS} beds) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return written;
+}
