@@ -54,6 +54,17 @@ async function metricValue(name: string, labels: string): Promise<number> {
 }
 
 describe('embedded MQTT broker', () => {
+  it('a device that hangs up, or a gateway that stops, is not a malformed frame', async () => {
+    const leaving = await connect('mon-1');
+    await leaving.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: Date.now(), readings: { HR: 70 } }), { qos: 1 });
+    leaving.stream.destroy(); // the TCP connection drops without a DISCONNECT
+    await connect('mon-2'); // still connected when the broker stops
+    await new Promise((r) => setTimeout(r, 200));
+    await daemon.stop();
+    expect(daemon.rejects.countsByCode()).toEqual({});
+    daemon = await startDaemon(gw); // for afterEach
+  });
+
   it('stores a QoS 1 reading, with bed and patient, before the PUBACK', async () => {
     const client = await connect('mon-1');
     await client.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: Date.now() - 1000, readings: { HR: 72, SPO2: 97, TEMP: 36.6 } }), { qos: 1 });

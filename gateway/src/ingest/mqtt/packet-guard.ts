@@ -84,7 +84,9 @@ const SOCKET = Symbol('wardlink.socket');
 export function guardedConnection(socket: Socket, limits: { maxConnectBytes: number; maxPacketBytes: number }, onRefused: (err: Error) => void): Duplex {
   const guard = new PacketGuard(limits);
   guard.on('error', (err) => {
-    onRefused(err);
+    // A connection that ends (the device hangs up, the gateway stops) aborts the guard's
+    // pipe: that is no fault of the device's, and must not be counted as a bad frame.
+    if (!isClosing(err)) onRefused(err);
     socket.destroy();
   });
   socket.pipe(guard);
@@ -92,6 +94,11 @@ export function guardedConnection(socket: Socket, limits: { maxConnectBytes: num
   (conn as Duplex & { [SOCKET]: Socket })[SOCKET] = socket;
   socket.on('close', () => conn.destroy());
   return conn;
+}
+
+function isClosing(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return err.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /** The network socket under a guarded connection (for its address and TLS certificate). */
