@@ -47,3 +47,17 @@ export class ExportFileUnavailableError extends ApiError {
     super('WL_FHIR_EXPORT_FILE_UNAVAILABLE', 503, `export file ${name} is not in this instance's data folder; the instances must share <dataDir>/fhir-exports, or retry on the instance that ran the export`, {}, 5);
   }
 }
+
+/** 400: an Observation id this server never gave out (not an encoded reading key). */
+export class FhirInvalidIdError extends ApiError {
+  constructor(id: string) {
+    super('WL_FHIR_INVALID_ID', 400, `"${id.slice(0, 64)}" is not an Observation id of this server; use the id of a search or export answer as given`, { id: id.slice(0, 64) });
+  }
+}
+
+/** 404: a well-formed Observation id whose reading is not (or no longer) stored here. */
+export class FhirNotFoundError extends ApiError {
+  constructor(resource: string) {
+    super('WL_FHIR_NOT_FOUND', 404, `${resource.slice(0, 100)} is not stored for this hospital`, { resource: resource.slice(0, 100) });
+  }
+}

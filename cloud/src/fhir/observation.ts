@@ -2,15 +2,16 @@
  * Readings as FHIR R4 vital-signs Observations. One reading is one Observation; the
  * systolic, diastolic and mean of one blood pressure measured by one device at one time
  * are one Observation of the panel code with a component each (the bp profile). Ids are
- * derived from the readings' primary key, so a reading has the same id in every search
- * page and every export, and two readings never share one.
+ * the readings' primary key, encoded (observation-id.ts), so a reading has the same id in
+ * every search page and every export, two readings never share one, and GET
+ * Observation/{id} finds the reading again.
  */
-import { createHash } from 'node:crypto';
 import { knownTermOfCode, metricByMdcCode } from '@wardlink/shared';
 import { BP_PANEL, BP_PROFILE, LOINC, MDC, METRIC_CODES, UCUM, type PressureFamily } from './codes.js';
 import type { FhirRow } from './fhir-row.js';
 import { dataAbsentReason, flagInterpretation, valueWithheld, type FhirCoding, type FhirConcept } from './flags.js';
 import type { ObservationUnit } from './grouping.js';
+import { encodeObservationId } from './observation-id.js';
 
 export type FhirObservation = Record<string, unknown> & { resourceType: 'Observation'; id: string };
 
@@ -35,26 +36,15 @@ export function patientReference(patientId: string): Record<string, unknown> {
   return FHIR_ID.test(patientId) ? { reference: `Patient/${patientId}` } : { identifier: { system: 'urn:wardlink:patient-id', value: patientId }, display: patientId };
 }
 
-/** Hashes of (hospital, patient, gateway, device): a handful per chunk, reused. */
-const deviceHashes = new Map<string, string>();
-
-/** The reading's primary key as an id: a hash of who and where (any characters, any
- * length) then the time and metric in base 36; at most 38 characters of FHIR's id set. */
-function observationId(ctx: ObservationContext, r: FhirRow, metric: number): string {
-  const who = `${ctx.hospitalId}\u0000${r.patient_id}\u0000${r.gateway_id}\u0000${r.device_id}`;
-  let hash = deviceHashes.get(who);
-  if (hash === undefined) {
-    if (deviceHashes.size >= 10_000) deviceHashes.clear();
-    hash = createHash('sha256').update(who).digest('hex').slice(0, 24);
-    deviceHashes.set(who, hash);
-  }
-  return `${hash}-${r.t.getTime().toString(36)}-${metric.toString(36)}`;
+/** The reading's key as an id (observation-id.ts): readable back by GET Observation/{id}. */
+function observationId(r: FhirRow, metric: number): string {
+  return encodeObservationId({ t: r.t, metric, patientId: r.patient_id, gatewayId: r.gateway_id, deviceId: r.device_id });
 }
 
-function header(ctx: ObservationContext, r: FhirRow, metric: number, profile: string | undefined, code: FhirConcept): FhirObservation {
+function header(r: FhirRow, metric: number, profile: string | undefined, code: FhirConcept): FhirObservation {
   return {
     resourceType: 'Observation',
-    id: observationId(ctx, r, metric),
+    id: observationId(r, metric),
     ...(profile === undefined ? {} : { meta: { profile: [profile] } }),
     status: 'final',
     category: VITAL_SIGNS,
@@ -90,7 +80,7 @@ function valueOf(r: FhirRow, ctx: ObservationContext): Record<string, unknown> {
 
 function singleObservation(r: FhirRow, ctx: ObservationContext): FhirObservation {
   const { code, profile } = metricCode(r.metric);
-  return { ...header(ctx, r, r.metric, profile, code), ...valueOf(r, ctx) };
+  return { ...header(r, r.metric, profile, code), ...valueOf(r, ctx) };
 }
 
 function pressureObservation(rows: FhirRow[], family: PressureFamily, ctx: ObservationContext): FhirObservation {
@@ -104,5 +94,5 @@ function pressureObservation(rows: FhirRow[], family: PressureFamily, ctx: Obser
   };
   const components = [component(family.sys), component(family.dia)];
   if (rows.some((r) => r.metric === family.mean)) components.push(component(family.mean));
-  return { ...header(ctx, first, family.mdcCode, BP_PROFILE, code), component: components };
+  return { ...header(first, family.mdcCode, BP_PROFILE, code), component: components };
 }
