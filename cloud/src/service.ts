@@ -32,6 +32,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/em
 import { isAlive } from './storage/embedded-support.js';
 import { migrate } from './storage/migrator.js';
 import { LatestListener } from './storage/latest-listener.js';
+import { LatestVitalsCache } from './latest-cache/latest-vitals-cache.js';
 import { createPools, type Pools } from './storage/pool.js';
 
 export interface CloudServiceOptions {
@@ -114,6 +115,7 @@ export class CloudService {
     let pools: Pools | undefined;
     let lifecycle: ServiceLifecycle | undefined;
     let listener: LatestListener | undefined;
+    let cache: LatestVitalsCache | undefined;
     let fhirExports: FhirExportRunner | undefined;
     try {
       let database: DatabaseConfig = config.database;
@@ -144,15 +146,32 @@ export class CloudService {
         { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes) },
         { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
       );
+      // The latest and dashboard routes' in-memory copy, fed by the same notifications.
+      // Heartbeats are NOTIFYed on the primary (a standby cannot), on the read pool when it is the primary's.
+      const latestCache = (cache = new LatestVitalsCache({
+        pool: pools.replica,
+        notifyPool: pools.hasReplica ? pools.primary : pools.replica,
+        clock,
+        logger: logger.child({ component: 'latest-cache' }),
+        maxHospitals: config.server.latestCacheMaxHospitals,
+        registry: metrics.registry,
+      }));
       // On the primary's URL: NOTIFY does not reach replicas.
       listener = new LatestListener({
         connectionString: database.url!,
         clock,
         logger: logger.child({ component: 'stream' }),
-        onChange: (change) => streamHub.onChange(change),
-        onResync: () => streamHub.resync(),
+        onChange: (change) => {
+          latestCache.onChange(change);
+          streamHub.onChange(change);
+        },
+        onResync: () => {
+          latestCache.resync();
+          streamHub.resync();
+        },
       });
       listener.start();
+      latestCache.start();
       // One store for both sides: the history reads what the lifecycle archived.
       const archiveStore = options.archiveStore ?? createArchiveStore(config);
       const tls = config.server.tlsCertFile && config.server.tlsKeyFile ? { cert: await readFile(config.server.tlsCertFile), key: await readFile(config.server.tlsKeyFile) } : undefined;
@@ -180,6 +199,7 @@ export class CloudService {
           historyMaxDays: config.server.historyMaxDays,
           historyMaxRows: config.server.historyMaxRows,
           archive: archiveStore,
+          latestCache,
           ...(pools.routing ? { routing: pools.routing } : {}),
         },
         bodyLimitBytes: config.server.bodyLimitBytes,
@@ -209,11 +229,13 @@ export class CloudService {
       }
       logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
       const service = new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle, listener);
+      service.latestCache = latestCache;
       service.fhirExports = fhirExports;
       return service;
     } catch (err) {
       await lifecycle?.stop().catch(() => undefined);
       await fhirExports?.stop();
+      cache?.stop();
       await listener?.stop();
       await pools?.end().catch(() => undefined);
       if (embedded) await stopEmbedded(embedded, config.dataDir);
@@ -222,6 +244,8 @@ export class CloudService {
   }
 
   private stopping: Promise<void> | undefined;
+  /** The read routes' latest-vitals cache (its heartbeat timer stops with the service). */
+  latestCache: LatestVitalsCache | undefined;
   /** The FHIR bulk-export worker of this instance. */
   fhirExports: FhirExportRunner | undefined;
 
@@ -234,6 +258,7 @@ export class CloudService {
       // Running exports go back to the queue after their current chunk.
       await this.fhirExports?.stop();
       // Before the pools close: nothing may push to a stream on a closed pool.
+      this.latestCache?.stop();
       await this.listener.stop();
       if (this.lifecycle) await this.stopLifecycle(this.lifecycle);
       await this.pools.end().catch((err: unknown) => this.logger.warn({ err }, 'closing the database pools failed'));

@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly maxStreams: number;
   /** Streams of one hospital on one instance, so one hospital cannot take every slot; 503 beyond. */
   readonly maxStreamsPerHospital: number;
+  /** Hospitals whose latest vitals the read routes keep in memory (LRU); 0 (the default) turns the cache off. */
+  readonly latestCacheMaxHospitals: number;
   /** PEM certificate and key: serve HTTPS. Without them the service serves plain HTTP, only
    * on loopback unless `behindTlsProxy` says a TLS proxy in front terminates it. */
   readonly tlsCertFile?: string;
@@ -167,6 +169,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'server.historyMaxRows', env: 'WARDLINK_HISTORY_MAX_ROWS', default: 500_000, rule: intRule(1, 100_000_000) },
   { path: 'server.maxStreams', env: 'WARDLINK_MAX_STREAMS', default: 500, rule: intRule(1, 100_000) },
   { path: 'server.maxStreamsPerHospital', env: 'WARDLINK_MAX_STREAMS_PER_HOSPITAL', default: 100, rule: intRule(1, 100_000) },
+  { path: 'server.latestCacheMaxHospitals', env: 'WARDLINK_LATEST_CACHE_MAX_HOSPITALS', default: 0, rule: intRule(0, 100_000) },
   { path: 'server.tlsCertFile', env: 'WARDLINK_TLS_CERT_FILE', rule: pathRule },
   { path: 'server.tlsKeyFile', env: 'WARDLINK_TLS_KEY_FILE', rule: pathRule },
   { path: 'server.behindTlsProxy', env: 'WARDLINK_BEHIND_TLS_PROXY', default: false, rule: boolRule },

@@ -1,13 +1,15 @@
 /**
  * GET /v1/hospitals/:hospitalId/dashboard?sinceS=N: every admitted bed of the hospital
  * that reported in the last N seconds, with all of its latest values, in ONE statement
- * (ACTIVE_PATIENTS_SQL). Never one query per patient: dashboard.test.ts counts them.
+ * (ACTIVE_PATIENTS_SQL), or from the in-memory latest-vitals cache (latest-cache/) with
+ * none. Never one query per patient: dashboard.test.ts counts them.
  */
 import type pg from 'pg';
 import { InvalidParameterError } from '@wardlink/shared';
 import { ACTIVE_PATIENTS_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
-import type { ReadRouteDeps } from './deps.js';
+import type { HospitalLatest } from '../../../latest-cache/hospital-latest.js';
+import { CACHE_HEADER, type CachedReadRouteDeps } from './cached-read-deps.js';
 import type { ReadHandler } from './read-route.js';
 import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
@@ -69,12 +71,41 @@ export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: D
   };
 }
 
-export function activePatients(deps: ReadRouteDeps): ReadHandler {
+/** The same view from the latest-vitals cache: no query (units are cached per hospital). */
+export async function cachedDashboard(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<DashboardView & { rows: number }> {
+  const beds = data.dashboard(since);
+  const codes = new Set<number>();
+  for (const b of beds) for (const [code] of b.vitals) codes.add(code);
+  const units = await metricUnitsOf(pool).unitsOf(hospitalId, codes);
+  return {
+    rows: beds.length,
+    hospitalId,
+    since: since.toISOString(),
+    patients: beds.map((b) => ({
+      wardId: b.wardId,
+      gatewayId: b.gatewayId,
+      bedId: b.bedId,
+      patientId: b.patientId,
+      displayName: b.displayName,
+      lastT: b.lastT.toISOString(),
+      vitals: b.vitals
+        .map(([code, ms, value, flags]) => ({ metric: metricView(code, units), t: new Date(ms).toISOString(), value, flags: flagNames(flags) }))
+        .sort((a, b) => a.metric.mdcCode - b.metric.mdcCode),
+    })),
+  };
+}
+
+export function activePatients(deps: CachedReadRouteDeps): ReadHandler {
   return async (ctx, params) => {
     const hospitalId = params.hospitalId!;
     const sinceS = parseSinceS(new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('sinceS'));
-    const { rows, ...view } = await queryDashboard(deps.pool, hospitalId, new Date(deps.clock.now() - sinceS * 1000));
+    const since = new Date(deps.clock.now() - sinceS * 1000);
+    const cached = await deps.latestCache?.lookup(hospitalId);
+    const { rows, ...view } = cached ? await cachedDashboard(deps.pool, cached.data, hospitalId, since) : await queryDashboard(deps.pool, hospitalId, since);
+    const cacheResult = cached?.result ?? 'bypass';
+    deps.latestCache?.count('dashboard', cacheResult);
     ctx.fields.rows = rows;
-    ctx.sendJson(200, { ...view, traceId: ctx.trace.traceId });
+    ctx.fields.cache = cacheResult;
+    ctx.sendJson(200, { ...view, traceId: ctx.trace.traceId }, { [CACHE_HEADER]: cacheResult });
   };
 }

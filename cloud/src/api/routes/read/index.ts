@@ -1,14 +1,14 @@
 /** The read API's routes, on the router; each is authorized and counted by readRoute. */
 import type { Router } from '../../router.js';
 import { activePatients } from './dashboard.js';
-import type { ReadRouteDeps } from './deps.js';
+import type { CachedReadRouteDeps as ReadRouteDeps } from './cached-read-deps.js';
 import { hospitalGateways } from './gateways.js';
 import { patientHistory } from './history.js';
 import { latestForPatient } from './latest.js';
 import { readRoute } from './read-route.js';
 import { DAILY, hospitalReport, WEEKLY } from './reports.js';
 
-export type { ReadRouteDeps } from './deps.js';
+export type { CachedReadRouteDeps as ReadRouteDeps } from './cached-read-deps.js';
 
 export const READ_ROUTES = {
   latest: '/v1/hospitals/:hospitalId/patients/:patientId/latest',

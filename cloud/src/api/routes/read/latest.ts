@@ -1,8 +1,9 @@
 /** GET /v1/hospitals/:hospitalId/patients/:patientId/latest: the patient's newest value of
- * each metric, from the latest_vitals cache (one index probe, see storage/queries.ts). */
+ * each metric: from the in-memory latest-vitals cache (latest-cache/) when it can answer,
+ * else from the latest_vitals table (one index probe, see storage/queries.ts). */
 import { LATEST_FOR_PATIENT_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
-import type { ReadRouteDeps } from './deps.js';
+import { CACHE_HEADER, type CachedReadRouteDeps } from './cached-read-deps.js';
 import type { ReadHandler } from './read-route.js';
 import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
@@ -17,22 +18,36 @@ export interface LatestRow {
   device_id: string;
 }
 
-export function latestForPatient(deps: ReadRouteDeps): ReadHandler {
+export function latestForPatient(deps: CachedReadRouteDeps): ReadHandler {
   return async (ctx, params) => {
     const hospitalId = params.hospitalId!;
     const patientId = params.patientId!;
     ctx.fields.patientId = patientId;
-    const res = await deps.pool.query<LatestRow>(LATEST_FOR_PATIENT_SQL, [hospitalId, patientId]).catch((err: unknown) => {
-      throw toDatabaseError(err);
-    });
-    ctx.fields.rows = res.rowCount;
-    const units = await metricUnitsOf(deps.pool, deps.clock).unitsOf(hospitalId, res.rows.map((r) => r.metric));
-    ctx.sendJson(200, {
-      hospitalId,
-      patientId,
-      vitals: res.rows.map((r) => latestReadingView(r, units)),
-      traceId: ctx.trace.traceId,
-    });
+    const cached = await deps.latestCache?.lookup(hospitalId);
+    let rows: LatestRow[];
+    if (cached) {
+      rows = cached.data.latestOf(patientId).map((r) => ({ metric: r.metric, t: r.t, value: r.value, flags: r.flags, gateway_id: r.gatewayId, bed_id: r.bedId, device_id: r.deviceId }));
+    } else {
+      const res = await deps.pool.query<LatestRow>(LATEST_FOR_PATIENT_SQL, [hospitalId, patientId]).catch((err: unknown) => {
+        throw toDatabaseError(err);
+      });
+      rows = res.rows;
+    }
+    const cacheResult = cached?.result ?? 'bypass';
+    deps.latestCache?.count('latest', cacheResult);
+    ctx.fields.rows = rows.length;
+    ctx.fields.cache = cacheResult;
+    const units = await metricUnitsOf(deps.pool, deps.clock).unitsOf(hospitalId, rows.map((r) => r.metric));
+    ctx.sendJson(
+      200,
+      {
+        hospitalId,
+        patientId,
+        vitals: rows.map((r) => latestReadingView(r, units)),
+        traceId: ctx.trace.traceId,
+      },
+      { [CACHE_HEADER]: cacheResult },
+    );
   };
 }
 
