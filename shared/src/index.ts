@@ -7,3 +7,4 @@ export * from './cli/output.js';
 export * from './manual-clock.js';
 export * from './units/index.js';
 export * from './settings/index.js';
+export * from './fleet-status.js';

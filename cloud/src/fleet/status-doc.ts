@@ -4,26 +4,10 @@
  * refused with WL_FLEET_STATUS_INVALID naming the field. Unknown fields are ignored (a
  * newer gateway may send more) and never stored.
  */
+import { MAX_DOWN_IDS, type GatewayStatusDoc } from '@wardlink/shared';
 import { FleetStatusInvalidError } from './errors.js';
 
-export const STATUS_MAX_BYTES = 4096;
-/** Device ids listed as down, at most (the counts are always complete). */
-export const MAX_DOWN_IDS = 20;
-
-export interface GatewayStatusDoc {
-  v: 1;
-  gatewayId: string;
-  /** The gateway's wall clock when it sent the document (the cloud derives the skew). */
-  sentAtMs: number;
-  version: string;
-  uplink: { up: boolean; breaker: string };
-  backlog: { batches: number; readings: number; alarms: number; oldestAgeS: number | null };
-  quarantinedBatches: number;
-  disk: { freeBytes: number | null; outageDaysLeft: number | null };
-  devices: { up: number; down: number; unknown: number; downIds: string[] };
-  /** null when the gateway cannot read its alarm record. */
-  alarmsActive: number | null;
-}
+export { MAX_DOWN_IDS, STATUS_MAX_BYTES, type GatewayStatusDoc } from '@wardlink/shared';
 
 type Obj = Record<string, unknown>;
 
