@@ -36,6 +36,8 @@ export class ArchiveReadCache {
 
   /** A local copy of the object whose bytes hash to `sha256`, downloaded by `open` when
    * not cached. The returned path is the caller's to delete. */
+  private lastUseMs = 0;
+
   async copyOf(sha256: string, open: () => Promise<Readable>): Promise<string> {
     if (!SHA256.test(sha256)) throw new RangeError(`not a sha256: ${sha256}`);
     await (this.ready ??= this.prepare());
@@ -43,8 +45,7 @@ export class ArchiveReadCache {
     const mine = join(this.links, `${randomBytes(8).toString('hex')}.parquet`);
     try {
       await link(entry, mine);
-      const now = new Date();
-      await utimes(entry, now, now); // most recently used
+      await this.touch(entry); // most recently used
       return mine;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -63,8 +64,18 @@ export class ArchiveReadCache {
     await link(mine, entry).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
+    await this.touch(entry);
     await this.evict();
     return mine;
+  }
+
+  /** Marks `entry` the most recently used. Stamps strictly increase within the process:
+   * two uses in one millisecond (or on a file system with coarse times) must not tie,
+   * or the entry just downloaded could be the one evicted. */
+  private async touch(entry: string): Promise<void> {
+    this.lastUseMs = Math.max(Date.now(), this.lastUseMs + 1);
+    const when = new Date(this.lastUseMs);
+    await utimes(entry, when, when);
   }
 
   /** Total bytes of the cache's entries (for tests and the docs' sizing). */
