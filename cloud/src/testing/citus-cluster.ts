@@ -14,16 +14,14 @@
  * No fallback: if Citus is missing or the cluster cannot start, this throws
  * CitusUnavailableError, so a run that asked for Citus never silently tests plain PostgreSQL.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
 import { freePort, isAlive, isRoot } from '../storage/embedded-support.js';
+import { asPostgres, onServer, run } from './pg-server.js';
 
-const run = promisify(execFile);
 
 export const CITUS_SWITCH_ENV = 'WARDLINK_TEST_CITUS';
 const DIR_PREFIX = 'wardlink-test-citus-';
@@ -64,13 +62,6 @@ async function locateBinaries(): Promise<string> {
   if (!existsSync(join(bindir, 'pg_ctl'))) throw new CitusUnavailableError(`PostgreSQL's pg_ctl is not in ${bindir}`);
   if (!existsSync(join(libdir, 'citus.so'))) throw new CitusUnavailableError(`the Citus extension is not installed (no ${libdir}/citus.so)`);
   return bindir;
-}
-
-/** Runs a PostgreSQL server program, as the postgres user when we are root. */
-async function asPostgres(bindir: string, program: string, args: string[]): Promise<void> {
-  const quoted = [join(bindir, program), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  if (isRoot()) await run('su', ['postgres', '-s', '/bin/sh', '-c', quoted]);
-  else await run(join(bindir, program), args);
 }
 
 // Small, fast and throwaway: no durability, little memory (three servers share 2 cores).
@@ -188,7 +179,7 @@ async function sweepStale(bindir: string): Promise<void> {
  * such setting (42704): nothing to allow there.
  */
 async function allowCitusDecoder(url: string): Promise<void> {
-  await onNode(url, async (c) => {
+  await onServer(url, async (c) => {
     try {
       await c.query('ALTER SYSTEM SET output_plugin_libraries = pgoutput, test_decoding, citus');
       await c.query('SELECT pg_reload_conf()');
@@ -198,22 +189,11 @@ async function allowCitusDecoder(url: string): Promise<void> {
   });
 }
 
-async function onNode<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates `name` on every node, with the citus extension and the workers registered. */
 export async function createCitusDatabase(cluster: CitusCluster, name: string): Promise<string> {
   const ports = [cluster.coordinatorPort, ...cluster.workerPorts];
   for (const port of ports) {
-    await onNode(cluster.urlOf(port), async (c) => {
+    await onServer(cluster.urlOf(port), async (c) => {
       // Two test workers copying template1 of one node at the same instant can collide (55006).
       for (let attempt = 0; ; attempt++) {
         try {
@@ -224,10 +204,10 @@ export async function createCitusDatabase(cluster: CitusCluster, name: string): 
         }
       }
     });
-    await onNode(cluster.urlOf(port, name), (c) => c.query('CREATE EXTENSION citus'));
+    await onServer(cluster.urlOf(port, name), (c) => c.query('CREATE EXTENSION citus'));
   }
   const url = cluster.urlOf(cluster.coordinatorPort, name);
-  await onNode(url, async (c) => {
+  await onServer(url, async (c) => {
     await c.query('SELECT citus_set_coordinator_host($1, $2)', ['127.0.0.1', cluster.coordinatorPort]);
     for (const port of cluster.workerPorts) await c.query('SELECT citus_add_node($1, $2)', ['127.0.0.1', port]);
   });
@@ -237,6 +217,6 @@ export async function createCitusDatabase(cluster: CitusCluster, name: string): 
 /** Drops `name` on every node (workers first: the coordinator's metadata goes last). */
 export async function dropCitusDatabase(cluster: CitusCluster, name: string): Promise<void> {
   for (const port of [...cluster.workerPorts, cluster.coordinatorPort]) {
-    await onNode(cluster.urlOf(port), (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await onServer(cluster.urlOf(port), (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   }
 }

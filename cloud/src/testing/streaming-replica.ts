@@ -10,16 +10,14 @@
  * As in citus-cluster.ts: PostgreSQL refuses to run as root, so when we are root every
  * folder belongs to the "postgres" user and the server programs run through `su`.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
 import { freePort, isAlive, isRoot } from '../storage/embedded-support.js';
+import { asPostgres, onServer, run } from './pg-server.js';
 
-const run = promisify(execFile);
 const BINDIR = '/usr/lib/postgresql/15/bin';
 const DIR_PREFIX = 'wardlink-test-replica-';
 
@@ -40,13 +38,6 @@ export interface StreamingReplica {
   stop(): Promise<void>;
 }
 
-/** Runs a PostgreSQL program, as the postgres user when we are root. */
-async function asPostgres(program: string, args: string[]): Promise<void> {
-  const quoted = [join(BINDIR, program), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  if (isRoot()) await run('su', ['postgres', '-s', '/bin/sh', '-c', quoted]);
-  else await run(join(BINDIR, program), args);
-}
-
 // Small and throwaway (the machine has 2 shared cores), but with what replication needs.
 const PRIMARY_CONF = `
 listen_addresses = '127.0.0.1'
@@ -58,17 +49,6 @@ full_page_writes = off
 shared_buffers = 32MB
 max_connections = 60
 `;
-
-async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export async function startStreamingReplica(): Promise<StreamingReplica> {
   if (!existsSync(join(BINDIR, 'pg_basebackup'))) throw new Error(`PostgreSQL 15's pg_basebackup is not in ${BINDIR}`);
@@ -82,19 +62,19 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
   const url = (port: number, database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const pgCtl = (nodeDir: string, port: number, action: 'start' | 'stop') =>
     action === 'start'
-      ? asPostgres('pg_ctl', ['-D', nodeDir, '-o', `-p ${port} -k ${nodeDir}`, '-l', `${nodeDir}.log`, '-w', '-t', '60', 'start'])
-      : asPostgres('pg_ctl', ['-D', nodeDir, '-m', 'immediate', '-w', 'stop']);
+      ? asPostgres(BINDIR, 'pg_ctl', ['-D', nodeDir, '-o', `-p ${port} -k ${nodeDir}`, '-l', `${nodeDir}.log`, '-w', '-t', '60', 'start'])
+      : asPostgres(BINDIR, 'pg_ctl', ['-D', nodeDir, '-m', 'immediate', '-w', 'stop']);
   const cleanupOnExit = () => {
     const stops = [primaryDir, replicaDir].map((d) => `'${join(BINDIR, 'pg_ctl')}' -D '${d}' -m immediate -w stop >/dev/null 2>&1;`).join(' ');
     spawn('sh', ['-c', `${isRoot() ? `su postgres -s /bin/sh -c "${stops}"` : stops} rm -rf '${dir}'`], { detached: true, stdio: 'ignore' }).unref();
   };
   process.once('exit', cleanupOnExit);
   try {
-    await asPostgres('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    await asPostgres(BINDIR, 'initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     await appendFile(join(primaryDir, 'postgresql.conf'), PRIMARY_CONF);
     await pgCtl(primaryDir, primaryPort, 'start');
     // -R writes standby.signal and primary_conninfo: the copy starts as a streaming standby.
-    await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+    await asPostgres(BINDIR, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
     await pgCtl(replicaDir, replicaPort, 'start');
   } catch (err) {
     const logs = await Promise.all([primaryDir, replicaDir].map((d) => readFile(`${d}.log`, 'utf8').catch(() => '')));
@@ -138,7 +118,7 @@ async function sweepStale(): Promise<void> {
     if (!owner || isAlive(Number(owner[1]))) continue;
     const dir = join(tmpdir(), entry);
     for (const node of ['replica', 'primary']) {
-      if (existsSync(join(dir, node, 'postmaster.pid'))) await asPostgres('pg_ctl', ['-D', join(dir, node), '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      if (existsSync(join(dir, node, 'postmaster.pid'))) await asPostgres(BINDIR, 'pg_ctl', ['-D', join(dir, node), '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   }
