@@ -13,7 +13,7 @@ import type { ArchiveStore } from '../lifecycle/store/archive-store.js';
 import { isoDate, utcDay } from '../storage/utc-days.js';
 import { archiveSource } from '../api/routes/read/archive-source.js';
 import { ArchiveUnavailableError, HistoryDayMovedError, HistoryPurgedError } from '../api/routes/read/history-errors.js';
-import { concatSources, cursorSource, lazySource, mergeSources, type RowSource } from '../api/routes/read/row-source.js';
+import { closingAlso, concatSources, cursorSource, lazySource, mergeSources, type RowSource } from '../api/routes/read/row-source.js';
 import { archivedRows } from './archived-rows.js';
 import { compareFhirRows, type FhirRow } from './fhir-row.js';
 import { attachedSql, detachedSql, type FhirQuery, type RowKey } from './fhir-sql.js';
@@ -70,19 +70,5 @@ export async function fhirSources(deps: FhirSourceDeps, q: FhirQuery): Promise<F
   // is asked for one day at most, which is how the export reads.
   if (q.patientId === undefined && days.length > 1) throw new RangeError('a hospital-wide FHIR read spans one UTC day at most');
   const cold = concatSources(days.map((l) => coldSource(deps, reader, l, q)));
-  const merged = mergeSources([hot, cold], compareFhirRows);
-  return {
-    archivedDays,
-    check,
-    source: {
-      next: () => merged.next(),
-      async close(failure?: unknown) {
-        try {
-          await merged.close(failure);
-        } finally {
-          await reader?.close();
-        }
-      },
-    },
-  };
+  return { archivedDays, check, source: closingAlso(mergeSources([hot, cold], compareFhirRows), reader) };
 }

@@ -14,7 +14,7 @@ import { isoDate, utcDay } from '../../../storage/utc-days.js';
 import { archiveSource } from './archive-source.js';
 import type { ReadRouteDeps } from './deps.js';
 import { ArchiveUnavailableError, HistoryDayMovedError, HistoryPurgedError } from './history-errors.js';
-import { concatSources, cursorSource, lazySource, mergeSources, type RowSource } from './row-source.js';
+import { closingAlso, concatSources, cursorSource, lazySource, mergeSources, type RowSource } from './row-source.js';
 
 export interface HistoryRow {
   t: Date;
@@ -70,19 +70,5 @@ export async function historySources(deps: ReadRouteDeps, req: HistoryRequest): 
   const hot = await cursorSource<HistoryRow>(deps.pool, HISTORY_SQL, [req.hospitalId, req.patientId, req.mdcCode, req.from, req.to]);
   if (locations.length === 0) return { source: hot, archivedDays, check };
   const cold = concatSources(locations.map((l) => daySource(deps, reader, l, req)));
-  const merged = mergeSources([hot, cold], byTime);
-  return {
-    archivedDays,
-    check,
-    source: {
-      next: () => merged.next(),
-      async close(failure?: unknown) {
-        try {
-          await merged.close(failure);
-        } finally {
-          await reader?.close();
-        }
-      },
-    },
-  };
+  return { archivedDays, check, source: closingAlso(mergeSources([hot, cold], byTime), reader) };
 }

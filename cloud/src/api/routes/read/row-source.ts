@@ -79,6 +79,21 @@ interface Head<Row> {
   done: boolean;
 }
 
+/** `source`, which closes `also` (the archive reader its rows came from) after itself. */
+export function closingAlso<Row>(source: RowSource<Row>, also: { close(): Promise<void> } | undefined): RowSource<Row> {
+  if (also === undefined) return source;
+  return {
+    next: () => source.next(),
+    async close(failure?: unknown) {
+      try {
+        await source.close(failure);
+      } finally {
+        await also.close();
+      }
+    },
+  };
+}
+
 /**
  * Sources each sorted by `compare`, merged into one sorted by it. Rows that compare
  * equal keep the order of the sources in the list. Holds at most one batch per source.
