@@ -140,3 +140,13 @@ describe('priority bands, latching and acknowledgement', () => {
     expect(h.engine.activeAlarms().map((a) => `${a.priority}:${a.metric}`)).toEqual(['high:RR', 'high:SPO2', 'low:HR']);
   });
 });
+
+describe('alarm texts', () => {
+  it('spell the unit as the bed card does (mmHg, not the UCUM code mm[Hg])', () => {
+    const h = harness([rule({ metric: 'NIBP_SYS', highLimit: 160, highPriority: 'medium', delayMs: 0, hysteresis: 5 })]);
+    feedSeries(h, 'NIBP_SYS', [120, 185], s(0));
+    const raised = h.events.find((e) => e.phase === 'raised');
+    expect(raised?.message).toMatch(/^.* 185 mmHg above 160 \(bed /);
+    expect(raised?.message).not.toContain('mm[Hg]');
+  });
+});

@@ -14,7 +14,7 @@
  * The alarm's priority is the most urgent active band's (never dropping while it lasts);
  * it clears when no band is active (or stays latched, see AlarmBook).
  */
-import { METRICS, type Clock, type MetricId, type TimerHandle } from '@wardlink/shared';
+import { METRICS, unitLabel, type Clock, type MetricId, type TimerHandle } from '@wardlink/shared';
 import type { AlarmBook, AlarmRecord } from './alarm-book.js';
 import { PRIORITY_RANK, type Band, type Direction } from './types.js';
 
@@ -162,7 +162,7 @@ export class LimitTracker {
 
   private message(value: number | null, band: Band): string {
     const m = METRICS[this.metric];
-    const shown = value === null ? '' : ` ${value} ${m.ucum}`;
+    const shown = value === null ? '' : ` ${value} ${unitLabel(m.ucum)}`;
     return `${m.displayName}${shown} ${this.direction === 'low' ? 'below' : 'above'} ${band.limit} (bed ${this.ctx.bedId})`;
   }
 }

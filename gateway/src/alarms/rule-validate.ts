@@ -2,7 +2,7 @@
  * Checks a rule once, where it enters (CLI or API), so the engine never meets a rule it
  * cannot evaluate. Each failure names the field and the rule it broke.
  */
-import { ALARM_PRIORITIES, METRICS, RuleInvalidError, isMetricId, type AlarmPriority, type MetricId } from '@wardlink/shared';
+import { ALARM_PRIORITIES, METRICS, RuleInvalidError, isMetricId, unitLabel, type AlarmPriority, type MetricId } from '@wardlink/shared';
 import { RULE_SCOPES, type AlarmRule, type RuleScope } from './types.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -45,7 +45,7 @@ export function validateRule(rule: AlarmRule): AlarmRule {
       continue;
     }
     if (!Number.isFinite(limit) || limit < metric.possibleMin || limit > metric.possibleMax) {
-      throw new RuleInvalidError(`${side}Limit`, `must be a number within ${metric.possibleMin}-${metric.possibleMax} ${metric.ucum} for ${metric.id}`, limit);
+      throw new RuleInvalidError(`${side}Limit`, `must be a number within ${metric.possibleMin}-${metric.possibleMax} ${unitLabel(metric.ucum)} for ${metric.id}`, limit);
     }
     checkPriority(`${side}Priority`, priority ?? '');
   }
@@ -57,7 +57,7 @@ export function validateRule(rule: AlarmRule): AlarmRule {
   }
   const span = metric.possibleMax - metric.possibleMin;
   if (!Number.isFinite(rule.hysteresis) || rule.hysteresis < 0 || rule.hysteresis > span / 4) {
-    throw new RuleInvalidError('hysteresis', `must be 0 to ${span / 4} ${metric.ucum}`, rule.hysteresis);
+    throw new RuleInvalidError('hysteresis', `must be 0 to ${span / 4} ${unitLabel(metric.ucum)}`, rule.hysteresis);
   }
   if (rule.note !== null && rule.note.length > 200) throw new RuleInvalidError('note', 'must be at most 200 characters');
   return rule;

@@ -1,2 +1,3 @@
 export { ucumOfToken } from './mdc-units.js';
 export { convertUcum, ucumCodeOf } from './ucum.js';
+export { unitLabel } from './labels.js';

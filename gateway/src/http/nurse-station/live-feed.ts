@@ -10,7 +10,7 @@
  * Engine listeners run on the ingest path: they only note that something changed and
  * schedule one flush for the next turn of the event loop; the flush does the work.
  */
-import { METRICS, systemClock, type AlarmEvent, type Clock, type TimerHandle } from '@wardlink/shared';
+import { METRICS, systemClock, unitLabel, type AlarmEvent, type Clock, type TimerHandle } from '@wardlink/shared';
 import type { AudioPauses } from '../../alarms/audio-pause.js';
 import type { AlarmEngine } from '../../alarms/engine.js';
 import type { LatestVitals } from './latest-vitals.js';
@@ -20,8 +20,6 @@ import type { SseHub, SseMessage } from './sse-hub.js';
 export type FeedEngine = Pick<AlarmEngine, 'events' | 'activeAlarms'>;
 export type KnownBeds = () => readonly { bedId: string; patientId: string | null }[];
 
-/** UCUM codes as a nurse reads them. */
-const UNIT_LABELS: Readonly<Record<string, string>> = { Cel: '°C', 'mm[Hg]': 'mmHg' };
 /** Short labels for the bed cards: `NIBP_SYS` -> `NIBP sys`, `SPO2` -> `SpO2`. */
 const SHORT_LABELS: Readonly<Record<string, string>> = { SPO2: 'SpO2', ETCO2: 'EtCO2', TEMP: 'Temp' };
 
@@ -31,7 +29,7 @@ const METRIC_INFO = Object.fromEntries(
     {
       label: SHORT_LABELS[m.id] ?? m.id.replace(/_(SYS|DIA|MEAN)$/, (_, part: string) => ` ${part.toLowerCase()}`),
       name: m.displayName,
-      unit: UNIT_LABELS[m.ucum] ?? m.ucum,
+      unit: unitLabel(m.ucum),
       resolution: m.resolution,
       staleAfterMs: STALE_AFTER_MS[m.id],
     },
