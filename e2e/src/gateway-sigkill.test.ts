@@ -111,7 +111,14 @@ describe('gateway SIGKILLed mid-upload', () => {
     expect(check).toEqual({ expected: 30_000, stored: 30_000, missing: 0, wrong: 0, duplicated: 0 });
     const reopened = openGatewayDatabase(gw.config);
     const states = reopened.db.prepare('SELECT state, count(*) AS n FROM outbox_batches GROUP BY state').all();
+    // The batches were written against the gateway's series dictionary, kept across the
+    // SIGKILL: the cloud learnt the same dictionary (id and every entry) from them.
+    const dictionary = reopened.db.prepare('SELECT dictionary FROM uplink_dictionary').pluck().get() as number;
+    const entries = reopened.db.prepare('SELECT count(*) FROM uplink_dictionary_entries').pluck().get() as number;
     reopened.close();
     expect(states).toEqual([{ state: 'sent', n: 15 }]);
+    const learnt = await db.pool.query<{ id: string; n: string }>('SELECT dictionary_id::text AS id, count(*) AS n FROM series_dictionary WHERE gateway_id = $1 GROUP BY 1', [GW]);
+    expect(learnt.rows).toEqual([{ id: String(dictionary), n: String(entries) }]);
+    expect(entries).toBeGreaterThan(0);
   }, 60_000); // on a Citus cluster (WARDLINK_TEST_CITUS=1) it took 35 s on a loaded 2-core box
 });

@@ -10,8 +10,9 @@ import { alarmMigrations } from './alarms/migrations.js';
 import { registryMigrations } from './registry/migrations.js';
 import { Registry } from './registry/registry.js';
 import { staffMigrations } from './staff/migrations.js';
+import { uplinkMigrations } from './uplink/series-dictionary.js';
 
-const moduleMigrations: Migration[] = [...registryMigrations, ...staffMigrations, ...alarmMigrations];
+const moduleMigrations: Migration[] = [...registryMigrations, ...staffMigrations, ...alarmMigrations, ...uplinkMigrations];
 
 /** Features with their own tables (alarms) register their migrations here at import. */
 export function registerMigrations(...migrations: readonly Migration[]): void {

@@ -106,6 +106,8 @@ export {
   uplinkSettingsFromConfig,
   resolveUplinkOptions,
   UPLINK_DEFAULTS,
+  UplinkSeriesDictionary,
+  uplinkMigrations,
   type UplinkDeps,
   type UplinkSettings,
   type UplinkOptions,

@@ -6,7 +6,7 @@
  * episode stays inside typical adult limits (HR 50-120, SpO2 >= 90, RR 8-30, systolic
  * 90-160); the ground-truth test checks that over 6 h of 50 beds.
  */
-import { CLOCK_DRIFT_MAX_PPM, CLOCK_OFFSET_MAX_MS, type DeviceClock } from './device-clock.js';
+import { CLOCK_DRIFT_MAX_PPM, CLOCK_OFFSET_MAX_MS, JITTER_MAX_MS, type DeviceClock } from './device-clock.js';
 import { between, hash32, intBetween, logBetween, mulberry32 } from './prng.js';
 import type { BedInfo } from './types.js';
 
@@ -46,7 +46,7 @@ export function bedIdOf(index: number, beds: number): string {
   return `bed-${pad(index + 1, Math.max(2, String(beds).length))}`;
 }
 
-export function createBeds(seed: number, beds: number, nibpIntervalTicks: number): BedTraits[] {
+export function createBeds(seed: number, beds: number, nibpIntervalTicks: number, jitterMaxMs = JITTER_MAX_MS): BedTraits[] {
   const out: BedTraits[] = [];
   for (let index = 0; index < beds; index++) {
     const rng = mulberry32(hash32(seed, index, TAG_BED));
@@ -81,6 +81,7 @@ export function createBeds(seed: number, beds: number, nibpIntervalTicks: number
         offsetMs: intBetween(rng, -CLOCK_OFFSET_MAX_MS, CLOCK_OFFSET_MAX_MS),
         driftPpm: between(rng, -CLOCK_DRIFT_MAX_PPM, CLOCK_DRIFT_MAX_PPM),
         jitterKey: hash32(seed, index, TAG_BED, 2),
+        jitterMaxMs,
       },
       // Spread evenly over the cycle, so the ward's NIBP cuffs do not all inflate at once.
       nibpPhaseTicks: Math.floor(((index + rng()) * nibpIntervalTicks) / beds) % nibpIntervalTicks,

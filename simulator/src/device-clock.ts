@@ -5,7 +5,8 @@
  */
 import { signedUnit } from './prng.js';
 
-/** Record times jitter by up to this much either side of the drifting clock. */
+/** Record times jitter by up to this much either side of the drifting clock, by default
+ * (a cadence may set more: see cadence.ts). */
 export const JITTER_MAX_MS = 40;
 /** Device clocks are set within this much of true time. */
 export const CLOCK_OFFSET_MAX_MS = 1500;
@@ -20,6 +21,8 @@ export interface DeviceClock {
   offsetMs: number;
   driftPpm: number;
   jitterKey: number;
+  /** Record times jitter by up to this much either side of the drifting clock. */
+  jitterMaxMs: number;
 }
 
 /** The true (gateway) time at which tick `tick` is emitted. */
@@ -35,7 +38,7 @@ export function clockErrorAt(clock: DeviceClock, tick: number): number {
 
 /** The time the device stamps on the record of tick `tick`, integer UTC ms. */
 export function deviceTimeAt(startMs: number, clock: DeviceClock, tick: number): number {
-  const jitter = Math.round(signedUnit(clock.jitterKey, tick) * JITTER_MAX_MS);
+  const jitter = Math.round(signedUnit(clock.jitterKey, tick) * clock.jitterMaxMs);
   return trueTimeAt(startMs, clock, tick) + clockErrorAt(clock, tick) + jitter;
 }
 

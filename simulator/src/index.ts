@@ -1,6 +1,7 @@
 /** The ward simulator: deterministic, seeded bedside data and the wire formats it speaks. */
 export * from './types.js';
 export { createWard, type Ward } from './ward.js';
+export { ICU_NUMERICS_CADENCE, DROPOUT, JITTER_LIMIT_MS, type CadenceOptions } from './cadence.js';
 export type { ScriptedEvent, ScriptedKind } from './script.js';
 export type { CrossingOptions } from './ground-truth.js';
 export { readingsOf } from './records.js';

@@ -4,7 +4,9 @@
  * is exactly what was emitted.
  */
 import type { BedTraits } from './beds.js';
+import type { Cadence } from './cadence.js';
 import { deviceTimeAt } from './device-clock.js';
+import { METRIC_IDS } from '@wardlink/shared';
 import { METRIC_COUNT } from './metric-index.js';
 import { fillTick, type TickRow } from './physiology.js';
 import { BLOCK_TICKS, planBlock, type PlanContext, type PlannedEvent } from './schedule.js';
@@ -36,6 +38,8 @@ export interface SeriesSource {
   readonly plan: PlanContext;
   /** Scripted events per bed index (script.ts), laid over the seeded plan. */
   readonly script?: ReadonlyMap<number, readonly PlannedEvent[]>;
+  /** Which ticks carry a record and which metrics it holds (cadence.ts). */
+  readonly cadence: Cadence;
 }
 
 /** Each bed's planned events per schedule block, computed on first use. */
@@ -71,6 +75,8 @@ function generateChunk(source: SeriesSource, timeline: Timeline, bedIndex: numbe
   const events = timeline.eventsInBlock(bedIndex, Math.floor(firstTick / BLOCK_TICKS));
   const nibpEvery = source.plan.nibpIntervalTicks;
   const row: TickRow = { values: chunk.values, flags: chunk.flags, base: 0 };
+  const cadence = source.cadence;
+  const bedKey = bed.clock.jitterKey;
   let e = 0;
   for (let i = 0; i < CHUNK_TICKS; i++) {
     const tick = firstTick + i;
@@ -79,13 +85,27 @@ function generateChunk(source: SeriesSource, timeline: Timeline, bedIndex: numbe
     const candidate = events[e];
     const event = candidate && candidate.startTick <= tick ? candidate : null;
     if (event?.kind === 'device-silent') continue;
+    const cycle = cadence.cycleAt(bedKey, tick);
+    if (cycle < 0) continue;
     chunk.present[i] = 1;
     if (event?.kind === 'sensor-off') chunk.probe[i] = event.probe === 'no-sensor' ? PROBE_NO_SENSOR : PROBE_OFF;
-    const nibpDue = tick >= bed.nibpPhaseTicks && (tick - bed.nibpPhaseTicks) % nibpEvery === 0;
+    const nibpDue = cadence.periodTicks === 1
+      ? tick >= bed.nibpPhaseTicks && (tick - bed.nibpPhaseTicks) % nibpEvery === 0
+      : cadence.nibpDue(bedKey, cycle, tick, bed.nibpPhaseTicks, nibpEvery);
     row.base = i * METRIC_COUNT;
     fillTick(bed, tick, event, nibpDue, row);
+    if (cadence.intermittent) dropMetrics(cadence, bedKey, tick, row);
   }
   return chunk;
+}
+
+/** Drops the metrics the intermittent profile leaves out of this record; never a flagged value. */
+function dropMetrics(cadence: Cadence, bedKey: number, tick: number, row: TickRow): void {
+  for (let m = 0; m < METRIC_COUNT; m++) {
+    const at = row.base + m;
+    if (row.flags[at] !== 0 || Number.isNaN(row.values[at]!)) continue;
+    if (cadence.dropped(bedKey, METRIC_IDS[m]!, m, tick)) row.values[at] = Number.NaN;
+  }
 }
 
 /** An LRU of generated chunks keyed by (bed, chunk index). */

@@ -3,6 +3,7 @@
  * (`deviceTimeMs`), exactly what a monitor would stamp on a record.
  */
 import type { MetricId } from '@wardlink/shared';
+import type { CadenceOptions } from './cadence.js';
 import type { ScriptedEvent } from './script.js';
 
 /** One record of one bedside monitor: every metric shares the record time. */
@@ -73,7 +74,9 @@ export interface Crossing {
   max: number;
 }
 
-export interface WardOptions {
+/** Cadence options (cadence.ts): the default is one record a second with every metric;
+ * `ICU_NUMERICS_CADENCE` is what real ICU exports look like. */
+export interface WardOptions extends CadenceOptions {
   beds: number;
   seed: number;
   /** When the ward starts, UTC ms: tick 0 of every bed falls within the next second. */

@@ -5,6 +5,8 @@
  */
 import type { MetricId, Reading } from '@wardlink/shared';
 import { BedCursor } from './bed-cursor.js';
+import { Cadence, JITTER_LIMIT_MS } from './cadence.js';
+import { JITTER_MAX_MS } from './device-clock.js';
 import { createBeds, type BedTraits } from './beds.js';
 import { SimulatorOptionError, UnknownBedError } from './errors.js';
 import { crossingsOf, scheduleBetween, type CrossingOptions } from './ground-truth.js';
@@ -52,14 +54,19 @@ export function createWard(opts: WardOptions): Ward {
     nibpIntervalMs,
   );
   check(Number.isInteger(cacheChunks) && cacheChunks >= 1, 'cacheChunks', 'must be a positive integer', cacheChunks);
+  const recordPeriodMs = opts.recordPeriodMs ?? 1000;
+  const jitterMaxMs = opts.jitterMaxMs ?? JITTER_MAX_MS;
+  check(Number.isInteger(recordPeriodMs) && recordPeriodMs % 1000 === 0 && recordPeriodMs >= 1000 && recordPeriodMs <= 60_000, 'recordPeriodMs', 'must be whole seconds from 1000 to 60000', recordPeriodMs);
+  check(Number.isInteger(jitterMaxMs) && jitterMaxMs >= 0 && jitterMaxMs <= JITTER_LIMIT_MS, 'jitterMaxMs', `must be an integer from 0 to ${JITTER_LIMIT_MS}`, jitterMaxMs);
+  const cadence = new Cadence(recordPeriodMs, jitterMaxMs, opts.intermittent ?? false);
 
   const seed = hash32(opts.seed | 0, Math.floor(opts.seed / 4294967296));
   const nibpIntervalTicks = nibpIntervalMs / 1000;
-  const beds: BedTraits[] = createBeds(seed, opts.beds, nibpIntervalTicks);
+  const beds: BedTraits[] = createBeds(seed, opts.beds, nibpIntervalTicks, jitterMaxMs);
   const plan = { seed, beds: opts.beds, episodes: opts.episodes ?? true, artifacts: opts.artifacts ?? true, nibpIntervalTicks };
   const scriptByBed = planScript(opts.script ?? [], new Set(beds.map((b) => b.bedId)));
   const script = new Map(beds.filter((b) => scriptByBed.has(b.bedId)).map((b) => [b.index, scriptByBed.get(b.bedId)!]));
-  const cache = new SeriesCache({ startMs: opts.startMs, beds, plan, script }, cacheChunks);
+  const cache = new SeriesCache({ startMs: opts.startMs, beds, plan, script, cadence }, cacheChunks);
   const gatewayId = opts.gatewayId ?? 'gw-sim-01';
   const byId = new Map(beds.map((b) => [b.bedId, b]));
   const bedOf = (bedId: string) => {

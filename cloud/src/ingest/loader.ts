@@ -23,7 +23,7 @@
  * (Citus reports both from a COPY as XX000 with PostgreSQL's message: copy-errors.ts.)
  */
 import type pg from 'pg';
-import { isMetricId, systemClock, type Batch, type Clock } from '@wardlink/shared';
+import { isMetricId, systemClock, type Batch, type Clock, type SeriesEntry } from '@wardlink/shared';
 import { compactedBeforeMs } from './compaction-horizon.js';
 import { poolHasCitus } from '../storage/citus-detect.js';
 import { recoverableLoadError } from './copy-errors.js';
@@ -36,6 +36,7 @@ import { claimBatch } from './ledger.js';
 import { notifyLatest } from './latest-notify.js';
 import { upsertLatestVitals } from './latest-vitals.js';
 import { reconcileUnits } from './metric-units.js';
+import { storeDictionaryEntries } from './series-dictionary.js';
 import type { ReadingTimeBounds } from './time-bounds.js';
 import { VITAL_COLUMN_LIST } from './rows.js';
 
@@ -56,6 +57,8 @@ export interface LoadOptions {
   traceId?: string;
   /** Reading times accepted (time-bounds.ts); checked before any partition is made. */
   timeBounds?: ReadingTimeBounds;
+  /** The series dictionary entries the batch carried inline, stored with it (series-dictionary.ts). */
+  dictionary?: { id: number; inline: ReadonlyMap<number, SeriesEntry> };
 }
 
 export type LoadPath = 'copy' | 'staged' | 'duplicate';
@@ -118,6 +121,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
           traceId: options.traceId,
         });
         if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
+        if (options.dictionary) await storeDictionaryEntries(client, gateway.hospitalId, gateway.gatewayId, options.dictionary.id, options.dictionary.inline);
         const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
         let rows = encoded;
         if (uncatalogued) {

@@ -38,6 +38,7 @@ export const DISTRIBUTED_TABLES = [
   'archive_objects',
   'lifecycle_audit',
   'gateway_status',
+  'series_dictionary',
 ] as const;
 
 /** The default of database.citusShardCount: room for 32 workers before a split; see docs/scaling.md. */

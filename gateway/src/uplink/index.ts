@@ -4,6 +4,7 @@
  * a live lane ahead of the backfill. See README.md.
  */
 export { Uplink, type UplinkDeps } from './uplink.js';
+export { UplinkSeriesDictionary, uplinkMigrations, type DictionaryUse } from './series-dictionary.js';
 export { createUplink, uplinkSettingsFromConfig } from './from-config.js';
 export { resolveUplinkOptions, displayUrl, UPLINK_DEFAULTS, type UplinkSettings, type UplinkOptions, type TlsMaterial } from './options.js';
 export { UplinkClient, BATCH_CONTENT_TYPE, type SendRequest } from './client.js';

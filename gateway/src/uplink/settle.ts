@@ -13,7 +13,7 @@
  *   report the uplink down (the alarm engine raises uplink-down), probe again every
  *   `haltedRetryMs`.
  */
-import { decodeBatch, type Clock } from '@wardlink/shared';
+import { decodeBatch, type Clock, type DictionaryLookup } from '@wardlink/shared';
 import type { Outbox } from '../buffer/outbox.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -32,6 +32,8 @@ export interface SettleContext {
   metrics: GatewayMetrics | undefined;
   options: UplinkOptions;
   emit: <K extends keyof UplinkEvents>(event: K, ...args: UplinkEvents[K]) => void;
+  /** The gateway's own series dictionary, to re-check a refused batch written against it. */
+  dictionaries?: DictionaryLookup;
 }
 
 /** Attempts after which a 400 is believed even though the bytes decode here. */
@@ -173,7 +175,7 @@ export class Settler {
     if (err.kind !== 'reject' || err.status !== 400 || !err.code.startsWith('WL_CODEC_') || body === null) return err;
     let local: unknown = null;
     try {
-      decodeBatch(body);
+      decodeBatch(body, undefined, { dictionaries: this.ctx.dictionaries });
     } catch (e) {
       local = e;
     }

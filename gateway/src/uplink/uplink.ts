@@ -25,6 +25,7 @@ import { displayUrl, resolveUplinkOptions, type UplinkOptions, type UplinkSettin
 import { DrainProgress } from './progress.js';
 import { Settler, type SettleContext } from './settle.js';
 import { FleetStatusSender } from './status-sender.js';
+import { UplinkSeriesDictionary, type DictionaryUse } from './series-dictionary.js';
 import { newTrace } from './trace.js';
 import type { Lane, UplinkEvents, UplinkLogger, UplinkStatus } from './types.js';
 
@@ -39,9 +40,14 @@ export interface UplinkDeps {
   /** Sends the gateway's status to the cloud's fleet view (status-sender.ts); without it
    * no status is sent (tests of the batch path). */
   fleet?: { gatewayId: string; alarmsActive?: () => number };
+  /** Write batches against the series dictionary kept in the store (series-dictionary.ts).
+   * Default true; it is used only when the database has the dictionary's tables. */
+  seriesDictionary?: boolean;
 }
 
 const TICK_MS = 1000;
+/** The cloud's answer to a batch using dictionary entries it does not hold (409). */
+const DICTIONARY_UNKNOWN = 'WL_DICTIONARY_UNKNOWN';
 const PROGRESS_WINDOW_MS = 30_000;
 
 export class Uplink extends EventEmitter<UplinkEvents> {
@@ -63,6 +69,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private stopping = false;
   /** The fleet status sender; null without `deps.fleet`. */
   readonly fleetStatus: FleetStatusSender | null;
+  /** The series dictionary batches are written against; null when not in use. */
+  readonly dictionary: UplinkSeriesDictionary | null;
 
   constructor(settings: UplinkSettings, deps: UplinkDeps) {
     super();
@@ -71,6 +79,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.logger = deps.logger;
     this.metrics = deps.metrics;
     this.outbox = new Outbox(deps.store);
+    this.dictionary = deps.seriesDictionary === false ? null : UplinkSeriesDictionary.open(deps.store.db);
     this.client = new UplinkClient(this.options, () => this.clock.now());
     this.breaker = new CircuitBreaker({
       failureThreshold: this.options.breakerFailureThreshold,
@@ -88,7 +97,17 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       drainingAboveReadings: this.options.maxBatchReadings,
       logger: this.logger,
     });
-    const ctx: SettleContext = { outbox: this.outbox, breaker: this.breaker, clock: this.clock, logger: this.logger, metrics: this.metrics, options: this.options, emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args) };
+    const dictionary = this.dictionary?.dictionary;
+    const ctx: SettleContext = {
+      outbox: this.outbox,
+      breaker: this.breaker,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      options: this.options,
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      dictionaries: (id) => (dictionary?.id === id ? dictionary : undefined),
+    };
     this.settler = new Settler(ctx, deps.onUplinkState);
     this.fleetStatus = deps.fleet
       ? new FleetStatusSender(this.options, new StatusCollector({ ...deps.fleet, db: deps.store.db, metrics: this.metrics, uplink: () => this.status() }), { clock: this.clock, logger: this.logger, metrics: this.metrics })
@@ -219,8 +238,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private async upload(batch: OutboxBatch, lane: Lane): Promise<void> {
     const trace = newTrace();
     let body: Buffer;
+    let use: DictionaryUse | null = null;
     try {
-      body = encodeBatch(batch, this.options.compression);
+      ({ body, use } = this.encode(batch, false));
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const failure = new UplinkSendError('WL_UPLINK_ENCODE', 'reject', `batch ${batch.seq} cannot be encoded (${e.code ?? 'error'}: ${e.message ?? err}); it is quarantined for IT`, { status: null, retryAfterMs: null }, { cause: err });
@@ -228,7 +248,16 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       return;
     }
     const started = this.clock.monotonicMs();
-    const outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
+    let outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
+    if (use !== null && outcome.kind !== 'accepted' && outcome.code === DICTIONARY_UNKNOWN && !this.stopping) {
+      // The cloud lacks entries it was believed to hold (its database was restored, or it
+      // is new): believe nothing, and send the batch again at once with all its entries.
+      this.logger.warn({ seq: batch.seq, confirmedEntries: this.dictionary!.confirmedCount, traceId: trace.traceId }, 'uplink: the cloud lacks series dictionary entries; sending the batch again with its entries inline');
+      this.dictionary!.forgetConfirmations();
+      ({ body, use } = this.encode(batch, true));
+      outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
+    }
+    if (use !== null && outcome.kind === 'accepted') this.dictionary!.confirm(use.inline);
     const durationMs = this.clock.monotonicMs() - started;
     if (this.stopping && outcome.kind !== 'accepted' && outcome.code === 'WL_UPLINK_ABORTED') {
       this.outbox.noteAttempt(batch.seq, 'aborted: the gateway was stopping');
@@ -237,6 +266,14 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     if (outcome.kind === 'accepted') this.fleetStatus?.noteUpload();
     if (outcome.kind === 'accepted') this.settler.accepted(batch, lane, outcome, body.length, trace.traceId, durationMs);
     else this.settler.failed(batch, lane, outcome, body, trace.traceId, durationMs);
+  }
+
+  /** The batch's bytes: against the series dictionary when there is one, with the
+   * entries the cloud may lack (or all of them) inline. */
+  private encode(batch: OutboxBatch, allInline: boolean): { body: Buffer; use: DictionaryUse | null } {
+    const use = this.dictionary?.prepare(batch, allInline) ?? null;
+    const body = encodeBatch(batch, use === null ? this.options.compression : { ...this.options.compression, dictionary: use.encoding });
+    return { body, use };
   }
 
   private wakeAt(atMs: number): void {

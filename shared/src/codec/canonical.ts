@@ -3,16 +3,20 @@
  * callers that compare batches: readings in canonical order (see `group.ts`: by stream,
  * then series, each in order of first appearance, readings in batch order) and valid
  * values quantized to their metric's resolution. INVALID readings and uncatalogued terms
- * keep their exact value.
+ * keep their exact value. A batch written against a dictionary comes back in dictionary
+ * order instead (`orderByDictionary`): pass the dictionary.
  */
 import { isMetricId, quantize } from '../catalog/lookup.js';
 import { METRICS } from '../catalog/metrics.js';
 import { QualityFlag, type Batch, type Reading } from '../types.js';
+import { orderByDictionary, type SeriesDictionary } from './dictionary.js';
 import { groupReadings } from './group.js';
 
-export function canonicalizeBatch(batch: Batch): Batch {
+export function canonicalizeBatch(batch: Batch, dictionary?: SeriesDictionary): Batch {
   const readings: Reading[] = [];
-  for (const stream of groupReadings(batch.readings)) {
+  const streams = groupReadings(batch.readings);
+  if (dictionary !== undefined) orderByDictionary(streams, batch.readings, dictionary);
+  for (const stream of streams) {
     for (const series of stream.series) {
       for (const row of series.rows) {
         const r = batch.readings[row]!;

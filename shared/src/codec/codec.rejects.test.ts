@@ -11,7 +11,7 @@ import {
 } from '../errors/codec.js';
 import { QualityFlag, type Batch } from '../types.js';
 import { ByteWriter } from './bytes.js';
-import { COLUMN, TIME_MIN_MS } from './format.js';
+import { COLUMN, FORMAT_VERSION, TIME_MIN_MS } from './format.js';
 import { decodeBatch, encodeBatch } from './index.js';
 import { craftFrame, payloadOf, recomputeCrc, T0, withColumn } from './testing/frames.js';
 import { wardBatch } from './testing/ward-batch.js';
@@ -34,9 +34,9 @@ function bytesOf(...parts: (number | number[])[]): Uint8Array {
 describe('batch codec rejects bad input with typed errors', () => {
   it('rejects wrong magic, unknown versions and unknown compression ids', () => {
     expect(() => decodeBatch(Buffer.from('{"readings":[]}'))).toThrow(CodecBadMagicError);
-    const v3 = Buffer.from(wardFrame);
-    v3[3] = 3;
-    expect(() => decodeBatch(v3)).toThrow(CodecUnsupportedVersionError);
+    const next = Buffer.from(wardFrame);
+    next[3] = FORMAT_VERSION + 1;
+    expect(() => decodeBatch(next)).toThrow(CodecUnsupportedVersionError);
     const zstd = Buffer.from(wardFrame);
     zstd[4] = 3;
     expect(() => decodeBatch(zstd)).toThrow(expect.objectContaining({ code: 'WL_CODEC_INVALID_FIELD', detail: expect.objectContaining({ field: 'header.compression' }) }));
@@ -110,7 +110,9 @@ describe('batch codec rejects bad input with typed errors', () => {
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(150047, 2, 99)))).toThrow(/string index out of range/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(0, 2)))).toThrow(/not an MDC code/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(2 ** 32, 2)))).toThrow(/not an MDC code/);
-    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147842, 6)))).toThrow(/series.mode/);
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147842, 10)))).toThrow(/series.mode/);
+    // Sharing an earlier series' times and taking a subset of them exclude each other.
+    expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.series, () => series(147842, 5)))).toThrow(/series.mode/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.flags, () => bytesOf(1, 33)))).toThrow(/unknown QualityFlag bits/);
     expect(() => decodeBatch(withColumn(tinyFrame, COLUMN.flags, () => bytesOf(2, 1)))).toThrow(/flags.run/);
   });

@@ -4,10 +4,12 @@
  * index, count, enum and time is still checked before it is used.
  */
 import { CodecCorruptError, CodecInvalidFieldError } from '../errors/codec.js';
+import { DictionaryUnknownError } from '../errors/dictionary.js';
 import { QualityFlag, type AlarmEvent, type Reading } from '../types.js';
 import { readAlarms } from './alarms.js';
 import { ByteReader, unzigzag } from './bytes.js';
 import { readClocks } from './clocks.js';
+import { readDictionaryColumn, type DictionaryLookup, type SeriesEntry } from './dictionary.js';
 import { readExact } from './exact.js';
 import {
   COLUMN,
@@ -18,8 +20,10 @@ import {
   MAX_STEPS,
   METRIC_CODECS,
   SERIES_HAS_FLAGS,
-  SERIES_MODE_MASK,
   SERIES_SHARES_TIMES,
+  SERIES_SUBSET_TIMES,
+  seriesModeMaskOf,
+  seriesCodecByKey,
   seriesCodecByMdc,
   type SeriesCodec,
 } from './format.js';
@@ -27,6 +31,7 @@ import { readFlagRuns } from './flags.js';
 import { RangeDecoder } from './range-coder.js';
 import { nullableStringAt, readStringTable, stringAt } from './strings.js';
 import { readTimes } from './times.js';
+import { readSubsetTimes } from './times-subset.js';
 import { createValueModel, decodeUnsigned, modelBase, ROLE_DELTA, ROLE_FIRST, sizeClass } from './value-model.js';
 
 const INVALID = QualityFlag.INVALID;
@@ -39,26 +44,49 @@ export interface PayloadContext {
   readingCount: number;
   alarmCount: number;
   maxStringLength: number;
+  /** Version 4: the dictionary the batch is written against (0: none), its inline entry count, and the held ones. */
+  dictionaryId?: number;
+  dictionaryEntries?: number;
+  dictionaries?: DictionaryLookup | undefined;
 }
 
-export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readings: Reading[]; alarms: AlarmEvent[] } {
+export interface DecodedPayload {
+  readings: Reading[];
+  alarms: AlarmEvent[];
+  inlineEntries: Map<number, SeriesEntry>;
+}
+
+export function decodePayload(payload: Uint8Array, ctx: PayloadContext): DecodedPayload {
   const version = ctx.version;
   const cols = columnReaders(payload, columnCount(version));
   const strings = readStringTable(cols[COLUMN.strings]!, ctx.maxStringLength);
   cols[COLUMN.strings]!.expectEnd();
+  const dictionaryId = ctx.dictionaryId ?? 0;
+  let inlineEntries = new Map<number, SeriesEntry>();
+  if (version >= 4) {
+    const dictionaryCol = cols[COLUMN.dictionary]!;
+    if (dictionaryId !== 0) inlineEntries = readDictionaryColumn(dictionaryCol, ctx.dictionaryEntries ?? 0, strings, version);
+    dictionaryCol.expectEnd();
+  }
 
   const streamsCol = cols[COLUMN.streams]!;
   const streamCount = streamsCol.uvarintMax('streams.count', streamsCol.remaining);
-  const devices = readDeltaRefs(streamsCol, streamCount, 'streams.deviceId');
-  const beds = readDeltaRefs(streamsCol, streamCount, 'streams.bedId');
-  const patients = readDeltaRefs(streamsCol, streamCount, 'streams.patientId');
+  const byName = dictionaryId === 0;
+  const devices = byName ? readDeltaRefs(streamsCol, streamCount, 'streams.deviceId') : [];
+  const beds = byName ? readDeltaRefs(streamsCol, streamCount, 'streams.bedId') : [];
+  const patients = byName ? readDeltaRefs(streamsCol, streamCount, 'streams.patientId') : [];
   const seriesPerStream = readRefs(streamsCol, streamCount, 'streams.seriesCount');
   streamsCol.expectEnd();
 
   const seriesCol = cols[COLUMN.series]!;
   const seriesCount = seriesCol.uvarintMax('series.count', seriesCol.remaining);
   const metrics = new Array<SeriesCodec>(seriesCount);
+  const entries = byName ? null : seriesEntries(seriesCol, seriesCount, dictionaryId, inlineEntries, ctx.dictionaries);
   for (let i = 0; i < seriesCount; i++) {
+    if (entries !== null) {
+      metrics[i] = seriesCodecByKey(entries[i]!.metric)!;
+      continue;
+    }
     const code = seriesCol.uvarint('series.metric');
     const m = seriesCodecByMdc(code, version);
     if (m === undefined) throw new CodecInvalidFieldError('series.metric', code, version === 1 ? 'is not a catalog MDC code' : 'is not an MDC code');
@@ -66,15 +94,30 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
   }
   const counts = readRefs(seriesCol, seriesCount, 'series.readingCount');
   const modes = new Uint8Array(seriesCount);
+  const modeMask = seriesModeMaskOf(version);
   for (let i = 0; i < seriesCount; i++) {
     const mode = seriesCol.u8();
-    if (mode & ~SERIES_MODE_MASK) throw new CodecInvalidFieldError('series.mode', mode, 'has unknown bits');
+    if (mode & ~modeMask || (mode & SERIES_SHARES_TIMES && mode & SERIES_SUBSET_TIMES)) throw new CodecInvalidFieldError('series.mode', mode, 'has unknown bits');
     modes[i] = mode;
   }
   const units = new Map<number, string>();
   for (let i = 0; i < seriesCount; i++) {
-    if (!isCatalogCodec(metrics[i]!)) units.set(i, stringAt(strings, seriesCol.uvarint('series.unit'), 'series.unit'));
+    if (isCatalogCodec(metrics[i]!)) continue;
+    units.set(i, entries !== null ? entries[i]!.unit! : stringAt(strings, seriesCol.uvarint('series.unit'), 'series.unit'));
   }
+  /** A stream's ids: from the string table, or (with a dictionary) from its first series' entry. */
+  const streamIds = (st: number, firstSeries: number): { deviceId: string; bedId: string; patientId: string | null } => {
+    if (entries === null) {
+      return {
+        deviceId: stringAt(strings, devices[st]!, 'streams.deviceId'),
+        bedId: stringAt(strings, beds[st]!, 'streams.bedId'),
+        patientId: nullableStringAt(strings, patients[st]!, 'streams.patientId'),
+      };
+    }
+    const e = entries[firstSeries];
+    if (e === undefined) throw new CodecInvalidFieldError('streams.seriesCount', firstSeries, 'more series than the series table holds');
+    return e;
+  };
 
   const n = ctx.readingCount;
   const seriesStart = new Int32Array(seriesCount);
@@ -95,9 +138,7 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
   const seenStreams = new Set<string>();
 
   for (let st = 0; st < streamCount; st++) {
-    const deviceId = stringAt(strings, devices[st]!, 'streams.deviceId');
-    const bedId = stringAt(strings, beds[st]!, 'streams.bedId');
-    const patientId = nullableStringAt(strings, patients[st]!, 'streams.patientId');
+    const { deviceId, bedId, patientId } = streamIds(st, series);
     // One stream per (device, bed, patient), as the encoder groups them: keeps output canonical.
     const key = JSON.stringify([deviceId, bedId, patientId]);
     if (seenStreams.has(key)) throw new CodecCorruptError('a stream appears twice', { deviceId, bedId, patientId });
@@ -108,6 +149,10 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
     const seenCodes = new Set<string>();
     for (let s = 0; s < inStream; s++, series++) {
       const metric = metrics[series]!;
+      if (entries !== null) {
+        const e = entries[series]!;
+        if (e.deviceId !== deviceId || e.bedId !== bedId || e.patientId !== patientId) throw new CodecCorruptError('a stream holds series of another device, bed or patient', { deviceId, series });
+      }
       if (isCatalogCodec(metric)) {
         const bit = 1 << metric.index; // the catalog has fewer than 31 metrics
         if (seenMetrics & bit) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
@@ -118,17 +163,20 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
         if (seenCodes.has(key)) throw new CodecCorruptError('a metric appears twice in one stream', { metric: metric.id, deviceId });
         seenCodes.add(key);
       }
+      const mode = modes[series]!;
+      let ref = -1;
+      if (mode & (SERIES_SHARES_TIMES | SERIES_SUBSET_TIMES)) {
+        ref = seriesCol.uvarint('series.timesRef');
+        if (ref >= s) throw new CodecInvalidFieldError('series.timesRef', ref, 'must point to an earlier series of the stream');
+      }
       const count = counts[series]!;
       if (count < 1 || count > n - out) throw new CodecInvalidFieldError('series.readingCount', count, 'must be 1..remaining readings');
       const start = out;
       seriesStart[series] = start;
-      const mode = modes[series]!;
       const { deviceTimes, receivedTimes, flags } = scratchFor(count);
       const hasFlags = (mode & SERIES_HAS_FLAGS) !== 0;
       if (hasFlags) readFlagRuns(flagsCol, flags, 0, count, flagMask);
       if (mode & SERIES_SHARES_TIMES) {
-        const ref = seriesCol.uvarint('series.timesRef');
-        if (ref >= s) throw new CodecInvalidFieldError('series.timesRef', ref, 'must point to an earlier series of the stream');
         const other = series - s + ref;
         const from = seriesStart[other]!;
         if (counts[other] !== count) throw new CodecCorruptError('a series shares times with a series of another length');
@@ -137,6 +185,9 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
           deviceTimes[i] = r.deviceTimeMs;
           receivedTimes[i] = r.receivedAtMs;
         }
+      } else if (mode & SERIES_SUBSET_TIMES) {
+        const other = series - s + ref;
+        readSubsetTimes(timesCol, seriesStart[other]!, counts[other]!, count, readings, deviceTimes, receivedTimes);
       } else {
         prevFirst = readTimes(timesCol, offsetsCol, deviceTimes, receivedTimes, 0, count, prevFirst);
       }
@@ -210,7 +261,38 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): { readi
   const alarmsCol = cols[COLUMN.alarms]!;
   const alarms = readAlarms(alarmsCol, ctx.alarmCount, strings, ctx.createdAtMs, version);
   alarmsCol.expectEnd();
-  return { readings, alarms };
+  return { readings, alarms, inlineEntries };
+}
+
+/**
+ * With a dictionary: each series' entry, by number (zigzag deltas), from the batch's
+ * inline entries or the receiver's. Every number is read before any is looked up, so one
+ * refusal names every entry missing.
+ */
+function seriesEntries(
+  col: ByteReader,
+  count: number,
+  dictionaryId: number,
+  inline: ReadonlyMap<number, SeriesEntry>,
+  dictionaries: DictionaryLookup | undefined,
+): SeriesEntry[] {
+  const numbers = new Array<number>(count);
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const n = prev + col.svarint('series.entry');
+    if (!Number.isSafeInteger(n) || n < 0) throw new CodecInvalidFieldError('series.entry', n, 'must be a non-negative integer');
+    numbers[i] = prev = n;
+  }
+  const held = dictionaries?.(dictionaryId);
+  const out = new Array<SeriesEntry>(count);
+  const missing = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const e = inline.get(numbers[i]!) ?? held?.at(numbers[i]!);
+    if (e === undefined) missing.add(numbers[i]!);
+    else out[i] = e;
+  }
+  if (missing.size > 0) throw new DictionaryUnknownError(dictionaryId, [...missing].sort((a, b) => a - b));
+  return out;
 }
 
 

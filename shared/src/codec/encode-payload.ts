@@ -9,26 +9,40 @@ import { writeAlarms } from './alarms.js';
 import { ByteWriter, zigzag } from './bytes.js';
 import { writeExact } from './exact.js';
 import { writeClocks } from './clocks.js';
-import { COLUMN_COUNT, isCatalogCodec, METRIC_CODECS, MAX_STEPS, SERIES_HAS_FLAGS, SERIES_SHARES_TIMES } from './format.js';
+import { orderByDictionary, writeDictionaryColumn, type DictionaryEncoding } from './dictionary.js';
+import { COLUMN_COUNT, isCatalogCodec, METRIC_CODECS, MAX_STEPS, SERIES_HAS_FLAGS, SERIES_SHARES_TIMES, SERIES_SUBSET_TIMES } from './format.js';
 import { writeFlags } from './flags.js';
 import { groupReadings, type SeriesGroup, type StreamGroup } from './group.js';
 import { RangeEncoder } from './range-coder.js';
 import { StringTableWriter } from './strings.js';
-import { findSharedTimes, writeTimes } from './times.js';
+import { checkTimes, findSharedTimes, writeTimes } from './times.js';
+import { findSubsetTimes, writeSubsetBitmap } from './times-subset.js';
 import { createValueModel, encodeUnsigned, modelBase, ROLE_DELTA, ROLE_FIRST, sizeClass } from './value-model.js';
 
 const INVALID = QualityFlag.INVALID;
 
-export function encodePayload(batch: Batch): Uint8Array {
+export interface EncodedPayload {
+  payload: Uint8Array;
+  /** Dictionary entries written inline. */
+  inlineEntries: number;
+}
+
+/**
+ * With a dictionary (version 3), streams and series name their series by dictionary
+ * number, and the entries the receiver may lack travel in the dictionary column.
+ */
+export function encodePayload(batch: Batch, dict?: DictionaryEncoding): EncodedPayload {
   const readings = batch.readings;
   const streams = groupReadings(readings);
   const strings = new StringTableWriter();
   const cols = Array.from({ length: COLUMN_COUNT }, (_, i) => new ByteWriter(i >= 4 && i <= 6 ? 8192 : 1024));
-  const [stringsCol, streamsCol, seriesCol, flagsCol, timesCol, offsetsCol, valuesCol, rawCol, alarmsCol, clocksCol] = cols as [
-    ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter,
+  const [stringsCol, streamsCol, seriesCol, flagsCol, timesCol, offsetsCol, valuesCol, rawCol, alarmsCol, clocksCol, dictionaryCol] = cols as [
+    ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter, ByteWriter,
   ];
 
-  writeStreams(streamsCol, streams, strings);
+  const numbers = dict === undefined ? null : orderByDictionary(streams, readings, dict.dictionary);
+  if (numbers === null) writeStreams(streamsCol, streams, strings);
+  else writeStreamSizes(streamsCol, streams);
   const values: ValueCoder = {
     enc: new RangeEncoder(valuesCol),
     probs: createValueModel(METRIC_CODECS.length),
@@ -45,9 +59,15 @@ export function encodePayload(batch: Batch): Uint8Array {
       allSeries.push(series);
       let mode = writeFlags(flagsCol, readings, series.rows) ? SERIES_HAS_FLAGS : 0;
       const ref = findSharedTimes(readings, stream, s, modes, allSeries.length - 1);
+      const subset = ref > 0 ? null : findSubsetTimes(readings, stream, s);
       if (ref > 0) {
         mode |= SERIES_SHARES_TIMES;
         refs.push(ref - 1);
+      } else if (subset !== null) {
+        mode |= SERIES_SUBSET_TIMES;
+        refs.push(subset.ref);
+        writeSubsetBitmap(timesCol, subset);
+        checkTimes(readings, series.rows);
       } else {
         prevFirstTime = writeTimes(timesCol, offsetsCol, readings, series.rows, prevFirstTime);
       }
@@ -57,16 +77,32 @@ export function encodePayload(batch: Batch): Uint8Array {
   }
 
   seriesCol.uvarint(allSeries.length);
-  for (const s of allSeries) seriesCol.uvarint(s.metric.mdcCode);
+  if (numbers === null) {
+    for (const s of allSeries) seriesCol.uvarint(s.metric.mdcCode);
+  } else {
+    // In dictionary order (orderByDictionary): the deltas are mostly 1.
+    let prev = 0;
+    for (const n of numbers) {
+      seriesCol.svarint(n - prev);
+      prev = n;
+    }
+  }
   for (const s of allSeries) seriesCol.uvarint(s.rows.length);
   for (const m of modes) seriesCol.u8(m);
-  // Version 2: each uncatalogued series' unit (a string ref), in series order.
-  for (const s of allSeries) if (s.unit !== null) seriesCol.uvarint(strings.intern(s.unit, 'reading.unit'));
+  // Version 2: each uncatalogued series' unit (a string ref), in series order (with a
+  // dictionary, the unit is in the series' entry).
+  if (numbers === null) for (const s of allSeries) if (s.unit !== null) seriesCol.uvarint(strings.intern(s.unit, 'reading.unit'));
   for (const r of refs) seriesCol.uvarint(r);
   writeClocks(clocksCol, readings, streams);
 
   values.enc.finish();
   writeAlarms(alarmsCol, batch.alarms, strings, batch.createdAtMs);
+  let inlineEntries = 0;
+  if (dict !== undefined && numbers !== null) {
+    const inline = [...new Set(numbers)].filter((n) => dict.inline(n)).sort((a, b) => a - b);
+    writeDictionaryColumn(dictionaryCol, dict.dictionary, inline, strings);
+    inlineEntries = inline.length;
+  }
   strings.writeColumn(stringsCol);
 
   let total = 0;
@@ -74,7 +110,13 @@ export function encodePayload(batch: Batch): Uint8Array {
   const out = new ByteWriter(total + COLUMN_COUNT * 4);
   for (const c of cols) out.uvarint(c.pos);
   for (const c of cols) out.bytes(c.view());
-  return out.view();
+  return { payload: out.view(), inlineEntries };
+}
+
+/** Streams column with a dictionary: the count and each stream's series count (the ids are in the entries). */
+function writeStreamSizes(w: ByteWriter, streams: readonly StreamGroup[]): void {
+  w.uvarint(streams.length);
+  for (const s of streams) w.uvarint(s.series.length);
 }
 
 /**

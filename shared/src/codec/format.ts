@@ -1,5 +1,5 @@
 /**
- * Constants of the Wardlink batch wire format, versions 1 and 2. The byte layout is
+ * Constants of the Wardlink batch wire format, versions 1 to 3. The byte layout is
  * described in README.md in this folder; change nothing here without bumping
  * `FORMAT_VERSION` and the golden tests.
  */
@@ -9,10 +9,12 @@ import { QUALITY_FLAG_MASK, type AlarmPhase, type AlarmPriority, type AlarmSourc
 
 export const MAGIC = [0x57, 0x4c, 0x42] as const; // "WLB"
 /** Version 2 adds uncatalogued series, the PATIENT_MISMATCH flag, the clocks column and
- * decimal exact numbers. Encoders write it; decoders read 1 and 2 (gateways in the field
- * upgrade one at a time, and batches already built stay decodable). */
-export const FORMAT_VERSION = 2;
-export const SUPPORTED_VERSIONS: readonly number[] = [1, FORMAT_VERSION];
+ * decimal exact numbers. Version 3 adds subset times (times-subset.ts). Version 4 adds the
+ * per-gateway series dictionary (dictionary.ts): two header fields and the dictionary
+ * column. Encoders write 4; decoders read 1 to 4 (gateways in the field upgrade one at a
+ * time, and batches already built stay decodable). */
+export const FORMAT_VERSION = 4;
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2, 3, FORMAT_VERSION];
 
 /** General-purpose compressions; the header byte after the version is the index here. */
 export type CompressionName = 'none' | 'deflate' | 'brotli';
@@ -37,15 +39,19 @@ export const COLUMN = {
   raw: 7,
   alarms: 8,
   clocks: 9,
+  dictionary: 10,
 } as const;
-/** Columns of a version 2 payload; version 1 has all but `clocks`. */
-export const COLUMN_COUNT = 10;
-export const COLUMN_NAMES = ['strings', 'streams', 'series', 'flags', 'times', 'offsets', 'values', 'raw', 'alarms', 'clocks'];
+/** Columns of a version 4 payload; versions 2 and 3 have all but `dictionary`, version 1 neither it nor `clocks`. */
+export const COLUMN_COUNT = 11;
+export const COLUMN_NAMES = ['strings', 'streams', 'series', 'flags', 'times', 'offsets', 'values', 'raw', 'alarms', 'clocks', 'dictionary'];
 
 /** Columns in a payload of `version`. */
 export function columnCount(version: number): number {
-  return version === 1 ? 9 : COLUMN_COUNT;
+  return version === 1 ? 9 : version <= 3 ? 10 : COLUMN_COUNT;
 }
+
+/** Dictionary ids are positive integers below 2^52 (a safe varint); 0 means no dictionary. */
+export const MAX_DICTIONARY_ID = 2 ** 52 - 1;
 
 /** Flag bits a payload of `version` may carry (version 1 knew the first four). */
 export function flagMaskOf(version: number): number {
@@ -55,7 +61,12 @@ export function flagMaskOf(version: number): number {
 /** Series mode byte. */
 export const SERIES_SHARES_TIMES = 1 << 0; // times equal an earlier series of the same stream
 export const SERIES_HAS_FLAGS = 1 << 1; // a run-length flags list follows in the flags column
-export const SERIES_MODE_MASK = SERIES_SHARES_TIMES | SERIES_HAS_FLAGS;
+export const SERIES_SUBSET_TIMES = 1 << 2; // version 3: times are some of an earlier series' (times-subset.ts)
+
+/** Mode bits a payload of `version` may use. */
+export function seriesModeMaskOf(version: number): number {
+  return version >= 3 ? SERIES_SHARES_TIMES | SERIES_HAS_FLAGS | SERIES_SUBSET_TIMES : SERIES_SHARES_TIMES | SERIES_HAS_FLAGS;
+}
 
 /** Tags of an exact (raw) number: invalid reading values and alarm values. */
 export const RAW_NULL = 0; // alarm values only

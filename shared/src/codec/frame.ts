@@ -3,8 +3,10 @@
  * sender and every declared size against its limits before it decompresses anything:
  *
  *   "WLB" | version u8 | compression u8 | varint gatewayId length + UTF-8 | varint seq |
- *   varint createdAtMs | varint readingCount | varint alarmCount | varint payloadBytes |
- *   varint bodyBytes | u32le CRC32(header bytes before the CRC ++ uncompressed payload) | body
+ *   varint createdAtMs | varint readingCount | varint alarmCount |
+ *   (version 4) varint dictionaryId (0: none) | varint dictionaryEntries (inline) |
+ *   varint payloadBytes | varint bodyBytes |
+ *   u32le CRC32(header bytes before the CRC ++ uncompressed payload) | body
  */
 import zlib from 'node:zlib';
 import {
@@ -16,7 +18,7 @@ import {
   CodecUnsupportedVersionError,
 } from '../errors/codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { columnCount, COMPRESSION_NAMES, MAGIC, SUPPORTED_VERSIONS, TIME_MAX_MS, TIME_MIN_MS, type CompressionName } from './format.js';
+import { columnCount, COMPRESSION_NAMES, MAGIC, MAX_DICTIONARY_ID, SUPPORTED_VERSIONS, TIME_MAX_MS, TIME_MIN_MS, type CompressionName } from './format.js';
 import type { DecodeLimits } from './limits.js';
 import { decodeUtf8 } from './strings.js';
 
@@ -29,6 +31,10 @@ export interface BatchHeader {
   createdAtMs: number;
   readingCount: number;
   alarmCount: number;
+  /** The series dictionary the batch is written against (version 4); 0 for none. */
+  dictionaryId: number;
+  /** How many dictionary entries travel inline in the batch. */
+  dictionaryEntries: number;
   /** Size of the uncompressed payload. */
   payloadBytes: number;
   /** Size of the (compressed) body that follows the header. */
@@ -52,6 +58,10 @@ export function writeFrame(header: BatchHeader, payload: Uint8Array, body: Uint8
   w.uvarint(header.createdAtMs);
   w.uvarint(header.readingCount);
   w.uvarint(header.alarmCount);
+  if (header.version >= 4) {
+    w.uvarint(header.dictionaryId);
+    w.uvarint(header.dictionaryEntries);
+  }
   w.uvarint(header.payloadBytes);
   w.uvarint(header.bodyBytes);
   const covered = w.view();
@@ -83,6 +93,17 @@ export function readHeader(bytes: Uint8Array, limits: DecodeLimits): ParsedHeade
   if (readingCount > limits.maxReadings) throw new CodecLimitExceededError('maxReadings', readingCount, limits.maxReadings);
   const alarmCount = r.uvarint('header.alarmCount');
   if (alarmCount > limits.maxAlarms) throw new CodecLimitExceededError('maxAlarms', alarmCount, limits.maxAlarms);
+  let dictionaryId = 0;
+  let dictionaryEntries = 0;
+  if (version >= 4) {
+    dictionaryId = r.uvarint('header.dictionaryId');
+    if (dictionaryId > MAX_DICTIONARY_ID) throw new CodecInvalidFieldError('header.dictionaryId', dictionaryId, 'must be below 2^52');
+    dictionaryEntries = r.uvarint('header.dictionaryEntries');
+    // A batch inlines at most one entry per series, and a series holds a reading.
+    if (dictionaryEntries > readingCount || (dictionaryId === 0 && dictionaryEntries > 0)) {
+      throw new CodecInvalidFieldError('header.dictionaryEntries', dictionaryEntries, 'must be at most readingCount, and 0 without a dictionary');
+    }
+  }
   const payloadBytes = r.uvarint('header.payloadBytes');
   if (payloadBytes > limits.maxDecompressedBytes) throw new CodecLimitExceededError('maxDecompressedBytes', payloadBytes, limits.maxDecompressedBytes);
   // Counts are bounded by the limits above, not by the payload size: range-coded values
@@ -99,7 +120,7 @@ export function readHeader(bytes: Uint8Array, limits: DecodeLimits): ParsedHeade
   const available = bytes.length - bodyOffset;
   if (available < bodyBytes) r.short(bodyBytes);
   if (available > bodyBytes) throw new CodecCorruptError('bytes after the end of the batch', { extra: available - bodyBytes });
-  return { version, compression, gatewayId, seq, createdAtMs, readingCount, alarmCount, payloadBytes, bodyBytes, crcCoveredBytes, crc, bodyOffset };
+  return { version, compression, gatewayId, seq, createdAtMs, readingCount, alarmCount, dictionaryId, dictionaryEntries, payloadBytes, bodyBytes, crcCoveredBytes, crc, bodyOffset };
 }
 
 export function verifyChecksum(bytes: Uint8Array, header: ParsedHeader, payload: Uint8Array): void {

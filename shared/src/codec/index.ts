@@ -1,6 +1,7 @@
-export { encodeBatch, decodeBatch, peekBatchHeader, type EncodeOptions } from './batch-codec.js';
+export { encodeBatch, decodeBatch, decodeBatchWithDictionary, peekBatchHeader, type EncodeOptions, type DecodeOptions, type DecodedBatch } from './batch-codec.js';
+export { SeriesDictionary, entryOfReading, seriesKey, type SeriesEntry, type DictionaryEncoding, type DictionaryLookup } from './dictionary.js';
 export { canonicalizeBatch } from './canonical.js';
 export { DEFAULT_DECODE_LIMITS, resolveDecodeLimits, type DecodeLimits } from './limits.js';
 export { DEFAULT_COMPRESSION, type CompressionChoice } from './compression.js';
-export { FORMAT_VERSION, type CompressionName } from './format.js';
+export { FORMAT_VERSION, MAX_DICTIONARY_ID, type CompressionName } from './format.js';
 export type { BatchHeader } from './frame.js';

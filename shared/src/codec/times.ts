@@ -34,6 +34,15 @@ export function findSharedTimes(readings: readonly Reading[], stream: StreamGrou
   return 0;
 }
 
+/** Throws for a time the format cannot carry (the subset path writes none, yet must refuse them too). */
+export function checkTimes(readings: readonly Reading[], rows: readonly number[]): void {
+  for (const row of rows) {
+    const r = readings[row]!;
+    if (!isTimeInRange(r.deviceTimeMs)) throw new CodecInputError(`readings[${row}].deviceTimeMs`, 'must be an integer time in 2000..2100', r.deviceTimeMs);
+    if (!isTimeInRange(r.receivedAtMs)) throw new CodecInputError(`readings[${row}].receivedAtMs`, 'must be an integer time in 2000..2100', r.receivedAtMs);
+  }
+}
+
 /** Writes one series' times; returns its first device time. */
 export function writeTimes(times: ByteWriter, offsets: ByteWriter, readings: readonly Reading[], rows: readonly number[], prevFirst: number): number {
   let prevTime = 0;

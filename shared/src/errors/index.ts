@@ -6,3 +6,4 @@ export * from './cloud.js';
 export * from './buffer.js';
 export * from './alarms.js';
 export * from './api.js';
+export * from './dictionary.js';

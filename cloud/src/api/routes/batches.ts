@@ -9,7 +9,6 @@
  */
 import type pg from 'pg';
 import {
-  decodeBatch,
   GatewayMismatchError,
   InvalidBatchError,
   peekBatchHeader,
@@ -19,6 +18,7 @@ import {
   type DecodeLimits,
 } from '@wardlink/shared';
 import { loadBatch, type LoadOptions } from '../../ingest/loader.js';
+import { dictionariesFor } from '../../ingest/series-dictionary.js';
 import type { BatchOutcome, CloudMetrics } from '../../observability/metrics.js';
 import type { GatewayAuthenticator } from '../auth/authenticator.js';
 import { checkDeclaredLength, ClientAbortedError, readBody } from '../body.js';
@@ -72,8 +72,10 @@ export async function handleBatch(ctx: RequestContext, deps: BatchRouteDeps): Pr
     ticket.reserveReadings(header.readingCount);
     ticket.checkPool();
 
-    const batch = decodeBatch(body, deps.decodeLimits);
-    const result = await loadBatch(deps.pool, gateway, batch, { ...deps.load, logger: ctx.log, traceId: ctx.trace.traceId });
+    const decoded = await dictionariesFor(deps.pool).decode(gateway.hospitalId, body, deps.decodeLimits);
+    const batch = decoded.batch;
+    const dictionary = decoded.dictionaryId === 0 ? {} : { dictionary: { id: decoded.dictionaryId, inline: decoded.inlineEntries } };
+    const result = await loadBatch(deps.pool, gateway, batch, { ...deps.load, ...dictionary, logger: ctx.log, traceId: ctx.trace.traceId });
     outcome = result.duplicate ? 'duplicate' : 'stored';
     status = 200;
     Object.assign(fields, { outcome, path: result.path, stored: result.storedReadings, alarms: batch.alarms.length, copyMs: Math.round(result.copyMs * 10) / 10 });

@@ -4,8 +4,10 @@
  * cloud's ledger, and answers what the test's `script` says (503 + Retry-After, 429,
  * 400, 401...) or 200. The end-to-end tests use the real cloud instead.
  */
-import { decodeBatch, type Batch } from '@wardlink/shared';
+import { decodeBatchWithDictionary, DictionaryUnknownError, peekBatchHeader, SeriesDictionary, type Batch } from '@wardlink/shared';
 import { json, startScriptedServer, type Received, type ScriptedServer } from './http-server.js';
+
+const gatewayOf = (bytes: Uint8Array): string => peekBatchHeader(bytes).gatewayId;
 
 export interface Answer {
   status: number;
@@ -35,6 +37,11 @@ export interface FakeCloud {
   script: (d: Omit<Delivery, 'status'>) => Answer | undefined;
   /** How many times each reading (device|metric|deviceTime) was stored. */
   readingCounts(): Map<string, number>;
+  /** The series dictionary entries learnt from batches, by `<gatewayId>:<dictionary id>`, as
+   * the real cloud keeps them; clear it to play a cloud whose database was restored. */
+  dictionaries: Map<string, SeriesDictionary>;
+  /** Batches refused with 409 WL_DICTIONARY_UNKNOWN. */
+  dictionaryRefusals: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,8 @@ export async function startFakeCloud(now: () => number, port = 0): Promise<FakeC
       return counts;
     },
     close: () => cloud.server.close(),
+    dictionaries: new Map(),
+    dictionaryRefusals: 0,
   };
   cloud.server = await startScriptedServer((req: Received, res) => {
     if (req.url.endsWith('/v1/gateways/status')) {
@@ -61,7 +70,24 @@ export async function startFakeCloud(now: () => number, port = 0): Promise<FakeC
       json(res, 200, { stored: true });
       return;
     }
-    const batch = decodeBatch(req.body);
+    let batch: Batch;
+    let learn = (): void => undefined;
+    try {
+      const decoded = decodeBatchWithDictionary(req.body, undefined, { dictionaries: (id) => cloud.dictionaries.get(`${gatewayOf(req.body)}:${id}`) });
+      batch = decoded.batch;
+      learn = () => {
+        if (decoded.dictionaryId === 0) return;
+        const key = `${batch.gatewayId}:${decoded.dictionaryId}`;
+        const d = cloud.dictionaries.get(key) ?? new SeriesDictionary(decoded.dictionaryId);
+        for (const [n, e] of decoded.inlineEntries) d.set(n, e);
+        cloud.dictionaries.set(key, d);
+      };
+    } catch (err) {
+      if (!(err instanceof DictionaryUnknownError)) throw err;
+      cloud.dictionaryRefusals += 1;
+      json(res, 409, { error: { code: err.code, message: err.message } });
+      return;
+    }
     const key = String(req.headers['idempotency-key']);
     const base = { n: cloud.deliveries.length + 1, atMs: now(), key, traceparent: String(req.headers.traceparent), batch };
     const refusal = cloud.script(base);
@@ -70,6 +96,7 @@ export async function startFakeCloud(now: () => number, port = 0): Promise<FakeC
       json(res, refusal.status, refusal.body ?? {}, refusal.headers);
       return;
     }
+    learn();
     const duplicate = cloud.stored.has(`${batch.gatewayId}:${batch.seq}`);
     if (!duplicate) cloud.stored.set(`${batch.gatewayId}:${batch.seq}`, batch);
     cloud.deliveries.push({ ...base, status: 200 });

@@ -23,6 +23,8 @@ export function craftFrame(payload: Uint8Array, header: Partial<BatchHeader> = {
       createdAtMs: T0,
       readingCount: 0,
       alarmCount: 0,
+      dictionaryId: 0,
+      dictionaryEntries: 0,
       payloadBytes: payload.length,
       bodyBytes: b.length,
       ...header,
@@ -38,8 +40,10 @@ export function craftFrame(payload: Uint8Array, header: Partial<BatchHeader> = {
  */
 export function recomputeCrc(frame: Buffer): Buffer {
   const r = new ByteReader(frame, 5, frame.length, 'header', 'truncated');
+  const version = frame[3]!;
   r.bytes(r.uvarint('gatewayId.length'));
-  for (let i = 0; i < 6; i++) r.uvarint('field'); // seq, createdAt, counts, payload and body sizes
+  // seq, createdAt, counts, (version 4) dictionary id and entries, payload and body sizes
+  for (let i = 0; i < (version >= 4 ? 8 : 6); i++) r.uvarint('field');
   const crcAt = r.pos;
   const out = Buffer.from(frame);
   out.writeUInt32LE(zlib.crc32(out.subarray(crcAt + 4), zlib.crc32(out.subarray(0, crcAt))), crcAt);
@@ -52,7 +56,7 @@ export function payloadOf(frame: Buffer): Buffer {
   return frame.subarray(h.bodyOffset);
 }
 
-/** Splits a version 2 payload into its columns (see README.md). */
+/** Splits a version 4 payload into its columns (see README.md). */
 export function columnsOf(payload: Uint8Array): Uint8Array[] {
   const r = new ByteReader(payload, 0, payload.length, 'payload', 'corrupt');
   const lengths = Array.from({ length: COLUMN_COUNT }, () => r.uvarint('length'));
@@ -73,5 +77,13 @@ export function withColumn(frame: Buffer, column: number, edit: (bytes: Uint8Arr
   const h = readHeader(frame, DEFAULT_DECODE_LIMITS);
   const cols: Uint8Array[] = columnsOf(payloadOf(frame)).map((c) => new Uint8Array(c)); // copies: Buffer#slice would share memory
   cols[column] = edit(cols[column]!);
-  return craftFrame(payloadFromColumns(cols), { gatewayId: h.gatewayId, seq: h.seq, createdAtMs: h.createdAtMs, readingCount: h.readingCount, alarmCount: h.alarmCount });
+  return craftFrame(payloadFromColumns(cols), {
+    gatewayId: h.gatewayId,
+    seq: h.seq,
+    createdAtMs: h.createdAtMs,
+    readingCount: h.readingCount,
+    alarmCount: h.alarmCount,
+    dictionaryId: h.dictionaryId,
+    dictionaryEntries: h.dictionaryEntries,
+  });
 }

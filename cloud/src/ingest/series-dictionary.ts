@@ -1,0 +1,119 @@
+/**
+ * The cloud's side of the per-gateway series dictionary (shared/src/codec/dictionary.ts):
+ * decoding a batch written against one, and keeping the entries batches carry inline.
+ *
+ * Entries never change once numbered, so every copy of one is the right one: each cloud
+ * process keeps what it has learnt in memory and asks PostgreSQL (where every instance
+ * writes what it learns, in the batch's transaction) only when a batch uses an entry it
+ * does not hold. Still missing then, the batch is refused with 409 WL_DICTIONARY_UNKNOWN
+ * before anything is stored, and the gateway sends it again with its entries inline.
+ */
+import type pg from 'pg';
+import {
+  decodeBatchWithDictionary,
+  DictionaryUnknownError,
+  peekBatchHeader,
+  SeriesDictionary,
+  type DecodedBatch,
+  type DecodeLimits,
+  type SeriesEntry,
+} from '@wardlink/shared';
+
+/** Dictionaries held in memory per process; far more than a fleet has gateways. */
+const MAX_DICTIONARIES = 10_000;
+
+export class CloudDictionaries {
+  private readonly held = new Map<string, SeriesDictionary>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Decodes a batch, loading its gateway's dictionary from PostgreSQL when it uses entries not held. */
+  async decode(hospitalId: string, body: Uint8Array, limits: Partial<DecodeLimits>): Promise<DecodedBatch> {
+    const { gatewayId, dictionaryId } = peekBatchHeader(body, limits);
+    if (dictionaryId === 0) return decodeBatchWithDictionary(body, limits);
+    const key = `${gatewayId}\u0000${dictionaryId}`;
+    const lookup = (id: number) => (id === dictionaryId ? this.held.get(key) : undefined);
+    let decoded: DecodedBatch;
+    try {
+      decoded = decodeBatchWithDictionary(body, limits, { dictionaries: lookup });
+    } catch (err) {
+      if (!(err instanceof DictionaryUnknownError)) throw err;
+      // Another instance may have learnt the entries: read what the database holds, once.
+      await this.load(hospitalId, gatewayId, dictionaryId, key);
+      decoded = decodeBatchWithDictionary(body, limits, { dictionaries: lookup });
+    }
+    // Checks the inline entries against those held (an entry never changes) and keeps them.
+    const dictionary = this.dictionary(key, dictionaryId);
+    for (const [n, e] of decoded.inlineEntries) dictionary.set(n, e);
+    return decoded;
+  }
+
+  private dictionary(key: string, id: number): SeriesDictionary {
+    let d = this.held.get(key);
+    if (d === undefined) {
+      if (this.held.size >= MAX_DICTIONARIES) this.held.delete(this.held.keys().next().value!);
+      d = new SeriesDictionary(id);
+      this.held.set(key, d);
+    }
+    return d;
+  }
+
+  private async load(hospitalId: string, gatewayId: string, dictionaryId: number, key: string): Promise<void> {
+    const res = await this.pool.query<{ number: number; device_id: string; bed_id: string; patient_id: string | null; metric: string; unit: string | null }>(
+      `SELECT number, device_id, bed_id, patient_id, metric, unit FROM series_dictionary
+       WHERE hospital_id = $1 AND gateway_id = $2 AND dictionary_id = $3`,
+      [hospitalId, gatewayId, dictionaryId],
+    );
+    const d = this.dictionary(key, dictionaryId);
+    for (const r of res.rows) {
+      try {
+        d.set(r.number, { deviceId: r.device_id, bedId: r.bed_id, patientId: r.patient_id, metric: r.metric, unit: r.unit });
+      } catch {
+        // A row this build cannot read (a code the catalog has since adopted): treated as
+        // missing, so the gateway is asked for the entry again (it never uses it again).
+      }
+    }
+  }
+}
+
+const byPool = new WeakMap<pg.Pool, CloudDictionaries>();
+
+/** The process's dictionaries for a pool (one per database). */
+export function dictionariesFor(pool: pg.Pool): CloudDictionaries {
+  let d = byPool.get(pool);
+  if (d === undefined) byPool.set(pool, (d = new CloudDictionaries(pool)));
+  return d;
+}
+
+/** Entries per INSERT (6 parameters each, far below PostgreSQL's 65,535). */
+const ROWS_PER_INSERT = 1000;
+
+/**
+ * Writes the entries a batch carried inline, in the batch's transaction. Multi-row VALUES
+ * with one hospital: a router INSERT under Citus, on the batch's shard group.
+ */
+export async function storeDictionaryEntries(
+  client: pg.PoolClient,
+  hospitalId: string,
+  gatewayId: string,
+  dictionaryId: number,
+  entries: ReadonlyMap<number, SeriesEntry>,
+): Promise<void> {
+  if (dictionaryId === 0 || entries.size === 0) return;
+  const rows = [...entries];
+  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+    const chunk = rows.slice(at, at + ROWS_PER_INSERT);
+    const params: unknown[] = [hospitalId, gatewayId, dictionaryId];
+    const values = chunk.map(([n, e]) => {
+      const p = params.length;
+      params.push(n, e.deviceId, e.bedId, e.patientId, e.metric, e.unit);
+      return `($1, $2, $3, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`;
+    });
+    await client.query(
+      `INSERT INTO series_dictionary (hospital_id, gateway_id, dictionary_id, number, device_id, bed_id, patient_id, metric, unit)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (hospital_id, gateway_id, dictionary_id, number) DO NOTHING`,
+      params,
+    );
+  }
+}

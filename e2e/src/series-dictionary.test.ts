@@ -1,0 +1,69 @@
+/**
+ * The per-gateway series dictionary end to end: the uplink over a real SQLite buffer
+ * sends to the real cloud (`wardlink-cloud serve` as a child process, real PostgreSQL).
+ * - the cloud SIGKILLed mid-stream and restarted: it learns the entries again from the
+ *   database or the re-sent batches;
+ * - the cloud's database loses every dictionary entry and the cloud restarts (a restore
+ *   from backup): batches are refused with 409 WL_DICTIONARY_UNKNOWN, re-sent with their
+ *   entries inline, and stored;
+ * - the gateway stops abruptly and restarts on its file: the same dictionary goes on.
+ * In each: every reading stored exactly once, nothing quarantined.
+ * (The real daemon SIGKILLed mid-upload, with its dictionary, is gateway-sigkill.test.ts.)
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase, checkCloud, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
+import { uplinkMigrations } from '@wardlink/gateway';
+import { wardReadings, createUplinkHarness, type UplinkHarness } from '@wardlink/gateway/testing';
+
+const db = useTestDatabase();
+let cloud: CloudProcess;
+let h: UplinkHarness | undefined;
+
+beforeAll(async () => {
+  cloud = await spawnCloud(db.connectionString);
+});
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+afterAll(async () => {
+  await cloud?.kill();
+});
+
+const settings = { maxBatchReadings: 2000, concurrency: 4, backoffBaseMs: 200, backoffMaxMs: 10_000, breakerFailureThreshold: 3, breakerOpenMs: 1000 };
+const drained = () => h!.uplink.status().backlogReadings === 0 && h!.uplink.status().inFlight === 0;
+
+describe('series dictionary with the real cloud', () => {
+  it('stores every reading once through a cloud SIGKILL, then through the cloud losing every dictionary entry', async () => {
+    const gw = 'gw-dict-e2e';
+    const token = await registerGateway(db.pool, gw);
+    h = createUplinkHarness({ url: cloud.url, token, ...settings }, { gatewayId: gw, extraMigrations: uplinkMigrations });
+    expect(h.uplink.dictionary).not.toBeNull();
+    const first = wardReadings(0, 30_000, 50, gw);
+    await h.append(first);
+    let sent = 0;
+    h.uplink.on('sent', () => (sent += 1));
+    h.uplink.start();
+    await h.runUntil(() => sent >= 3 && h!.uplink.status().inFlight > 0, { stepMs: 5 });
+    await cloud.kill();
+    cloud = await spawnCloud(db.connectionString, cloud.port);
+    await h.runUntil(drained, { stepMs: 250, realTimeoutMs: 30_000 });
+    expect(await checkCloud(db.pool, gw, first)).toEqual({ expected: 30_000, stored: 30_000, missing: 0, wrong: 0, duplicated: 0 });
+    const entries = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM series_dictionary WHERE gateway_id = $1', [gw]);
+    expect(Number(entries.rows[0]!.n)).toBe(h.uplink.dictionary!.dictionary.size);
+    expect(h.uplink.dictionary!.confirmedCount).toBe(h.uplink.dictionary!.dictionary.size);
+
+    // A restore from before the gateway came: the table is empty and no process remembers it.
+    await cloud.kill();
+    await db.pool.query('DELETE FROM series_dictionary WHERE gateway_id = $1', [gw]);
+    cloud = await spawnCloud(db.connectionString, cloud.port);
+    const second = wardReadings(30_000, 40_000, 50, gw);
+    await h.append(second);
+    await h.runUntil(drained, { stepMs: 250, realTimeoutMs: 30_000 });
+    expect(await checkCloud(db.pool, gw, [...first, ...second])).toEqual({ expected: 40_000, stored: 40_000, missing: 0, wrong: 0, duplicated: 0 });
+    expect(h.logger.lines.filter((l) => l.msg.includes('the cloud lacks series dictionary entries')).length).toBeGreaterThanOrEqual(1);
+    expect(h.uplink.status()).toMatchObject({ batchesQuarantined: 0 });
+    const relearnt = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM series_dictionary WHERE gateway_id = $1', [gw]);
+    expect(Number(relearnt.rows[0]!.n)).toBe(h.uplink.dictionary!.dictionary.size);
+  });
+});

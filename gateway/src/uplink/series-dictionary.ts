@@ -1,0 +1,158 @@
+/**
+ * The gateway's series dictionary (shared/src/codec/dictionary.ts), kept in its SQLite
+ * file so numbers survive restarts: a batch re-sent after a crash names its series by
+ * the same numbers, and the cloud's copy stays right.
+ *
+ * - An entry is written (and committed) before any batch using it is encoded, so no
+ *   batch ever names a number that a restart could give to another series.
+ * - `confirmed` marks an entry a 2xx proved the cloud stored (it travelled inline in an
+ *   accepted batch). Unconfirmed entries travel inline in every batch that uses them.
+ *   Losing a confirmation (a crash before it is written) only re-sends an entry.
+ * - When the cloud answers 409 WL_DICTIONARY_UNKNOWN (its database was restored, or it
+ *   is a new cloud), every confirmation is dropped and the batch goes again with all its
+ *   entries inline.
+ * - The dictionary id is drawn once, with the table; a gateway whose database is lost
+ *   draws a new one, so the cloud never mixes two gateways' numberings.
+ */
+import { randomInt } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { entryOfReading, MAX_DICTIONARY_ID, SeriesDictionary, type Batch, type DictionaryEncoding, type SeriesEntry } from '@wardlink/shared';
+import type { Migration } from '../buffer/types.js';
+
+export const uplinkMigrations: readonly Migration[] = [
+  {
+    id: 'uplink-001-series-dictionary',
+    sql: `
+CREATE TABLE uplink_dictionary (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  dictionary   INTEGER NOT NULL
+) STRICT;
+CREATE TABLE uplink_dictionary_entries (
+  number       INTEGER PRIMARY KEY,
+  device_id    TEXT NOT NULL,
+  bed_id       TEXT NOT NULL,
+  patient_id   TEXT,
+  metric       TEXT NOT NULL,
+  unit         TEXT,
+  confirmed    INTEGER NOT NULL DEFAULT 0
+) STRICT;
+`,
+  },
+];
+
+interface EntryRow {
+  number: number;
+  device_id: string;
+  bed_id: string;
+  patient_id: string | null;
+  metric: string;
+  unit: string | null;
+  confirmed: number;
+}
+
+/** One batch's use of the dictionary: how to encode it, and what a 2xx confirms. */
+export interface DictionaryUse {
+  encoding: DictionaryEncoding;
+  /** The numbers that travel inline in this encoding. */
+  inline: number[];
+}
+
+/** Draws and records a new dictionary id, 1..2^52-1 (randomInt draws below 2^48: two draws). */
+function newDictionary(db: Database.Database): number {
+  const id = Math.min(randomInt(1, 2 ** 47) * 32 + randomInt(0, 32), MAX_DICTIONARY_ID);
+  db.prepare('INSERT INTO uplink_dictionary (id, dictionary) VALUES (1, ?)').run(id);
+  return id;
+}
+
+export class UplinkSeriesDictionary {
+  private readonly confirmed = new Set<number>();
+  private readonly insert: Database.Statement;
+  private readonly confirm1: Database.Statement;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly dictionary: SeriesDictionary,
+    rows: readonly EntryRow[],
+  ) {
+    for (const r of rows) if (r.confirmed) this.confirmed.add(r.number);
+    this.insert = db.prepare('INSERT INTO uplink_dictionary_entries (number, device_id, bed_id, patient_id, metric, unit) VALUES (?, ?, ?, ?, ?, ?)');
+    this.confirm1 = db.prepare('UPDATE uplink_dictionary_entries SET confirmed = 1 WHERE number = ?');
+  }
+
+  /** Loads (or first creates) the dictionary; null when the database has no dictionary tables. */
+  static open(db: Database.Database): UplinkSeriesDictionary | null {
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uplink_dictionary'").get();
+    if (exists === undefined) return null;
+    const id = db.transaction((): number => {
+      const row = db.prepare('SELECT dictionary FROM uplink_dictionary WHERE id = 1').get() as { dictionary: number } | undefined;
+      if (row) return row.dictionary;
+      return newDictionary(db);
+    }).immediate();
+    const rows = db.prepare('SELECT number, device_id, bed_id, patient_id, metric, unit, confirmed FROM uplink_dictionary_entries ORDER BY number').all() as EntryRow[];
+    const dictionary = new SeriesDictionary(id);
+    try {
+      for (const r of rows) dictionary.set(r.number, { deviceId: r.device_id, bedId: r.bed_id, patientId: r.patient_id, metric: r.metric, unit: r.unit });
+    } catch {
+      // An entry this build cannot read (e.g. an uncatalogued code the catalog has since
+      // adopted): start a new dictionary. Safe at any time, since batches are encoded
+      // when sent; the new one's entries travel inline until confirmed.
+      const fresh = db.transaction(() => {
+        db.prepare('DELETE FROM uplink_dictionary_entries').run();
+        db.prepare('DELETE FROM uplink_dictionary').run();
+        return newDictionary(db);
+      }).immediate();
+      return new UplinkSeriesDictionary(db, new SeriesDictionary(fresh), []);
+    }
+    return new UplinkSeriesDictionary(db, dictionary, rows);
+  }
+
+  /**
+   * Numbers the batch's new series (committed before it returns) and says how to encode
+   * it: entries not confirmed travel inline, or all of them with `allInline`.
+   */
+  prepare(batch: Batch, allInline = false): DictionaryUse {
+    const before = this.dictionary.size;
+    const used = new Set<number>();
+    try {
+      for (const r of batch.readings) used.add(this.dictionary.add(entryOfReading(r)));
+      const added = Array.from({ length: this.dictionary.size - before }, (_, i) => before + i);
+      if (added.length > 0) {
+        this.db.transaction(() => {
+          for (const n of added) {
+            const e: SeriesEntry = this.dictionary.at(n)!;
+            this.insert.run(n, e.deviceId, e.bedId, e.patientId, e.metric, e.unit);
+          }
+        })();
+      }
+    } catch (err) {
+      // A reading the codec cannot carry, or a failed write: forget what this call added,
+      // or a later batch could name a number that is not on disk (and that a restart
+      // would give to another series).
+      this.dictionary.truncate(before);
+      throw err;
+    }
+    const inline = [...used].filter((n) => allInline || !this.confirmed.has(n));
+    const inlineSet = new Set(inline);
+    return { encoding: { dictionary: this.dictionary, inline: (n) => inlineSet.has(n) }, inline };
+  }
+
+  /** A 2xx for a batch that carried these entries: the cloud holds them. */
+  confirm(numbers: readonly number[]): void {
+    const fresh = numbers.filter((n) => !this.confirmed.has(n));
+    if (fresh.length === 0) return;
+    this.db.transaction(() => {
+      for (const n of fresh) this.confirm1.run(n);
+    })();
+    for (const n of fresh) this.confirmed.add(n);
+  }
+
+  /** The cloud lacks entries it was believed to hold: believe nothing any more. */
+  forgetConfirmations(): void {
+    this.db.prepare('UPDATE uplink_dictionary_entries SET confirmed = 0 WHERE confirmed = 1').run();
+    this.confirmed.clear();
+  }
+
+  get confirmedCount(): number {
+    return this.confirmed.size;
+  }
+}
