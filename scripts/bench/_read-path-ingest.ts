@@ -86,8 +86,9 @@ export async function warmUp(base: string, loads: PacedGateway[]): Promise<void>
   );
 }
 
-/** Posts each gateway's batches every `batchMs` from now, phases spread over the interval. */
-export function runPacedIngest(base: string, loads: PacedGateway[], batchMs: number): IngestRun {
+/** Posts each gateway's batches [first, end) every `batchMs` from now, phases spread
+ * over the interval (a phase before the window takes the first ones, the window the rest). */
+export function runPacedIngest(base: string, loads: PacedGateway[], batchMs: number, first = 0, end = Infinity): IngestRun {
   let stopped = false;
   let committed = 0;
   let retries = 0;
@@ -98,8 +99,8 @@ export function runPacedIngest(base: string, loads: PacedGateway[], batchMs: num
     loads.map(async (g, gi) => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       const phase = (gi / loads.length) * batchMs;
-      for (let i = 0; i < g.bodies.length && !stopped; i++) {
-        await sleepUntil(start + phase + i * batchMs);
+      for (let i = first; i < Math.min(end, g.bodies.length) && !stopped; i++) {
+        await sleepUntil(start + phase + (i - first) * batchMs);
         if (stopped) break;
         const t = performance.now();
         const res = await postRetrying(agent, base, g.token, g.bodies[i]!, () => stopped, () => retries++);

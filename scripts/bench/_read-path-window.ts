@@ -40,10 +40,12 @@ export interface WindowInput {
   batchMs: number;
   /** The watched ward's next batch sequence number. */
   seq: number;
+  /** The index of each gateway's first batch of the window (those before went earlier). */
+  firstBatch: number;
   log: BenchOptions['log'];
 }
 
-export async function runWindow({ base, reader, wardReader, pool, db, service, loads, ward, fanout, livePatients, stored, windowMs, batchMs, seq, log }: WindowInput) {
+export async function runWindow({ base, reader, wardReader, pool, db, service, loads, ward, fanout, livePatients, stored, windowMs, batchMs, seq, firstBatch, log }: WindowInput) {
   let second = Math.floor(Date.now() / 1000) * 1000;
   const timed = { latest: newTimed(), bare: newTimed(), dashboard: newTimed(), history: newTimed() };
   const pick = (list: string[], i: number) => list[(i * 7919) % list.length]!;
@@ -56,7 +58,7 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
   const pgCpu0 = clusterCpu(db.pgDir);
   const sseReceived0 = fanout.received();
   const started = performance.now();
-  const ingest = runPacedIngest(base, loads, batchMs);
+  const ingest = runPacedIngest(base, loads, batchMs, firstBatch);
   const loops = [
     httpLoop(base, reader, 4, (i) => `/v1/hospitals/${HOSPITAL}/patients/${enc(pick(livePatients, i))}/latest`, timed.latest),
     sqlLoop(pool, 2, LATEST_FOR_PATIENT_SQL, (i) => [HOSPITAL, pick(livePatients, i + 1)], timed.bare),

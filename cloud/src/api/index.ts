@@ -6,6 +6,7 @@ export { ReaderAuthenticator, type ReaderIdentity } from './auth/reader-authenti
 export { addReader, listReaders, revokeReader, findReaderByTokenHash, type AddedReader, type ReaderRecord } from './auth/reader-store.js';
 export { Router, type Handler, type PathParams, type RouteMatch } from './router.js';
 export { READ_ROUTES, registerReadRoutes, type ReadRouteDeps } from './routes/read/index.js';
+export { HISTORY_STREAM_SQL } from './routes/read/history-sql.js';
 export {
   addGateway,
   addHospital,

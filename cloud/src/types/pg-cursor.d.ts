@@ -3,10 +3,11 @@
  * declares the part the history route uses.
  */
 declare module 'pg-cursor' {
-  import type { Connection, Submittable } from 'pg';
+  import type { Connection, CustomTypesConfig, Submittable } from 'pg';
 
   export default class Cursor<Row = Record<string, unknown>> implements Submittable {
-    constructor(text: string, values?: unknown[]);
+    /** `types`: parsers for this statement's columns instead of node-postgres' defaults. */
+    constructor(text: string, values?: unknown[], config?: { types?: CustomTypesConfig; rowMode?: 'array' });
     submit(connection: Connection): void;
     /** The next `rows` rows; fewer (or none) once the result is exhausted. */
     read(rows: number): Promise<Row[]>;

@@ -9,19 +9,17 @@
 import { ArchivedReadingsReader, type ReadingFilter } from '../../../lifecycle/archive/archived-readings.js';
 import { locateDays, movedDays, type DayLocation, type DayRange } from '../../../lifecycle/archive/day-locations.js';
 import { detachedDaySql } from '../../../lifecycle/archive/detached-day-sql.js';
-import { HISTORY_SQL } from '../../../storage/queries.js';
+import { QualityFlag } from '@wardlink/shared';
 import { isoDate, utcDay } from '../../../storage/utc-days.js';
 import { archiveSource } from './archive-source.js';
 import type { ReadRouteDeps } from './deps.js';
 import { ArchiveUnavailableError, HistoryDayMovedError, HistoryPurgedError } from './history-errors.js';
-import { closingAlso, concatSources, cursorSource, lazySource, mergeSources, type RowSource } from './row-source.js';
+import type { HistoryRow } from './history-line.js';
+import { HISTORY_STATEMENT, HISTORY_STREAM_SQL, type HourRow } from './history-sql.js';
+import { historyBatchRows, hourRowsSource } from './hour-rows.js';
+import { closingAlso, concatSources, cursorSource, INT8_AS_NUMBER, lazySource, mappedSource, mergeSources, type RowSource } from './row-source.js';
 
-export interface HistoryRow {
-  t: Date;
-  value: number;
-  flags: number;
-  received_at: Date;
-}
+export type { HistoryRow };
 
 export interface HistoryRequest {
   hospitalId: string;
@@ -40,14 +38,28 @@ export interface HistoryPlan {
   check(): Promise<void>;
 }
 
-const byTime = (a: HistoryRow, b: HistoryRow) => a.t.getTime() - b.t.getTime();
+const byTime = (a: HistoryRow, b: HistoryRow) => a.t_ms - b.t_ms;
+
+/** A reading of a detached table or an archived day (times as Dates) as a hot row. */
+interface DatedReading {
+  t: Date;
+  value: number;
+  flags: number;
+  received_at: Date;
+}
+const asHistoryRow = (r: DatedReading): HistoryRow => ({
+  t_ms: r.t.getTime(),
+  value: r.value,
+  flags: r.flags,
+  device_ms: (r.flags & QualityFlag.CLOCK_SUSPECT) !== 0 ? r.received_at.getTime() : null,
+});
 
 function daySource(deps: ReadRouteDeps, reader: ArchivedReadingsReader | undefined, location: DayLocation, req: HistoryRequest): RowSource<HistoryRow> {
   const params = [req.hospitalId, req.patientId, req.mdcCode, req.from, req.to];
   const parts: Array<RowSource<HistoryRow>> = [];
-  if (location.detachedTables.length > 0) parts.push(lazySource(() => cursorSource<HistoryRow>(deps.pool, detachedDaySql(location.detachedTables), params)));
+  if (location.detachedTables.length > 0) parts.push(mappedSource(lazySource(() => cursorSource<DatedReading>(deps.pool, detachedDaySql(location.detachedTables), params)), asHistoryRow));
   const filter: ReadingFilter = { patientId: req.patientId, metric: req.mdcCode, from: req.from, to: req.to };
-  if (location.objects.length > 0) parts.push(archiveSource(location.day, () => reader!.readings(location.objects, filter)));
+  if (location.objects.length > 0) parts.push(mappedSource(archiveSource(location.day, () => reader!.readings(location.objects, filter)), asHistoryRow));
   return mergeSources(parts, byTime);
 }
 
@@ -67,7 +79,16 @@ export async function historySources(deps: ReadRouteDeps, req: HistoryRequest): 
     const moved = movedDays(locations, await locateDays(deps.pool, range));
     if (moved.length > 0) throw new HistoryDayMovedError(moved);
   };
-  const hot = await cursorSource<HistoryRow>(deps.pool, HISTORY_SQL, [req.hospitalId, req.patientId, req.mdcCode, req.from, req.to]);
+  const hot = hourRowsSource(
+    await cursorSource<HourRow>(deps.pool, HISTORY_STREAM_SQL, [req.hospitalId, req.patientId, req.mdcCode, req.from, req.to, QualityFlag.CLOCK_SUSPECT], {
+      types: INT8_AS_NUMBER,
+      name: HISTORY_STATEMENT,
+      // A first read of a few rows: they may be blocks of an hour each.
+      batchRows: 8,
+      nextBatchRows: historyBatchRows,
+    }),
+    { from: req.from, to: req.to, suspectBit: QualityFlag.CLOCK_SUSPECT },
+  );
   if (locations.length === 0) return { source: hot, archivedDays, check };
   const cold = concatSources(locations.map((l) => daySource(deps, reader, l, req)));
   return { archivedDays, check, source: closingAlso(mergeSources([hot, cold], byTime), reader) };

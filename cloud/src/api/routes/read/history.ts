@@ -7,28 +7,21 @@
  * archive and merged in (history-sources.ts); the answer names them in the
  * `Wardlink-Archived-Days` header and the done line's `archivedDays`.
  */
-import { QualityFlag } from '@wardlink/shared';
 import { streamSource } from './cursor-stream.js';
 import type { ReadRouteDeps } from './deps.js';
 import { HistoryPurgedError } from './history-errors.js';
 import { parseHistoryQuery } from './history-params.js';
-import { historySources, type HistoryRow } from './history-sources.js';
+import { historyLine, IsoTimes, type HistoryRow } from './history-line.js';
+import { historySources } from './history-sources.js';
 import { metricUnitsOf } from './metric-units.js';
 import { NDJSON, ndjsonLine } from './ndjson.js';
 import type { ReadHandler } from './read-route.js';
-import { flagNames, metricView } from './vital-view.js';
+import { metricView } from './vital-view.js';
 
 /** The header naming the days read from the archive (comma-separated 'YYYY-MM-DD'). */
 export const ARCHIVED_DAYS_HEADER = 'wardlink-archived-days';
 /** On a 410: the days that were purged. */
 export const PURGED_DAYS_HEADER = 'wardlink-purged-days';
-
-/** One reading's line. A CLOCK_SUSPECT reading also says what the device's clock said. */
-function historyLine(r: HistoryRow): string {
-  const line: Record<string, unknown> = { t: r.t.toISOString(), value: r.value, flags: flagNames(r.flags) };
-  if (r.flags & QualityFlag.CLOCK_SUSPECT) line.deviceClock = r.received_at.toISOString();
-  return ndjsonLine(line);
-}
 
 export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler {
   return async (ctx, params) => {
@@ -47,6 +40,8 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
     if (plan.archivedDays.length > 0) ctx.fields.archivedDays = plan.archivedDays.length;
     let sent = 0;
     let nextFrom: string | undefined;
+    // One line per reading; a CLOCK_SUSPECT reading also says what the device's clock said.
+    const times = new IsoTimes();
     await streamSource<HistoryRow>(ctx, deps, plan.source, {
       route,
       contentType: NDJSON,
@@ -56,10 +51,10 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
         let count = 0;
         for (const r of rows) {
           if (sent === deps.historyMaxRows) {
-            nextFrom = r.t.toISOString();
+            nextFrom = times.format(r.t_ms);
             break;
           }
-          text += historyLine(r);
+          text += historyLine(r, times);
           sent++;
           count++;
         }

@@ -5,9 +5,10 @@
  * reads its next batch only when the socket took the last one.
  */
 import Cursor from 'pg-cursor';
-import type pg from 'pg';
+import pg from 'pg';
 import { connectClient } from '../../../storage/pool.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
+import { NamedCursor } from './named-cursor.js';
 
 /** Rows per read: large enough to amortize a round trip, small enough (~60 kB of text)
  * that memory does not depend on the size of the answer. */
@@ -20,16 +21,40 @@ export interface RowSource<Row> {
   close(failure?: unknown): Promise<void>;
 }
 
+export interface CursorOptions {
+  batchRows?: number;
+  /** The size of each read after the first, from the rows of the one before: for
+   * statements whose rows differ much in size (history-sql.ts: a reading, or a block of
+   * an hour's readings), so a read stays about the same number of readings. */
+  nextBatchRows?: (previous: unknown[]) => number;
+  /** Type parsers for this statement's columns instead of node-postgres' defaults. */
+  types?: pg.CustomTypesConfig;
+  /** A name for the statement: prepared once per connection (named-cursor.ts), for a
+   * statement run on every request of a route. Unique per statement text. */
+  name?: string;
+}
+
+/** int8 columns as numbers (node-postgres gives strings): for values below 2^53, such as
+ * epoch milliseconds. */
+export const INT8_AS_NUMBER: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => (oid === 20 ? Number : pgTypes.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
 /** One statement read through a server-side cursor on a connection of its own. */
-export async function cursorSource<Row>(pool: pg.Pool, sql: string, params: unknown[], batchRows = BATCH_ROWS): Promise<RowSource<Row>> {
+export async function cursorSource<Row>(pool: pg.Pool, sql: string, params: unknown[], options: CursorOptions = {}): Promise<RowSource<Row>> {
+  let batchRows = options.batchRows ?? BATCH_ROWS;
   const client = await connectClient(pool);
-  const cursor = client.query(new Cursor<Row>(sql, params));
+  const config = options.types === undefined ? {} : { types: options.types };
+  const cursor = client.query(options.name === undefined ? new Cursor<Row>(sql, params, config) : new NamedCursor<Row>(options.name, sql, params, config));
   let closed = false;
   return {
-    next: () =>
-      cursor.read(batchRows).catch((err: unknown) => {
+    async next() {
+      const rows = await cursor.read(batchRows).catch((err: unknown) => {
         throw toDatabaseError(err);
-      }),
+      });
+      if (options.nextBatchRows !== undefined && rows.length > 0) batchRows = Math.max(1, options.nextBatchRows(rows));
+      return rows;
+    },
     async close(failure?: unknown) {
       if (closed) return;
       closed = true;
@@ -38,6 +63,16 @@ export async function cursorSource<Row>(pool: pg.Pool, sql: string, params: unkn
       if (failure === undefined) await cursor.close().catch(() => undefined);
       client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
     },
+  };
+}
+
+const pgTypes = pg.types;
+
+/** `source` with each row turned into another shape (a cold tier's rows into the hot one's). */
+export function mappedSource<From, To>(source: RowSource<From>, map: (row: From) => To): RowSource<To> {
+  return {
+    next: async () => (await source.next()).map(map),
+    close: (failure?: unknown) => source.close(failure),
   };
 }
 

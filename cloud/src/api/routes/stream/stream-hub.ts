@@ -19,6 +19,13 @@
  *   reconnect.
  * - After the LISTEN connection was lost, notifications of that gap are gone: `resync`
  *   sends every client a fresh snapshot instead.
+ * - Opening: clients that open while a hospital's snapshot is being read share that one
+ *   read (single flight): 500 clients opening at once cost one query, not 500 that
+ *   exhaust the pool. A client that joins a read already under way missed the frames
+ *   sent to the hospital since the read began, which the snapshot may not hold: they are
+ *   kept while the read runs and sent to it right after the snapshot, before the frames
+ *   queued for it since it joined, so it misses none and gets none twice. Past
+ *   `maxQueuedBytes` of such frames a new client reads a snapshot of its own instead.
  */
 import type { ServerResponse } from 'node:http';
 import type pg from 'pg';
@@ -68,8 +75,20 @@ interface Pending {
   attempts: number;
 }
 
+/** A snapshot read under way, shared by the clients that open meanwhile. */
+interface SharedSnapshot {
+  frame: Promise<string>;
+  /** Every frame sent to the hospital's streams since the read began, for the clients
+   * that join it later (bounded: past maxQueuedBytes nobody joins any more, so the frames
+   * after that are not needed). */
+  sentSince: string[];
+  sentBytes: number;
+  joinable: boolean;
+}
+
 interface HospitalState {
   streams: Set<SseStream>;
+  snapshot: SharedSnapshot | undefined;
   pending: Map<string, Pending>;
   timer: TimerHandle | undefined;
   flushing: boolean;
@@ -119,12 +138,13 @@ export class StreamHub {
     const stream = new SseStream(hospitalId, res, this.maxQueuedBytes, (s, queued) => this.onDrop(s, queued));
     if (tokenHash !== undefined) this.tokenOf.set(stream, tokenHash);
     // Registered before the snapshot is read, so a change committed meanwhile is queued.
-    this.add(stream, res);
+    const state = this.add(stream, res);
     try {
-      const snapshot = await this.snapshotFrame(hospitalId);
+      const { frame, missed } = this.joinSnapshot(hospitalId, state);
+      const snapshot = await frame;
       if (stream.isClosed) return; // the client left while the snapshot was read
       startStream();
-      stream.open(`retry: ${this.retryMs}\n\n${snapshot}`);
+      stream.open(`retry: ${this.retryMs}\n\n${snapshot}${missed()}`);
       this.deps.metrics.streamEvents.inc({ event: 'snapshot' });
     } catch (err) {
       this.remove(stream);
@@ -199,21 +219,38 @@ export class StreamHub {
     return ended;
   }
 
+  /** The snapshot read under way for the hospital, or a new one; `missed`: the frames
+   * sent between the start of that read and this call, which the new client has not got. */
+  private joinSnapshot(hospitalId: string, state: HospitalState): { frame: Promise<string>; missed: () => string } {
+    const shared = state.snapshot;
+    if (shared?.joinable === true) {
+      const upto = shared.sentSince.length;
+      return { frame: shared.frame, missed: () => shared.sentSince.slice(0, upto).join('') };
+    }
+    const started: SharedSnapshot = { frame: Promise.resolve(''), sentSince: [], sentBytes: 0, joinable: true };
+    started.frame = this.snapshotFrame(hospitalId).finally(() => {
+      if (state.snapshot === started) state.snapshot = undefined;
+    });
+    state.snapshot = started;
+    return { frame: started.frame, missed: () => '' };
+  }
+
   private async snapshotFrame(hospitalId: string): Promise<string> {
     const { rows: _rows, ...view } = await queryDashboard(this.deps.pool, hospitalId, new Date(this.deps.clock.now() - DEFAULT_SINCE_S * 1000));
     return sseFrame('snapshot', view);
   }
 
-  private add(stream: SseStream, res: ServerResponse): void {
+  private add(stream: SseStream, res: ServerResponse): HospitalState {
     let state = this.hospitals.get(stream.hospitalId);
     if (!state) {
-      state = { streams: new Set(), pending: new Map(), timer: undefined, flushing: false, lastFlushMs: -Infinity };
+      state = { streams: new Set(), snapshot: undefined, pending: new Map(), timer: undefined, flushing: false, lastFlushMs: -Infinity };
       this.hospitals.set(stream.hospitalId, state);
     }
     state.streams.add(stream);
     this.count++;
     this.deps.metrics.streamsOpen.inc();
     res.once('close', () => this.remove(stream));
+    return state;
   }
 
   private remove(stream: SseStream): void {
@@ -272,6 +309,12 @@ export class StreamHub {
   }
 
   private sendTo(state: HospitalState, frame: string, event: 'vitals' | 'snapshot'): void {
+    const shared = state.snapshot;
+    if (shared?.joinable === true) {
+      shared.sentBytes += frame.length;
+      if (shared.sentBytes > this.maxQueuedBytes) shared.joinable = false;
+      else shared.sentSince.push(frame);
+    }
     let sent = 0;
     for (const s of state.streams) if (s.send(frame)) sent++;
     if (sent > 0) this.deps.metrics.streamEvents.inc({ event }, sent);

@@ -1,0 +1,120 @@
+/**
+ * HISTORY_STREAM_SQL, its blocks unpacked by the service (hour-rows.ts), answers exactly
+ * HISTORY_SQL's readings, in the same order, over both tiers: compacted hours (several
+ * devices, so several blocks in one hour), late rows that arrived in vital_data for an
+ * hour already compacted, ranges that start and end inside an hour, and every encoding
+ * of a block (whole seconds and microseconds, scaled and raw values, NaN, small and large
+ * clock lags, CLOCK_SUSPECT readings). And its plan sorts nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QualityFlag } from '@wardlink/shared';
+import { runCompaction } from '../../../lifecycle/compaction/compaction-job.js';
+import { useLifecycleDatabase } from '../../../lifecycle/testing/db.js';
+import { createHarness, type Harness } from '../../../lifecycle/testing/harness.js';
+import { HISTORY_SQL } from '../../../storage/queries.js';
+import { HR, seedHistory, seedHospital } from '../../testing/read-fixtures.js';
+import { HISTORY_STREAM_SQL, type HourRow } from './history-sql.js';
+import { hourRowsSource } from './hour-rows.js';
+import { cursorSource, INT8_AS_NUMBER } from './row-source.js';
+import type { HistoryRow } from './history-line.js';
+
+const db = useLifecycleDatabase();
+const D0 = Date.parse('2026-03-01T00:00:00Z');
+let h: Harness;
+
+const insert = (rows: string) =>
+  db.pool.query(`INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id) VALUES ${rows}`);
+
+/** Both statements' readings as comparable text: t in µs (exact), value, flags, and
+ * received_at where the route shows it. */
+async function both(from: string, to: string): Promise<{ plain: string[]; stream: string[] }> {
+  const params = ['h-sql', 'P1', HR, new Date(from), new Date(to)];
+  const plain = await db.pool.query<{ t_us: string; value: number; flags: number; r_ms: string }>(
+    `SELECT (extract(epoch FROM t) * 1000000)::int8 AS t_us, value, flags, floor(extract(epoch FROM received_at) * 1000)::int8 AS r_ms FROM (${HISTORY_SQL}) q`,
+    params,
+  );
+  const source = hourRowsSource(await cursorSource<HourRow>(db.pool, HISTORY_STREAM_SQL, [...params, QualityFlag.CLOCK_SUSPECT], { types: INT8_AS_NUMBER, batchRows: 7 }), {
+    from: new Date(from),
+    to: new Date(to),
+    suspectBit: QualityFlag.CLOCK_SUSPECT,
+  });
+  const stream: HistoryRow[] = [];
+  for (let rows = await source.next(); rows.length > 0; rows = await source.next()) stream.push(...rows);
+  await source.close();
+  return {
+    plain: plain.rows.map((r) => `${Math.floor(Number(r.t_us) / 1000)} ${r.value} ${r.flags} ${r.flags & QualityFlag.CLOCK_SUSPECT ? r.r_ms : null}`),
+    stream: stream.map((r) => `${r.t_ms} ${r.value} ${r.flags} ${r.device_ms}`),
+  };
+}
+
+beforeAll(async () => {
+  h = createHarness(db.pool, {}, D0 + 2 * 86_400_000);
+  await seedHospital(db.pool, 'h-sql', 1, new Date(D0));
+  await seedHistory(db.pool, 'h-sql', 'P1', new Date(D0), 36 * 60); // every minute of 36 h, mon-1
+  // A second device of the same patient in the same hours: two blocks per hour, interleaved in time.
+  await insert(
+    `('2026-03-01T05:00:30.123456Z', '2026-02-20T05:00:00.5Z', 2, 36.3, ${HR}, 8, 'h-sql', 'P1', 'h-sql-gw', 'mon-2', 'bed-1'),
+     ('2026-03-01T05:10:30Z', '2026-03-01T05:10:31Z', 2, 37.5, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-2', 'bed-1'),
+     ('2026-03-01T05:59:59.999999Z', '2026-03-01T06:00:01Z', 2, 0.1, ${HR}, 1, 'h-sql', 'P1', 'h-sql-gw', 'mon-2', 'bed-1')`,
+  );
+  // A third device whose values no scale holds (stored raw), with NaN and infinities; a
+  // fourth with no flag at all.
+  await insert(
+    `('2026-03-01T05:20:00.5Z', '2026-03-01T05:20:00.540Z', 4, 1e-7, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-4', 'bed-1'),
+     ('2026-03-01T05:20:01.5Z', '2026-03-01T05:20:01.540Z', 4, 'NaN', ${HR}, 1, 'h-sql', 'P1', 'h-sql-gw', 'mon-4', 'bed-1'),
+     ('2026-03-01T05:20:02.5Z', '2026-03-01T05:20:01Z', 4, 'Infinity', ${HR}, 8, 'h-sql', 'P1', 'h-sql-gw', 'mon-4', 'bed-1'),
+     ('2026-03-01T05:20:03.5Z', '2026-03-01T05:20:03.540Z', 4, 3.4028235e38, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-4', 'bed-1'),
+     ('2026-03-01T05:20:04.5Z', '2026-03-01T05:20:04.540Z', 4, -0.333333, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-4', 'bed-1'),
+     ('2026-03-01T07:40:10Z', '2026-03-01T07:40:10.040Z', 5, 71, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-5', 'bed-1'),
+     ('2026-03-01T07:40:11Z', '2026-03-01T07:40:11.040Z', 5, 72, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-5', 'bed-1')`,
+  );
+  expect((await runCompaction(h.ctx)).ran).toBe(true);
+  expect((await db.pool.query("SELECT count(*)::int AS n FROM vital_blocks WHERE hospital_id = 'h-sql'")).rows[0].n).toBeGreaterThan(24);
+  // Late readings for hours already compacted: they stay rows beside the blocks.
+  await insert(
+    `('2026-03-01T05:00:15Z', '2026-03-01T07:00:00Z', 3, 55, ${HR}, 8, 'h-sql', 'P1', 'h-sql-gw', 'mon-3', 'bed-1'),
+     ('2026-03-01T05:30:15Z', '2026-03-01T07:00:00Z', 3, 56, ${HR}, 0, 'h-sql', 'P1', 'h-sql-gw', 'mon-3', 'bed-1')`,
+  );
+}, 60_000);
+afterAll(() => h?.cleanup());
+
+describe('HISTORY_STREAM_SQL', () => {
+  it.each([
+    ['whole hours of blocks and rows', '2026-03-01T00:00:00Z', '2026-03-02T12:00:00Z'],
+    ['starting and ending inside an hour', '2026-03-01T04:59:30Z', '2026-03-01T05:30:15Z'],
+    ['inside one hour, on a microsecond time', '2026-03-01T05:00:30.123456Z', '2026-03-01T05:59:59.999999Z'],
+    ['across midnight', '2026-03-01T23:30:00Z', '2026-03-02T00:30:00.5Z'],
+    ['past the end of the readings', '2026-03-02T10:00:00Z', '2026-03-03T00:00:00Z'],
+  ])('answers exactly what HISTORY_SQL answers, in its order: %s', async (_, from, to) => {
+    const { plain, stream } = await both(from, to);
+    expect(plain.length).toBeGreaterThan(0);
+    expect(stream).toEqual(plain);
+  });
+
+  it('holds the late rows beside the blocks of their hour, in time order', async () => {
+    const { stream } = await both('2026-03-01T05:00:00Z', '2026-03-01T06:00:00Z');
+    expect(stream.slice(0, 4)).toEqual(['1772341200000 80 2 null', '1772341215000 55 8 1772348400000', '1772341230123 36.3 8 1771563600500', '1772341260000 81 0 null']);
+    const times = stream.map((l) => Number(l.split(' ')[0]));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+  });
+
+  it('uses every encoding of a block', async () => {
+    const kinds = (
+      await db.pool.query<{ k: string }>(
+        `SELECT DISTINCT concat_ws(' ', CASE WHEN dt IS NULL THEN 'dt64' ELSE 'dt' END, CASE WHEN v_scale = 0 THEN 'raw' ELSE 'scaled' END,
+                CASE WHEN lag16 IS NULL THEN 'lag64' ELSE 'lag16' END, CASE WHEN flags IS NULL THEN 'noflags' ELSE 'flags' END) AS k
+         FROM vital_blocks WHERE hospital_id = 'h-sql' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.k);
+    for (const k of ['dt64', 'dt ', 'raw', 'scaled', 'lag64', 'lag16', 'noflags', ' flags']) expect(kinds.join('|')).toContain(k);
+  });
+
+  it('sorts nothing: the hours come in order, each read by index', async () => {
+    const plan = (await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${HISTORY_STREAM_SQL}`, ['h-sql', 'P1', HR, new Date(D0), new Date(D0 + 36 * 3_600_000), QualityFlag.CLOCK_SUSPECT])).rows
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
+    expect(plan.split('\n')[0]).toMatch(/^Nested Loop/);
+    expect(plan).not.toMatch(/Sort/);
+    expect(plan).toMatch(/Index Scan using vital_blocks_p20260301_pkey/);
+  });
+});
