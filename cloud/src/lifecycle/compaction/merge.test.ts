@@ -49,3 +49,45 @@ describe('mergeIntoBlocks', () => {
     }
   });
 });
+
+/** Readings of one patient: [metric, t offset in s, bed, value] each, on one gateway and device. */
+function readings(list: [number, number, string, number][]): VitalColumns {
+  const b = new ColumnBuilder(Number.MAX_SAFE_INTEGER);
+  for (const [metric, s, bed, value] of list) {
+    const i = b.next();
+    const c = b.columns;
+    c.tUs[i] = T0 + s * 1_000_000;
+    c.receivedUs[i] = T0 + s * 1_000_000 + 500_000;
+    c.batchSeq[i] = 7;
+    c.value[i] = value;
+    c.metric[i] = metric;
+    c.flags[i] = 0;
+    c.text.hospital_id.ids[i] = b.intern('hospital_id', 'H1');
+    c.text.patient_id.ids[i] = b.intern('patient_id', 'P1');
+    c.text.gateway_id.ids[i] = b.intern('gateway_id', 'gw');
+    c.text.device_id.ids[i] = b.intern('device_id', 'mon-1');
+    c.text.bed_id.ids[i] = b.intern('bed_id', bed);
+  }
+  return b.take()!;
+}
+
+describe('mergeIntoBlocks, edge cases', () => {
+  it('keeps a stored reading over a re-sent row, and splits a series whose bed changed mid-hour', async () => {
+    const old = readings([[1, 0, 'bed-1', 60], [1, 20, 'bed-1', 62]]);
+    const rows = readings([[1, 30, 'bed-2', 63], [1, 20, 'bed-1', 99], [1, 10, 'bed-1', 61]]);
+    const got = await mergeIntoBlocks(rows, old, 0);
+    expect(got.duplicates).toBe(1);
+    const byBed = new Map(got.blocks.map((m) => [m.key.bedId, m.block]));
+    expect([...byBed.keys()].sort()).toEqual(['bed-1', 'bed-2']);
+    expect(byBed.get('bed-1')).toMatchObject({ n: 3, tFirstUs: T0, tLastUs: T0 + 20_000_000, vMin: 60, vMax: 62, vSum: 183 });
+    expect(byBed.get('bed-2')).toMatchObject({ n: 1, tFirstUs: T0 + 30_000_000 });
+  });
+
+  it('keeps series apart past 64 metrics in one unit (numbered by string beyond that)', async () => {
+    const list: [number, number, string, number][] = [];
+    for (let m = 1; m <= 70; m++) for (const s of [2, 1]) list.push([m, s, 'bed-1', m]);
+    const got = await mergeIntoBlocks(readings(list), undefined, 0);
+    expect(got.blocks).toHaveLength(70);
+    for (const b of got.blocks) expect(b.block).toMatchObject({ n: 2, vMin: b.key.metric, vMax: b.key.metric, tFirstUs: T0 + 1_000_000 });
+  });
+});

@@ -116,7 +116,7 @@ describe('giving back a compacted past day', () => {
           // A reader's open transaction on the day, as a long report would hold it.
           await reader.query('BEGIN');
           await reader.query(`SELECT count(*) FROM "${PARTITION}"`);
-          // The truncation gives up after 3 tries of 200 ms; VACUUM then runs beside the
+          // The truncation gives up after 10 tries of 100 ms; VACUUM then runs beside the
           // reader, and its REINDEX CONCURRENTLY waits for the reader to finish.
           setTimeout(() => void reader.query('COMMIT'), 3_000);
         },

@@ -40,16 +40,36 @@ export type ReclaimWay = 'truncated' | 'vacuumed' | 'failed';
 
 const TRIGGER = 'wl_count_late_rows';
 
+/**
+ * Tries of a lock on the partition (SHARE ROW EXCLUSIVE for the trigger, ACCESS EXCLUSIVE
+ * for the truncation), and the longest each waits. A waiting request queues every later
+ * writer of the partition (a late reading) behind it; when a try times out, the writers
+ * queued behind it go first. So each try is kept well under ingest's 250 ms stall budget
+ * (they waited up to 500 ms and 2 s), and more tries keep ~1 s of patience before the
+ * slow way.
+ */
+const LOCK_TRIES = 10;
+const LOCK_WAIT_MS = 100;
+
+/** The lock_timeout of one try. */
+const lockWaitMs = (ctx: LifecycleContext) => Math.max(1, Math.min(LOCK_WAIT_MS, Math.round(ctx.settings.ddlLockTimeoutMs)));
+
 export async function guardPastDay(ctx: LifecycleContext, partition: string): Promise<PastDayGuard | null> {
   if (await poolHasCitus(ctx.pool)) return null;
   const client = await connectClient(ctx.pool);
   try {
     const exists = await client.query('SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2', [`"${partition}"`, TRIGGER]);
-    if (exists.rowCount === 0) {
+    for (let attempt = 0; exists.rowCount === 0; attempt++) {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(ctx.settings.ddlLockTimeoutMs))}`);
-      await client.query(`CREATE TRIGGER ${TRIGGER} AFTER INSERT ON "${partition}" FOR EACH ROW EXECUTE FUNCTION wl_count_late_rows()`);
-      await client.query('COMMIT');
+      await client.query(`SET LOCAL lock_timeout = ${lockWaitMs(ctx)}`);
+      try {
+        await client.query(`CREATE TRIGGER ${TRIGGER} AFTER INSERT ON "${partition}" FOR EACH ROW EXECUTE FUNCTION wl_count_late_rows()`);
+        await client.query('COMMIT');
+        break;
+      } catch (err) {
+        await client.query('ROLLBACK');
+        if ((err as { code?: string }).code !== '55P03' || attempt + 1 >= LOCK_TRIES) throw err;
+      }
     }
     return { partition, lateWrites: await lateWrites(client, partition) };
   } catch (err) {
@@ -62,12 +82,12 @@ export async function guardPastDay(ctx: LifecycleContext, partition: string): Pr
 }
 
 /**
- * `complete`: every unit of the day ran and succeeded in this run. The lock is tried a
- * few times, each for at most the DDL lock timeout, so readers queue behind it only briefly.
+ * `complete`: every unit of the day ran and succeeded in this run. The lock is tried
+ * LOCK_TRIES times, each for at most lockWaitMs.
  */
 export async function reclaimPastDay(ctx: LifecycleContext, partition: string, guard: PastDayGuard | null, complete: boolean): Promise<ReclaimWay> {
   if (guard !== null && complete) {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < LOCK_TRIES; attempt++) {
       const truncated = await tryTruncate(ctx, guard).catch((err: unknown) => {
         ctx.logger.warn({ err, partition }, 'could not truncate a compacted past day');
         return 'no' as const;
@@ -84,7 +104,7 @@ async function tryTruncate(ctx: LifecycleContext, guard: PastDayGuard): Promise<
   const client = await connectClient(ctx.pool);
   try {
     await client.query('BEGIN');
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.min(500, Math.round(ctx.settings.ddlLockTimeoutMs)))}`);
+    await client.query(`SET LOCAL lock_timeout = ${lockWaitMs(ctx)}`);
     try {
       await client.query(`LOCK TABLE "${guard.partition}" IN ACCESS EXCLUSIVE MODE`);
     } catch (err) {
