@@ -94,21 +94,25 @@ export class ColumnBuilder {
   private grow(): void {
     this.capacity = Math.min(this.maxRows, this.capacity * 2);
     const bigger = emptyColumns(this.capacity);
-    const old = this.cols;
-    bigger.length = old.length;
-    bigger.tUs.set(old.tUs);
-    bigger.receivedUs.set(old.receivedUs);
-    bigger.batchSeq.set(old.batchSeq);
-    bigger.value.set(old.value);
-    bigger.metric.set(old.metric);
-    bigger.flags.set(old.flags);
-    for (const c of TEXT_COLUMNS) bigger.text[c].ids.set(old.text[c].ids);
+    copyColumnValues(this.cols, bigger);
     this.cols = bigger;
   }
 }
 
 function newInterners(): Record<TextColumn, StringInterner> {
   return Object.fromEntries(TEXT_COLUMNS.map((c) => [c, new StringInterner()])) as Record<TextColumn, StringInterner>;
+}
+
+/** Copies every row's values (numbers and text ids, not the dictionaries) into larger columns. */
+export function copyColumnValues(from: VitalColumns, to: VitalColumns): void {
+  to.length = from.length;
+  to.tUs.set(from.tUs);
+  to.receivedUs.set(from.receivedUs);
+  to.batchSeq.set(from.batchSeq);
+  to.value.set(from.value);
+  to.metric.set(from.metric);
+  to.flags.set(from.flags);
+  for (const c of TEXT_COLUMNS) to.text[c].ids.set(from.text[c].ids);
 }
 
 export function emptyColumns(capacity: number): VitalColumns {

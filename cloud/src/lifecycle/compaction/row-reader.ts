@@ -12,7 +12,7 @@
  */
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
-import type { VitalColumns } from '../archive/columns.js';
+import { copyColumnValues, TEXT_COLUMNS, type VitalColumns } from '../archive/columns.js';
 import { batched } from '../archive/export-core.js';
 import { CompactionReadError } from './errors.js';
 
@@ -154,19 +154,8 @@ class UnitRowReader {
     this.capacity *= 2;
     const bigger = columnsOf(this.capacity);
     const old = this.cols;
-    bigger.length = old.length;
-    bigger.tUs.set(old.tUs);
-    bigger.receivedUs.set(old.receivedUs);
-    bigger.batchSeq.set(old.batchSeq);
-    bigger.value.set(old.value);
-    bigger.metric.set(old.metric);
-    bigger.flags.set(old.flags);
-    for (const name of TEXT_NAMES) {
-      bigger.text[name].ids.set(old.text[name].ids);
-      bigger.text[name].dict = old.text[name].dict;
-    }
-    bigger.text.hospital_id.dict = old.text.hospital_id.dict;
-    bigger.text.patient_id.dict = old.text.patient_id.dict;
+    copyColumnValues(old, bigger);
+    for (const name of TEXT_COLUMNS) bigger.text[name].dict = old.text[name].dict;
     this.cols = bigger;
   }
 }
