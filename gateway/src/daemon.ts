@@ -11,9 +11,10 @@ import { openAlarmService, type AlarmService } from './alarms/service.js';
 import { Pcd04Reporter, pcd04Settings } from './alarms/pcd04/index.js';
 import { DiskFullWatch } from './buffer/disk-full.js';
 import { BufferCap } from './buffer/eviction.js';
-import { lastRecordOf } from './buffer/last-record.js';
+import { lastRecordsOf } from './buffer/last-record.js';
 import { BufferMaintenance } from './buffer/maintenance.js';
 import { BufferWriter } from './buffer/writer.js';
+import { DAEMON_MAX_COMMIT_DELAY_MS, WRITER_DEFAULTS } from './buffer/writer-options.js';
 import type { GatewayConfig } from './config/schema.js';
 import { openGatewayDatabase, type GatewayDatabase } from './db.js';
 import { NurseStation } from './http/nurse-station/index.js';
@@ -88,6 +89,7 @@ export class GatewayDaemon {
     this.writer = new BufferWriter(store, {
       ...(config.buffer.flushIntervalMs !== null ? { flushIntervalMs: config.buffer.flushIntervalMs } : {}),
       ...(config.buffer.maxBatchReadings !== null ? { maxBatchReadings: config.buffer.maxBatchReadings } : {}),
+      ...commitDelay(config),
       maxQueuedReadings: config.buffer.maxQueuedReadings,
       clock,
       logger,
@@ -163,10 +165,9 @@ export class GatewayDaemon {
     this.currentUplink = createUplink(config, this.uplinkDeps);
     this.rejects = new RejectLog(this.metrics, logger, config.ingest.rejectLogIntervalMs, now);
     const clocks = new DeviceClocks({ maxAheadMs: config.ingest.maxFutureMs, maxLagMs: config.ingest.maxLagMs, horizonMs: config.ingest.horizonMs });
-    for (const d of registry.listDevices()) {
-      // A monitor replaying its queue after a restart continues the timeline it had.
-      const last = lastRecordOf(store.db, d.deviceId, d.bedId);
-      if (last) clocks.remember(d.deviceId, { deviceTimeMs: last.deviceTimeMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0 });
+    // A monitor replaying its queue after a restart continues the timeline it had.
+    for (const [deviceId, last] of lastRecordsOf(store.db, registry.listDevices())) {
+      clocks.remember(deviceId, { deviceTimeMs: last.deviceTimeMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0 });
     }
     this.pipeline = new IngestPipeline({
       gatewayId: config.gatewayId,
@@ -386,4 +387,17 @@ export class GatewayDaemon {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The group commit's longest wait (buffer.maxCommitDelayMs). The default trades up to
+ * 250 ms of acknowledgement latency at ward rates for about one WAL page per commit
+ * instead of one per device message (buffer/writer-options.ts). Senders that wait for each
+ * acknowledgement before the next message (HL7 over TCP or serial, the MQTT bridge) are
+ * committed after the flush interval all the same (BufferWriter.append's `prompt`).
+ */
+function commitDelay(config: GatewayConfig): { maxCommitDelayMs?: number } {
+  if (config.buffer.maxCommitDelayMs !== null) return { maxCommitDelayMs: config.buffer.maxCommitDelayMs };
+  const flush = config.buffer.flushIntervalMs ?? WRITER_DEFAULTS.flushIntervalMs[config.buffer.durability];
+  return { maxCommitDelayMs: Math.max(flush, DAEMON_MAX_COMMIT_DELAY_MS) };
 }

@@ -32,6 +32,7 @@ export {
   BufferCap,
   BufferMaintenance,
   bufferMigrations,
+  countUnsentReadings,
   silentBufferLogger,
   type BufferStore,
   type BufferStoreOptions,

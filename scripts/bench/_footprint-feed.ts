@@ -3,6 +3,10 @@
  * simulator (1 Hz records of every bed, NIBP every 15 min), each MQTT bed publishing QoS 1
  * with its own credentials, each serial bed writing HL7 (MLLP) to its pseudo-terminal.
  * Adapted from the demo's feed (scripts/demo/feed.ts), which drives one serial bed only.
+ * Each monitor sends on its own clock, so the feed ticks every 20 ms: it ticked every
+ * 250 ms before, which sent the ward in bursts of ~15 records and made the gateway's group
+ * commits look fuller than a ward's spread-out arrivals make them. The PUBACK latency of
+ * each MQTT publish is kept (`ackMs`), for what the group commit's wait costs devices.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
@@ -11,6 +15,8 @@ import { WARD_BEDS, deviceOf } from './_footprint-ward.js';
 
 export interface FootprintFeed {
   published: number;
+  /** PUBACK latency of each MQTT publish since the last reset, ms. */
+  ackMs: number[];
   stop(): Promise<void>;
 }
 
@@ -36,7 +42,7 @@ export async function startFootprintFeed(opts: { mqttPort: number; passwords: Ma
     serials.set(deviceId, port);
   }
   const ward = createWard({ beds: WARD_BEDS, seed: opts.seed, startMs: Date.now() });
-  const feed: FootprintFeed = { published: 0, stop: async () => undefined };
+  const feed: FootprintFeed = { published: 0, ackMs: [], stop: async () => undefined };
   let cursor = ward.startMs;
   let controlId = 0;
   const tick = () => {
@@ -45,14 +51,19 @@ export async function startFootprintFeed(opts: { mqttPort: number; passwords: Ma
       const deviceId = deviceOf(record.bedId);
       const client = clients.get(deviceId);
       const serial = serials.get(deviceId);
-      if (client) client.publish(`wardlink/devices/${deviceId}/readings`, toMqttMessage(record).payload, { qos: 1 });
+      if (client) {
+        const sent = performance.now();
+        client.publish(`wardlink/devices/${deviceId}/readings`, toMqttMessage(record).payload, { qos: 1 }, (err) => {
+          if (!err) feed.ackMs.push(performance.now() - sent);
+        });
+      }
       else if (serial) serial.write(mllpFrame(toHl7Message({ ...record, deviceId }, { controlId: `F${controlId++}` })));
       else continue;
       feed.published += 1;
     }
     cursor = until;
   };
-  const timer = setInterval(tick, 250);
+  const timer = setInterval(tick, 20);
   feed.stop = async () => {
     clearInterval(timer);
     await Promise.all([...clients.values()].map((c) => c.endAsync()));

@@ -2,9 +2,10 @@
  * The buffer a gateway restarts on after a long outage, for the startup figure of `pnpm
  * bench gateway-footprint`: hours of the 60-bed ward written straight into the stopped
  * gateway's SQLite file through the real BufferWriter (as ingest would have, only faster),
- * all of it unsent.
+ * all of it unsent. Housekeeping runs every 30 minutes of data, as the running daemon's
+ * would have (every 30 s): the trend index is kept in arrears by it (buffer/trend-index.ts).
  */
-import { BufferWriter, openBufferStore } from '@wardlink/gateway';
+import { BufferMaintenance, BufferWriter, openBufferStore } from '@wardlink/gateway';
 import { createWard } from '@wardlink/simulator';
 import { GATEWAY_ID, WARD_BEDS } from './_footprint-ward.js';
 
@@ -14,6 +15,7 @@ const CHUNK_MS = 60_000;
 export async function prefillBuffer(databasePath: string, hours: number, log: (m: string) => void): Promise<number> {
   const store = openBufferStore({ path: databasePath, gatewayId: GATEWAY_ID, durability: 'normal' });
   const writer = new BufferWriter(store);
+  const maintenance = new BufferMaintenance(store);
   const started = performance.now();
   let written = 0;
   try {
@@ -25,12 +27,14 @@ export async function prefillBuffer(databasePath: string, hours: number, log: (m
       const readings = ward.readingsBetween(t, Math.min(t + CHUNK_MS, endMs));
       written += readings.length;
       await writer.append(readings);
+      if ((t - fromMs) % (30 * CHUNK_MS) === 0) await maintenance.runHousekeeping();
       if (performance.now() - lastLog > 15_000) {
         log(`prefill: ${((t - fromMs) / 3_600_000).toFixed(1)} of ${hours} h written`);
         lastLog = performance.now();
       }
     }
     await writer.flush();
+    await maintenance.runHousekeeping();
   } finally {
     await writer.close().catch(() => undefined);
     store.close();

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench gateway-footprint [--quick] [--minutes N] [--outage-minutes N] [--buffer-hours N] [--reuse-build]
- *   [--flush-interval-ms N]`:
+ *   [--flush-interval-ms N] [--max-commit-delay-ms N]`:
  * what a ward costs the gateway as it ships (gateway/dist, rebuilt when stale unless
  * --reuse-build says to run the build there is, however old), for a
  * fanless box with 1-2 GB of RAM and flash storage.
@@ -25,7 +25,9 @@
  * dist adds the tsc build (~45-65 s there). Its write figures run low: within seconds the
  * kernel has not yet written back and re-dirtied the WAL's pages; trust the full run's.
  * --flush-interval-ms sets the gateway's buffer.flushIntervalMs (default: the writer's
- * own), to see what the group commit's interval does to the writes per reading.
+ * own), to see what the group commit's interval does to the writes per reading;
+ * --max-commit-delay-ms sets buffer.maxCommitDelayMs (the longest wait for a page's worth
+ * of readings; = the flush interval turns it off) for the same comparison.
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -59,6 +61,8 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   const warmupMs = quick ? 2_000 : 60_000;
   const idleMs = quick ? 3_000 : 10_000;
   const flushIntervalMs = option('flush-interval-ms', 0);
+  const maxCommitDelayMs = option('max-commit-delay-ms', 0);
+  const bufferSettings = { ...(flushIntervalMs ? { flushIntervalMs } : {}), ...(maxCommitDelayMs ? { maxCommitDelayMs } : {}) };
   const build = ensureGatewayDist(log, process.argv.includes('--reuse-build'));
 
   const db = await createTestDatabase({ poolMax: 2 });
@@ -72,7 +76,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   let feed: Awaited<ReturnType<typeof startFootprintFeed>> | undefined;
   try {
     const setupStarted = performance.now();
-    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, ...(flushIntervalMs ? { buffer: { flushIntervalMs } } : {}) })]);
+    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, ...(Object.keys(bufferSettings).length > 0 ? { buffer: bufferSettings } : {}) })]);
     cloud = cloudProcess;
     wardToClean = ward;
     log(`cloud and ward ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
@@ -91,7 +95,9 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     await sleep(warmupMs);
     log(`steady: ${steadyMs / 1000} s`);
     const steady = await mark('steady');
+    feed.ackMs.length = 0;
     await sleep(steadyMs);
+    const ackMs = [...feed.ackMs].sort((a, b) => a - b);
     log(`outage: ${outageMs / 1000} s`);
     const outage = await mark('outage');
     proxy.cut();
@@ -148,7 +154,11 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       beds: WARD_BEDS,
       serial_beds: SERIAL_BEDS,
       gateway_build: build,
+      // PUBACK latency of the MQTT monitors in the steady phase: what the group commit's wait costs.
+      puback_ms_p50: Number((ackMs[Math.floor(ackMs.length * 0.5)] ?? NaN).toFixed(1)),
+      puback_ms_p99: Number((ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN).toFixed(1)),
       flush_interval_ms: flushIntervalMs || 'default',
+      max_commit_delay_ms: maxCommitDelayMs || 'default',
       database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     };
     figures.targets_met = targetsMet(figures);

@@ -1,6 +1,6 @@
 /** The demo's live summary line: ingest, buffer, upload and alarms, from the daemons themselves. */
 import Database from 'better-sqlite3';
-import { readLocalToken } from '@wardlink/gateway';
+import { countUnsentReadings, readLocalToken } from '@wardlink/gateway';
 
 export interface SummarySources {
   gatewayHttpPort: number;
@@ -40,7 +40,7 @@ export async function summaryLine(src: SummarySources, feedPublished: number): P
   let raised = 0;
   let active = 0;
   try {
-    unsent = (db.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records WHERE uploaded_at_ms IS NULL').get() as { n: number }).n;
+    unsent = countUnsentReadings(db);
     raised = (db.prepare("SELECT count(*) AS n FROM alarm_events WHERE phase = 'raised'").get() as { n: number }).n;
     active = (db.prepare("SELECT count(DISTINCT alarm_id) AS n FROM alarm_events a WHERE phase = 'raised' AND NOT EXISTS (SELECT 1 FROM alarm_events b WHERE b.alarm_id = a.alarm_id AND b.phase = 'cleared')").get() as { n: number }).n;
   } finally {

@@ -24,9 +24,11 @@ describe('alarms.engine in the config file', () => {
     });
     daemon = await startDaemon(gw);
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-1', password: gw.passwords.get('mon-1')!, clientId: 'mon-1', reconnectPeriod: 0 });
+    // Taken before the publish: the gateway hears the reading before its PUBACK, which
+    // follows the group commit (up to buffer.maxCommitDelayMs later).
+    const heard = Date.now();
     await client.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: Date.now(), readings: { HR: 72 } }), { qos: 1 });
     await client.endAsync();
-    const heard = Date.now();
     const commLoss = () => daemon!.alarms.engine.activeAlarms().find((a) => a.condition === 'comm-loss');
     const deadline = heard + 4_000; // well before the 5 s default
     while (!commLoss() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

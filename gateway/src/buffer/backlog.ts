@@ -3,10 +3,23 @@
  * Quarantined batches are set aside and do not count.
  */
 import type Database from 'better-sqlite3';
+import { outboxSpans } from './outbox-spans.js';
 
-/** Exact count; O(unbatched records), so the store keeps a running tally instead. */
+/**
+ * Unbatched readings: rows in no batch's range (outbox-spans.ts). Ids number readings and
+ * a run's rows are contiguous but for the oldest ones eviction removed, so a run counts
+ * as (the end of its last row) - (its first row's id): O(runs), not O(rows).
+ */
+export function countUnbatchedReadings(db: Database.Database): number {
+  const lastEnd = db.prepare('SELECT id + n FROM reading_records WHERE id < ? ORDER BY id DESC LIMIT 1').pluck();
+  let total = 0;
+  for (const run of outboxSpans(db).runs()) total += (lastEnd.get(run.toId) as number) - run.fromId;
+  return total;
+}
+
+/** Exact count; O(runs of unbatched rows) plus the pending batches. */
 export function countUnsentReadings(db: Database.Database): number {
-  const unbatched = db.prepare('SELECT coalesce(sum(n), 0) FROM reading_records WHERE batch_seq IS NULL').pluck().get() as number;
+  const unbatched = countUnbatchedReadings(db);
   const inPending = db.prepare("SELECT coalesce(sum(reading_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
   return unbatched + inPending;
 }
@@ -21,11 +34,17 @@ export function countUnsentAlarms(db: Database.Database): number {
 /** Time (UTC ms) of the oldest unsent reading (receive time) or alarm event; O(log n). */
 export function oldestUnsentMs(db: Database.Database): number | null {
   const candidates = [
-    db.prepare('SELECT received_at_ms FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT 1').pluck().get(),
+    oldestUnbatchedMs(db),
     db.prepare('SELECT time_ms FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 1').pluck().get(),
     db.prepare("SELECT min(oldest_item_ms) FROM outbox_batches WHERE state = 'pending'").pluck().get(),
   ].filter((v): v is number => typeof v === 'number');
   return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+function oldestUnbatchedMs(db: Database.Database): number | null {
+  const run = outboxSpans(db).run('oldest');
+  if (run === null) return null;
+  return db.prepare('SELECT received_at_ms FROM reading_records WHERE id = ?').pluck().get(run.fromId) as number;
 }
 
 /**

@@ -37,11 +37,11 @@ export const COMMIT_LOCK_WAIT_MS = 100;
 
 /**
  * The commit connection's page cache, at most. It only appends: the right edge of the
- * records table and the leaves its indexes insert into (one per bed for the trend index)
- * are a few hundred pages; the store's full cache (16 MiB by default) would only fill
- * with pages written once and never read again, in a second connection's memory.
+ * records table (no index is written in a commit since buffer-004, trend-index.ts) is a
+ * few pages; a larger cache would only fill with pages written once and never read again,
+ * in a second connection's memory.
  */
-export const COMMIT_CACHE_MAX_KIB = 4096;
+export const COMMIT_CACHE_MAX_KIB = 1024;
 
 /** The commit connection's settings, from the store's. */
 export function commitConnectionSettings(store: ConnectionSettings): ConnectionSettings {

@@ -15,8 +15,9 @@
  *
  * Policy, in order. Alarm events are NEVER evicted.
  * 1. Uploaded readings (the local trend view's copy) may fill the buffer only up to
- *    `uploadedHighWater` (75%) of maxBytes; past it they are evicted oldest received first
- *    down to `uploadedLowWater` (70%). So 80% and 95% (the technical alarms) always mean
+ *    `uploadedHighWater` (75%) of maxBytes; past it they are evicted a whole sent batch at
+ *    a time, the one sent first first (the batch is forgotten with them, as the retention
+ *    prune does), down to `uploadedLowWater` (70%). So 80% and 95% (the technical alarms) always mean
  *    that UNSENT data is filling the buffer, never that old uploaded data lingers.
  * 2. Past maxBytes, down to `unsentLowWater` (98%), in this order:
  *    a. any uploaded readings left;
@@ -33,6 +34,8 @@
 import { statSync } from 'node:fs';
 import { BufferOptionError, sleep, type Clock } from '@wardlink/shared';
 import { oldestUnsentMs } from './backlog.js';
+import { outboxSpans } from './outbox-spans.js';
+import { DELETED_ROW_COLUMNS, trendIndex, type DeletedRow } from './trend-index.js';
 import { filesystemSpace, UNLIMITED_SPACE, type DiskSpace } from './disk-space.js';
 import type { BufferStore } from './store.js';
 import type { BufferLogger, BufferUsage, EvictionCounters } from './types.js';
@@ -100,12 +103,16 @@ export class BufferCap {
       // Ids number readings (schema.ts), so this spans readings, not rows.
       idSpan: db.prepare('SELECT coalesce((SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1) - (SELECT min(id) FROM reading_records), 0)').pluck(),
       recentRecordSize: db.prepare('SELECT avg(n) FROM (SELECT n FROM reading_records ORDER BY id DESC LIMIT 64)').pluck(),
-      uploaded: db
-        .prepare('DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL ORDER BY received_at_ms LIMIT ?) RETURNING n')
-        .pluck(),
-      unbatched: db.prepare('DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?) RETURNING n').pluck(),
+      // Uploaded = in a 'sent' batch (outbox-spans.ts): the oldest sent batch with readings
+      // left, which is forgotten with them (as the retention prune does, only sooner).
+      oldestSent: db.prepare(
+        "SELECT seq, first_reading_id AS first, last_reading_id AS last FROM outbox_batches WHERE state IN ('sent', 'evicted') AND state = 'sent' AND first_reading_id IS NOT NULL ORDER BY settled_at_ms LIMIT 1",
+      ),
+      forgetBatch: db.prepare('DELETE FROM outbox_batches WHERE seq = ?'),
+      unbatched: db.prepare(`DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE id >= ? AND id < ? ORDER BY id LIMIT ?) RETURNING ${DELETED_ROW_COLUMNS}`).raw(),
       oldestBatch: db.prepare('SELECT seq, first_reading_id AS first, last_reading_id AS last, reading_count AS count FROM outbox_batches WHERE state = ? AND reading_count > 0 ORDER BY seq LIMIT 1'),
-      batchReadings: db.prepare('DELETE FROM reading_records WHERE id BETWEEN ? AND ? AND batch_seq = ? RETURNING n').pluck(),
+      // batch_seq is set only on rows batched before buffer-003 (outbox-spans.ts).
+      batchReadings: db.prepare(`DELETE FROM reading_records WHERE id BETWEEN ? AND ? AND (batch_seq IS NULL OR batch_seq = ?) RETURNING ${DELETED_ROW_COLUMNS}`).raw(),
       requeueAlarms: db.prepare('UPDATE alarm_events SET batch_seq = NULL WHERE batch_seq = ?'),
       evictBatch: db.prepare("UPDATE outbox_batches SET state = 'evicted', settled_at_ms = ?, last_error = 'evicted under the byte cap' WHERE seq = ?"),
     };
@@ -220,12 +227,15 @@ export class BufferCap {
   private evictStep(tier: Tier, rows: number, round: EvictionCounters): boolean {
     switch (tier) {
       case 'uploaded': {
-        const n = sum(this.s.uploaded.all(rows) as number[]);
+        const n = this.evictOldestSentBatch();
+        if (n === null) return false;
         round.uploadedReadings += n;
-        return n > 0;
+        return true;
       }
       case 'unsent': {
-        const n = sum(this.s.unbatched.all(rows) as number[]);
+        const run = outboxSpans(this.store.db).run('oldest');
+        if (run === null) return false;
+        const n = this.deleted(this.s.unbatched.all(run.fromId, run.toId, rows) as DeletedRow[]);
         this.store.tally.remove(n);
         round.unsentReadings += n;
         return n > 0;
@@ -242,13 +252,32 @@ export class BufferCap {
     }
   }
 
+  /** Takes deleted rows out of the trend index; returns their readings. */
+  private deleted(rows: DeletedRow[]): number {
+    trendIndex(this.store.db).forget(rows);
+    let n = 0;
+    for (const r of rows) n += r[0];
+    return n;
+  }
+
+  /** Drops the readings of the oldest sent batch and forgets it; returns how many, or null if none. */
+  private evictOldestSentBatch(): number | null {
+    return this.store.db.transaction((): number | null => {
+      const b = this.s.oldestSent.get() as { seq: number; first: number; last: number } | undefined;
+      if (!b) return null;
+      const n = this.deleted(this.s.batchReadings.all(b.first, b.last, b.seq) as DeletedRow[]);
+      this.s.forgetBatch.run(b.seq);
+      return n;
+    }).immediate();
+  }
+
   /** Gives up the oldest batch in `state`; returns its readings dropped, or null if none. */
   private evictOldestBatch(state: 'quarantined' | 'pending'): number | null {
     const now = this.clock.now();
     const result = this.store.db.transaction((): number | null => {
       const b = this.s.oldestBatch.get(state) as { seq: number; first: number | null; last: number | null; count: number } | undefined;
       if (!b) return null;
-      const n = b.first === null ? 0 : sum(this.s.batchReadings.all(b.first, b.last, b.seq) as number[]);
+      const n = b.first === null ? 0 : this.deleted(this.s.batchReadings.all(b.first, b.last, b.seq) as DeletedRow[]);
       this.s.requeueAlarms.run(b.seq);
       this.s.evictBatch.run(now, b.seq);
       this.logger.warn({ seq: b.seq, state, readings: n }, 'outbox batch evicted under the byte cap; its alarm events are queued again');
@@ -263,10 +292,4 @@ function fraction(name: string, value: number | undefined, fallback: number): nu
   const v = value ?? fallback;
   if (!(v > 0 && v <= 1)) throw new BufferOptionError(name, 'must be a fraction in (0, 1]', value);
   return v;
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
 }

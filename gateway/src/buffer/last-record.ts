@@ -2,9 +2,11 @@
  * A device's newest stored record, so that judgements that need history (the device
  * clock's timeline, ingest/device-clock.ts) survive a gateway restart: a monitor that
  * replays what it queued while the gateway was down continues its own timeline.
- * One probe of the trend index (bed_id, device_time_ms) per device.
+ * One probe of the trend index (trend-index.ts) per device, plus ONE scan of the rows
+ * above the index's mark for all of them (housekeeping keeps that to a period's rows).
  */
 import type Database from 'better-sqlite3';
+import { prepareTrendReader } from './trend-index.js';
 
 export interface LastRecord {
   deviceTimeMs: number;
@@ -13,9 +15,30 @@ export interface LastRecord {
   flags: number;
 }
 
+type Row = { device_time_ms: number; received_at_ms: number; items: string };
+
+function toLastRecord(row: Row): LastRecord {
+  const first = (JSON.parse(row.items) as [string, number, number?][])[0];
+  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags: first?.[2] ?? 0 };
+}
+
 export function lastRecordOf(db: Database.Database, deviceId: string, bedId: string): LastRecord | undefined {
-  const row = db
-    .prepare('SELECT device_time_ms, received_at_ms, items ->> \'$[0][2]\' AS flags FROM reading_records WHERE bed_id = ? AND device_id = ? ORDER BY device_time_ms DESC LIMIT 1')
-    .get(bedId, deviceId) as { device_time_ms: number; received_at_ms: number; flags: number | null } | undefined;
-  return row === undefined ? undefined : { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags: row.flags ?? 0 };
+  return lastRecordsOf(db, [{ deviceId, bedId }]).get(deviceId);
+}
+
+/** The newest record of each device on its bed, by device id (absent: none stored). */
+export function lastRecordsOf(db: Database.Database, devices: readonly { deviceId: string; bedId: string }[]): Map<string, LastRecord> {
+  const reader = prepareTrendReader(db);
+  const newest = new Map<string, Row>();
+  const wanted = new Map(devices.map((d) => [d.deviceId, d.bedId]));
+  for (const d of devices) {
+    const row = reader.lastIndexedRecord(d.bedId, d.deviceId);
+    if (row) newest.set(d.deviceId, row);
+  }
+  for (const [bedId, deviceId, deviceTimeMs, receivedAtMs, items] of reader.rowsAboveMark()) {
+    if (wanted.get(deviceId) !== bedId) continue;
+    const known = newest.get(deviceId);
+    if (!known || deviceTimeMs > known.device_time_ms) newest.set(deviceId, { device_time_ms: deviceTimeMs, received_at_ms: receivedAtMs, items });
+  }
+  return new Map([...newest].map(([id, row]) => [id, toLastRecord(row)]));
 }

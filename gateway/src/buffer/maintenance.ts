@@ -1,7 +1,10 @@
 /**
  * Housekeeping that keeps the gateway's files bounded for months of unattended running:
- * - prune: uploaded readings older than the local retention (default 24 h, kept for the
- *   local trend view) and settled outbox batches just as old;
+ * - prune: readings uploaded longer ago than the local retention (default 24 h, kept for
+ *   the local trend view) and settled outbox batches just as old, by their id ranges
+ *   (outbox-spans.ts); then the batched-range table is compacted;
+ * - the trend index catches up with the rows committed since the last cycle (trend-index.ts:
+ *   once per cycle, not inside every commit, is what keeps its writes small);
  * - incremental_vacuum: returns free pages beyond a reserve to the filesystem (the
  *   reserve is reused by new rows, so the file does not shrink and regrow every cycle);
  * - wal_checkpoint(TRUNCATE): copies the WAL into the database and cuts the -wal file to
@@ -16,6 +19,8 @@
  */
 import { statSync } from 'node:fs';
 import { BufferOptionError, sleep, type Clock, type TimerHandle } from '@wardlink/shared';
+import { outboxSpans } from './outbox-spans.js';
+import { DELETED_ROW_COLUMNS, trendIndex, type DeletedRow } from './trend-index.js';
 import type { BufferCap } from './eviction.js';
 import type { BufferStore } from './store.js';
 import type { BufferLogger } from './types.js';
@@ -90,14 +95,23 @@ export class BufferMaintenance {
     this.logger = opts.logger ?? store.logger;
     const db = store.db;
     this.s = {
-      pruneReadings: db
+      // Uploaded = in a 'sent' batch (outbox-spans.ts; the IN term lets SQLite use the
+      // partial index outbox_batches_settled). The batch's range finds its rows on the
+      // rowid, and batch_seq tells a legacy batch's own rows apart (buffer-003).
+      oldSentBatches: db
+        .prepare("SELECT seq, first_reading_id, last_reading_id FROM outbox_batches WHERE state IN ('sent', 'evicted') AND state = 'sent' AND first_reading_id IS NOT NULL AND settled_at_ms < ? ORDER BY settled_at_ms")
+        .raw(),
+      pruneRange: db
         .prepare(
-          'DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE uploaded_at_ms IS NOT NULL AND received_at_ms < ? ORDER BY received_at_ms LIMIT ?) RETURNING n',
+          `DELETE FROM reading_records WHERE id IN (SELECT id FROM reading_records WHERE id BETWEEN ? AND ? AND (batch_seq IS NULL OR batch_seq = ?) ORDER BY id LIMIT ?) RETURNING ${DELETED_ROW_COLUMNS}`,
         )
-        .pluck(),
-      pruneBatches: db.prepare(
-        "DELETE FROM outbox_batches WHERE seq IN (SELECT seq FROM outbox_batches WHERE state IN ('sent', 'evicted') AND settled_at_ms < ? ORDER BY settled_at_ms LIMIT ?)",
-      ),
+        .raw(),
+      oldSettledBatches: db
+        .prepare(
+          "SELECT seq, first_reading_id, last_reading_id FROM outbox_batches WHERE state IN ('sent', 'evicted') AND settled_at_ms < ? ORDER BY settled_at_ms LIMIT ?",
+        )
+        .raw(),
+      forgetBatch: db.prepare('DELETE FROM outbox_batches WHERE seq = ?'),
       freePages: db.prepare('SELECT freelist_count FROM pragma_freelist_count()').pluck(),
     };
   }
@@ -116,8 +130,9 @@ export class BufferMaintenance {
     await Promise.allSettled([this.housekeeping, this.capCheck]);
   }
 
-  /** Prune, vacuum, checkpoint, in that order (the checkpoint then covers the others' writes). */
+  /** Trend index, prune, vacuum, checkpoint, in that order (the checkpoint then covers the others' writes). */
   async runHousekeeping(nowMs: number = this.clock.now()): Promise<HousekeepingReport> {
+    trendIndex(this.store.db).catchUp();
     const prunedReadings = await this.pruneUploaded(nowMs);
     const prunedBatches = await this.pruneSettledBatches(nowMs);
     const vacuumedPages = await this.vacuum();
@@ -127,21 +142,46 @@ export class BufferMaintenance {
     return report;
   }
 
-  /** Deletes uploaded readings received before now - localRetentionMs; returns how many. */
+  /**
+   * Deletes the readings of batches uploaded before now - localRetentionMs; returns how
+   * many. Retention runs from the upload, not the receipt: a backlog sent after an outage
+   * stays for the trend view as long as live data does.
+   */
   async pruneUploaded(nowMs: number = this.clock.now()): Promise<number> {
-    // Chunks are counted in record rows; the total in readings.
     let readings = 0;
-    await this.inChunks((limit) => {
-      const ns = this.s.pruneReadings.all(nowMs - this.localRetentionMs, limit) as number[];
-      for (const n of ns) readings += n;
-      return ns.length;
-    });
+    for (const [seq, first, last] of this.s.oldSentBatches.all(nowMs - this.localRetentionMs) as [number, number, number][]) {
+      readings += await this.pruneBatchReadings(seq, first, last);
+    }
     return readings;
   }
 
-  /** Forgets sent and evicted batches settled before the retention cutoff (quarantined stay). */
+  /**
+   * Forgets sent and evicted batches settled before the retention cutoff (quarantined
+   * stay), with any readings still in their range: no row may outlive the batch that
+   * says it was sent.
+   */
   async pruneSettledBatches(nowMs: number = this.clock.now()): Promise<number> {
-    return this.inChunks((limit) => this.s.pruneBatches.run(nowMs - this.localRetentionMs, limit).changes);
+    return this.inChunks((limit) => {
+      const batches = this.s.oldSettledBatches.all(nowMs - this.localRetentionMs, limit) as [number, number | null, number | null][];
+      for (const [seq, first, last] of batches) {
+        if (first !== null && last !== null) trendIndex(this.store.db).forget(this.s.pruneRange.all(first, last, seq, Number.MAX_SAFE_INTEGER) as DeletedRow[]); // normally none left
+        this.s.forgetBatch.run(seq);
+      }
+      outboxSpans(this.store.db).compact();
+      return batches.length;
+    });
+  }
+
+  /** Deletes one batch's readings in chunks of record rows; returns the readings deleted. */
+  private async pruneBatchReadings(seq: number, first: number, last: number): Promise<number> {
+    let readings = 0;
+    await this.inChunks((limit) => {
+      const rows = this.s.pruneRange.all(first, last, seq, limit) as DeletedRow[];
+      trendIndex(this.store.db).forget(rows);
+      for (const r of rows) readings += r[0];
+      return rows.length;
+    });
+    return readings;
   }
 
   /** Returns free pages beyond the reserve to the filesystem; returns how many. */

@@ -4,10 +4,14 @@
  * `maxReadings` readings when that many wait, so the record at the boundary is split in
  * two rows: the part the batch takes and the part left unbatched. Ids number readings, so
  * the second part becomes the row at id + (readings of the first part) and local order is
- * unchanged. Runs inside the outbox's build transaction.
+ * unchanged. A batch takes one run of unbatched rows (outbox-spans.ts): it stops at the
+ * next batched range, so it may hold fewer than `maxReadings` while more wait beyond it;
+ * the next batch takes those. Runs inside the outbox's build transaction.
  */
 import type Database from 'better-sqlite3';
 import type { Reading } from '@wardlink/shared';
+import type { OutboxSpans } from './outbox-spans.js';
+import { trendIndex } from './trend-index.js';
 import type { BatchOrder } from './types.js';
 import { packRecord, prepareRecordInsert, RECORD_COLUMNS, unpackRecord, type RecordRow } from './rows.js';
 
@@ -25,10 +29,13 @@ export class RecordTaker {
   private readonly s;
   private readonly insertRecord;
 
-  constructor(db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly spans: OutboxSpans,
+  ) {
     this.s = {
-      oldest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?`).raw(),
-      newest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?`).raw(),
+      oldest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).raw(),
+      newest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`).raw(),
       shrink: db.prepare('UPDATE reading_records SET n = ?, device_time_ms = ?, received_at_ms = ?, items = ? WHERE id = ?'),
     };
     this.insertRecord = prepareRecordInsert(db);
@@ -43,8 +50,11 @@ export class RecordTaker {
     const readings: Reading[][] = [];
     if (maxReadings === 0) return { rows, readings };
     let total = 0;
+    // One run of unbatched rows only: a batch's id range must hold no other batch's rows.
+    const run = this.spans.run(order);
+    if (run === null) return { rows, readings };
     const stmt = order === 'oldest' ? this.s.oldest : this.s.newest;
-    for (const row of stmt.iterate(maxReadings) as IterableIterator<RecordRow>) {
+    for (const row of stmt.iterate(run.fromId, run.toId, maxReadings) as IterableIterator<RecordRow>) {
       rows.push(row);
       readings.push(unpackRecord(row, gatewayId));
       total += row[1];
@@ -70,7 +80,10 @@ export class RecordTaker {
       const h = packRecord(head);
       this.s.shrink.run(h.n, h.deviceTimeMs, h.receivedAtMs, h.items, row[0]);
       const tailId = row[0] + head.length;
-      this.insertRecord(tailId, packRecord(tail), null);
+      const t = packRecord(tail);
+      this.insertRecord(tailId, t);
+      // Below the trend index's mark the housekeeping would not see it (trend-index.ts).
+      trendIndex(this.db).add(t.bedId, t.deviceTimeMs, tailId);
       if (order === 'oldest') readings[edge] = head;
       else {
         readings[edge] = tail;

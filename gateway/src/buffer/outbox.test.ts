@@ -201,6 +201,8 @@ describe('Outbox settlement', () => {
           expect(delivered.length).toBe(appended);
           expect(new Set(delivered).size).toBe(appended);
           expect(store.tally.readings).toBe(0);
+          // Batched ranges merge once no unbatched row lies between them (outbox-spans.ts).
+          expect(store.db.prepare('SELECT count(*) FROM outbox_spans').pluck().get()).toBeLessThanOrEqual(1);
         },
       ),
       { numRuns: 40 },

@@ -2,7 +2,7 @@
  * The outbox: what the uplink reads to build batches, and how it settles them.
  *
  * - A batch is built in ONE transaction: its seq is taken from `meta.next_batch_seq` and
- *   its rows are stamped with it. From then on it has that seq and that content until it
+ *   its id range recorded (outbox-spans.ts: rows are never rewritten to mark them). From then on it has that seq and that content until it
  *   is settled (sent, quarantined, or evicted under the byte cap), across restarts: the
  *   cloud's exactly-once ledger keys on (gatewayId, seq).
  * - `nextBatch` returns the oldest pending batch first (one the uplink built but did not
@@ -14,8 +14,9 @@
  *   order (live batches overtake the backlog, several are in flight), and a batch given
  *   up under the byte cap leaves a gap: the cloud must not expect them contiguous.
  */
-import { BufferOptionError, BufferWriteFailedError, UnknownBatchError } from '@wardlink/shared';
+import { BufferOptionError, UnknownBatchError } from '@wardlink/shared';
 import { countUnsentAlarms, oldestUnsentMs } from './backlog.js';
+import { outboxSpans, type OutboxSpans } from './outbox-spans.js';
 import { RecordTaker } from './outbox-take.js';
 import { ALARM_COLUMNS, RECORD_COLUMNS, toAlarmEvent, unpackRecord, type AlarmRow, type RecordRow } from './rows.js';
 import type { BufferStore } from './store.js';
@@ -67,24 +68,27 @@ interface BatchRow {
 export class Outbox {
   private readonly s;
   private readonly taker: RecordTaker;
+  private readonly spans: OutboxSpans;
 
   constructor(private readonly store: BufferStore) {
     const db = store.db;
-    this.taker = new RecordTaker(db);
+    this.spans = outboxSpans(db);
+    this.taker = new RecordTaker(db, this.spans);
     this.s = {
       pendingSeqs: db.prepare("SELECT seq FROM outbox_batches WHERE state = 'pending' ORDER BY seq").pluck(),
       pendingCount: db.prepare("SELECT count(*) FROM outbox_batches WHERE state = 'pending'").pluck(),
       batch: db.prepare('SELECT * FROM outbox_batches WHERE seq = ?'),
-      batchRecords: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id BETWEEN ? AND ? AND batch_seq = ? ORDER BY id`).raw(),
+      // batch_seq is set only on rows batched before buffer-003 (outbox-spans.ts).
+      batchRecords: db
+        .prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id BETWEEN ? AND ? AND (batch_seq IS NULL OR batch_seq = ?) ORDER BY id`)
+        .raw(),
       batchAlarms: db.prepare(`SELECT ${ALARM_COLUMNS} FROM alarm_events WHERE batch_seq = ? ORDER BY time_ms, id`).raw(),
       unbatchedAlarms: db.prepare(`SELECT ${ALARM_COLUMNS} FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT ?`).raw(),
       insertBatch: db.prepare(
         `INSERT INTO outbox_batches (seq, gateway_id, created_at_ms, order_kind, first_reading_id, last_reading_id, reading_count, alarm_count, oldest_item_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      assignReadings: db.prepare('UPDATE reading_records SET batch_seq = ? WHERE id BETWEEN ? AND ? AND batch_seq IS NULL'),
       assignAlarm: db.prepare('UPDATE alarm_events SET batch_seq = ? WHERE id = ? AND batch_seq IS NULL'),
-      sentReadings: db.prepare('UPDATE reading_records SET uploaded_at_ms = ? WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
       sentAlarms: db.prepare('UPDATE alarm_events SET uploaded_at_ms = ? WHERE batch_seq = ?'),
       settle: db.prepare('UPDATE outbox_batches SET state = ?, settled_at_ms = ?, last_error = coalesce(?, last_error) WHERE seq = ?'),
       attempt: db.prepare('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
@@ -129,10 +133,8 @@ export class Outbox {
 
   /** The cloud acknowledged the batch (2xx). Returns false when it was no longer pending. */
   markSent(seq: number, nowMs: number = this.store.clock.now()): boolean {
-    const settled = this.settle(seq, 'sent', nowMs, null, (row) => {
-      if (row.first_reading_id !== null) this.s.sentReadings.run(nowMs, row.first_reading_id, row.last_reading_id, seq);
-      this.s.sentAlarms.run(nowMs, seq);
-    });
+    // Readings are not touched: 'uploaded' is their batch's state (outbox-spans.ts).
+    const settled = this.settle(seq, 'sent', nowMs, null, () => this.s.sentAlarms.run(nowMs, seq));
     return settled !== null;
   }
 
@@ -210,14 +212,9 @@ export class Outbox {
       const { first, last } = taken;
       const oldest = alarmRows.reduce((min, a) => Math.min(min, a[11]), oldestReadingMs);
       this.s.insertBatch.run(seq, gatewayId, nowMs, order, first, last, taken.readings.length, alarmRows.length, oldest);
-      if (first !== null) {
-        // The rows taken are exactly the unbatched ones in [first, last] (the lowest or
-        // highest records, the boundary one split), so one range update stamps them all.
-        const stamped = this.s.assignReadings.run(seq, first, last).changes;
-        if (stamped !== taken.rows) {
-          throw new BufferWriteFailedError(`outbox stamped ${stamped} record rows for batch ${seq} instead of ${taken.rows}`, { seq });
-        }
-      }
+      // The rows taken are exactly those in [first, last] (one run of unbatched rows, the
+      // boundary record split), so the range alone marks them batched: no row is rewritten.
+      if (first !== null && last !== null) this.spans.add(first, last);
       for (const a of alarmRows) this.s.assignAlarm.run(seq, a[0]);
       return {
         gatewayId,

@@ -136,11 +136,9 @@ const INSERT_RECORD = 'INSERT INTO reading_records (id, n, device_id, bed_id, pa
 const RECORD_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Inserts one packed record row at `id` (the outbox uses it to split a record). */
-export function prepareRecordInsert(db: Database.Database): (id: number, v: RecordValues, batchSeq: number | null) => void {
-  const stmt = db.prepare(
-    'INSERT INTO reading_records (id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items, batch_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  return (id, v, batchSeq) => void stmt.run(id, v.n, v.deviceId, v.bedId, v.patientId, v.deviceTimeMs, v.receivedAtMs, v.items, batchSeq);
+export function prepareRecordInsert(db: Database.Database): (id: number, v: RecordValues) => void {
+  const stmt = db.prepare(INSERT_RECORD + RECORD_PLACEHOLDERS);
+  return (id, v) => void stmt.run(id, v.n, v.deviceId, v.bedId, v.patientId, v.deviceTimeMs, v.receivedAtMs, v.items);
 }
 
 /**

@@ -14,16 +14,19 @@
  *   `max - min` spans readings, and the outbox can split a record at a batch boundary
  *   (the tail becomes a row at id + k) without renumbering anything. Ids never leave the
  *   gateway (the cloud keys readings naturally).
- * - A row's life: unbatched (batch_seq NULL) -> in a pending batch (batch_seq set) ->
- *   uploaded (uploaded_at_ms set) -> pruned after local retention or evicted.
- * - `reading_records_unbatched` (partial, batch_seq IS NULL) is the outbox queue: the
- *   oldest and the newest unbatched records in id order, in O(log n), however many
- *   uploaded rows the local retention keeps. A batch's own rows are found by its id range.
- * - `reading_records_uploaded_age` (partial, uploaded rows only, by receive time) serves
- *   the retention prune and the eviction of uploaded rows. Inserts never touch it.
- * - `reading_records_trend` is (bed_id, device_time_ms): the local trend view reads one
+ * - A row's life: unbatched -> in a pending batch -> uploaded (its batch 'sent') -> pruned
+ *   after local retention or evicted. Since buffer-003 that state lives in id ranges
+ *   (`outbox_spans`, `outbox_batches`; outbox-spans.ts), not in the row: the first two
+ *   partial indexes below and the per-row stamps rewrote every row twice, and are
+ *   gone (batch_seq/uploaded_at_ms stay as columns for rows batched before it).
+ * - (before buffer-003) `reading_records_unbatched` (partial, batch_seq IS NULL) was the
+ *   outbox queue and `reading_records_uploaded_age` (partial, uploaded rows by receive
+ *   time) served the retention prune and the eviction of uploaded rows.
+ * - `reading_records_trend` was (bed_id, device_time_ms): the local trend view reads one
  *   bed's time range and picks its metric out of `items` (per-reading device time deltas
- *   are small: a record's observations are seconds apart at most).
+ *   are small: a record's observations are seconds apart at most). Since buffer-004 it is
+ *   the table `reading_trend`, filled by housekeeping rather than in every commit
+ *   (trend-index.ts).
  * - The `readings` VIEW shows one row per reading (id = record id + position) for SQL
  *   readers: the CLI, scripts and tests. It expands JSON, so it is for inspection, not for
  *   the hot paths (counts there use `sum(n)`). Its INSTEAD OF INSERT trigger stores a
@@ -34,8 +37,8 @@
  *   audit reads it too (alarms/audit-query.ts); the step `alarms-002-one-alarm-table`
  *   (alarms/migration-one-table.ts) merged the engine's former `alarm_audit` table into it,
  *   left a view of that name for SQL readers, and added the indexes the audit reads use.
- * - `outbox_batches` remembers what each batch holds (a record id range plus batch_seq on
- *   its rows, and batch_seq on its alarm events) and its gateway id, so a batch is re-sent
+ * - `outbox_batches` remembers what each batch holds (a record id range, and batch_seq on
+ *   its alarm events) and its gateway id, so a batch is re-sent
  *   with the same seq and the same content after a crash. Sequence numbers come from
  *   `meta.next_batch_seq`, never reused. `first_reading_id`/`last_reading_id` are the ids
  *   of its first and last RECORD rows; `reading_count` counts readings.
@@ -138,6 +141,64 @@ export const READINGS_VIEW_V2_SQL = `
            j.value ->> 1 AS value,
            j.value ->> 2 AS flags,
            r.batch_seq, r.uploaded_at_ms,
+           r.device_time_ms + coalesce(j.value ->> 3, 0) + (j.value ->> 5) AS device_clock_ms,
+           j.value ->> 6 AS unit
+    FROM reading_records AS r, json_each(r.items) AS j;
+  CREATE TRIGGER readings_insert INSTEAD OF INSERT ON readings BEGIN
+    INSERT INTO reading_records (id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items)
+    VALUES (
+      coalesce((SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1), 1), 1,
+      NEW.device_id, NEW.bed_id, NEW.patient_id, NEW.device_time_ms, NEW.received_at_ms,
+      json_array(json_array(NEW.metric, NEW.value, coalesce(NEW.flags, 0)))
+    );
+  END;
+`;
+
+/**
+ * buffer-003: a row's outbox state from id ranges instead of per-row stamps (outbox-spans.ts).
+ * - `outbox_spans` is filled from the stamped rows: each maximal run of consecutive rows
+ *   (in id order) that have a batch_seq is one span.
+ * - The two partial indexes go: nothing reads `batch_seq IS NULL` or `uploaded_at_ms`
+ *   of readings any more. The columns stay (dropping one rewrites the table): `batch_seq`
+ *   still tells a legacy batch's rows apart inside its range; new rows leave both NULL.
+ * - `outbox_batches_first_reading` finds the batch holding a row (the view, tests).
+ * - The `readings` view derives batch_seq and uploaded_at_ms from the batch holding the row
+ *   (for an unbatched row that lookup walks the batches below it: the view is for
+ *   inspection and tests, never for the hot paths).
+ */
+/** The batch whose id range holds row r (rows batched since buffer-003 carry no stamp). */
+const BATCH_OF_ROW = `(SELECT x.seq FROM outbox_batches AS x
+       WHERE x.first_reading_id <= r.id AND x.first_reading_id IS NOT NULL AND x.last_reading_id >= r.id AND x.state <> 'evicted'
+       ORDER BY x.first_reading_id DESC LIMIT 1)`;
+
+export const OUTBOX_SPANS_SQL = `
+  CREATE TABLE outbox_spans (
+    first_id INTEGER PRIMARY KEY,
+    last_id  INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO outbox_spans (first_id, last_id)
+    SELECT min(id), max(id) FROM (
+      SELECT id, batch_seq IS NOT NULL AS batched,
+             row_number() OVER (ORDER BY id) - row_number() OVER (PARTITION BY batch_seq IS NOT NULL ORDER BY id) AS island
+      FROM reading_records
+    ) WHERE batched GROUP BY island;
+  DROP INDEX reading_records_unbatched;
+  DROP INDEX reading_records_uploaded_age;
+  CREATE INDEX outbox_batches_first_reading ON outbox_batches(first_reading_id) WHERE first_reading_id IS NOT NULL;
+
+  DROP VIEW readings;
+  CREATE VIEW readings AS
+    SELECT r.id + j.key AS id, r.device_id, r.bed_id, r.patient_id,
+           j.value ->> 0 AS metric,
+           r.device_time_ms + coalesce(j.value ->> 3, 0) AS device_time_ms,
+           r.received_at_ms + coalesce(j.value ->> 4, 0) AS received_at_ms,
+           j.value ->> 1 AS value,
+           j.value ->> 2 AS flags,
+           coalesce(r.batch_seq, ${BATCH_OF_ROW}) AS batch_seq,
+           coalesce(
+             (SELECT CASE WHEN b.state = 'sent' THEN b.settled_at_ms END FROM outbox_batches AS b WHERE b.seq = coalesce(r.batch_seq, ${BATCH_OF_ROW})),
+             r.uploaded_at_ms
+           ) AS uploaded_at_ms,
            r.device_time_ms + coalesce(j.value ->> 3, 0) + (j.value ->> 5) AS device_clock_ms,
            j.value ->> 6 AS unit
     FROM reading_records AS r, json_each(r.items) AS j;

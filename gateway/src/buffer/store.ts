@@ -32,7 +32,11 @@ export interface BufferStoreOptions {
   walAutocheckpointPages?: number;
   /** The -wal file is cut back to this size whenever it is reset. Default 64 MiB. */
   walSizeLimitBytes?: number;
-  /** Page cache, KiB. Default 16384. */
+  /**
+   * Page cache, KiB. Default 8192: the main connection reads the outbox's runs, batches
+   * being loaded, trend queries and housekeeping's ranges; none needs the file in memory,
+   * and the OS page cache holds what is hot anyway (was 16384; RSS on a 1-2 GB box).
+   */
   cacheSizeKiB?: number;
   clock?: Clock;
   logger?: BufferLogger;
@@ -113,7 +117,7 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
     busyTimeoutMs,
     walAutocheckpointPages: positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, DEFAULT_WAL_AUTOCHECKPOINT_PAGES),
     walSizeLimitBytes: positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024),
-    cacheSizeKiB: positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 16384),
+    cacheSizeKiB: positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 8192),
   };
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
 

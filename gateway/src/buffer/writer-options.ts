@@ -32,13 +32,36 @@ import type { Durability } from './types.js';
 export const WRITER_DEFAULTS = {
   maxBatchReadings: 2000,
   flushIntervalMs: { normal: 10, full: 25 } as Readonly<Record<Durability, number>>,
+  /** About one 4 KiB page of record rows (~26 B a reading in the ward benchmark). */
+  fillReadings: 160,
   maxQueuedReadings: 50_000,
   lockWaitMs: 5000,
   lockRetryMs: 5,
 } as const;
 
+/**
+ * The daemon's default maxCommitDelayMs (config buffer.maxCommitDelayMs): at the ward load of
+ * `pnpm bench gateway-footprint` (60 beds, ~460 readings/s) a page's worth comes in
+ * ~350 ms, so commits run about every 250 ms instead of every ~15 ms; devices wait up to
+ * that for their acknowledgement (QoS 1 PUBACK, HL7 ACK), well inside their timeouts.
+ */
+export const DAEMON_MAX_COMMIT_DELAY_MS = 250;
+
 export interface WriterLimits {
+  /** The shortest wait of a group commit after its first append. */
   flushIntervalMs: number;
+  /**
+   * The longest wait (>= flushIntervalMs). Between the two, a group is committed as soon as
+   * it holds `fillReadings`: every commit writes at least one 4 KiB page per table and
+   * index it touches into the WAL, so at a ward's rate (~500 readings/s) committing every
+   * 10 ms wrote ~60 mostly empty pages a second; waiting until a page's worth has come
+   * writes each page about once. At high rates the fill comes within flushIntervalMs and
+   * nothing changes. The cost is acknowledgement latency at low rates (up to this delay).
+   * Default: flushIntervalMs (off); the daemon sets it from buffer.maxCommitDelayMs.
+   */
+  maxCommitDelayMs: number;
+  /** Readings that make a group worth committing before maxCommitDelayMs: about one page of records. */
+  fillReadings: number;
   maxBatchReadings: number;
   maxQueuedReadings: number;
   lockWaitMs: number;
@@ -52,8 +75,11 @@ function int(name: string, value: number | undefined, fallback: number, min: num
 }
 
 export function resolveWriterLimits(opts: Partial<WriterLimits>, durability: Durability): WriterLimits {
+  const flushIntervalMs = int('flushIntervalMs', opts.flushIntervalMs, WRITER_DEFAULTS.flushIntervalMs[durability], 1, 60_000);
   const limits: WriterLimits = {
-    flushIntervalMs: int('flushIntervalMs', opts.flushIntervalMs, WRITER_DEFAULTS.flushIntervalMs[durability], 1, 60_000),
+    flushIntervalMs,
+    maxCommitDelayMs: int('maxCommitDelayMs', opts.maxCommitDelayMs, flushIntervalMs, flushIntervalMs, 60_000),
+    fillReadings: int('fillReadings', opts.fillReadings, WRITER_DEFAULTS.fillReadings, 1, 1_000_000),
     maxBatchReadings: int('maxBatchReadings', opts.maxBatchReadings, WRITER_DEFAULTS.maxBatchReadings, 1, 1_000_000),
     maxQueuedReadings: int('maxQueuedReadings', opts.maxQueuedReadings, WRITER_DEFAULTS.maxQueuedReadings, 1, 100_000_000),
     lockWaitMs: int('lockWaitMs', opts.lockWaitMs, WRITER_DEFAULTS.lockWaitMs, 0, 600_000),

@@ -87,6 +87,54 @@ describe('BufferWriter group commit', () => {
     expect(committedCount()).toBe(104);
   });
 
+  it('at low rates waits up to maxCommitDelayMs for a page\'s worth (fillReadings), committing as soon as it has come', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 200, fillReadings: 32, maxBatchReadings: 1000 });
+    const first = track(w.append(wardReadings(0, 8)));
+    clock.advance(10); // the flush interval passes with 8 of 32 readings: it waits
+    await realDelay(30);
+    expect(first.settled).toBe(false);
+    expect(committedCount()).toBe(0);
+    const more = [8, 16, 24].map((i) => w.append(wardReadings(i, i + 8)));
+    await Promise.all(more); // the fill arrived: committed without waiting for the delay
+    expect(first.settled).toBe(true);
+    expect(commits.map((c) => c.rows)).toEqual([32]);
+
+    const lone = track(w.append(wardReadings(32, 40)));
+    clock.advance(10);
+    await realDelay(20);
+    clock.advance(150);
+    await realDelay(30);
+    expect(lone.settled).toBe(false);
+    clock.advance(40); // maxCommitDelayMs after the first append: committed however few
+    await vi.waitFor(() => expect(lone.settled).toBe(true));
+    expect(commits.map((c) => c.rows)).toEqual([32, 8]);
+    expect(() => writer({ flushIntervalMs: 50, maxCommitDelayMs: 20 })).toThrow(/maxCommitDelayMs/);
+  });
+
+  it('commits a waiting sender\'s append (prompt) and alarm events after flushIntervalMs, not maxCommitDelayMs', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 200, fillReadings: 1000, maxBatchReadings: 1000 });
+    const background = track(w.append(wardReadings(0, 8)));
+    const waiting = track(w.append(wardReadings(8, 16), { prompt: true }));
+    clock.advance(10);
+    await vi.waitFor(() => expect(waiting.settled).toBe(true));
+    // The group holds both: the one that could have waited rides along, nothing is reordered.
+    expect(background.settled).toBe(true);
+    expect(commits.map((c) => c.rows)).toEqual([16]);
+
+    const alarm = track(w.appendAlarm(alarmEvent(1)));
+    const quiet = track(w.append(wardReadings(16, 24)));
+    clock.advance(10);
+    await vi.waitFor(() => expect(alarm.settled).toBe(true));
+    expect(quiet.settled).toBe(true);
+
+    const alone = track(w.append(wardReadings(24, 32)));
+    clock.advance(10);
+    await realDelay(30);
+    expect(alone.settled).toBe(false); // without a waiting sender the group still waits for its page
+    clock.advance(190);
+    await vi.waitFor(() => expect(alone.settled).toBe(true));
+  });
+
   it('stores every field of a reading as given', async () => {
     const w = writer({ flushIntervalMs: 5 });
     const input = wardReadings(0, 16);
@@ -127,9 +175,9 @@ describe('BufferWriter group commit', () => {
     const value = async (pragma: string) => Object.values(((await w.commitConnectionPragma(pragma)) as Record<string, unknown>[])[0]!)[0];
     expect(await value('synchronous')).toBe(1); // NORMAL, as the store's connection
     expect(await value('journal_mode')).toBe('wal');
-    expect(await value('cache_size')).toBe(-4096);
+    expect(await value('cache_size')).toBe(-1024);
     expect(await value('busy_timeout')).toBe(100);
-    expect(store.db.pragma('cache_size', { simple: true })).toBe(-16384);
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(-8192);
     await w.close();
   });
 });

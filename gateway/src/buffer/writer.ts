@@ -47,6 +47,8 @@ interface Entry {
   readings: readonly Reading[] | null;
   alarms: readonly AlarmEvent[] | null;
   dedup?: boolean;
+  /** Its sender waits for this commit before it sends more (see append's `prompt`). */
+  prompt?: boolean;
   rows: number;
   /** Arrival number: flushes and idle waiters are expressed in it. */
   seq: number;
@@ -79,6 +81,9 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   /** Appends up to this seq are committed now, without waiting for a full group. */
   private flushThroughSeq = 0;
   private flushTimer: TimerHandle | null = null;
+  /** When the flush timer of the waiting group was armed (monotonic ms), and whether flushIntervalMs has passed since. */
+  private windowOpenedMs = 0;
+  private windowMinPassed = false;
   private retryTimer: TimerHandle | null = null;
   private lockWaitSinceMs: number | null = null;
   private wasFull = false;
@@ -104,13 +109,19 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
    * Resolves once the readings are committed; rejects with a BufferError if they could not
    * be. `dedup`: their times are the device's own, so a redelivered copy of readings stored
    * lately is dropped instead of stored twice (recent-records.ts); it resolves all the same.
+   * `prompt`: the sender sends nothing more until this commit (an HL7 connection or a
+   * serial line, one message at a time; the MQTT bridge), so its group is committed after
+   * flushIntervalMs instead of waiting up to maxCommitDelayMs for a page's worth: waiting
+   * would cap such a sender at 1000 / maxCommitDelayMs messages a second (a central
+   * station multiplexing a ward over one MLLP connection would fall behind).
    */
-  append(readings: readonly Reading[], opts: { dedup?: boolean } = {}): Promise<void> {
+  append(readings: readonly Reading[], opts: { dedup?: boolean; prompt?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
     if (this.readingsRefused) return Promise.reject(this.readingsRefused);
     const dedup = opts.dedup === true;
-    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+    const prompt = opts.prompt === true;
+    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, prompt, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /**
@@ -130,12 +141,13 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   /**
    * Stores alarm events in this order, in one transaction: all of them or none, so the
    * audit log (alarms/audit-log.ts) that retries a refused write never leaves a gap that a
-   * later phase of the same alarm overtakes. Idempotent by eventId.
+   * later phase of the same alarm overtakes. Idempotent by eventId. Committed promptly
+   * (after flushIntervalMs): they are few, and the audit trail should not lag the ward.
    */
   appendAlarms(events: readonly AlarmEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (events.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.admit({ readings: null, alarms: events, rows: events.length, seq: ++this.lastSeq, resolve, reject }));
+    return new Promise((resolve, reject) => this.admit({ readings: null, alarms: events, prompt: true, rows: events.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /** Rows (readings + alarm events) appended but not yet committed, including those waiting for room. */
@@ -209,20 +221,31 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     if (this.inFlight === null && this.retryTimer === null) {
       this.admitWaiting();
       const head = this.queue[0];
-      const due = head !== undefined && (head.seq <= this.flushThroughSeq || this.queuedRows >= this.limits.maxBatchReadings || this.waiting.length > 0);
+      const filled = this.windowMinPassed && this.queuedRows >= this.limits.fillReadings;
+      const due = head !== undefined && (head.seq <= this.flushThroughSeq || this.queuedRows >= this.limits.maxBatchReadings || this.waiting.length > 0 || filled);
       if (due) this.dispatch();
     }
     if (this.queue.length === 0) {
       this.flushTimer?.cancel();
       this.flushTimer = null;
-    } else {
-      this.flushTimer ??= this.clock.setTimeout(() => this.onFlushTimer(), this.limits.flushIntervalMs);
+      this.windowMinPassed = false;
+    } else if (this.flushTimer === null) {
+      this.windowOpenedMs = this.clock.monotonicMs();
+      this.windowMinPassed = false;
+      this.flushTimer = this.clock.setTimeout(() => this.onFlushTimer(), this.limits.flushIntervalMs);
     }
   }
 
+  /** flushIntervalMs after the window opened: commit now if the group is worth it, else wait for the fill or maxCommitDelayMs. */
   private onFlushTimer(): void {
     this.flushTimer = null;
-    this.flushThroughSeq = this.lastSeq;
+    const left = this.limits.maxCommitDelayMs - (this.clock.monotonicMs() - this.windowOpenedMs);
+    if (left <= 0 || this.queuedRows >= this.limits.fillReadings || this.queue.some((e) => e.prompt === true)) {
+      this.flushThroughSeq = this.lastSeq;
+    } else {
+      this.windowMinPassed = true;
+      this.flushTimer = this.clock.setTimeout(() => this.onFlushTimer(), left);
+    }
     this.pump();
   }
 
@@ -247,6 +270,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     }
     const entries = this.queue.splice(0, count);
     this.queuedRows -= rows;
+    this.windowMinPassed = false;
     this.inFlight = entries;
     this.inFlightRows = rows;
     this.committer.commit(entries, this.clock.now()).then(

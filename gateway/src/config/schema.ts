@@ -37,6 +37,8 @@ export interface GatewayConfig {
     flushIntervalMs: number | null;
     /** Rows per group commit; null uses the writer's benchmarked default. */
     maxBatchReadings: number | null;
+    /** Longest wait of a group commit at low rates (buffer/writer-options.ts); null: 250 ms, or flushIntervalMs with the MQTT bridge. */
+    maxCommitDelayMs: number | null;
     maxQueuedReadings: number;
     /** Disk space kept free for alarm events and the audit: readings stop before it is used. */
     diskReserveBytes: number;

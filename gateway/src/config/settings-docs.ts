@@ -68,6 +68,11 @@ export const GATEWAY_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>>
   'buffer.maxBytes': 'Cap on the buffer database: uploaded readings may fill 75% of it, and past it the oldest unsent data is evicted (alarm events never are).',
   'buffer.flushIntervalMs': { text: 'Group-commit interval of the buffer writer.', default: `${FORMAT_DEFAULT} (10 ms normal, 25 ms full)` },
   'buffer.maxBatchReadings': { text: 'Readings per group commit at most.', default: `${FORMAT_DEFAULT} (2000)` },
+  'buffer.maxCommitDelayMs': {
+    text:
+      'Longest wait of a group commit at low rates: past buffer.flushIntervalMs the writer commits once about a page of readings (160) has come, or at this delay. Fewer, fuller commits write far fewer WAL pages per reading (flash wear); devices get their PUBACK or HL7 ACK up to this much later. Set it to buffer.flushIntervalMs to commit on the interval alone.',
+    default: 'null: 250 ms; with mqtt.bridge, buffer.flushIntervalMs (the bridge has one message in flight, so a longer wait would cap its rate)',
+  },
   'buffer.maxQueuedReadings': "Readings queued for the writer at most (while another process holds the write lock) before producers are paused.",
   'buffer.diskReserveBytes': 'Disk space kept free for alarm events and the audit: readings stop before it is used.',
   'buffer.localRetentionMs': 'How long uploaded readings stay in the buffer for the local trend view before they are pruned.',

@@ -101,6 +101,8 @@ export const SETTINGS: readonly Setting[] = [
   // chosen by `pnpm bench buffer-commit`).
   { path: 'buffer.flushIntervalMs', default: null, rule: integer(1, 10_000) },
   { path: 'buffer.maxBatchReadings', default: null, rule: integer(1, 1_000_000) },
+  // null: 250 ms, or the flush interval when the MQTT bridge is on (daemon.ts).
+  { path: 'buffer.maxCommitDelayMs', default: null, rule: integer(1, 10_000) },
   { path: 'buffer.maxQueuedReadings', default: 50_000, rule: integer(100, 10_000_000) },
   { path: 'buffer.diskReserveBytes', default: 4 * MIB, rule: integer(MIB, 1024 * MIB) },
   { path: 'buffer.localRetentionMs', default: 24 * HOUR_MS, rule: integer(0, 365 * DAY_MS) },

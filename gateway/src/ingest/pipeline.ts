@@ -23,7 +23,7 @@ import type { RejectLog } from './reject-log.js';
 export interface ReadingSink {
   /** Resolves once the readings are committed to the buffer. `dedup`: their times are the
    * device's own, so a redelivered copy is stored once (buffer/recent-records.ts). */
-  append(readings: Reading[], opts?: { dedup?: boolean }): Promise<void>;
+  append(readings: Reading[], opts?: { dedup?: boolean; prompt?: boolean }): Promise<void>;
 }
 
 /** What the ingest layer learned about a record, beside its readings (for the alarm engine). */
@@ -93,7 +93,12 @@ export class IngestPipeline {
     this.refusalObservers.push(observer);
   }
 
-  async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now()): Promise<SubmitResult> {
+  /**
+   * `senderWaits`: the transport sends nothing more until this resolves (one message at a
+   * time: HL7 over TCP or serial, the MQTT bridge), so the buffer commits it without
+   * waiting for more readings to share the commit with (BufferWriter.append's `prompt`).
+   */
+  async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now(), opts: { senderWaits?: boolean } = {}): Promise<SubmitResult> {
     const { rejects } = this.deps;
     const counters = this.countersFor(device);
     counters.messages.inc();
@@ -143,7 +148,7 @@ export class IngestPipeline {
       }
     }
     if (readings.length > 0) {
-      await this.deps.sink.append(readings, { dedup: recordTime !== null });
+      await this.deps.sink.append(readings, { dedup: recordTime !== null, ...(opts.senderWaits === true ? { prompt: true } : {}) });
       counters.readings.inc(readings.length);
       this.storedTotal += readings.length;
     }

@@ -65,7 +65,7 @@ export class FrameReceiver {
       }
       // Read once, with the device's vendor map and clock offset (formats/entry.ts).
       const record = format.read(message, contextOf(device, this.deps.now));
-      await this.deps.pipeline.submit(device, record, receivedAtMs);
+      await this.deps.pipeline.submit(device, record, receivedAtMs, { senderWaits: true });
       return format.ack === 'none' ? null : format.framing.wrap(format.ack.accepted(message, this.deps.now()));
     } catch (err) {
       return this.refuse(err, format, message, device);

@@ -116,12 +116,14 @@ describe.skipIf(!hasSocat)("real monitors' messages, over a serial pseudo-termin
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
       let received = '';
       port.on('data', (d: Buffer) => (received += d.toString('latin1')));
-      // The gateway opens its end of the port on its own schedule: resend until the ACK.
+      // The gateway opens its end of the port on its own schedule: resend until the ACK,
+      // waiting longer than the group commit's longest wait (buffer.maxCommitDelayMs, 250 ms)
+      // so that a message is not sent twice only because its ACK follows the commit.
       const deadline = Date.now() + 10_000;
       while (!received.includes('\x1c')) {
         if (Date.now() > deadline) throw new Error(`no ACK on the serial port for ${e.name}`);
         if (received === '') port.write(mllpFrame(e.message(t)));
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 600));
       }
       await new Promise((r) => port.close(r));
       const ack = received.slice(received.indexOf('\x0b') + 1, received.indexOf('\x1c'));

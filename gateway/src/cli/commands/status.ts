@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../../config/schema.js';
 import { localFetch } from '../../http/local-client.js';
 import { diskFreeBytes, diskOutlook, formatDiskOutlook, type DiskOutlook } from '../../observability/disk-outlook.js';
 import { formatUplinkReport, uplinkReport, type UplinkReport } from '../../uplink/status-report.js';
+import { countUnsentReadings, oldestUnsentMs } from '../../buffer/backlog.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
 
@@ -53,10 +54,8 @@ export function registerStatusCommand(program: Command, ctx: () => CliContext): 
       const config = c.loadConfig();
       const { db, registry } = c.db();
       const live = await fetchLive(config);
-      const unsent = (db.prepare('SELECT coalesce(sum(n), 0) AS n, min(received_at_ms) AS oldest FROM reading_records WHERE uploaded_at_ms IS NULL').get() as {
-        n: number;
-        oldest: number | null;
-      });
+      // Unsent = not in a batch yet, or in one not acknowledged (buffer/outbox-spans.ts).
+      const unsent = { n: countUnsentReadings(db), oldest: oldestUnsentMs(db) };
       const pending = (db.prepare("SELECT count(*) AS n FROM outbox_batches WHERE state = 'pending'").get() as { n: number }).n;
       const liveDevices = new Map((live?.devices ?? []).map((d) => [d.deviceId, d]));
       const now = Date.now();

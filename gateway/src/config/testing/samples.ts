@@ -74,6 +74,7 @@ export const SAMPLES: Readonly<Record<string, Sample>> = {
   'buffer.maxBytes': { good: 16 * MIB, bad: MIB },
   'buffer.flushIntervalMs': { good: 5, bad: 0 },
   'buffer.maxBatchReadings': { good: 10, bad: 0 },
+  'buffer.maxCommitDelayMs': { good: 250, bad: 0 },
   'buffer.maxQueuedReadings': { good: 100, bad: 99 },
   'buffer.diskReserveBytes': { good: MIB, bad: MIB - 1 },
   'buffer.localRetentionMs': { good: 0, bad: -1 },

@@ -4,12 +4,13 @@
  * metric, each with its min and max (a 10 s desaturation in a 5 min bucket stays visible,
  * where an average would hide it), plus the bed's alarm events in the same window.
  *
- * It reads the `reading_records_trend` index (bed_id, device_time_ms) and picks the
+ * It reads the buffer's trend index (buffer/trend-index.ts) and picks the
  * per-metric items out of each record's JSON; values flagged INVALID or SENSOR_OFF are
  * left out (they are not physiology: a sensor-off SpO2 of -999 would flatten the line).
  */
 import type Database from 'better-sqlite3';
 import { QualityFlag } from '@wardlink/shared';
+import { prepareTrendReader, type TrendReader } from '../../buffer/trend-index.js';
 
 export interface TrendBucket {
   /** The bucket's start, UTC ms. */
@@ -45,11 +46,11 @@ const SLICE_MS = 3_600_000;
 const NOT_PHYSIOLOGY = QualityFlag.INVALID | QualityFlag.SENSOR_OFF;
 
 export class TrendQuery {
-  private readonly records: Database.Statement;
+  private readonly records: TrendReader;
   private readonly alarms: Database.Statement;
 
   constructor(db: Database.Database) {
-    // The index gives one bed's records in time order; the range is widened by a minute
+    // The index gives one bed's records (in no particular order: bucketing needs none); the range is widened by a minute
     // so items whose own time delta moves them into the window are not missed. The items
     // are bucketed here rather than in SQL: json_each plus GROUP BY sorted every item of a
     // day (9 s for 86,400 records of 6 metrics on a loaded test box); JSON.parse of each
@@ -57,7 +58,7 @@ export class TrendQuery {
     // SLICE_MS with a turn of the event loop between them, so a day's trend does not hold
     // up ingest and alarms for its whole read (the iterator is closed at each slice's
     // end: better-sqlite3 lets no other statement run while one is open).
-    this.records = db.prepare('SELECT device_time_ms, items FROM reading_records WHERE bed_id = ? AND device_time_ms >= ? AND device_time_ms < ? ORDER BY device_time_ms').raw();
+    this.records = prepareTrendReader(db);
     this.alarms = db.prepare(`
       SELECT alarm_id AS alarmId, metric, priority, phase, time_ms AS timeMs, value, message
       FROM alarm_events
@@ -73,7 +74,7 @@ export class TrendQuery {
     const hi = new Map<string, Float64Array>();
     for (let sliceFrom = fromMs - 60_000; sliceFrom <= toMs; sliceFrom += SLICE_MS) {
       if (sliceFrom > fromMs - 60_000) await new Promise((resolve) => setImmediate(resolve));
-      const rows = this.records.iterate(input.bedId, sliceFrom, Math.min(sliceFrom + SLICE_MS, toMs + 1)) as Iterable<[number, string]>;
+      const rows = this.records.records(input.bedId, sliceFrom, Math.min(sliceFrom + SLICE_MS, toMs + 1));
       for (const [timeMs, items] of rows) this.add(timeMs, items, input, bucketMs, lo, hi);
     }
     const series: Record<string, TrendBucket[]> = {};

@@ -111,7 +111,7 @@ export class MqttBridge {
       return;
     }
     try {
-      await pipeline.submit(device, this.opts.parse(payload, device), receivedAtMs);
+      await pipeline.submit(device, this.opts.parse(payload, device), receivedAtMs, { senderWaits: true });
     } catch (err) {
       if (isIngestError(err)) {
         rejects.record(device.deviceId, err);
