@@ -6,7 +6,7 @@
  * service, a child process), spread over 4 hospitals (two on each worker), on:
  * - the baseline: a plain database (no citus extension) on the coordinator's server, so
  *   both runs use the same PostgreSQL binaries and settings;
- * - a Citus database: coordinator + 2 workers, 32 shards (the production default; 8
+ * - a Citus database: coordinator + 2 workers, 32 shards (the production default; 4
  *   with --quick), started by the cloud's test cluster starter (fsync off, as for the tests).
  * Then one patient's history query through the coordinator (EXPLAIN: Task Count 1, a
  * router query), and one hospital's shard group moved to the other worker by logical
@@ -14,13 +14,22 @@
  *
  * On 2 cores three servers and the service share the machine: Citus cannot show more
  * throughput than one node here. The figures are the cost of distribution.
+ *
+ * The full run then starts a third worker, adds it (citus_add_node) and lets the
+ * rebalancer move shard groups onto it while a gateway of every hospital posts: its stall,
+ * duration and placements, and every reading once (_citus-rebalance.ts).
+ *
+ * --quick (under 30 s): a smaller load (4 gateways x 6 batches), 4 shards, and no shard
+ * move nor rebalance: moving by logical replication alone takes ~12 s, so their figures
+ * (stall, time, placements) are null there and measured by the full run.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { addGateway, migrate } from '@wardlink/cloud';
 import { quietLogger } from './_database.js';
 import { citusCluster, createCitusDatabase, dropCitusDatabase, hospitalShardGroup, moveHospital, type CitusCluster } from '@wardlink/cloud/testing';
-import { ingestPhase, type PhaseResult } from './_citus-phase.js';
+import { ingestPhase, type Phase, type PhaseResult } from './_citus-phase.js';
+import { rebalanceOntoNewWorker, type RebalanceFigures } from './_citus-rebalance.js';
 import { measureMoveStall } from './_citus-stall.js';
 import { buildLoad, START_MS } from './cloud-ingest.js';
 import type { BenchFigures, BenchOptions } from './run.js';
@@ -55,8 +64,8 @@ const round = (n: number) => Math.round(n);
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const clients = quick ? 4 : 8;
-  const batchesEach = quick ? 12 : 60;
-  const shardCount = quick ? 8 : 32;
+  const batchesEach = quick ? 6 : 60;
+  const shardCount = quick ? 4 : 32;
   const historyQueries = quick ? 300 : 2_000;
   const clusterStart = performance.now();
   const cluster = await citusCluster();
@@ -88,37 +97,42 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const routerTasks = Number(/Task Count: (\d+)/.exec(c.historyPlan)?.[1] ?? NaN);
     log(`citus: ${round(c.readingsPerS)} readings/s, coordinator CPU ${perMillion(c.cpuMs[0]!, c.readings)} s per million, workers ${perMillion(c.cpuMs[1]! + c.cpuMs[2]!, c.readings)}; history p99 ${c.historyP99Ms.toFixed(2)} ms, Task Count ${routerTasks}`);
 
-    // A hospital's shard group moves while its gateways post.
-    const moved = hospitals[0]!;
-    const stallGateways = [];
-    for (const gatewayId of ['gw-stall-1', 'gw-stall-2']) stallGateways.push({ gatewayId, token: (await addGateway(citus.pool, { hospitalId: moved, wardId: gatewayId, gatewayId })).token });
-    let move: Awaited<ReturnType<typeof moveHospital>> | undefined;
-    const stall = await measureMoveStall(citus.service.base, stallGateways, START_MS + 3_600_000, async () => (move = await moveHospital(citus.pool, moved, { mode: 'force_logical' })));
-    const stored = await citus.pool.query<{ n: number; distinct: number }>(
-      "SELECT count(*)::int AS n, count(DISTINCT (patient_id, metric, t, device_id))::int AS distinct FROM vital_data WHERE gateway_id LIKE 'gw-stall-%'",
-    );
-    const stallOnce = stored.rows[0]!.n === stall.readings && stored.rows[0]!.distinct === stall.readings;
-    log(
-      `shard move (force_logical): ${moved}, ${move!.placements} placements :${move!.from.port} -> :${move!.to.port} in ${round(move!.durationMs)} ms; ` +
-        `max ingest stall ${round(stall.maxStallMs)} ms (p99 before ${stall.baselineP99Ms.toFixed(1)} ms), ${stall.batchesDuringMove} batches acknowledged during it, ${stall.refusals} refusals retried; ` +
-        `${stall.readings} readings stored once: ${stallOnce}`,
-    );
+    const move = quick ? undefined : await moveUnderIngest(citus, hospitals[0]!, log);
+    const rebalance = quick ? undefined : await rebalanceOntoNewWorker(citus, cluster, citusName, hospitals, log);
     await citus.stop();
 
-    return figures(s, c, {
-      routerTasks,
-      rebalanceStallMs: stall.maxStallMs,
-      moveMs: move!.durationMs,
-      placements: move!.placements,
-      allOnce: s.storedOnce && c.storedOnce && stallOnce,
-      clusterStartMs,
-      shardCount,
-    });
+    const allOnce = s.storedOnce && c.storedOnce && (move?.storedOnce ?? true) && (rebalance?.storedOnce ?? true);
+    return figures(s, c, { routerTasks, move, rebalance, allOnce, clusterStartMs, shardCount });
   } finally {
     for (const p of phases) await p.stop().catch(() => undefined);
     await dropCitusDatabase(cluster, citusName).catch(() => undefined);
     await admin(coordinatorAdmin, `DROP DATABASE IF EXISTS ${singleName} WITH (FORCE)`).catch(() => undefined);
   }
+}
+
+interface MoveFigures {
+  stallMs: number;
+  moveMs: number;
+  placements: number;
+  storedOnce: boolean;
+}
+
+/** A hospital's shard group moves to the other worker while two of its gateways post. */
+async function moveUnderIngest(citus: Phase, moved: string, log: BenchOptions['log']): Promise<MoveFigures> {
+  const stallGateways = [];
+  for (const gatewayId of ['gw-stall-1', 'gw-stall-2']) stallGateways.push({ gatewayId, token: (await addGateway(citus.pool, { hospitalId: moved, wardId: gatewayId, gatewayId })).token });
+  let move: Awaited<ReturnType<typeof moveHospital>> | undefined;
+  const stall = await measureMoveStall(citus.service.base, stallGateways, START_MS + 3_600_000, async () => (move = await moveHospital(citus.pool, moved, { mode: 'force_logical' })));
+  const stored = await citus.pool.query<{ n: number; distinct: number }>(
+    "SELECT count(*)::int AS n, count(DISTINCT (patient_id, metric, t, device_id))::int AS distinct FROM vital_data WHERE gateway_id LIKE 'gw-stall-%'",
+  );
+  const storedOnce = stored.rows[0]!.n === stall.readings && stored.rows[0]!.distinct === stall.readings;
+  log(
+    `shard move (force_logical): ${moved}, ${move!.placements} placements :${move!.from.port} -> :${move!.to.port} in ${round(move!.durationMs)} ms; ` +
+      `max ingest stall ${round(stall.maxStallMs)} ms (p99 before ${stall.baselineP99Ms.toFixed(1)} ms), ${stall.batchesDuringMove} batches acknowledged during it, ${stall.refusals} refusals retried; ` +
+      `${stall.readings} readings stored once: ${storedOnce}`,
+  );
+  return { stallMs: stall.maxStallMs, moveMs: move!.durationMs, placements: move!.placements, storedOnce };
 }
 
 /** Distributes the schema before the hospitals are picked (their shards must exist). */
@@ -133,9 +147,9 @@ async function distributeFirst(url: string, shardCount: number): Promise<void> {
 
 interface Extra {
   routerTasks: number;
-  rebalanceStallMs: number;
-  moveMs: number;
-  placements: number;
+  /** undefined with --quick: no move, no rebalance. */
+  move: MoveFigures | undefined;
+  rebalance: RebalanceFigures | undefined;
   allOnce: boolean;
   clusterStartMs: number;
   shardCount: number;
@@ -155,9 +169,13 @@ function figures(s: PhaseResult, c: PhaseResult, x: Extra): BenchFigures {
     router_query_p50_ms: Number(c.historyP50Ms.toFixed(2)),
     single_node_history_p99_ms: Number(s.historyP99Ms.toFixed(2)),
     router_query_task_count: x.routerTasks,
-    rebalance_max_ingest_stall_ms: round(x.rebalanceStallMs),
-    shard_move_ms: round(x.moveMs),
-    shard_move_placements: x.placements,
+    rebalance_max_ingest_stall_ms: x.move ? round(x.move.stallMs) : null,
+    shard_move_ms: x.move ? round(x.move.moveMs) : null,
+    shard_move_placements: x.move?.placements ?? null,
+    add_node_rebalance_max_ingest_stall_ms: x.rebalance ? round(x.rebalance.stallMs) : null,
+    add_node_rebalance_ms: x.rebalance ? round(x.rebalance.rebalanceMs) : null,
+    add_node_rebalance_placements: x.rebalance?.placementsMoved ?? null,
+    add_node_rebalance_hospitals_moved: x.rebalance?.hospitalsMoved ?? null,
     p95_batch_ms_single: Number(s.p95BatchMs.toFixed(1)),
     p95_batch_ms_citus: Number(c.p95BatchMs.toFixed(1)),
     readings: c.readings,

@@ -3,7 +3,7 @@
  * silence is the test's to decide). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '@wardlink/shared';
-import { LATEST_CHANNEL } from '../ingest/latest-notify.js';
+import { notifyLatest } from '../ingest/latest-notify.js';
 import { LatestListener } from '../storage/latest-listener.js';
 import { seedHospital, HR } from '../api/testing/read-fixtures.js';
 import { useTestDatabase } from '../testing/pg.js';
@@ -40,12 +40,21 @@ describe('latest-vitals cache trust', () => {
     expect((await cache.lookup('ht1'))?.result).toBe('miss');
     expect((await cache.lookup('ht1'))?.result).toBe('hit');
 
-    // What the loader does: change the row and NOTIFY in one transaction.
-    await db.pool.query(
-      `WITH u AS (UPDATE latest_vitals SET value = 55, t = t + interval '1 second' WHERE hospital_id = 'ht1' AND bed_id = 'bed-1' AND metric = ${HR} RETURNING t)
-       SELECT pg_notify($1, json_build_object('h', 'ht1', 'g', 'ht1-gw', 'f', (extract(epoch FROM u.t) * 1000)::bigint, 't', (extract(epoch FROM u.t) * 1000)::bigint)::text) FROM u`,
-      [LATEST_CHANNEL],
-    );
+    // What the loader does: change the row and NOTIFY (notifyLatest, its own statement) in
+    // one transaction. (The new t is computed here: Citus refuses `t + interval`, a STABLE
+    // function of a column, in an UPDATE.)
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const row = await client.query<{ t: Date }>(`SELECT t FROM latest_vitals WHERE hospital_id = 'ht1' AND bed_id = 'bed-1' AND metric = ${HR}`);
+      const t = row.rows[0]!.t.getTime() + 1_000;
+      await client.query(`UPDATE latest_vitals SET value = 55, t = $1 WHERE hospital_id = 'ht1' AND bed_id = 'bed-1' AND metric = ${HR}`, [new Date(t)]);
+      await notifyLatest(client, { hospitalId: 'ht1', gatewayId: 'ht1-gw', fromMs: t, toMs: t });
+      await client.query('COMMIT');
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
     await until(async () => (await cache.lookup('ht1'))?.data.latestOf('P1').find((r) => r.metric === HR)?.value === 55);
     expect((await cache.lookup('ht1'))?.data.latestOf('P1').find((r) => r.metric === HR)?.value).toBe(55);
 

@@ -18,14 +18,27 @@ function pool(options: pg.PoolConfig = {}): pg.Pool {
   return p;
 }
 
+/** Inserts one reading at `t` and answers the partition that holds it. (Found by looking,
+ * not by RETURNING tableoid: Citus refuses non-IMMUTABLE expressions in RETURNING.) */
 async function insertReading(client: pg.Pool | pg.PoolClient, t: string): Promise<string> {
-  const res = await client.query<{ part: string }>(
+  await client.query(
     `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id)
-     VALUES ($1, $1, 1, 72, 147842, 0, 'h1', 'p1', 'gw1', 'dev1', 'b1')
-     RETURNING tableoid::regclass::text AS part`,
+     VALUES ($1, $1, 1, 72, 147842, 0, 'h1', 'p1', 'gw1', 'dev1', 'b1')`,
     [t],
   );
-  return res.rows[0]!.part;
+  // The day before, of, and after t by partitionName: the row must sit in exactly one,
+  // so a wrong bound (or a wrong name) shows as a different answer or none.
+  const day = Date.parse(t);
+  const candidates = [day - 86_400_000, day, day + 86_400_000].map((d) => partitionName(d));
+  const holding: string[] = [];
+  for (const name of candidates) {
+    const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [name]);
+    if (!exists.rows[0]!.oid) continue;
+    const res = await client.query(`SELECT 1 FROM "${name}" WHERE t = $1 AND hospital_id = 'h1' AND patient_id = 'p1'`, [t]);
+    if (res.rowCount) holding.push(name);
+  }
+  if (holding.length !== 1) throw new Error(`the reading at ${t} is in ${holding.length} of the partitions ${candidates.join(', ')}`);
+  return holding[0]!;
 }
 
 describe('ensurePartitions', () => {
@@ -104,6 +117,28 @@ describe('ensurePartitions', () => {
     expect((err as PartitionError).message).toMatch(/not attached.*archive/);
   });
 
+  it('skips a partition someone made by hand meanwhile, outside the advisory lock, and makes the rest', async () => {
+    // An operator's uncommitted CREATE + ATTACH of the middle day: the batched attempt's
+    // CREATE waits for it, then clashes (42P07); the careful attempt sees it attached.
+    const operator = await db.pool.connect();
+    try {
+      await operator.query('BEGIN');
+      await operator.query('CREATE TABLE vital_data_p20360302 (LIKE vital_data INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)');
+      await operator.query("ALTER TABLE vital_data ATTACH PARTITION vital_data_p20360302 FOR VALUES FROM ('2036-03-02 00:00+00') TO ('2036-03-03 00:00+00')");
+      const making = ensurePartitions(db.pool, { fromDay: '2036-03-01', toDay: '2036-03-03' }, { lockTimeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await operator.query('COMMIT');
+      const res = await making;
+      expect(res.created).toEqual(['vital_data_p20360301', 'vital_data_p20360303']);
+      expect(res.blocksCreated).toEqual(['vital_blocks_p20360301', 'vital_blocks_p20360302', 'vital_blocks_p20360303']);
+      const parts = (await listVitalPartitions(db.pool)).filter((p) => p.name.startsWith('vital_data_p203603'));
+      expect(parts.map((p) => p.name)).toEqual(['vital_data_p20360301', 'vital_data_p20360302', 'vital_data_p20360303']);
+    } finally {
+      await operator.query('ROLLBACK').catch(() => undefined);
+      operator.release();
+    }
+  });
+
   it('refuses an absurd range instead of creating years of partitions', async () => {
     await expect(ensurePartitions(db.pool, { fromDay: '2000-01-01', toDay: '2099-01-01' })).rejects.toBeInstanceOf(PartitionError);
   });
@@ -119,6 +154,8 @@ describe('ensurePartitions', () => {
       expect(res.created).toEqual(['vital_data_p20330102']);
       await writer.query('COMMIT');
     } finally {
+      // A failed step must not hand an aborted transaction to the next test.
+      await writer.query('ROLLBACK').catch(() => undefined);
       writer.release();
     }
   });

@@ -112,9 +112,36 @@ export async function ensurePartitions(
     return { created: [], existing: days.length };
   }
 
-  const madeBlocks: string[] = [];
-  const created = await withTransaction(pool, async (client) => {
-    madeBlocks.length = 0;
+  // The whole range in one transaction, without a savepoint per partition: on Citus each
+  // SAVEPOINT and RELEASE goes to every worker connection the transaction holds (with 32
+  // shards, ~120 of the ~450 remote commands of one day). Only if a statement fails (an
+  // operator created a table by hand, outside our advisory lock) is the range made again
+  // with a savepoint per partition, so that the clash is re-checked instead of failing it.
+  const attempt = (careful: boolean) => createRange(pool, days, names, options, careful);
+  const { made: created, madeBlocks } = await attempt(false).catch((err: unknown) => {
+    if (err instanceof RetryCarefully) return attempt(true);
+    throw err;
+  });
+  remember(pool, days, options.clock ?? systemClock);
+  if (created.length + madeBlocks.length > 0) options.logger?.info({ created, blocks: madeBlocks }, 'created vital_data (and vital_blocks) partitions');
+  return { created, blocksCreated: madeBlocks, existing: days.length - created.length };
+}
+
+/** vital_blocks partitions compress arrays from 128 B of row on (see migration 008). */
+const STORAGE_OPTIONS: Record<string, string> = { [VITAL_BLOCKS_TABLE]: ' WITH (toast_tuple_target = 128)' };
+
+/** A statement of the batched attempt failed for a reason other than a lock or the
+ * connection: the range is made again, carefully (one savepoint per partition). */
+class RetryCarefully extends Error {}
+
+async function createRange(
+  pool: pg.Pool,
+  days: number[],
+  names: string[],
+  options: EnsurePartitionsOptions,
+  careful: boolean,
+): Promise<{ made: string[]; madeBlocks: string[] }> {
+  return withTransaction(pool, async (client) => {
     // The advisory lock first, without lock_timeout: its holder is another instance
     // creating partitions, whose own DDL is bounded by lock_timeout, so waiting for it is
     // short, and never queues ingest. (On Citus each partition also creates its shards on
@@ -124,6 +151,7 @@ export async function ensurePartitions(
     // Another instance may have created some while we waited for the lock.
     const states = await partitionStates(client, names);
     const made: string[] = [];
+    const madeBlocks: string[] = [];
     for (const day of days) {
       for (const table of PARTITIONED_TABLES) {
         const name = nameOfDay(day, table);
@@ -136,36 +164,43 @@ export async function ensurePartitions(
             { day: isoDate(day) },
           );
         }
-        await createAndAttach(client, table, name, day);
+        if (careful) {
+          if (!(await createAndAttachCarefully(client, table, name, day))) continue;
+        } else {
+          await createAndAttach(client, table, name, day).catch((err: unknown) => {
+            throw isTransient(err) ? err : new RetryCarefully(`${name}: ${(err as Error).message}`, { cause: err });
+          });
+        }
         (table === VITAL_DATA_TABLE ? made : madeBlocks).push(name);
       }
     }
-    return made;
+    return { made, madeBlocks };
   });
-  remember(pool, days, options.clock ?? systemClock);
-  if (created.length + madeBlocks.length > 0) options.logger?.info({ created, blocks: madeBlocks }, 'created vital_data (and vital_blocks) partitions');
-  return { created, blocksCreated: madeBlocks, existing: days.length - created.length };
 }
 
-/** vital_blocks partitions compress arrays from 128 B of row on (see migration 008). */
-const STORAGE_OPTIONS: Record<string, string> = { [VITAL_BLOCKS_TABLE]: ' WITH (toast_tuple_target = 128)' };
-
 async function createAndAttach(client: pg.PoolClient, table: string, name: string, day: number): Promise<void> {
-  // Inside a savepoint, so that a clash with a creator outside our advisory lock (an
-  // operator by hand) is re-checked instead of failing the whole range.
+  await client.query(`CREATE TABLE "${name}" (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)${STORAGE_OPTIONS[table] ?? ''}`);
+  await client.query(`ALTER TABLE ${table} ATTACH PARTITION "${name}" FOR VALUES FROM ('${dayStartLiteral(day)}') TO ('${dayStartLiteral(day + 1)}')`);
+}
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === '55P03' || code === '57014' || code?.startsWith('08') === true;
+}
+
+/** createAndAttach inside a savepoint: false when someone else made it attached meanwhile. */
+async function createAndAttachCarefully(client: pg.PoolClient, table: string, name: string, day: number): Promise<boolean> {
   await client.query('SAVEPOINT create_partition');
   try {
-    await client.query(`CREATE TABLE "${name}" (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)${STORAGE_OPTIONS[table] ?? ''}`);
-    await client.query(
-      `ALTER TABLE ${table} ATTACH PARTITION "${name}" FOR VALUES FROM ('${dayStartLiteral(day)}') TO ('${dayStartLiteral(day + 1)}')`,
-    );
+    await createAndAttach(client, table, name, day);
     await client.query('RELEASE SAVEPOINT create_partition');
+    return true;
   } catch (err) {
     await client.query('ROLLBACK TO SAVEPOINT create_partition');
     const state = (await partitionStates(client, [name])).get(name);
-    if (state === 'attached') return;
+    if (state === 'attached') return false;
+    if (isTransient(err)) throw err; // mapped to WL_DB_UNAVAILABLE (503) by the pool helpers
     const code = (err as { code?: string }).code;
-    if (code === '55P03' || code === '57014' || code?.startsWith('08')) throw err; // transient: mapped to 503 by the caller's pool helpers
     throw new PartitionError(name, `could not be created: ${(err as Error).message}`, { pgCode: code, day: isoDate(day) }, { cause: err });
   }
 }

@@ -112,8 +112,13 @@ async function startCitus(): Promise<Running> {
     nodeDirs,
     bindir,
     cluster: {
-      coordinatorPort: ports[0]!,
-      workerPorts: ports.slice(1),
+      // Read at use: a node that lost its port to another process starts on a new one.
+      get coordinatorPort() {
+        return ports[0]!;
+      },
+      get workerPorts() {
+        return ports.slice(1);
+      },
       nodeDirs,
       urlOf: (port, database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     },
@@ -126,17 +131,58 @@ async function startCitus(): Promise<Running> {
     if (isRoot()) await run('su', ['postgres', '-s', '/bin/sh', '-c', `cp -a '${nodeDirs[0]}' '${nodeDir}'`]);
     else await run('cp', ['-a', nodeDirs[0]!, nodeDir]);
   }
-  await Promise.all(
-    nodeDirs.map((nodeDir, i) =>
-      asPostgres(bindir, 'pg_ctl', ['-D', nodeDir, '-o', `-p ${ports[i]} -k ${nodeDir}`, '-l', `${nodeDir}.log`, '-w', '-t', '60', 'start']).catch(async (err: unknown) => {
-        const log = await readFile(`${nodeDir}.log`, 'utf8').catch(() => '');
-        throw new CitusUnavailableError(`node ${i} did not start: ${(err as Error).message.trim()}\n${log.slice(-2000)}`, { cause: err });
-      }),
-    ),
-  );
+  await Promise.all(nodeDirs.map((nodeDir, i) => startNode(bindir, nodeDir, i, ports)));
   await Promise.all(ports.map((port) => allowCitusDecoder(running.cluster.urlOf(port))));
   await writeFile(join(dir, 'ports'), ports.join(' '));
   return running;
+}
+
+/**
+ * Starts one more node with Citus (a third worker, for the rebalancer after
+ * citus_add_node), stopped and removed with the others when the process exits. Register
+ * it per database with addCitusWorker. Returns its port.
+ */
+export async function startExtraCitusNode(): Promise<number> {
+  await citusCluster();
+  const running = await starting!;
+  const nodeDir = join(running.dir, `n${running.nodeDirs.length}`);
+  await asPostgres(running.bindir, 'initdb', ['-D', nodeDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await appendFile(join(nodeDir, 'postgresql.conf'), NODE_CONF);
+  const ports = [await freePort()];
+  running.nodeDirs.push(nodeDir); // the exit cleanup stops it too
+  await startNode(running.bindir, nodeDir, 0, ports);
+  await allowCitusDecoder(running.cluster.urlOf(ports[0]!));
+  return ports[0]!;
+}
+
+/** Creates database `name` with the citus extension on node `port` and adds the node to
+ * that database's cluster as a worker (citus_add_node on the coordinator). */
+export async function addCitusWorker(cluster: CitusCluster, name: string, port: number): Promise<void> {
+  await onServer(cluster.urlOf(port), (c) => c.query(`CREATE DATABASE ${name}`));
+  await onServer(cluster.urlOf(port, name), (c) => c.query('CREATE EXTENSION citus'));
+  await onServer(cluster.urlOf(cluster.coordinatorPort, name), (c) => c.query('SELECT citus_add_node($1, $2)', ['127.0.0.1', port]));
+}
+
+/**
+ * Starts node `i` on ports[i]. A port from freePort is free only until someone binds it:
+ * another test worker starting its own cluster at the same moment can be handed the same
+ * one. Then the node gets a new port (ports[i] is updated) and starts again.
+ */
+async function startNode(bindir: string, nodeDir: string, i: number, ports: number[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const logBefore = (await readFile(`${nodeDir}.log`, 'utf8').catch(() => '')).length;
+    try {
+      await asPostgres(bindir, 'pg_ctl', ['-D', nodeDir, '-o', `-p ${ports[i]} -k ${nodeDir}`, '-l', `${nodeDir}.log`, '-w', '-t', '60', 'start']);
+      return;
+    } catch (err) {
+      const log = (await readFile(`${nodeDir}.log`, 'utf8').catch(() => '')).slice(logBefore);
+      if (attempt < 4 && log.includes('Address already in use')) {
+        ports[i] = await freePort();
+        continue;
+      }
+      throw new CitusUnavailableError(`node ${i} did not start: ${(err as Error).message.trim()}\n${log.slice(-2000)}`, { cause: err });
+    }
+  }
 }
 
 function installCleanup(running: Running): void {
@@ -192,20 +238,24 @@ async function allowCitusDecoder(url: string): Promise<void> {
 /** Creates `name` on every node, with the citus extension and the workers registered. */
 export async function createCitusDatabase(cluster: CitusCluster, name: string): Promise<string> {
   const ports = [cluster.coordinatorPort, ...cluster.workerPorts];
-  for (const port of ports) {
-    await onServer(cluster.urlOf(port), async (c) => {
-      // Two test workers copying template1 of one node at the same instant can collide (55006).
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await c.query(`CREATE DATABASE ${name}`);
-        } catch (err) {
-          if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
-          await new Promise((r) => setTimeout(r, 100));
+  // The nodes at once: CREATE EXTENSION citus takes ~1-2 s per node, and the nodes are
+  // separate servers (this was half the time of creating a test database).
+  await Promise.all(
+    ports.map(async (port) => {
+      await onServer(cluster.urlOf(port), async (c) => {
+        // Two test workers copying template1 of one node at the same instant can collide (55006).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await c.query(`CREATE DATABASE ${name}`);
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 100));
+          }
         }
-      }
-    });
-    await onServer(cluster.urlOf(port, name), (c) => c.query('CREATE EXTENSION citus'));
-  }
+      });
+      await onServer(cluster.urlOf(port, name), (c) => c.query('CREATE EXTENSION citus'));
+    }),
+  );
   const url = cluster.urlOf(cluster.coordinatorPort, name);
   await onServer(url, async (c) => {
     await c.query('SELECT citus_set_coordinator_host($1, $2)', ['127.0.0.1', cluster.coordinatorPort]);

@@ -18,7 +18,7 @@ export { silentLogger } from './logger.js';
 export { startS3Server, type TestS3Server } from './s3-server.js';
 export { startStreamingReplica, type StreamingReplica } from './streaming-replica.js';
 // The Citus test cluster (WARDLINK_TEST_CITUS) and shard moves, for the Citus benchmark.
-export { citusCluster, createCitusDatabase, dropCitusDatabase, type CitusCluster } from './citus-cluster.js';
+export { citusCluster, createCitusDatabase, dropCitusDatabase, startExtraCitusNode, addCitusWorker, type CitusCluster } from './citus-cluster.js';
 export { moveHospital, hospitalShardGroup, type ShardMoveResult, type ShardTransferMode } from '../storage/shard-move.js';
 // The configuration reference (docs/cloud-config.md), for `pnpm config-docs` and its drift test.
 export { cloudConfigReference, CLOUD_SETTING_DOCS, CLOUD_SETTINGS_DOCS_FILE } from '../config/settings-docs.js';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { citusCluster, citusSwitchOn } from './citus-cluster.js';
 import { createTestDatabase, testServerUrl, useTestDatabase } from './pg.js';
 
 async function databaseExists(name: string): Promise<boolean> {
@@ -24,9 +25,14 @@ describe('the PostgreSQL test harness', () => {
     expect(Number(res.rows[0]!.tables)).toBe(0);
   });
 
-  it('uses DATABASE_URL when set, else an embedded PostgreSQL of this worker', async () => {
+  it('uses the Citus coordinator under WARDLINK_TEST_CITUS, else DATABASE_URL when set, else an embedded PostgreSQL of this worker', async () => {
     const version = (await db.pool.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v;
-    if (process.env.DATABASE_URL?.trim()) {
+    if (citusSwitchOn()) {
+      const cluster = await citusCluster();
+      expect(await testServerUrl()).toBe(cluster.urlOf(cluster.coordinatorPort));
+      const citus = await db.pool.query("SELECT extversion FROM pg_extension WHERE extname = 'citus'");
+      expect(citus.rowCount).toBe(1);
+    } else if (process.env.DATABASE_URL?.trim()) {
       expect(await testServerUrl()).toBe(process.env.DATABASE_URL.trim());
     } else {
       expect(Number(version)).toBeGreaterThanOrEqual(170000);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../storage/utc-days.js';
+import { citusSwitchOn } from '../../testing/citus-cluster.js';
 import { addHospitals, createHarness, fingerprint, insertDays, TODAY, type Harness } from '../testing/harness.js';
 import { useLifecycleDatabase } from '../testing/db.js';
 import { runCompaction } from './compaction-job.js';
@@ -16,7 +17,12 @@ const lateRow = (patient: string) => `INSERT INTO vital_data SELECT t + interval
   FROM vital_readings_of_hospital('h-north', ${DAY_RANGE}) WHERE patient_id = '${patient}' ORDER BY t DESC LIMIT 1`;
 const A_PATIENT = `(SELECT patient_id FROM vital_readings_of_hospital('h-north', ${DAY_RANGE}) LIMIT 1)`;
 
-describe('giving back a compacted past day', () => {
+// On Citus reclaim VACUUMs instead of truncating (reclaim.ts), and the partitions' bytes are
+// on the workers, not on the coordinator this test measures: compaction-job.test.ts and
+// compaction-crash.test.ts prove compaction there.
+const onCitus = citusSwitchOn();
+
+describe.skipIf(onCitus)('giving back a compacted past day', () => {
   const db = useLifecycleDatabase();
   let h: Harness | undefined;
   afterEach(() => h?.cleanup());
