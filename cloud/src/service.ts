@@ -141,12 +141,7 @@ export class CloudService {
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
       const primary = pools.primary;
-      const streamHub = new StreamHub(
-        // Tokens are checked on the primary: a revocation must not wait for replication.
-        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes) },
-        { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
-      );
-      // The latest and dashboard routes' in-memory copy, fed by the same notifications.
+      // The latest and dashboard routes' (and the streams' snapshots') in-memory copy, fed by the same notifications.
       // Heartbeats are NOTIFYed on the primary (a standby cannot), on the read pool when it is the primary's.
       const latestCache = (cache = new LatestVitalsCache({
         pool: pools.replica,
@@ -156,6 +151,11 @@ export class CloudService {
         maxHospitals: config.server.latestCacheMaxHospitals,
         registry: metrics.registry,
       }));
+      const streamHub = new StreamHub(
+        // Tokens are checked on the primary: a revocation must not wait for replication.
+        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes), latestCache },
+        { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
+      );
       // On the primary's URL: NOTIFY does not reach replicas.
       listener = new LatestListener({
         connectionString: database.url!,

@@ -86,3 +86,32 @@ export async function explainRoutes(
     ...(quick ? {} : { history_24h_prepared: await explainPrepared(pool, HISTORY_STREAM_SQL, 'text, text, int, timestamptz, timestamptz, smallint', [q.hospitalId, q.samplePatient, q.hrCode, q.from, q.to, QualityFlag.CLOCK_SUSPECT]) }),
   };
 }
+
+/** The latest-vitals cache's answers by route and result (hit, miss, bypass) so far, from
+ * /metrics: whether the latest and dashboard figures came from memory or the database. */
+export async function cacheReads(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^wardlink_latest_cache_reads_total\{(.*)\} ([0-9.e+-]+)$/gm)) {
+    const route = /route="([^"]*)"/.exec(m[1]!)?.[1] ?? '?';
+    const result = /result="([^"]*)"/.exec(m[1]!)?.[1] ?? '?';
+    out[`${route}_${result}`] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Per key, after - before. */
+export const countsSince = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+
+/** The service's event-loop delay p99 and max (ms) since the previous /metrics read
+ * (prom-client resets its histogram on each read): a read's wait behind other work on
+ * the service's one loop (SSE writes, history answers, ingest), apart from its own. */
+export async function serviceLoopDelay(base: string): Promise<{ p99Ms: number | null; maxMs: number | null }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const of = (name: string) => {
+    const m = new RegExp(`^wardlink_cloud_nodejs_eventloop_lag_${name}_seconds ([0-9.e+-]+)$`, 'm').exec(text);
+    return m ? round(Number(m[1]) * 1000, 1) : null;
+  };
+  return { p99Ms: of('p99'), maxMs: of('max') };
+}

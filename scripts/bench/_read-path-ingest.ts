@@ -126,10 +126,22 @@ export interface WatchedWard {
   close(): void;
 }
 
-export async function watchedWard(pool: pg.Pool, base: string, beds: number, t0: number): Promise<WatchedWard> {
+/** The watched ward's gateway, registered (needs the database) in the bench process;
+ * its batches are posted by the load process (wardPoster). */
+export interface WatchedWardGateway {
+  hospitalId: string;
+  gatewayId: string;
+  token: string;
+}
+
+export async function registerWatchedWard(pool: pg.Pool): Promise<WatchedWardGateway> {
   const hospitalId = 'h-ward';
   const gatewayId = 'gw-ward-60';
   const { token } = await addGateway(pool, { hospitalId, wardId: 'ward-60', gatewayId });
+  return { hospitalId, gatewayId, token };
+}
+
+export function wardPoster(base: string, { hospitalId, gatewayId, token }: WatchedWardGateway, beds: number, t0: number): WatchedWard {
   const ward = createWard({ beds, seed: 60, startMs: t0 - 5_000, gatewayId });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let retried = 0;

@@ -11,6 +11,9 @@ import type { BenchOptions } from './run.js';
 export interface BenchService {
   child: ChildProcess;
   base: string;
+  /** server.latestCacheMaxHospitals as the service got it: WARDLINK_LATEST_CACHE_MAX_HOSPITALS
+   * from the bench's environment (to compare the cache on and off), else 'default'. */
+  latestCacheMaxHospitals: string;
   stop(): Promise<void>;
   /** The service's warn/error log lines so far, counted by error code (or message). */
   logged(): Record<string, number>;
@@ -64,7 +67,7 @@ export async function startReadPathService(url: string, { archiveDir, dataDir, s
     await exited;
   };
   const exited = () => (child.exitCode === null && child.signalCode === null ? undefined : `exit ${child.exitCode ?? child.signalCode}; last log lines:\n${tail.join('\n')}`);
-  return { child, base, stop, logged: () => Object.fromEntries(codes), exited };
+  return { child, base, latestCacheMaxHospitals: process.env.WARDLINK_LATEST_CACHE_MAX_HOSPITALS ?? 'default', stop, logged: () => Object.fromEntries(codes), exited };
 }
 
 export const serviceDataDir = (workDir: string) => join(workDir, 'cloud');

@@ -169,7 +169,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'server.historyMaxRows', env: 'WARDLINK_HISTORY_MAX_ROWS', default: 500_000, rule: intRule(1, 100_000_000) },
   { path: 'server.maxStreams', env: 'WARDLINK_MAX_STREAMS', default: 500, rule: intRule(1, 100_000) },
   { path: 'server.maxStreamsPerHospital', env: 'WARDLINK_MAX_STREAMS_PER_HOSPITAL', default: 100, rule: intRule(1, 100_000) },
-  { path: 'server.latestCacheMaxHospitals', env: 'WARDLINK_LATEST_CACHE_MAX_HOSPITALS', default: 0, rule: intRule(0, 100_000) },
+  { path: 'server.latestCacheMaxHospitals', env: 'WARDLINK_LATEST_CACHE_MAX_HOSPITALS', default: 8, rule: intRule(0, 100_000) },
   { path: 'server.tlsCertFile', env: 'WARDLINK_TLS_CERT_FILE', rule: pathRule },
   { path: 'server.tlsKeyFile', env: 'WARDLINK_TLS_KEY_FILE', rule: pathRule },
   { path: 'server.behindTlsProxy', env: 'WARDLINK_BEHIND_TLS_PROXY', default: false, rule: boolRule },

@@ -27,7 +27,7 @@ export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> =
   'server.historyMaxRows': 'Most readings one history response streams; past it the answer ends with `truncated: true` and the time to continue from.',
   'server.maxStreams': 'Server-sent event streams one instance serves at once; 503 beyond.',
   'server.maxStreamsPerHospital': "Streams of one hospital on one instance, so one hospital cannot take every slot; 503 beyond.",
-  'server.latestCacheMaxHospitals': 'Hospitals whose latest vitals one instance keeps in memory for the latest and dashboard routes (least recently read dropped first; ~65,000 rows per hospital). 0, the default, turns the cache off: every read queries the database.',
+  'server.latestCacheMaxHospitals': 'Hospitals whose latest vitals one instance keeps in memory for the latest and dashboard routes (least recently read dropped first; ~65,000 rows per 5,000-bed hospital), kept current by the LISTEN notifications; whenever in doubt the database answers. A renamed patient or a gateway moved to another ward shows the old name or ward for up to 60 s. 0 turns the cache off: every read queries the database.',
   'server.tlsCertFile': 'PEM certificate: serve HTTPS (set with server.tlsKeyFile).',
   'server.tlsKeyFile': 'PEM private key of that certificate.',
   'server.behindTlsProxy': 'A TLS proxy in front terminates TLS, so plain HTTP off loopback is allowed.',

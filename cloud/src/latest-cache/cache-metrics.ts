@@ -2,6 +2,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
+/** 'stream': the snapshot a new SSE client gets first. */
+export type CachedRoute = 'latest' | 'dashboard' | 'stream';
 
 export class LatestCacheMetrics {
   private readonly reads: Counter<'route' | 'result'>;
@@ -10,7 +12,7 @@ export class LatestCacheMetrics {
     const registers = registry ? [registry] : [];
     this.reads = new Counter({
       name: 'wardlink_latest_cache_reads_total',
-      help: 'Latest and dashboard reads by how the cache answered (hit; miss: loaded or refreshed first; bypass: the database answered)',
+      help: 'Latest, dashboard and stream-snapshot reads by how the cache answered (hit; miss: loaded or refreshed first; bypass: the database answered)',
       labelNames: ['route', 'result'],
       registers,
     });
@@ -24,7 +26,7 @@ export class LatestCacheMetrics {
     });
   }
 
-  count(route: 'latest' | 'dashboard', outcome: CacheOutcome): void {
+  count(route: CachedRoute, outcome: CacheOutcome): void {
     this.reads.inc({ route, result: outcome });
   }
 }

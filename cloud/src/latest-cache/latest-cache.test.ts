@@ -6,6 +6,7 @@ import { encodeBatch, type Reading } from '@wardlink/shared';
 import { useTestDatabase } from '../testing/pg.js';
 import { getRead, seedHospital, type ReadFixture } from '../api/testing/read-fixtures.js';
 import { postBatch, startTestService, type TestService } from '../api/testing/service.js';
+import { TestSseClient } from '../api/testing/sse-client.js';
 
 const db = useTestDatabase();
 let cached: TestService;
@@ -49,7 +50,7 @@ async function upload(h: string, readings: Reading[]): Promise<void> {
 
 beforeAll(async () => {
   cached = await startTestService(db.connectionString, { server: { latestCacheMaxHospitals: 2 } });
-  plain = await startTestService(db.connectionString);
+  plain = await startTestService(db.connectionString, { server: { latestCacheMaxHospitals: 0 } }); // the database's answers
   const at = new Date(Date.now() - 60_000);
   for (const h of ['hc1', 'hc2', 'hc3']) fx[h] = await seedHospital(db.pool, h, 3, at);
   // The cache is trusted once its first heartbeat came back through the LISTEN connection.
@@ -151,6 +152,24 @@ describe('latest-vitals cache', () => {
     const p1 = await settle('hc1', latestPath('hc1', 'P1'));
     expect(p1.fromCache.body).toBe(p1.fromDb.body);
     expect(JSON.parse(p1.fromCache.body).vitals.find((v: { metric: { id: string } }) => v.metric.id === 'HR').value).toBe(77);
+  });
+
+  it('gives a new stream its snapshot from memory, the same as the database\'s dashboard, then the changes', async () => {
+    await answer(cached, 'hc2', dashPath('hc2')); // loaded
+    const client = await TestSseClient.open(`${cached.url}/v1/hospitals/hc2/stream`, fx.hc2!.readerToken);
+    try {
+      const snapshot = (await client.waitFor((e) => e.event === 'snapshot', 5_000)).data as { patients: unknown[] };
+      const fromDb = await getRead(plain.url, '/v1/hospitals/hc2/dashboard', fx.hc2!.readerToken); // the stream's window: the default sinceS
+      expect(snapshot.patients.length).toBeGreaterThan(0);
+      expect(snapshot.patients).toEqual(fromDb.json().patients);
+      const metrics = await (await fetch(`${cached.url}/metrics`)).text();
+      expect(metrics).toMatch(/^wardlink_latest_cache_reads_total\{route="stream",result="hit"\} 1$/m);
+      await upload('hc2', [reading('hc2', 2, 'P2', 'SPO2', Date.now(), 91)]);
+      const vitals = (await client.waitFor((e) => e.event === 'vitals', 5_000)).data as { vitals: Array<{ patientId: string; value: number }> };
+      expect(vitals.vitals).toEqual([expect.objectContaining({ patientId: 'P2', value: 91 })]);
+    } finally {
+      client.close();
+    }
   });
 
   it('holds at most latestCacheMaxHospitals hospitals, the least recently read dropped', async () => {

@@ -25,7 +25,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '@wardlink/shared';
 import type { LatestChange } from '../ingest/latest-notify.js';
 import { loadChangedRows, loadHospitalRows } from './cache-queries.js';
-import { LatestCacheMetrics, type CacheOutcome } from './cache-metrics.js';
+import { LatestCacheMetrics, type CacheOutcome, type CachedRoute } from './cache-metrics.js';
 import { HospitalLatest } from './hospital-latest.js';
 import { ListenerHeartbeat } from './listener-heartbeat.js';
 
@@ -131,7 +131,7 @@ export class LatestVitalsCache {
   }
 
   /** Counts how a read was answered; the route also says it in a response header. */
-  count(route: 'latest' | 'dashboard', outcome: CacheOutcome): void {
+  count(route: CachedRoute, outcome: CacheOutcome): void {
     this.metrics.count(route, outcome);
   }
 

@@ -1,17 +1,22 @@
-/** GET /v1/hospitals/:hospitalId/dashboard: one statement for the whole hospital. */
+/** GET /v1/hospitals/:hospitalId/dashboard: one statement for the whole hospital, from the
+ * database (the latest-vitals cache off) and when the cache loads the hospital. */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestDatabase } from '../../../testing/pg.js';
 import { getRead, HR, seedHospital, SPO2, type ReadFixture } from '../../testing/read-fixtures.js';
 import { startTestService, type TestService } from '../../testing/service.js';
+import { CACHE_HEADER } from './cached-read-deps.js';
 
 const db = useTestDatabase();
 let t: TestService;
+/** The same with the latest-vitals cache on, as by default. */
+let cached: TestService;
 let h: ReadFixture;
 const PATIENTS = 12;
 
 beforeAll(async () => {
-  t = await startTestService(db.connectionString);
+  t = await startTestService(db.connectionString, { server: { latestCacheMaxHospitals: 0 } });
+  cached = await startTestService(db.connectionString, { server: { latestCacheMaxHospitals: 2 } });
   h = await seedHospital(db.pool, 'h-dash', PATIENTS, new Date(Date.now() - 10_000));
   await seedHospital(db.pool, 'h-other', 4, new Date());
   // A bed that stopped reporting an hour ago is not active for sinceS=300.
@@ -22,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.service.stop();
+  await cached?.service.stop();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -51,6 +57,25 @@ describe('GET /v1/hospitals/:hospitalId/dashboard', () => {
     expect(res.status).toBe(200);
     expect((res.json().patients as unknown[]).length).toBe(PATIENTS);
     expect(query).toHaveBeenCalledTimes(1);
+  });
+
+  it('with the latest-vitals cache: one query loads the whole hospital, however many patients, and the next dashboard needs none', async () => {
+    // Only the statements on latest_vitals count: the reader-token lookup and the cache's
+    // heartbeat NOTIFY (every 500 ms) also go through pg.Client.
+    // The cache answers once its LISTEN connection is proven alive (the first heartbeat back).
+    for (let i = 0; i < 100 && !cached.service.latestCache?.trusted; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(cached.service.latestCache?.trusted).toBe(true);
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    const onLatest = () => query.mock.calls.filter(([q]) => /latest_vitals/.test(typeof q === 'string' ? q : String((q as { text?: string }).text))).length;
+    const first = await getRead(cached.url, '/v1/hospitals/h-dash/dashboard', h.readerToken);
+    expect(first.status).toBe(200);
+    expect(first.headers.get(CACHE_HEADER)).toBe('miss');
+    expect((first.json().patients as unknown[]).length).toBe(PATIENTS);
+    expect(onLatest()).toBe(1);
+    const second = await getRead(cached.url, '/v1/hospitals/h-dash/dashboard', h.readerToken);
+    expect(second.headers.get(CACHE_HEADER)).toBe('hit');
+    expect(second.json().patients).toEqual(first.json().patients); // 'since' moves with the clock
+    expect(onLatest()).toBe(1);
   });
 
   it('refuses a bad sinceS with 400 WL_API_INVALID_PARAMETER', async () => {

@@ -26,6 +26,7 @@
  *   kept while the read runs and sent to it right after the snapshot, before the frames
  *   queued for it since it joined, so it misses none and gets none twice. Past
  *   `maxQueuedBytes` of such frames a new client reads a snapshot of its own instead.
+ *   The snapshot comes from the latest-vitals cache when it can answer (no query).
  */
 import type { ServerResponse } from 'node:http';
 import type pg from 'pg';
@@ -33,7 +34,8 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { LatestChange } from '../../../ingest/latest-notify.js';
 import type { CloudMetrics } from '../../../observability/metrics.js';
-import { DEFAULT_SINCE_S, queryDashboard } from '../read/dashboard.js';
+import type { LatestVitalsCache } from '../../../latest-cache/latest-vitals-cache.js';
+import { cachedDashboard, DEFAULT_SINCE_S, queryDashboard } from '../read/dashboard.js';
 import { metricUnitsOf } from '../read/metric-units.js';
 import { changedRowView, queryChangedRows } from './changed-rows.js';
 import { TooManyStreamsError } from './errors.js';
@@ -63,6 +65,8 @@ export interface StreamHubDeps {
   clock: Clock;
   /** Which of these token hashes still belong to a reader that is not revoked (primary). */
   validTokens?: (tokenHashes: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** Snapshots come from it when it can answer (no query); else from the database. */
+  latestCache?: LatestVitalsCache;
 }
 
 /** Ticks a gateway's change may wait for the replica before it is given up (logged). */
@@ -235,8 +239,14 @@ export class StreamHub {
     return { frame: started.frame, missed: () => '' };
   }
 
+  /** The hospital's dashboard: from the latest-vitals cache when it answers (it has then
+   * applied every change notified before the lookup; a change notified later reaches the
+   * stream as an event, as with the database's snapshot), else in one query. */
   private async snapshotFrame(hospitalId: string): Promise<string> {
-    const { rows: _rows, ...view } = await queryDashboard(this.deps.pool, hospitalId, new Date(this.deps.clock.now() - DEFAULT_SINCE_S * 1000));
+    const since = new Date(this.deps.clock.now() - DEFAULT_SINCE_S * 1000);
+    const cached = await this.deps.latestCache?.lookup(hospitalId);
+    this.deps.latestCache?.count('stream', cached?.result ?? 'bypass');
+    const { rows: _rows, ...view } = cached ? await cachedDashboard(this.deps.pool, cached.data, hospitalId, since) : await queryDashboard(this.deps.pool, hospitalId, since);
     return sseFrame('snapshot', view);
   }
 
