@@ -9,6 +9,10 @@
  *   of sessions, one COPY per batch (no HTTP, no decode, no ledger, no latest_vitals);
  *   the same with text COPY, for the format choice in cloud/src/ingest/copy-format.ts;
  * - the design review's "before": one autocommitted INSERT per reading, on a sample.
+ *
+ * CPU per million readings (_cloud-ingest-cpu.ts) of the service process and of
+ * PostgreSQL, against the bare binary COPY's client and PostgreSQL: `db_cpu_ratio_vs_copy`
+ * is the database work the service adds (ledger, latest_vitals, NOTIFY) over COPY alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +22,8 @@ import pg from 'pg';
 import { decodeBatch, encodeBatch, mdcCodeOfKey, type Batch } from '@wardlink/shared';
 import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
 import { createWard } from '@wardlink/simulator';
+import { dbCpuProbe, selfCpuMs, sPerMillion } from './_cloud-ingest-cpu.js';
+import { WARM_UP_BATCHES, warmUpBodies } from './_cloud-ingest-warmup.js';
 import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
@@ -96,8 +102,14 @@ async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: nu
   }
 }
 
+/**
+ * Starts `wardlink-cloud serve` as a child process. CLOUD_INGEST_CPU_PROF=<folder> runs it
+ * under `node --cpu-prof` (the profile is written there when it exits).
+ */
 export async function startService(url: string, log: BenchOptions['log']): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
+  const profDir = process.env.CLOUD_INGEST_CPU_PROF?.trim();
+  const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const child = spawn(process.execPath, [...profArgs, '--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -168,11 +180,12 @@ export function percentile(values: number[], p: number): number {
 }
 
 const round = (n: number) => Math.round(n);
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const clients = quick ? 4 : 8;
   const batchesEach = quick ? 12 : 60;
-  const naiveSample = quick ? 2_000 : 10_000;
+  const naiveSample = quick ? 1_000 : 10_000;
   const db = await benchDatabase(log, 'wl-bench-cloud-');
   const pool = new pg.Pool({ connectionString: db.url, max: clients + 2 });
   pool.on('error', () => undefined); // idle sessions ended by the cluster's shutdown
@@ -207,9 +220,13 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     textRows.length = 0;
     await truncate(pool);
     const binaryRows = decoded.map((b) => rowsOf(encodeBinaryCopy, b));
-    const pgBefore = clusterCpu(db.pgDir);
+    const dbCpu = dbCpuProbe(pool, db.pgDir);
+    await Promise.all(Array.from({ length: clients }, () => pool.connect())).then((cs) => cs.forEach((c) => c.release())); // the sessions exist before the snapshot
+    const pgBefore = await dbCpu.snapshot();
+    const copyClientBefore = selfCpuMs();
     const ceiling = (total / (await copyCeiling(pool, binaryRows, 'binary', clients))) * 1000;
-    const ceilingPgCpuMs = clusterCpuSince(pgBefore, db.pgDir);
+    const copyClientCpuMs = selfCpuMs() - copyClientBefore;
+    const ceilingPgCpuMs = await dbCpu.since(pgBefore);
     binaryRows.length = 0;
     log(`copy ceiling: binary ${round(ceiling)} readings/s, text ${round(textCeiling)} readings/s (${clients} sessions)`);
     await truncate(pool);
@@ -222,14 +239,19 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       loads.push({ ...g, token });
     }
     const agents = loads.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
-    for (const [i, g] of loads.entries()) {
-      const warm = await post(agents[i]!, service.base, g.token, g.warmUp);
-      if (warm.status !== 200) throw new Error(`warm-up batch refused: ${warm.status} ${warm.text}`);
-    }
+    await Promise.all(
+      loads.map(async (g, i) => {
+        for (const body of [g.warmUp, ...warmUpBodies(g.gatewayId, 100 + i, BEDS, START_MS, BATCH_MS)]) {
+          const warm = await post(agents[i]!, service!.base, g.token, body);
+          if (warm.status !== 200) throw new Error(`warm-up batch refused: ${warm.status} ${warm.text}`);
+        }
+      }),
+    );
+    log(`service warmed up with ${1 + WARM_UP_BATCHES} batches per gateway (not measured)`);
     const latencies: number[] = [];
     const refused: string[] = [];
     const cloudCpuBefore = cpuMs(service.child.pid!);
-    const pgCpuBefore = clusterCpu(db.pgDir);
+    const pgCpuBefore = await dbCpu.snapshot();
     const started = performance.now();
     await Promise.all(
       loads.map(async (g, i) => {
@@ -243,7 +265,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     );
     const wallMs = performance.now() - started;
     const cloudCpu = cpuMs(service.child.pid!) - cloudCpuBefore;
-    const servicePgCpuMs = clusterCpuSince(pgCpuBefore, db.pgDir);
+    const servicePgCpuMs = await dbCpu.since(pgCpuBefore);
     const rssMb = peakRssMb(service.child.pid!);
     for (const a of agents) a.destroy();
     const stored = Number((await pool.query("SELECT count(*) AS n FROM vital_data WHERE t >= $1", [new Date(START_MS)])).rows[0].n);
@@ -254,6 +276,20 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     await truncate(pool);
     const naive = await naiveInserts(pool, decoded, naiveSample, clients);
     log(`naive: ${round(naive)} readings/s (one INSERT per reading, ${naiveSample} readings, ${clients} sessions)`);
+
+    // CPU per million readings, each side from /proc: what the comparison with bare COPY
+    // rests on when the 2 shared cores, not the design, decide the wall time.
+    const serviceCpuS = sPerMillion(cloudCpu, total);
+    const serviceDbCpuS = sPerMillion(servicePgCpuMs, total);
+    const copyClientCpuS = sPerMillion(copyClientCpuMs, total);
+    const copyDbCpuS = sPerMillion(ceilingPgCpuMs, total);
+    // With every core busy, throughput goes as 1 / total CPU per reading: the best
+    // ratio_vs_copy these CPU costs allow on a CPU-bound box.
+    const cpuBoundRatio = (copyClientCpuS + copyDbCpuS) / (serviceCpuS + serviceDbCpuS);
+    log(
+      `cpu s per million readings: service ${serviceCpuS} + db ${serviceDbCpuS}; bare COPY client ${copyClientCpuS} + db ${copyDbCpuS} ` +
+        `(db cpu from ${dbCpu.source}); load average ${loadAverage()}`,
+    );
 
     return {
       readings_per_s: round(readingsPerS),
@@ -274,9 +310,14 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       encode_binary_rows_per_s: round(encodeBinaryPerS),
       encode_text_rows_per_s: round(encodeTextPerS),
       // CPU per 1,000 readings: where the time goes (2 cores shared by all of it).
-      cloud_cpu_ms_per_1k: Number(((cloudCpu / total) * 1000).toFixed(2)),
-      pg_cpu_ms_per_1k_service: Number(((servicePgCpuMs / total) * 1000).toFixed(2)),
-      pg_cpu_ms_per_1k_copy_ceiling: Number(((ceilingPgCpuMs / total) * 1000).toFixed(2)),
+      service_cpu_s_per_million: serviceCpuS,
+      service_db_cpu_s_per_million: serviceDbCpuS,
+      copy_client_cpu_s_per_million: copyClientCpuS,
+      copy_db_cpu_s_per_million: copyDbCpuS,
+      db_cpu_ratio_vs_copy: Number((serviceDbCpuS / copyDbCpuS).toFixed(3)),
+      cpu_bound_ratio_vs_copy: Number(cpuBoundRatio.toFixed(3)),
+      db_cpu_source: dbCpu.source,
+      load_average_1m: Number(loadAverage().split(' ')[0]),
       database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     };
   } finally {

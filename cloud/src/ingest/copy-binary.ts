@@ -16,6 +16,8 @@ const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
 /** Field count, 11 lengths, and the fixed-width values (3 x int64, float4, int4, int2). */
 const FIXED_ROW_BYTES = 2 + VITAL_COLUMNS.length * 4 + 8 * 3 + 4 + 4 + 2;
+/** The text columns (hospital, patient, gateway, device, bed), their lengths counted in FIXED_ROW_BYTES. */
+const VITAL_TEXT_COLUMNS = 5;
 
 export function encodeBinaryCopy(readings: readonly Reading[], ctx: RowContext): Buffer {
   const utf8 = new Map<string, Buffer>();
@@ -36,23 +38,31 @@ export function encodeBinaryCopy(readings: readonly Reading[], ctx: RowContext):
   view.setInt32(SIGNATURE.length + 4, 0);
   let pos = HEADER_BYTES;
 
-  // Readings come grouped by device stream, so the ids usually repeat the previous row's.
+  // Readings come grouped by device stream, so the ids usually repeat the previous row's:
+  // the row's five text fields (hospital, patient, gateway, device, bed, each with its
+  // length) are one byte string per stream, built when the stream changes and copied
+  // whole into each of its rows.
   let lastDevice = '';
   let lastBed = '';
   let lastPatient: string | null = NO_PATIENT;
   let lastMetric = '';
   let metric = 0;
-  let device = bytesOf('');
-  let bed = device;
-  let patient = device;
+  let tail: Buffer | undefined;
+  const tails = new Map<string, Buffer>(); // for readings that are not grouped by stream
 
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!;
-    if (r.deviceId !== lastDevice) device = bytesOf((lastDevice = r.deviceId));
-    if (r.bedId !== lastBed) bed = bytesOf((lastBed = r.bedId));
-    if (r.patientId !== lastPatient) patient = bytesOf((lastPatient = r.patientId) ?? NO_PATIENT);
+    if (tail === undefined || r.deviceId !== lastDevice || r.bedId !== lastBed || r.patientId !== lastPatient) {
+      lastDevice = r.deviceId;
+      lastBed = r.bedId;
+      lastPatient = r.patientId;
+      const patientId = lastPatient ?? NO_PATIENT;
+      const key = `${lastDevice}\u0000${lastBed}\u0000${patientId}`;
+      tail = tails.get(key);
+      if (tail === undefined) tails.set(key, (tail = textFields([hospital, bytesOf(patientId), gateway, bytesOf(lastDevice), bytesOf(lastBed)])));
+    }
     if (r.metric !== lastMetric) metric = mdcCodeOf((lastMetric = r.metric));
-    const need = FIXED_ROW_BYTES + hospital.length + gateway.length + device.length + bed.length + patient.length + 2;
+    const need = FIXED_ROW_BYTES + tail.length - VITAL_TEXT_COLUMNS * 4 + 2;
     if (pos + need > out.length) {
       out = grow(out, pos + need, readings.length);
       view = viewOf(out);
@@ -78,11 +88,12 @@ export function encodeBinaryCopy(readings: readonly Reading[], ctx: RowContext):
     view.setInt32(pos + 50, metric);
     view.setInt32(pos + 54, 2);
     view.setInt16(pos + 58, r.flags);
-    pos = text(out, view, pos + 60, hospital);
-    pos = text(out, view, pos, patient);
-    pos = text(out, view, pos, gateway);
-    pos = text(out, view, pos, device);
-    pos = text(out, view, pos, bed);
+    pos += 60;
+    const n = tail.length;
+    // Short: a byte loop beats a native copy call for it.
+    if (n < 128) for (let k = 0; k < n; k++) out[pos + k] = tail[k]!;
+    else tail.copy(out, pos);
+    pos += n;
   }
   if (pos + 2 > out.length) {
     out = grow(out, pos + 2, 0);
@@ -96,14 +107,18 @@ function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.length);
 }
 
-function text(out: Buffer, view: DataView, pos: number, bytes: Buffer): number {
-  const n = bytes.length;
-  view.setInt32(pos, n);
-  pos += 4;
-  // Ids are short: a byte loop beats a native copy call for them.
-  if (n < 32) for (let i = 0; i < n; i++) out[pos + i] = bytes[i]!;
-  else bytes.copy(out, pos);
-  return pos + n;
+/** Text fields as binary COPY writes them: each a big-endian int32 length, then its bytes. */
+function textFields(fields: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const f of fields) size += 4 + f.length;
+  const b = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const f of fields) {
+    b.writeInt32BE(f.length, pos);
+    f.copy(b, pos + 4);
+    pos += 4 + f.length;
+  }
+  return b;
 }
 
 function grow(out: Buffer, needed: number, hintRows: number): Buffer {

@@ -22,8 +22,12 @@ export interface LatestChange {
 }
 
 export async function notifyLatest(client: pg.PoolClient, change: LatestChange): Promise<void> {
-  const payload = JSON.stringify({ h: change.hospitalId, g: change.gatewayId, f: change.fromMs, t: change.toMs });
-  await client.query('SELECT pg_notify($1, $2)', [LATEST_CHANNEL, payload]);
+  await client.query('SELECT pg_notify($1, $2)', [LATEST_CHANNEL, latestChangePayload(change)]);
+}
+
+/** The notification's payload (also sent by upsertLatestVitals from its own statement). */
+export function latestChangePayload(change: LatestChange): string {
+  return JSON.stringify({ h: change.hospitalId, g: change.gatewayId, f: change.fromMs, t: change.toMs });
 }
 
 /** The change a notification announces, or undefined for a payload this build did not

@@ -8,7 +8,8 @@
  *      for the hospital (metric-units.ts);
  *   4. COPY the readings into vital_data;
  *   5. upsert latest_vitals, one row per (bed, metric), and when a row changed, one
- *      NOTIFY for the SSE dashboards (latest-notify.ts; sent only if this commits).
+ *      NOTIFY for the SSE dashboards (latest-notify.ts; sent only if this commits), in
+ *      the upsert's own statement on PostgreSQL.
  *
  * The day partitions are made sure of before the transaction (from memory nearly
  * always), so a request never holds one pooled connection while waiting for another.
@@ -139,9 +140,10 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         }
         const copyMs = clock.monotonicMs() - started;
         if (readings.length > 0) {
-          const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings, { countReturned: distributed });
+          // On PostgreSQL the NOTIFY goes with the upsert's statement; on Citus on its own.
+          const latest = await upsertLatestVitals(client, gateway.hospitalId, gateway.gatewayId, readings, { countReturned: distributed, notify: !distributed });
           // Nothing newer (a late backlog): no dashboard has anything to show, no NOTIFY.
-          if (latest.changed > 0) await notifyLatest(client, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, fromMs: latest.fromMs, toMs: latest.toMs });
+          if (distributed && latest.changed > 0) await notifyLatest(client, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, fromMs: latest.fromMs, toMs: latest.toMs });
         }
         return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs } satisfies LoadResult;
       });
