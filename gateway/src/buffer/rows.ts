@@ -8,6 +8,7 @@
  * into SQLite per `run` is the cost that matters at these rates.
  */
 import type Database from 'better-sqlite3';
+import { reservedIdFloor } from './id-floor.js';
 import type { AlarmEvent, AlarmPhase, AlarmPriority, AlarmSource, MetricId, MetricKey, Reading } from '@wardlink/shared';
 
 export const RECORD_COLUMNS = 'id, n, device_id, bed_id, patient_id, device_time_ms, received_at_ms, items';
@@ -167,13 +168,15 @@ export function prepareInserts(db: Database.Database): InsertStatements {
   const one = db.prepare(INSERT_RECORD + RECORD_PLACEHOLDERS);
   const many = db.prepare(INSERT_RECORD + Array(ROWS_PER_INSERT).fill(RECORD_PLACEHOLDERS).join(', '));
   const nextId = db.prepare('SELECT id + n FROM reading_records ORDER BY id DESC LIMIT 1').pluck();
+  // Never below ids other tables still name, even when the rows that had them are gone.
+  let floor = reservedIdFloor(db);
   const args: unknown[] = new Array(ROWS_PER_INSERT * RECORD_PARAMS);
   const insertAlarm = prepareAlarmInsert(db);
   return {
     insertReadings(groups) {
       const records = toRecords(groups);
       if (records.length === 0) return 0;
-      let id = (nextId.get() as number | undefined) ?? 1;
+      let id = Math.max((nextId.get() as number | undefined) ?? 1, floor);
       let filled = 0;
       let readings = 0;
       for (const record of records) {
@@ -195,6 +198,7 @@ export function prepareInserts(db: Database.Database): InsertStatements {
         }
       }
       for (let k = 0; k < filled; k++) one.run(args.slice(k * RECORD_PARAMS, (k + 1) * RECORD_PARAMS));
+      floor = id;
       return readings;
     },
     insertAlarm,

@@ -16,7 +16,7 @@
  */
 import type Database from 'better-sqlite3';
 
-const MARK = 'trend_indexed_through_id';
+export const TREND_MARK_KEY = 'trend_indexed_through_id';
 
 export const TREND_INDEX_SQL = `
   DROP INDEX reading_records_trend;
@@ -27,12 +27,12 @@ export const TREND_INDEX_SQL = `
     PRIMARY KEY (bed_id, device_time_ms, id)
   ) STRICT, WITHOUT ROWID;
   INSERT INTO reading_trend (bed_id, device_time_ms, id) SELECT bed_id, device_time_ms, id FROM reading_records;
-  INSERT INTO meta (key, value) VALUES ('${MARK}', coalesce((SELECT max(id) FROM reading_records), 0))
+  INSERT INTO meta (key, value) VALUES ('${TREND_MARK_KEY}', coalesce((SELECT max(id) FROM reading_records), 0))
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 `;
 
 /** The mark as SQL: rows with a greater id are not in reading_trend yet. */
-const MARK_SQL = `(SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${MARK}')`;
+const MARK_SQL = `(SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${TREND_MARK_KEY}')`;
 
 /** Reads the trend index plus the rows above its mark. */
 export interface TrendReader {
@@ -72,7 +72,7 @@ export class TrendIndex {
       mark: db.prepare(`SELECT ${MARK_SQL}`).pluck(),
       maxId: db.prepare('SELECT id FROM reading_records ORDER BY id DESC LIMIT 1').pluck(),
       fill: db.prepare('INSERT OR IGNORE INTO reading_trend (bed_id, device_time_ms, id) SELECT bed_id, device_time_ms, id FROM reading_records WHERE id > ? AND id <= ?'),
-      setMark: db.prepare(`INSERT INTO meta (key, value) VALUES ('${MARK}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      setMark: db.prepare(`INSERT INTO meta (key, value) VALUES ('${TREND_MARK_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       add: db.prepare('INSERT OR IGNORE INTO reading_trend (bed_id, device_time_ms, id) VALUES (?, ?, ?)'),
       forget: db.prepare('DELETE FROM reading_trend WHERE bed_id = ? AND device_time_ms = ? AND id = ?'),
     };
