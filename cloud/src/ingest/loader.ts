@@ -121,8 +121,10 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
           maxTMs: readings.length > 0 ? maxT : undefined,
           traceId: options.traceId,
         });
-        if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
+        // Also for a duplicate: the gateway takes the 2xx as proof that the cloud holds the
+        // entries the batch carried, whatever became of the batch's first copy.
         if (options.dictionary) await storeDictionaryEntries(client, gateway.hospitalId, gateway.gatewayId, options.dictionary.id, options.dictionary.inline);
+        if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
         const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
         let rows = encoded;
         if (uncatalogued) {

@@ -78,6 +78,12 @@ describe('cloud series dictionaries', () => {
     const liar = new SeriesDictionary(42);
     liar.add({ deviceId: 'mon-x', bedId: 'bed-x', patientId: null, metric: 'HR', unit: null });
     const batch: Batch = { gatewayId: 'gw-dict-2', seq: 2, createdAtMs: T0 + 20_000, alarms: [], readings: [{ gatewayId: 'gw-dict-2', deviceId: 'mon-x', bedId: 'bed-x', patientId: null, metric: 'HR', deviceTimeMs: T0 + 15_000, receivedAtMs: T0 + 15_020, value: 70, flags: 0 }] };
-    await expect(receive(cloud, gw, encodeBatch(batch, { dictionary: { dictionary: liar, inline: () => true } }))).rejects.toMatchObject({ code: 'WL_CODEC_CORRUPT' });
+    const contradicting = encodeBatch(batch, { dictionary: { dictionary: liar, inline: () => true } });
+    // 409, so the gateway starts a new dictionary (a 400 would quarantine the batch for good).
+    await expect(receive(cloud, gw, contradicting)).rejects.toMatchObject({ code: 'WL_DICTIONARY_CONFLICT', status: 409 });
+    // A process that holds nothing in memory (another instance, a restart) finds it in the database.
+    await expect(receive(new CloudDictionaries(db.pool), gw, contradicting)).rejects.toMatchObject({ code: 'WL_DICTIONARY_CONFLICT', status: 409 });
+    const stored = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM vital_data WHERE gateway_id = 'gw-dict-2' AND device_id = 'mon-x'");
+    expect(Number(stored.rows[0]!.n)).toBe(0);
   });
 });

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import {
   decodeBatchWithDictionary,
+  DictionaryConflictError,
   DictionaryUnknownError,
   peekBatchHeader,
   SeriesDictionary,
@@ -19,8 +20,13 @@ import {
   type SeriesEntry,
 } from '@wardlink/shared';
 
-/** Dictionaries held in memory per process; far more than a fleet has gateways. */
+/**
+ * What a process holds in memory: the least recently used dictionary goes first past
+ * either bound. A gateway starts a new dictionary past 20,000 entries, so one is a few MB
+ * at most; one not held is read back from PostgreSQL when a batch needs it.
+ */
 const MAX_DICTIONARIES = 10_000;
+const MAX_HELD_ENTRIES = 1_000_000;
 
 export class CloudDictionaries {
   private readonly held = new Map<string, SeriesDictionary>();
@@ -43,19 +49,41 @@ export class CloudDictionaries {
       decoded = decodeBatchWithDictionary(body, limits, { dictionaries: lookup });
     }
     // Checks the inline entries against those held (an entry never changes) and keeps them.
+    // One that contradicts is refused (409) before anything is stored or kept.
     const dictionary = this.dictionary(key, dictionaryId);
+    const contradicting = [...decoded.inlineEntries].filter(([n, e]) => {
+      const held = dictionary.at(n);
+      return held !== undefined && !sameEntry(held, e);
+    });
+    if (contradicting.length > 0) throw new DictionaryConflictError(dictionaryId, contradicting.map(([n]) => n));
     for (const [n, e] of decoded.inlineEntries) dictionary.set(n, e);
+    this.keepWithinBounds(key);
     return decoded;
   }
 
   private dictionary(key: string, id: number): SeriesDictionary {
     let d = this.held.get(key);
     if (d === undefined) {
-      if (this.held.size >= MAX_DICTIONARIES) this.held.delete(this.held.keys().next().value!);
       d = new SeriesDictionary(id);
       this.held.set(key, d);
     }
     return d;
+  }
+
+  /** Marks `key` as just used and drops the least recently used past the bounds. */
+  private keepWithinBounds(key: string): void {
+    const used = this.held.get(key);
+    if (used !== undefined) {
+      this.held.delete(key);
+      this.held.set(key, used);
+    }
+    let entries = 0;
+    for (const d of this.held.values()) entries += d.size;
+    for (const [k, d] of this.held) {
+      if (this.held.size <= 1 || (this.held.size <= MAX_DICTIONARIES && entries <= MAX_HELD_ENTRIES)) break;
+      this.held.delete(k);
+      entries -= d.size;
+    }
   }
 
   private async load(hospitalId: string, gatewayId: string, dictionaryId: number, key: string): Promise<void> {
@@ -76,6 +104,15 @@ export class CloudDictionaries {
   }
 }
 
+function sameEntry(a: SeriesEntry, b: SeriesEntry): boolean {
+  return a.deviceId === b.deviceId && a.bedId === b.bedId && a.patientId === b.patientId && a.metric === b.metric && a.unit === b.unit;
+}
+
+/** Forgets what a process learnt of a dictionary (tests: another instance, or a restart). */
+export function forgetHeldDictionaries(pool: pg.Pool): void {
+  byPool.delete(pool);
+}
+
 const byPool = new WeakMap<pg.Pool, CloudDictionaries>();
 
 /** The process's dictionaries for a pool (one per database). */
@@ -90,7 +127,9 @@ const ROWS_PER_INSERT = 1000;
 
 /**
  * Writes the entries a batch carried inline, in the batch's transaction. Multi-row VALUES
- * with one hospital: a router INSERT under Citus, on the batch's shard group.
+ * with one hospital: a router INSERT under Citus, on the batch's shard group. A number
+ * already stored must name the same series: otherwise DictionaryConflictError, and the
+ * transaction (the whole batch) is rolled back.
  */
 export async function storeDictionaryEntries(
   client: pg.PoolClient,
@@ -109,11 +148,36 @@ export async function storeDictionaryEntries(
       params.push(n, e.deviceId, e.bedId, e.patientId, e.metric, e.unit);
       return `($1, $2, $3, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`;
     });
-    await client.query(
+    const inserted = await client.query<{ number: number }>(
       `INSERT INTO series_dictionary (hospital_id, gateway_id, dictionary_id, number, device_id, bed_id, patient_id, metric, unit)
        VALUES ${values.join(', ')}
-       ON CONFLICT (hospital_id, gateway_id, dictionary_id, number) DO NOTHING`,
+       ON CONFLICT (hospital_id, gateway_id, dictionary_id, number) DO NOTHING
+       RETURNING number`,
       params,
     );
+    if (inserted.rows.length < chunk.length) await checkStored(client, hospitalId, gatewayId, dictionaryId, chunk, new Set(inserted.rows.map((r) => Number(r.number))));
   }
+}
+
+/** The entries of `chunk` that were already stored (not in `inserted`) must be the same series. */
+async function checkStored(
+  client: pg.PoolClient,
+  hospitalId: string,
+  gatewayId: string,
+  dictionaryId: number,
+  chunk: readonly [number, SeriesEntry][],
+  inserted: ReadonlySet<number>,
+): Promise<void> {
+  const stored = chunk.filter(([n]) => !inserted.has(n));
+  const res = await client.query<{ number: number; device_id: string; bed_id: string; patient_id: string | null; metric: string; unit: string | null }>(
+    `SELECT number, device_id, bed_id, patient_id, metric, unit FROM series_dictionary
+     WHERE hospital_id = $1 AND gateway_id = $2 AND dictionary_id = $3 AND number = ANY($4::int[])`,
+    [hospitalId, gatewayId, dictionaryId, stored.map(([n]) => n)],
+  );
+  const held = new Map(res.rows.map((r) => [Number(r.number), { deviceId: r.device_id, bedId: r.bed_id, patientId: r.patient_id, metric: r.metric, unit: r.unit }]));
+  const contradicting = stored.filter(([n, e]) => {
+    const h = held.get(n);
+    return h !== undefined && !sameEntry(h, e);
+  });
+  if (contradicting.length > 0) throw new DictionaryConflictError(dictionaryId, contradicting.map(([n]) => n));
 }

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { peekBatchHeader } from '@wardlink/shared';
 import { openBufferStore } from '../buffer/store.js';
 import { tempDir, wardReadings } from '../buffer/testing/fixtures.js';
-import { UplinkSeriesDictionary, uplinkMigrations } from './series-dictionary.js';
+import { MAX_ENTRIES, UplinkSeriesDictionary, uplinkMigrations } from './series-dictionary.js';
 import { readingKey, startFakeCloud, type FakeCloud } from './testing/fake-cloud.js';
 import { createUplinkHarness, type UplinkHarness } from './testing/harness.js';
 
@@ -125,6 +125,28 @@ describe('a batch the dictionary cannot take', () => {
       d.prepare({ gatewayId: 'gw-test', seq: 2, createdAtMs: Date.UTC(2025, 0, 6), alarms: [], readings: good });
       expect(store.db.prepare('SELECT count(*) FROM uplink_dictionary_entries').pluck().get()).toBe(d.dictionary.size);
       expect(d.dictionary.size).toBeGreaterThan(0);
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+
+  it('starts a new dictionary past MAX_ENTRIES, so admissions do not grow it (and the start-up load) for ever', () => {
+    const dir = tempDir('wl-dict-');
+    const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: 'gw-test', extraMigrations: uplinkMigrations });
+    try {
+      const dictionary = UplinkSeriesDictionary.open(store.db)!;
+      const firstId = dictionary.dictionary.id;
+      // MAX_ENTRIES series: one reading each, every one a patient of its own.
+      const readings = wardReadings(0, MAX_ENTRIES, 50).map((r, i) => ({ ...r, patientId: `pat-${i}` }));
+      dictionary.prepare({ gatewayId: 'gw-test', seq: 1, createdAtMs: 0, readings, alarms: [] });
+      expect(dictionary.dictionary).toMatchObject({ id: firstId, size: MAX_ENTRIES });
+      const next = dictionary.prepare({ gatewayId: 'gw-test', seq: 2, createdAtMs: 0, readings: wardReadings(0, 10, 50), alarms: [] });
+      expect(dictionary.dictionary.id).not.toBe(firstId);
+      expect(dictionary.dictionary.size).toBe(10);
+      expect(next.inline).toHaveLength(10); // a new dictionary: the cloud has confirmed nothing of it
+      const reopened = UplinkSeriesDictionary.open(store.db)!;
+      expect(reopened.dictionary).toMatchObject({ id: dictionary.dictionary.id, size: 10 });
     } finally {
       store.close();
       dir.remove();

@@ -51,6 +51,9 @@ interface EntryRow {
 }
 
 /** One batch's use of the dictionary: how to encode it, and what a 2xx confirms. */
+/** Entries after which a new dictionary is started (a 60-bed ward adds ~25 a patient). */
+export const MAX_ENTRIES = 20_000;
+
 export interface DictionaryUse {
   encoding: DictionaryEncoding;
   /** The numbers that travel inline in this encoding. */
@@ -71,7 +74,7 @@ export class UplinkSeriesDictionary {
 
   private constructor(
     private readonly db: Database.Database,
-    readonly dictionary: SeriesDictionary,
+    private current: SeriesDictionary,
     rows: readonly EntryRow[],
   ) {
     for (const r of rows) if (r.confirmed) this.confirmed.add(r.number);
@@ -111,15 +114,18 @@ export class UplinkSeriesDictionary {
    * it: entries not confirmed travel inline, or all of them with `allInline`.
    */
   prepare(batch: Batch, allInline = false): DictionaryUse {
-    const before = this.dictionary.size;
+    // Every admission adds a patient's series: past a bound, start afresh rather than
+    // keep (and load at every start) every series the ward has ever had.
+    if (this.current.size >= MAX_ENTRIES) this.startOver();
+    const before = this.current.size;
     const used = new Set<number>();
     try {
-      for (const r of batch.readings) used.add(this.dictionary.add(entryOfReading(r)));
-      const added = Array.from({ length: this.dictionary.size - before }, (_, i) => before + i);
+      for (const r of batch.readings) used.add(this.current.add(entryOfReading(r)));
+      const added = Array.from({ length: this.current.size - before }, (_, i) => before + i);
       if (added.length > 0) {
         this.db.transaction(() => {
           for (const n of added) {
-            const e: SeriesEntry = this.dictionary.at(n)!;
+            const e: SeriesEntry = this.current.at(n)!;
             this.insert.run(n, e.deviceId, e.bedId, e.patientId, e.metric, e.unit);
           }
         })();
@@ -128,12 +134,36 @@ export class UplinkSeriesDictionary {
       // A reading the codec cannot carry, or a failed write: forget what this call added,
       // or a later batch could name a number that is not on disk (and that a restart
       // would give to another series).
-      this.dictionary.truncate(before);
+      this.current.truncate(before);
       throw err;
     }
     const inline = [...used].filter((n) => allInline || !this.confirmed.has(n));
     const inlineSet = new Set(inline);
-    return { encoding: { dictionary: this.dictionary, inline: (n) => inlineSet.has(n) }, inline };
+    return { encoding: { dictionary: this.current, inline: (n) => inlineSet.has(n) }, inline };
+  }
+
+  /** The dictionary batches are written against now. */
+  get dictionary(): SeriesDictionary {
+    return this.current;
+  }
+
+  /**
+   * Starts a new dictionary (a new id, no entry): when the cloud says an entry contradicts
+   * the one it holds under that number (this buffer lost entries it had sent, e.g. a power
+   * cut rolled back its last commits, or it was restored from a copy), and when the
+   * dictionary has grown past MAX_ENTRIES. Safe at any time: batches are encoded when sent,
+   * and the new dictionary's entries travel inline until the cloud has confirmed them.
+   */
+  startOver(): void {
+    const id = this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM uplink_dictionary_entries').run();
+        this.db.prepare('DELETE FROM uplink_dictionary').run();
+        return newDictionary(this.db);
+      })
+      .immediate();
+    this.current = new SeriesDictionary(id);
+    this.confirmed.clear();
   }
 
   /** A 2xx for a batch that carried these entries: the cloud holds them. */

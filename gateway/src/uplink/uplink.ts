@@ -48,6 +48,8 @@ export interface UplinkDeps {
 const TICK_MS = 1000;
 /** The cloud's answer to a batch using dictionary entries it does not hold (409). */
 const DICTIONARY_UNKNOWN = 'WL_DICTIONARY_UNKNOWN';
+/** The cloud's answer to a batch whose inline entries contradict those it holds under the same numbers (409). */
+const DICTIONARY_CONFLICT = 'WL_DICTIONARY_CONFLICT';
 const PROGRESS_WINDOW_MS = 30_000;
 
 export class Uplink extends EventEmitter<UplinkEvents> {
@@ -97,7 +99,6 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       drainingAboveReadings: this.options.maxBatchReadings,
       logger: this.logger,
     });
-    const dictionary = this.dictionary?.dictionary;
     const ctx: SettleContext = {
       outbox: this.outbox,
       breaker: this.breaker,
@@ -106,7 +107,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       metrics: this.metrics,
       options: this.options,
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
-      dictionaries: (id) => (dictionary?.id === id ? dictionary : undefined),
+      dictionaries: (id) => {
+        const dictionary = this.dictionary?.dictionary;
+        return dictionary?.id === id ? dictionary : undefined;
+      },
     };
     this.settler = new Settler(ctx, deps.onUplinkState);
     this.fleetStatus = deps.fleet
@@ -243,6 +247,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       ({ body, use } = this.encode(batch, false));
     } catch (err) {
       const e = err as { code?: string; message?: string };
+      if (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) {
+        // Numbering a new series failed to reach the disk (full, I/O error, busy): nothing
+        // is wrong with the batch, so it stays pending and is tried again with backoff.
+        const failure = new UplinkSendError('WL_UPLINK_DICTIONARY_WRITE', 'retry', `batch ${batch.seq} could not be prepared: storing its new series dictionary entries failed (${e.code}: ${e.message ?? err}); it stays buffered and is retried`, { status: null, retryAfterMs: null }, { cause: err });
+        this.settler.failed(batch, lane, failure, null, trace.traceId, 0);
+        return;
+      }
       const failure = new UplinkSendError('WL_UPLINK_ENCODE', 'reject', `batch ${batch.seq} cannot be encoded (${e.code ?? 'error'}: ${e.message ?? err}); it is quarantined for IT`, { status: null, retryAfterMs: null }, { cause: err });
       this.settler.failed(batch, lane, failure, null, trace.traceId, 0);
       return;
@@ -254,6 +265,14 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       // is new): believe nothing, and send the batch again at once with all its entries.
       this.logger.warn({ seq: batch.seq, confirmedEntries: this.dictionary!.confirmedCount, traceId: trace.traceId }, 'uplink: the cloud lacks series dictionary entries; sending the batch again with its entries inline');
       this.dictionary!.forgetConfirmations();
+      ({ body, use } = this.encode(batch, true));
+      outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
+    } else if (use !== null && outcome.kind !== 'accepted' && outcome.code === DICTIONARY_CONFLICT && !this.stopping) {
+      // The cloud holds another series under a number this dictionary gave out: this buffer
+      // lost entries it had sent (a power cut rolled back its last commits, or it was
+      // restored from a copy). Never reuse the numbers: start a new dictionary and send again.
+      this.logger.warn({ seq: batch.seq, dictionaryId: this.dictionary!.dictionary.id, traceId: trace.traceId }, 'uplink: the cloud holds other series under numbers of this series dictionary; starting a new dictionary and sending the batch again');
+      this.dictionary!.startOver();
       ({ body, use } = this.encode(batch, true));
       outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
     }

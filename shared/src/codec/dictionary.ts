@@ -18,6 +18,13 @@
  * - A receiver lacking an entry a batch uses refuses the batch before storing anything
  *   (`DictionaryUnknownError`, HTTP 409 WL_DICTIONARY_UNKNOWN); the sender forgets what it
  *   believed the receiver holds and sends the batch again with every entry it uses inline.
+ * - A receiver holding another series under a number a batch carries inline refuses it
+ *   the same way (`DictionaryConflictError`, HTTP 409 WL_DICTIONARY_CONFLICT): the
+ *   sender's database lost entries it had sent (a power cut rolled back its last commits,
+ *   a restore) and numbered other series with them. The sender starts a new dictionary.
+ *   Without this, later batches naming those numbers would be stored under the old series:
+ *   another bed or patient.
+ * - A gateway starts a new dictionary past 20,000 entries (admissions add series for good).
  * Batches are encoded when sent, never stored encoded, so a batch re-sent after a crash
  * of either side decodes to the same readings whatever entries travel with it.
  */
