@@ -97,7 +97,10 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
     pauseReplay: () => onServer(url(replicaPort), (c) => c.query('SELECT pg_wal_replay_pause()')).then(() => undefined),
     resumeReplay: () => onServer(url(replicaPort), (c) => c.query('SELECT pg_wal_replay_resume()')).then(() => undefined),
     caughtUp: async (timeoutMs = 20_000) => {
-      const target = await onServer(url(primaryPort), (c) => c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).then((r) => r.rows[0]!.lsn);
+      // The INSERT position, not pg_current_wal_lsn() (the write position): with
+      // synchronous_commit = off a commit record can be inserted and not yet written, so
+      // waiting for the write position could end before the last commit is replayed.
+      const target = await onServer(url(primaryPort), (c) => c.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).then((r) => r.rows[0]!.lsn);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const done = await onServer(url(replicaPort), (c) => c.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [target])).then((r) => r.rows[0]!.ok);

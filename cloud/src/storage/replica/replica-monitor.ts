@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { Logger } from '../logger.js';
+import { queryWithin } from './query-within.js';
 import { LagEstimator, parseLsn } from './replica-lag.js';
 import type { ReplicaMetrics } from './replica-metrics.js';
 
@@ -24,6 +25,8 @@ export interface ReplicaMonitorOptions {
   logger: Logger;
   metrics: ReplicaMetrics;
   intervalMs: number;
+  /** A check that gets no answer within this counts as the replica (or primary) down. Default max(2 s, 2 x intervalMs). */
+  checkTimeoutMs?: number;
 }
 
 export class ReplicaMonitor {
@@ -35,6 +38,10 @@ export class ReplicaMonitor {
 
   constructor(private readonly o: ReplicaMonitorOptions) {
     o.metrics.up.set(1);
+  }
+
+  private get timeoutMs(): number {
+    return this.o.checkTimeoutMs ?? Math.max(2_000, 2 * this.o.intervalMs);
   }
 
   get state(): ReplicaState {
@@ -64,14 +71,16 @@ export class ReplicaMonitor {
     try {
       // The primary first: anything the replica has replayed by the time we ask it was
       // written before this position was read, so a caught-up replica shows no lag.
-      const res = await this.o.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const res = await queryWithin<{ lsn: string }>(this.o.primary, 'SELECT pg_current_wal_lsn()::text AS lsn', this.timeoutMs, this.o.clock);
       primaryLsn = parseLsn(res.rows[0]!.lsn);
       atMs = this.o.clock.now();
     } catch {
       // Primary unreachable: the lag cannot be dated; the replica may still serve reads.
     }
     try {
-      const res = await this.o.replica.query<{ replay: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS replay');
+      // Bounded: a replica host that stops answering without closing the connection would
+      // otherwise hold this check, and the state with it ("up"), for as long as TCP waits.
+      const res = await queryWithin<{ replay: string | null }>(this.o.replica, 'SELECT pg_last_wal_replay_lsn()::text AS replay', this.timeoutMs, this.o.clock);
       const replay = res.rows[0]!.replay;
       // Not in recovery (no replay position): a server that is not a standby has no lag.
       const reading = replay === null ? { lagMs: 0, lagBytes: 0 } : primaryLsn === undefined ? undefined : this.lag.observe(atMs, primaryLsn, parseLsn(replay));

@@ -55,8 +55,11 @@ beforeAll(async () => {
   fixture = await seedHospital(primary, 'h-rep', 1, AT);
   await pair.caughtUp();
   const database = { replicaUrl: pair.replicaUrl(DB), replicaCheckIntervalMs: 200, connectionTimeoutMs: 2_000 };
-  patient = await startTestService(pair.primaryUrl(DB), { database: { ...database, replicaMaxLagMs: 3_600_000 } });
-  strict = await startTestService(pair.primaryUrl(DB), { database: { ...database, replicaMaxLagMs: 1_000 } });
+  // Where DATABASE reads go is the point: the latest-vitals cache (on by default) would
+  // answer from memory, and the rows here change by plain UPDATEs that notify nobody.
+  const server = { latestCacheMaxHospitals: 0 };
+  patient = await startTestService(pair.primaryUrl(DB), { server, database: { ...database, replicaMaxLagMs: 3_600_000 } });
+  strict = await startTestService(pair.primaryUrl(DB), { server, database: { ...database, replicaMaxLagMs: 1_000 } });
 }, 120_000);
 afterAll(async () => {
   await patient?.service.stop();

@@ -1,0 +1,68 @@
+/**
+ * A replica host that stops answering without closing its connections (powered off, a
+ * firewall dropping packets): the monitor's check must end, mark the replica down (so
+ * reads go to the primary), and free the stuck connection. A TCP proxy in front of a real
+ * PostgreSQL plays the host: when told, it forwards nothing more either way and closes
+ * nothing.
+ */
+import net from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '@wardlink/shared';
+import { silentLogger } from '../../testing/logger.js';
+import { useTestDatabase } from '../../testing/pg.js';
+import { ReplicaMetrics } from './replica-metrics.js';
+import { ReplicaMonitor } from './replica-monitor.js';
+
+const db = useTestDatabase({ migrate: false });
+let proxy: net.Server;
+let blackhole = false;
+const sockets = new Set<net.Socket>();
+let primary: pg.Pool;
+let replica: pg.Pool;
+
+beforeAll(async () => {
+  const target = new URL(db.connectionString);
+  proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (d) => blackhole || upstream.write(d));
+    upstream.on('data', (d) => blackhole || client.write(d));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const via = new URL(db.connectionString);
+  via.hostname = '127.0.0.1';
+  via.port = String((proxy.address() as net.AddressInfo).port);
+  primary = new pg.Pool({ connectionString: db.connectionString, max: 2 });
+  replica = new pg.Pool({ connectionString: via.toString(), max: 2, connectionTimeoutMillis: 1_000 });
+  replica.on('error', () => undefined);
+});
+
+afterAll(async () => {
+  blackhole = false;
+  for (const s of sockets) s.destroy();
+  await primary?.end();
+  await replica?.end().catch(() => undefined);
+  await new Promise((resolve) => proxy?.close(resolve));
+});
+
+describe('a replica host that stops answering', () => {
+  it('is marked down within the check timeout, its stuck connection dropped, and up again once it answers', async () => {
+    const monitor = new ReplicaMonitor({ primary, replica, clock: systemClock, logger: silentLogger, metrics: new ReplicaMetrics(), intervalMs: 100, checkTimeoutMs: 500 });
+    expect(await monitor.check()).toMatchObject({ up: true });
+    expect(replica.totalCount).toBe(1);
+
+    blackhole = true;
+    const started = Date.now();
+    expect(await monitor.check()).toMatchObject({ up: false });
+    expect(Date.now() - started).toBeLessThan(5_000); // without the bound: until TCP gives up, hours
+    expect(replica.totalCount).toBe(0); // destroyed, not handed to the next request
+
+    blackhole = false;
+    expect(await monitor.check()).toMatchObject({ up: true });
+  });
+});
