@@ -5,7 +5,7 @@
  * the command scripts/package.ts runs), and /healthz polled for the startup time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +43,9 @@ export function ensureGatewayDist(log: (m: string) => void, reuse: boolean): 'fr
   return 'rebuilt';
 }
 
+/** The node flags the package's launcher starts the daemon with (its `node_flags=` line), so the bench runs the daemon as it ships. */
+export const SHIPPED_NODE_FLAGS: string[] = (/^node_flags="([^"]*)"/m.exec(readFileSync(join(ROOT, 'packaging', 'gateway', 'wardlink-gateway'), 'utf8'))?.[1] ?? '').split(' ').filter((a) => a !== '');
+
 export interface RunningGateway {
   child: ChildProcess;
   ports: { http: number; mqtt: number; hl7: number };
@@ -55,7 +58,12 @@ export interface RunningGateway {
 
 /** Starts the built daemon and resolves once it prints its "started" line. */
 export async function spawnDistGateway(configPath: string): Promise<RunningGateway> {
-  const child = spawn(process.execPath, [GATEWAY_DIST_MAIN, 'run', '--json', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDLINK_LOG_LEVEL: process.env.FOOTPRINT_LOG_LEVEL ?? 'warn' } });
+  // FOOTPRINT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x": more node flags for the daemon (after the shipped ones,
+  // so e.g. --max-semi-space-size=16 overrides), to profile it or try V8 settings.
+  const nodeArgs = [...SHIPPED_NODE_FLAGS, ...(process.env.FOOTPRINT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
+  // FOOTPRINT_GATEWAY_MAIN=<path of a main.js>: another build of the daemon, for an A/B in the same conditions.
+  const main = process.env.FOOTPRINT_GATEWAY_MAIN ?? GATEWAY_DIST_MAIN;
+  const child = spawn(process.execPath, [...nodeArgs, main, 'run', '--json', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDLINK_LOG_LEVEL: process.env.FOOTPRINT_LOG_LEVEL ?? 'warn' } });
   // FOOTPRINT_GATEWAY_LOG=<file>: the daemon's whole log, to find why a run failed.
   if (process.env.FOOTPRINT_GATEWAY_LOG) child.stderr!.pipe(createWriteStream(process.env.FOOTPRINT_GATEWAY_LOG, { flags: 'a' }));
   let stderr = '';

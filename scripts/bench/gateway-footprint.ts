@@ -28,13 +28,16 @@
  * own), to see what the group commit's interval does to the writes per reading;
  * --max-commit-delay-ms sets buffer.maxCommitDelayMs (the longest wait for a page's worth
  * of readings; = the flush interval turns it off) for the same comparison.
+ * The daemon runs with the node flags of the package's launcher (a 2 MB young generation);
+ * FOOTPRINT_NODE_ARGS adds more (--cpu-prof to profile it, --max-semi-space-size=16 for
+ * V8's default), FOOTPRINT_GATEWAY_MAIN runs another build (an A/B in the same conditions).
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { createTestDatabase, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
 import type { BenchOptions } from './run.js';
 import { startUplinkProxy } from '../demo/uplink-proxy.js';
-import { ensureGatewayDist, startupMs, type RunningGateway } from './_footprint-daemon.js';
+import { ensureGatewayDist, SHIPPED_NODE_FLAGS, startupMs, type RunningGateway } from './_footprint-daemon.js';
 import { startFootprintFeed } from './_footprint-feed.js';
 import { idleCpuPercent, loadFigures, targetsMet, type FootprintFigures, type Mark } from './_footprint-figures.js';
 import { memoryBreakdown, readingsCommitted, waitForDrain } from './_footprint-observe.js';
@@ -154,6 +157,8 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       beds: WARD_BEDS,
       serial_beds: SERIAL_BEDS,
       gateway_build: build,
+      // The launcher's flags (packaging/gateway/wardlink-gateway) plus FOOTPRINT_NODE_ARGS.
+      node_flags: [...SHIPPED_NODE_FLAGS, process.env.FOOTPRINT_NODE_ARGS ?? ''].join(' ').trim(),
       // PUBACK latency of the MQTT monitors in the steady phase: what the group commit's wait costs.
       puback_ms_p50: Number((ackMs[Math.floor(ackMs.length * 0.5)] ?? NaN).toFixed(1)),
       puback_ms_p99: Number((ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN).toFixed(1)),

@@ -5,13 +5,36 @@
 import type Database from 'better-sqlite3';
 import { outboxSpans } from './outbox-spans.js';
 
+/** Prepared once per connection: the daemon asks every second (gauges, the uplink's
+ * progress), and preparing was most of an idle gateway's CPU in these functions. */
+function backlogStatements(db: Database.Database) {
+  return {
+    lastEnd: db.prepare('SELECT id + n FROM reading_records WHERE id < ? ORDER BY id DESC LIMIT 1').pluck(),
+    pendingReadings: db.prepare("SELECT coalesce(sum(reading_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck(),
+    unbatchedAlarms: db.prepare('SELECT count(*) FROM alarm_events WHERE batch_seq IS NULL').pluck(),
+    pendingAlarms: db.prepare("SELECT coalesce(sum(alarm_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck(),
+    oldestAlarm: db.prepare('SELECT time_ms FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 1').pluck(),
+    oldestPending: db.prepare("SELECT min(oldest_item_ms) FROM outbox_batches WHERE state = 'pending'").pluck(),
+    receivedAt: db.prepare('SELECT received_at_ms FROM reading_records WHERE id = ?').pluck(),
+  };
+}
+const perConnection = new WeakMap<Database.Database, ReturnType<typeof backlogStatements>>();
+function statements(db: Database.Database): ReturnType<typeof backlogStatements> {
+  let s = perConnection.get(db);
+  if (!s) {
+    s = backlogStatements(db);
+    perConnection.set(db, s);
+  }
+  return s;
+}
+
 /**
  * Unbatched readings: rows in no batch's range (outbox-spans.ts). Ids number readings and
  * a run's rows are contiguous but for the oldest ones eviction removed, so a run counts
  * as (the end of its last row) - (its first row's id): O(runs), not O(rows).
  */
 export function countUnbatchedReadings(db: Database.Database): number {
-  const lastEnd = db.prepare('SELECT id + n FROM reading_records WHERE id < ? ORDER BY id DESC LIMIT 1').pluck();
+  const { lastEnd } = statements(db);
   let total = 0;
   for (const run of outboxSpans(db).runs()) total += (lastEnd.get(run.toId) as number) - run.fromId;
   return total;
@@ -20,31 +43,29 @@ export function countUnbatchedReadings(db: Database.Database): number {
 /** Exact count; O(runs of unbatched rows) plus the pending batches. */
 export function countUnsentReadings(db: Database.Database): number {
   const unbatched = countUnbatchedReadings(db);
-  const inPending = db.prepare("SELECT coalesce(sum(reading_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
+  const inPending = statements(db).pendingReadings.get() as number;
   return unbatched + inPending;
 }
 
 /** Alarm events are few; counted exactly. */
 export function countUnsentAlarms(db: Database.Database): number {
-  const unbatched = db.prepare('SELECT count(*) FROM alarm_events WHERE batch_seq IS NULL').pluck().get() as number;
-  const inPending = db.prepare("SELECT coalesce(sum(alarm_count), 0) FROM outbox_batches WHERE state = 'pending'").pluck().get() as number;
+  const s = statements(db);
+  const unbatched = s.unbatchedAlarms.get() as number;
+  const inPending = s.pendingAlarms.get() as number;
   return unbatched + inPending;
 }
 
 /** Time (UTC ms) of the oldest unsent reading (receive time) or alarm event; O(log n). */
 export function oldestUnsentMs(db: Database.Database): number | null {
-  const candidates = [
-    oldestUnbatchedMs(db),
-    db.prepare('SELECT time_ms FROM alarm_events WHERE batch_seq IS NULL ORDER BY time_ms, id LIMIT 1').pluck().get(),
-    db.prepare("SELECT min(oldest_item_ms) FROM outbox_batches WHERE state = 'pending'").pluck().get(),
-  ].filter((v): v is number => typeof v === 'number');
+  const s = statements(db);
+  const candidates = [oldestUnbatchedMs(db), s.oldestAlarm.get(), s.oldestPending.get()].filter((v): v is number => typeof v === 'number');
   return candidates.length === 0 ? null : Math.min(...candidates);
 }
 
 function oldestUnbatchedMs(db: Database.Database): number | null {
   const run = outboxSpans(db).run('oldest');
   if (run === null) return null;
-  return db.prepare('SELECT received_at_ms FROM reading_records WHERE id = ?').pluck().get(run.fromId) as number;
+  return statements(db).receivedAt.get(run.fromId) as number;
 }
 
 /**

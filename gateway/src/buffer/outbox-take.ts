@@ -37,8 +37,27 @@ export class RecordTaker {
       oldest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).raw(),
       newest: db.prepare(`SELECT ${RECORD_COLUMNS} FROM reading_records WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`).raw(),
       shrink: db.prepare('UPDATE reading_records SET n = ?, device_time_ms = ?, received_at_ms = ?, items = ? WHERE id = ?'),
+      lastEnd: db.prepare('SELECT id + n FROM reading_records WHERE id < ? ORDER BY id DESC LIMIT 1').pluck(),
+      oldestReceived: db.prepare('SELECT min(received_at_ms) FROM reading_records WHERE id >= ? AND id < ?').pluck(),
     };
     this.insertRecord = prepareRecordInsert(db);
+  }
+
+  /**
+   * True when a batch would take fewer than `maxReadings` readings, all received after
+   * `youngerThanMs`: the outbox then waits for more, and this answers it without reading
+   * and unpacking the rows (the uplink asks every 200 ms; peeking each time unpacked every
+   * waiting reading up to 5 times before it was batched). A record's readings share their
+   * receive time when the ingest pipeline wrote them (one message each); for a record
+   * appended with several, the first one's is taken. O(log n), plus the scan of fewer than
+   * `maxReadings` rows.
+   */
+  runIsYoungAndShort(order: BatchOrder, maxReadings: number, youngerThanMs: number): boolean {
+    const run = this.spans.run(order);
+    if (run === null) return true;
+    const readings = (this.s.lastEnd.get(run.toId) as number) - run.fromId;
+    if (readings >= maxReadings) return false;
+    return (this.s.oldestReceived.get(run.fromId, run.toId) as number) > youngerThanMs;
   }
 
   /**

@@ -111,6 +111,14 @@ describe('Outbox.nextBatch', () => {
     expect(withAlarm.readings).toHaveLength(10);
   });
 
+  it('builds a full batch at once however young its readings, taking the rest later', async () => {
+    await append(wardReadings(0, 15).map((r) => ({ ...r, receivedAtMs: clock.now() })));
+    expect(outbox.nextBatch({ maxReadings: 10, maxAgeMs: 1000 })?.readings).toEqual(wardReadings(0, 10).map((r) => ({ ...r, receivedAtMs: clock.now() })));
+    expect(outbox.nextBatch({ maxReadings: 10, maxAgeMs: 1000, inFlight: [1] })).toBeNull();
+    clock.advance(1000);
+    expect(outbox.nextBatch({ maxReadings: 10, maxAgeMs: 1000, inFlight: [1] })?.readings).toHaveLength(5);
+  });
+
   it('checks its options', () => {
     expect(() => outbox.nextBatch({ maxReadings: -1 })).toThrow(expect.objectContaining({ code: 'WL_BUFFER_BAD_OPTION' }));
     expect(() => outbox.nextBatch({ maxReadings: 1, order: 'random' as never })).toThrow(/order/);

@@ -195,6 +195,8 @@ export class Outbox {
 
     return this.store.db.transaction((): OutboxBatch | null => {
       const alarmRows = this.s.unbatchedAlarms.all(maxAlarms) as AlarmRow[];
+      // Nothing to send yet (the test below, without unpacking what waits).
+      if (alarmRows.length === 0 && opts.maxAgeMs !== undefined && this.taker.runIsYoungAndShort(order, maxReadings, nowMs - opts.maxAgeMs)) return null;
       const peeked = this.taker.peek(order, maxReadings, gatewayId);
       const peekedCount = peeked.readings.reduce((n, r) => n + r.length, 0);
       if (alarmRows.length === 0 && peekedCount === 0) return null;
