@@ -4,7 +4,7 @@
  * an unavailable database is 503 WL_DB_UNAVAILABLE with its Retry-After; anything else
  * is a bug, 500 WL_INTERNAL (never used for load).
  */
-import { ApiError, BatchCodecError, DatabaseUnavailableError, InternalApiError, WardlinkError } from '@wardlink/shared';
+import { ApiError, BatchCodecError, BatchSeqReusedError, DatabaseUnavailableError, InternalApiError, WardlinkError } from '@wardlink/shared';
 import { toDatabaseError } from '../storage/db-errors.js';
 
 export interface ErrorAnswer {
@@ -22,12 +22,14 @@ export function answerFor(err: unknown): ErrorAnswer {
   const mapped = toDatabaseError(err);
   if (mapped instanceof ApiError) {
     const allow = (mapped as { allow?: readonly string[] }).allow;
+    const highestSeq = mapped instanceof BatchSeqReusedError ? { [BatchSeqReusedError.HEADER]: String(mapped.highestSeq) } : undefined;
     return {
       status: mapped.status,
       code: mapped.code,
       message: mapped.message,
       ...(mapped.retryAfterS === undefined ? {} : { retryAfterS: mapped.retryAfterS }),
       ...(allow ? { headers: { allow: allow.join(', ') } } : {}),
+      ...(highestSeq ? { headers: highestSeq } : {}),
       unexpected: mapped.status >= 500 && mapped.status !== 503,
     };
   }

@@ -123,12 +123,19 @@ describe('POST /v1/batches', () => {
     it('a replay of an old sequence number: 200 duplicate, nothing new stored', async () => {
       const old = freshBatch();
       await postBatch(t.url, encoded(old), token);
-      await postBatch(t.url, encoded(freshBatch()), token);
+      const newer = freshBatch();
+      await postBatch(t.url, encoded(newer), token);
       const before = await stored();
-      // Same gateway and old seq, different (newer) content: the ledger decides.
-      const replay = await postBatch(t.url, encoded({ ...batchOf(ward, old.seq, T0 + 3_600_000), seq: old.seq }), token);
+      const replay = await postBatch(t.url, encoded(old), token);
       expect(replay.status).toBe(200);
       expect(replay.body.duplicate).toBe(true);
+      expect(await stored()).toEqual(before);
+      // Same gateway and old seq, another batch (built later): not a replay. Answering
+      // "duplicate" would make the gateway drop its readings (ledger-seq-reuse.test.ts).
+      const reused = await postBatch(t.url, encoded({ ...batchOf(ward, old.seq, T0 + 3_600_000), seq: old.seq }), token);
+      expect(reused.status).toBe(409);
+      expect(reused.body.error).toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED' });
+      expect(reused.headers.get('wardlink-highest-seq')).toBe(String(Math.max(old.seq, newer.seq)));
       expect(await stored()).toEqual(before);
     });
 

@@ -8,9 +8,15 @@
  * The lifecycle prunes ledger rows past the hot period and records, per gateway, the
  * highest sequence pruned. A batch at or below that watermark that is not in the ledger
  * any more cannot be told apart from a replay: it is refused (BatchExpiredError, 422).
+ *
+ * A replay is the same batch: the same creation time, which the gateway keeps with the
+ * batch and sends unchanged. A stored sequence with another creation time is a gateway
+ * that numbered new readings with a sequence it had already used (its buffer lost its last
+ * commits): refused (BatchSeqReusedError, 409), never answered as a duplicate, which would
+ * drop those readings.
  */
 import type pg from 'pg';
-import { BatchExpiredError } from '@wardlink/shared';
+import { BatchExpiredError, BatchSeqReusedError } from '@wardlink/shared';
 
 export interface LedgerEntry {
   hospitalId: string;
@@ -42,12 +48,16 @@ export async function claimBatch(client: pg.PoolClient, e: LedgerEntry): Promise
   // Counted by RETURNING: Citus reports an INSERT ... SELECT's selected rows as its
   // rowCount, so a batch stored before would look newly claimed.
   if (res.rows.length === 1) return true;
-  const known = await client.query<{ stored: boolean; watermark: string | null }>(
+  const known = await client.query<{ stored: boolean; same: boolean; watermark: string | null; highest: string | null }>(
     `SELECT EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3) AS stored,
-            (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark`,
-    [e.hospitalId, e.gatewayId, e.seq],
+            EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3
+                    AND created_at = to_timestamp($4::float8 / 1000)) AS same,
+            (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark,
+            (SELECT max(batch_seq)::text FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2) AS highest`,
+    [e.hospitalId, e.gatewayId, e.seq, e.createdAtMs],
   );
   const row = known.rows[0]!;
-  if (row.stored) return false;
+  if (row.stored && row.same) return false;
+  if (row.stored) throw new BatchSeqReusedError(e.gatewayId, e.seq, Number(row.highest ?? e.seq));
   throw new BatchExpiredError(e.gatewayId, e.seq, Number(row.watermark ?? 0));
 }

@@ -92,6 +92,10 @@ export class Outbox {
       sentAlarms: db.prepare('UPDATE alarm_events SET uploaded_at_ms = ? WHERE batch_seq = ?'),
       settle: db.prepare('UPDATE outbox_batches SET state = ?, settled_at_ms = ?, last_error = coalesce(?, last_error) WHERE seq = ?'),
       attempt: db.prepare('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ? WHERE seq = ?'),
+      renumberBatch: db.prepare("UPDATE outbox_batches SET seq = ? WHERE seq = ? AND state = 'pending'"),
+      renumberAlarms: db.prepare('UPDATE alarm_events SET batch_seq = ? WHERE batch_seq = ?'),
+      // Rows stamped before buffer-003 (a legacy batch's rows carry its seq).
+      renumberLegacyRows: db.prepare('UPDATE reading_records SET batch_seq = ? WHERE id BETWEEN ? AND ? AND batch_seq = ?'),
       quarantined: db.prepare(
         "SELECT seq, created_at_ms, reading_count, alarm_count, last_error, settled_at_ms FROM outbox_batches WHERE state = 'quarantined' ORDER BY seq",
       ),
@@ -193,7 +197,7 @@ export class Outbox {
     const gatewayId = this.store.gatewayId();
     if (gatewayId === null) throw new BufferOptionError('gatewayId', 'must be given to openBufferStore before the outbox builds batches');
 
-    return this.store.db.transaction((): OutboxBatch | null => {
+    return this.durably(() => this.store.db.transaction((): OutboxBatch | null => {
       const alarmRows = this.s.unbatchedAlarms.all(maxAlarms) as AlarmRow[];
       // Nothing to send yet (the test below, without unpacking what waits).
       if (alarmRows.length === 0 && opts.maxAgeMs !== undefined && this.taker.runIsYoungAndShort(order, maxReadings, nowMs - opts.maxAgeMs)) return null;
@@ -227,7 +231,44 @@ export class Outbox {
         alarms: alarmRows.map(toAlarmEvent),
         readings: taken.readings,
       };
-    }).immediate();
+    }).immediate());
+  }
+
+  /**
+   * Gives a pending batch a new sequence above `aboveSeq` (and above every seq given so
+   * far), same content: the cloud holds another batch under its seq (WL_API_BATCH_SEQ_REUSED,
+   * after this buffer lost its last commits). Returns the new seq.
+   */
+  renumber(seq: number, aboveSeq: number): number {
+    return this.durably(() =>
+      this.store.db.transaction((): number => {
+        const row = this.s.batch.get(seq) as BatchRow | undefined;
+        if (!row) throw new UnknownBatchError(seq);
+        if (row.state !== 'pending') return seq;
+        const next = Math.max(Number(this.store.getMeta('next_batch_seq') ?? '1'), aboveSeq + 1, seq + 1);
+        this.store.setMeta('next_batch_seq', String(next + 1));
+        this.s.renumberBatch.run(next, seq);
+        this.s.renumberAlarms.run(next, seq);
+        if (row.first_reading_id !== null && row.last_reading_id !== null) this.s.renumberLegacyRows.run(next, row.first_reading_id, row.last_reading_id, seq);
+        return next;
+      }).immediate(),
+    );
+  }
+
+  /**
+   * Runs a transaction that hands out sequence numbers with its commit synced to disk,
+   * whatever the buffer's durability: a seq the cloud may have seen must never be rolled
+   * back by a power cut and given to other readings (the cloud would take them for a
+   * replay). One fsync per batch built, not per reading.
+   */
+  private durably<T>(fn: () => T): T {
+    if (this.store.durability === 'full') return fn();
+    this.store.db.pragma('synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      this.store.db.pragma('synchronous = NORMAL');
+    }
   }
 }
 

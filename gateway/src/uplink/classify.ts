@@ -44,6 +44,7 @@ export function classifyResponse(status: number, headers: Record<string, string 
     retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
     ...(remoteMessage ? { remoteMessage } : {}),
     ...(remoteTraceId ? { remoteTraceId } : {}),
+    ...highestSeqOf(headers),
   };
   const said = remoteMessage ? `: ${remoteMessage}` : '';
 
@@ -96,4 +97,11 @@ export function classifyNetworkError(err: unknown, origin: string): UplinkSendEr
     return new UplinkSendError('WL_UPLINK_TLS', 'retry', `TLS with ${origin} failed (${net}: ${reason}); check cloud.caFile and the client certificate; retrying with backoff`, detail, { cause: err });
   }
   return new UplinkSendError('WL_UPLINK_NETWORK', 'retry', `could not reach the cloud at ${origin} (${net}: ${reason}); the batch stays buffered and is retried with backoff`, detail, { cause: err });
+}
+
+/** The `wardlink-highest-seq` header of a WL_API_BATCH_SEQ_REUSED answer. */
+function highestSeqOf(headers: Record<string, string | string[] | undefined>): { highestSeq?: number } {
+  const raw = headers['wardlink-highest-seq'];
+  const n = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+  return n === undefined ? {} : { highestSeq: n };
 }

@@ -24,6 +24,8 @@ export interface SendFailureDetail {
   /** The cloud's error message and trace id, kept for logs and `status`. */
   remoteMessage?: string;
   remoteTraceId?: string;
+  /** WL_API_BATCH_SEQ_REUSED: the highest sequence the cloud holds of this gateway. */
+  highestSeq?: number;
   /** The network error code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT...). */
   networkCode?: string;
 }

@@ -69,6 +69,7 @@ function newDictionary(db: Database.Database): number {
 
 export class UplinkSeriesDictionary {
   private readonly confirmed = new Set<number>();
+  private retired: SeriesDictionary | undefined;
   private readonly insert: Database.Statement;
   private readonly confirm1: Database.Statement;
 
@@ -162,8 +163,16 @@ export class UplinkSeriesDictionary {
         return newDictionary(this.db);
       })
       .immediate();
+    this.retired = this.current;
     this.current = new SeriesDictionary(id);
     this.confirmed.clear();
+  }
+
+  /** The dictionary with this id: the current one, or the one it replaced (batches encoded
+   * with it may still be in flight, and a refusal of one is checked by decoding it). */
+  byId(id: number): SeriesDictionary | undefined {
+    if (this.current.id === id) return this.current;
+    return this.retired?.id === id ? this.retired : undefined;
   }
 
   /** A 2xx for a batch that carried these entries: the cloud holds them. */

@@ -50,6 +50,8 @@ const TICK_MS = 1000;
 const DICTIONARY_UNKNOWN = 'WL_DICTIONARY_UNKNOWN';
 /** The cloud's answer to a batch whose inline entries contradict those it holds under the same numbers (409). */
 const DICTIONARY_CONFLICT = 'WL_DICTIONARY_CONFLICT';
+/** The cloud holds another batch under this seq (this buffer lost its last commits) (409). */
+const SEQ_REUSED = 'WL_API_BATCH_SEQ_REUSED';
 const PROGRESS_WINDOW_MS = 30_000;
 
 export class Uplink extends EventEmitter<UplinkEvents> {
@@ -107,10 +109,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       metrics: this.metrics,
       options: this.options,
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
-      dictionaries: (id) => {
-        const dictionary = this.dictionary?.dictionary;
-        return dictionary?.id === id ? dictionary : undefined;
-      },
+      dictionaries: (id) => this.dictionary?.byId(id),
     };
     this.settler = new Settler(ctx, deps.onUplinkState);
     this.fleetStatus = deps.fleet
@@ -276,7 +275,14 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       ({ body, use } = this.encode(batch, true));
       outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
     }
-    if (use !== null && outcome.kind === 'accepted') this.dictionary!.confirm(use.inline);
+    // Only for the dictionary it was encoded with: another may have been started meanwhile.
+    if (use !== null && outcome.kind === 'accepted' && use.encoding.dictionary.id === this.dictionary?.dictionary.id) this.dictionary.confirm(use.inline);
+    if (outcome.kind !== 'accepted' && outcome.code === SEQ_REUSED && !this.stopping) {
+      const highest = typeof outcome.detail.highestSeq === 'number' ? outcome.detail.highestSeq : batch.seq;
+      const renumbered = this.outbox.renumber(batch.seq, highest);
+      this.logger.warn({ seq: batch.seq, renumbered, cloudHighestSeq: highest, traceId: trace.traceId }, 'uplink: the cloud holds another batch under this sequence number (this buffer lost its last commits); the batch is renumbered and sent again');
+      return;
+    }
     const durationMs = this.clock.monotonicMs() - started;
     if (this.stopping && outcome.kind !== 'accepted' && outcome.code === 'WL_UPLINK_ABORTED') {
       this.outbox.noteAttempt(batch.seq, 'aborted: the gateway was stopping');

@@ -107,6 +107,32 @@ export class BatchExpiredError extends ApiError {
   }
 }
 
+/**
+ * 409: the ledger holds another batch under this gateway's sequence number (a different
+ * creation time). The gateway lost the record of having numbered it (a power cut rolled
+ * back its last commits, or its buffer was restored from a copy) and numbered new readings
+ * with a sequence the cloud has stored. Answering "duplicate" would drop them silently.
+ * Nothing was stored; the gateway gives the batch a sequence above `highestSeq` and sends
+ * it again.
+ */
+export class BatchSeqReusedError extends ApiError {
+  /** Sent as the `wardlink-highest-seq` header: the gateway renumbers above it. */
+  static readonly HEADER = 'wardlink-highest-seq';
+
+  constructor(
+    gatewayId: string,
+    seq: number,
+    readonly highestSeq: number,
+  ) {
+    super(
+      'WL_API_BATCH_SEQ_REUSED',
+      409,
+      `batch ${seq} of gateway "${gatewayId}" is not the batch stored under that sequence number (another creation time): the gateway numbered new readings with a sequence it had used. Nothing was stored; renumber it above ${highestSeq} and send it again`,
+      { gatewayId, seq, highestSeq },
+    );
+  }
+}
+
 /** 415: the body is declared as something other than a Wardlink batch. */
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(contentType: string, accepted: readonly string[]) {
