@@ -27,5 +27,10 @@ describe('the ledger and a reused sequence number', () => {
     const rebuilt = overTheWire(batchOf(ward, 57, T0 + 60_000)); // later readings, seq 57 again
     await expect(loadBatch(db.pool, gw, rebuilt, { logger: silentLogger })).rejects.toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED', status: 409, highestSeq: 60 });
     expect(await countRows(db.pool, 'vital_data', 'gw-reuse')).toBe(storedBefore);
+
+    // Seqs up to 100 were pruned from the ledger: renumbering at or below that would be
+    // refused as expired (422, quarantined), so the answer names the watermark.
+    await db.pool.query("UPDATE gateways SET ledger_pruned_through_seq = 100 WHERE gateway_id = 'gw-reuse'");
+    await expect(loadBatch(db.pool, gw, rebuilt, { logger: silentLogger })).rejects.toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED', highestSeq: 100 });
   });
 });

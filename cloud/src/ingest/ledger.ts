@@ -53,7 +53,9 @@ export async function claimBatch(client: pg.PoolClient, e: LedgerEntry): Promise
             EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3
                     AND created_at = to_timestamp($4::float8 / 1000)) AS same,
             (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark,
-            (SELECT max(batch_seq)::text FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2) AS highest`,
+            -- Above the pruned watermark too: a seq at or below it would be refused as expired.
+            greatest((SELECT max(batch_seq) FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2),
+                     (SELECT ledger_pruned_through_seq FROM gateways WHERE hospital_id = $1 AND gateway_id = $2))::text AS highest`,
     [e.hospitalId, e.gatewayId, e.seq, e.createdAtMs],
   );
   const row = known.rows[0]!;

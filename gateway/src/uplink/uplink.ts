@@ -280,6 +280,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     if (outcome.kind !== 'accepted' && outcome.code === SEQ_REUSED && !this.stopping) {
       const highest = typeof outcome.detail.highestSeq === 'number' ? outcome.detail.highestSeq : batch.seq;
       const renumbered = this.outbox.renumber(batch.seq, highest);
+      // The cloud answered: it is up. This also ends a half-open breaker's probe, which
+      // would otherwise stay out and refuse every later send.
+      this.breaker.onSuccess();
+      this.outbox.noteAttempt(renumbered, `${SEQ_REUSED}: renumbered from ${batch.seq}`);
       this.logger.warn({ seq: batch.seq, renumbered, cloudHighestSeq: highest, traceId: trace.traceId }, 'uplink: the cloud holds another batch under this sequence number (this buffer lost its last commits); the batch is renumbered and sent again');
       return;
     }
