@@ -33,4 +33,23 @@ describe('the ledger and a reused sequence number', () => {
     await db.pool.query("UPDATE gateways SET ledger_pruned_through_seq = 100 WHERE gateway_id = 'gw-reuse'");
     await expect(loadBatch(db.pool, gw, rebuilt, { logger: silentLogger })).rejects.toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED', highestSeq: 100 });
   });
+
+  it('tells a new batch under a pruned seq (a buffer restored from a copy older than the ledger keeps) from a replay of a pruned one', async () => {
+    await registerGateway(db.pool, 'h-load', 'w1', 'gw-restored');
+    const gw = { hospitalId: 'h-load', gatewayId: 'gw-restored', wardId: 'w1' };
+    const ward = simulatedWard('gw-restored');
+    const old = overTheWire(batchOf(ward, 57, T0));
+    await loadBatch(db.pool, gw, old, { logger: silentLogger });
+    await loadBatch(db.pool, gw, overTheWire(batchOf(ward, 100, T0 + 30_000)), { logger: silentLogger });
+    // What pruneLedger leaves (lifecycle/ledger-prune.ts): the rows gone, the watermark and
+    // the newest pruned creation time kept.
+    // (Two statements: Citus cannot update a reference table from a distributed one.)
+    const newest = await db.pool.query<{ t: Date }>("SELECT max(created_at) AS t FROM batch_ledger WHERE gateway_id = 'gw-restored'");
+    await db.pool.query("UPDATE gateways SET ledger_pruned_through_seq = 100, ledger_pruned_created_at = $1 WHERE gateway_id = 'gw-restored'", [newest.rows[0]!.t]);
+    await db.pool.query("DELETE FROM batch_ledger WHERE gateway_id = 'gw-restored'");
+
+    await expect(loadBatch(db.pool, gw, old, { logger: silentLogger })).rejects.toMatchObject({ code: 'WL_API_BATCH_EXPIRED', status: 422 });
+    const renumbered = overTheWire(batchOf(ward, 58, T0 + 120_000)); // built after the restore
+    await expect(loadBatch(db.pool, gw, renumbered, { logger: silentLogger })).rejects.toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED', status: 409, highestSeq: 100 });
+  });
 });

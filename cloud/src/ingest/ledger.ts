@@ -48,18 +48,20 @@ export async function claimBatch(client: pg.PoolClient, e: LedgerEntry): Promise
   // Counted by RETURNING: Citus reports an INSERT ... SELECT's selected rows as its
   // rowCount, so a batch stored before would look newly claimed.
   if (res.rows.length === 1) return true;
-  const known = await client.query<{ stored: boolean; same: boolean; watermark: string | null; highest: string | null }>(
+  const known = await client.query<{ stored: boolean; same: boolean; watermark: string | null; highest: string | null; after_pruned: boolean | null }>(
     `SELECT EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3) AS stored,
             EXISTS (SELECT 1 FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2 AND batch_seq = $3
                     AND created_at = to_timestamp($4::float8 / 1000)) AS same,
             (SELECT ledger_pruned_through_seq::text FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS watermark,
             -- Above the pruned watermark too: a seq at or below it would be refused as expired.
             greatest((SELECT max(batch_seq) FROM batch_ledger WHERE hospital_id = $1 AND gateway_id = $2),
-                     (SELECT ledger_pruned_through_seq FROM gateways WHERE hospital_id = $1 AND gateway_id = $2))::text AS highest`,
+                     (SELECT ledger_pruned_through_seq FROM gateways WHERE hospital_id = $1 AND gateway_id = $2))::text AS highest,
+            -- Created after every pruned batch: not a replay of one (migration 014).
+            (SELECT to_timestamp($4::float8 / 1000) > ledger_pruned_created_at FROM gateways WHERE hospital_id = $1 AND gateway_id = $2) AS after_pruned`,
     [e.hospitalId, e.gatewayId, e.seq, e.createdAtMs],
   );
   const row = known.rows[0]!;
   if (row.stored && row.same) return false;
-  if (row.stored) throw new BatchSeqReusedError(e.gatewayId, e.seq, Number(row.highest ?? e.seq));
+  if (row.stored || row.after_pruned === true) throw new BatchSeqReusedError(e.gatewayId, e.seq, Number(row.highest ?? e.seq));
   throw new BatchExpiredError(e.gatewayId, e.seq, Number(row.watermark ?? 0));
 }

@@ -29,19 +29,20 @@ export async function pruneLedger(ctx: LifecycleContext): Promise<LedgerPruneRes
       // Two statements in one transaction, not one with the DELETE in a CTE: Citus cannot
       // update gateways (a reference table) from a select on batch_ledger (distributed).
       // The first runs on the hospital's shard and sends back one row per gateway.
-      const pruned = await client.query<{ gateway_id: string; seq: string; rows: string }>(
+      const pruned = await client.query<{ gateway_id: string; seq: string; rows: string; created: Date }>(
         `WITH pruned AS (
-           DELETE FROM batch_ledger WHERE hospital_id = $1 AND received_at < $2 RETURNING gateway_id, batch_seq
+           DELETE FROM batch_ledger WHERE hospital_id = $1 AND received_at < $2 RETURNING gateway_id, batch_seq, created_at
          )
-         SELECT gateway_id, max(batch_seq)::text AS seq, count(*)::text AS rows FROM pruned GROUP BY gateway_id`,
+         SELECT gateway_id, max(batch_seq)::text AS seq, count(*)::text AS rows, max(created_at) AS created FROM pruned GROUP BY gateway_id`,
         [policy.hospitalId, receivedBefore],
       );
       if (pruned.rows.length === 0) return [];
       const marked = await client.query<{ gateway_id: string }>(
-        `UPDATE gateways g SET ledger_pruned_through_seq = greatest(g.ledger_pruned_through_seq, m.seq)
-         FROM unnest($2::text[], $3::bigint[]) AS m(gateway_id, seq) WHERE g.hospital_id = $1 AND g.gateway_id = m.gateway_id
+        `UPDATE gateways g SET ledger_pruned_through_seq = greatest(g.ledger_pruned_through_seq, m.seq),
+                ledger_pruned_created_at = greatest(g.ledger_pruned_created_at, m.created)
+         FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) AS m(gateway_id, seq, created) WHERE g.hospital_id = $1 AND g.gateway_id = m.gateway_id
          RETURNING g.gateway_id`,
-        [policy.hospitalId, pruned.rows.map((m) => m.gateway_id), pruned.rows.map((m) => m.seq)],
+        [policy.hospitalId, pruned.rows.map((m) => m.gateway_id), pruned.rows.map((m) => m.seq), pruned.rows.map((m) => m.created)],
       );
       const updated = new Set(marked.rows.map((m) => m.gateway_id));
       return pruned.rows.filter((m) => updated.has(m.gateway_id));

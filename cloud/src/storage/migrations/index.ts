@@ -15,8 +15,9 @@ import { metricUnits } from './007-metric-units.js';
 import { fhirExports } from './011-fhir-exports.js';
 import { compactionLateRows } from './012-compaction-late-rows.js';
 import { seriesDictionary } from './013-series-dictionary.js';
+import { ledgerPrunedCreated } from './014-ledger-pruned-created.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark, apiReaders, metricUnits, vitalBlocks, compactionState, gatewayStatus, fhirExports, compactionLateRows, seriesDictionary];
+export const MIGRATIONS: readonly Migration[] = [registry, vitalData, alarmsAndLedger, lifecycle, ledgerWatermark, apiReaders, metricUnits, vitalBlocks, compactionState, gatewayStatus, fhirExports, compactionLateRows, seriesDictionary, ledgerPrunedCreated];
 
 export { migrationChecksum, type Migration } from './migration.js';
