@@ -15,6 +15,7 @@ import {
   DictionaryUnknownError,
   peekBatchHeader,
   SeriesDictionary,
+  seriesKey,
   type DecodedBatch,
   type DecodeLimits,
   type SeriesEntry,
@@ -53,7 +54,7 @@ export class CloudDictionaries {
     const dictionary = this.dictionary(key, dictionaryId);
     const contradicting = [...decoded.inlineEntries].filter(([n, e]) => {
       const held = dictionary.at(n);
-      return held !== undefined && !sameEntry(held, e);
+      return held !== undefined && seriesKey(held) !== seriesKey(e);
     });
     if (contradicting.length > 0) throw new DictionaryConflictError(dictionaryId, contradicting.map(([n]) => n));
     for (const [n, e] of decoded.inlineEntries) dictionary.set(n, e);
@@ -102,10 +103,6 @@ export class CloudDictionaries {
       }
     }
   }
-}
-
-function sameEntry(a: SeriesEntry, b: SeriesEntry): boolean {
-  return a.deviceId === b.deviceId && a.bedId === b.bedId && a.patientId === b.patientId && a.metric === b.metric && a.unit === b.unit;
 }
 
 /** Forgets what a process learnt of a dictionary (tests: another instance, or a restart). */
@@ -177,7 +174,7 @@ async function checkStored(
   const held = new Map(res.rows.map((r) => [Number(r.number), { deviceId: r.device_id, bedId: r.bed_id, patientId: r.patient_id, metric: r.metric, unit: r.unit }]));
   const contradicting = stored.filter(([n, e]) => {
     const h = held.get(n);
-    return h !== undefined && !sameEntry(h, e);
+    return h !== undefined && seriesKey(h) !== seriesKey(e);
   });
   if (contradicting.length > 0) throw new DictionaryConflictError(dictionaryId, contradicting.map(([n]) => n));
 }

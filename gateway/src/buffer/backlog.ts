@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { outboxSpans } from './outbox-spans.js';
+import { perConnection } from './per-connection.js';
 
 /** Prepared once per connection: the daemon asks every second (gauges, the uplink's
  * progress), and preparing was most of an idle gateway's CPU in these functions. */
@@ -18,15 +19,7 @@ function backlogStatements(db: Database.Database) {
     receivedAt: db.prepare('SELECT received_at_ms FROM reading_records WHERE id = ?').pluck(),
   };
 }
-const perConnection = new WeakMap<Database.Database, ReturnType<typeof backlogStatements>>();
-function statements(db: Database.Database): ReturnType<typeof backlogStatements> {
-  let s = perConnection.get(db);
-  if (!s) {
-    s = backlogStatements(db);
-    perConnection.set(db, s);
-  }
-  return s;
-}
+const statements = perConnection(backlogStatements);
 
 /**
  * Unbatched readings: rows in no batch's range (outbox-spans.ts). Ids number readings and

@@ -22,6 +22,7 @@
  * batch_seq is NULL or its own seq.
  */
 import type Database from 'better-sqlite3';
+import { perConnection } from './per-connection.js';
 
 /** A run of unbatched rows: ids in [fromId, toId). */
 export interface UnbatchedRun {
@@ -29,17 +30,8 @@ export interface UnbatchedRun {
   toId: number;
 }
 
-const perConnection = new WeakMap<Database.Database, OutboxSpans>();
-
 /** One instance per connection: its statements are prepared once. */
-export function outboxSpans(db: Database.Database): OutboxSpans {
-  let spans = perConnection.get(db);
-  if (!spans) {
-    spans = new OutboxSpans(db);
-    perConnection.set(db, spans);
-  }
-  return spans;
-}
+export const outboxSpans = perConnection((db) => new OutboxSpans(db));
 
 export class OutboxSpans {
   private readonly s;

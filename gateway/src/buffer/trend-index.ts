@@ -15,6 +15,7 @@
  * (`forget`); a record split by the outbox below the mark gets its entry at once (`add`).
  */
 import type Database from 'better-sqlite3';
+import { perConnection } from './per-connection.js';
 
 export const TREND_MARK_KEY = 'trend_indexed_through_id';
 
@@ -105,14 +106,5 @@ export class TrendIndex {
 export type DeletedRow = [number, string, number, number];
 export const DELETED_ROW_COLUMNS = 'n, bed_id, device_time_ms, id';
 
-const perConnection = new WeakMap<Database.Database, TrendIndex>();
-
 /** One instance per connection: its statements are prepared once. */
-export function trendIndex(db: Database.Database): TrendIndex {
-  let index = perConnection.get(db);
-  if (!index) {
-    index = new TrendIndex(db);
-    perConnection.set(db, index);
-  }
-  return index;
-}
+export const trendIndex = perConnection((db) => new TrendIndex(db));

@@ -12,7 +12,7 @@
  */
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
-import { copyColumnValues, TEXT_COLUMNS, type VitalColumns } from '../archive/columns.js';
+import { copyColumnValues, emptyColumns, TEXT_COLUMNS, type VitalColumns } from '../archive/columns.js';
 import { batched } from '../archive/export-core.js';
 import { CompactionReadError } from './errors.js';
 
@@ -55,7 +55,7 @@ class UnitRowReader {
   private readonly lengths = new Int32Array(FIELDS);
 
   constructor(hospitalId: string, patientId: string) {
-    this.cols = columnsOf(this.capacity);
+    this.cols = emptyColumns(this.capacity);
     this.cols.text.hospital_id.dict = [hospitalId];
     this.cols.text.patient_id.dict = [patientId];
   }
@@ -152,7 +152,7 @@ class UnitRowReader {
 
   private grow(): void {
     this.capacity *= 2;
-    const bigger = columnsOf(this.capacity);
+    const bigger = emptyColumns(this.capacity);
     const old = this.cols;
     copyColumnValues(old, bigger);
     for (const name of TEXT_COLUMNS) bigger.text[name].dict = old.text[name].dict;
@@ -160,26 +160,6 @@ class UnitRowReader {
   }
 }
 
-/** Empty columns; hospital_id and patient_id are all id 0 (the unit's own). */
-function columnsOf(capacity: number): VitalColumns {
-  const zeros = new Int32Array(capacity);
-  return {
-    length: 0,
-    tUs: new Float64Array(capacity),
-    receivedUs: new Float64Array(capacity),
-    batchSeq: new Float64Array(capacity),
-    value: new Float32Array(capacity),
-    metric: new Int32Array(capacity),
-    flags: new Int16Array(capacity),
-    text: {
-      hospital_id: { dict: [], ids: zeros },
-      patient_id: { dict: [], ids: zeros },
-      gateway_id: { dict: [], ids: new Int32Array(capacity) },
-      device_id: { dict: [], ids: new Int32Array(capacity) },
-      bed_id: { dict: [], ids: new Int32Array(capacity) },
-    },
-  };
-}
 
 function int64(view: DataView, at: number): number {
   const hi = view.getInt32(at);
