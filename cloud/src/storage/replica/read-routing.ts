@@ -11,6 +11,13 @@
  * `X-Wardlink-Read-From` header (and the lag in `X-Wardlink-Replica-Lag-Ms`), and keeps
  * the decision for every query of the request (AsyncLocalStorage), so one answer never
  * mixes rows of the replica and of the primary unless the replica failed mid-request.
+ *
+ * A replica host that stops answering without closing its connections leaves the queries
+ * already sent to it waiting (statement_timeout runs on that host, TCP keeps the socket
+ * for hours). When the monitor's bounded check finds the replica unreachable, the routing
+ * ends every replica connection checked out at that moment: a `query` on one fails with
+ * "Connection terminated" and is retried on the primary; a request holding a connection
+ * (a cursor) fails as the replica's loss of connection would, instead of hanging.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerResponse } from 'node:http';
@@ -51,13 +58,26 @@ export function isReplicaFailure(err: unknown): boolean {
 export class ReadRouting {
   readonly pool: pg.Pool;
   private readonly requests = new AsyncLocalStorage<RequestRoute>();
+  /** Replica connections checked out now (by a request, or by a pool.query under way). */
+  private readonly checkedOut = new Set<pg.PoolClient>();
 
   constructor(private readonly o: ReadRoutingOptions) {
+    o.replica.on('acquire', (client) => void this.checkedOut.add(client));
+    o.replica.on('release', (_err, client) => void this.checkedOut.delete(client));
+    o.replica.on('remove', (client) => void this.checkedOut.delete(client as pg.PoolClient));
+    o.monitor.onUnreachable(() => this.endInFlight());
     const connect = () => this.connect();
     const query = (...args: unknown[]) => this.query(args);
     this.pool = new Proxy(o.replica, {
       get: (target, prop) => (prop === 'connect' ? connect : prop === 'query' ? query : Reflect.get(target, prop, target)),
     });
+  }
+
+  /** Ends the checked-out replica connections: pg's end() destroys the socket of a
+   * connection whose query is under way, so that query fails at once. */
+  private endInFlight(): void {
+    for (const client of this.checkedOut) void client.end().catch(() => undefined);
+    this.checkedOut.clear();
   }
 
   /** Where a read goes now, and why not the replica when it does not. */

@@ -3,7 +3,8 @@
  * firewall dropping packets): the monitor's check must end, mark the replica down (so
  * reads go to the primary), and free the stuck connection. A TCP proxy in front of a real
  * PostgreSQL plays the host: when told, it forwards nothing more either way and closes
- * nothing.
+ * nothing. A read already sent to the replica when it goes silent must be answered from
+ * the primary once the monitor finds the replica gone, not wait for TCP.
  */
 import net from 'node:net';
 import pg from 'pg';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@wardlink/shared';
 import { silentLogger } from '../../testing/logger.js';
 import { useTestDatabase } from '../../testing/pg.js';
+import { ReadRouting } from './read-routing.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { ReplicaMonitor } from './replica-monitor.js';
 
@@ -65,4 +67,29 @@ describe('a replica host that stops answering', () => {
     blackhole = false;
     expect(await monitor.check()).toMatchObject({ up: true });
   });
+
+  it('answers a read in flight on the replica from the primary once the monitor finds the replica silent', async () => {
+    const metrics = new ReplicaMetrics();
+    const monitor = new ReplicaMonitor({ primary, replica, clock: systemClock, logger: silentLogger, metrics, intervalMs: 100, checkTimeoutMs: 500 });
+    const routing = new ReadRouting({ primary, replica, monitor, metrics, maxLagMs: 30_000, fallbackToPrimary: true });
+    expect(await monitor.check()).toMatchObject({ up: true });
+    monitor.start();
+    try {
+      // Where each attempt ran: the replica's connections come through the proxy.
+      const read = routing.pool.query<{ port: number }>('SELECT pg_sleep(0.6), inet_client_port() AS port');
+      await new Promise((r) => setTimeout(r, 150)); // sent, and sleeping on the server
+      const proxyPorts = new Set([...sockets].map((s) => s.remotePort).concat([...sockets].map((s) => s.localPort)));
+      blackhole = true;
+      const started = Date.now();
+      const res = await read;
+      expect(Date.now() - started).toBeLessThan(5_000); // before: no answer until TCP gave up
+      expect(proxyPorts.has(res.rows[0]!.port)).toBe(false); // answered by the primary
+      expect(monitor.state.up).toBe(false);
+      const fallbacks = await metrics.fallbacks.get();
+      expect(fallbacks.values.find((v) => v.labels.reason === 'error')?.value).toBe(1);
+    } finally {
+      await monitor.stop();
+      blackhole = false;
+    }
+  }, 15_000);
 });

@@ -35,6 +35,7 @@ export class ReplicaMonitor {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  private readonly unreachableListeners: (() => void)[] = [];
 
   constructor(private readonly o: ReplicaMonitorOptions) {
     o.metrics.up.set(1);
@@ -46,6 +47,13 @@ export class ReplicaMonitor {
 
   get state(): ReplicaState {
     return this.current;
+  }
+
+  /** Calls `listener` each time a check finds the replica unreachable (no answer within
+   * the check timeout, or a refused connection): the routing then ends the replica queries
+   * still in flight, which would otherwise wait on a dead socket for as long as TCP keeps it. */
+  onUnreachable(listener: () => void): void {
+    this.unreachableListeners.push(listener);
   }
 
   /** Checks now, then every intervalMs (the next check is timed from the end of the last). */
@@ -91,6 +99,7 @@ export class ReplicaMonitor {
       }
     } catch (err) {
       this.markDown(err);
+      for (const listener of this.unreachableListeners) listener();
     }
     return this.current;
   }
