@@ -98,6 +98,8 @@ export class GatewayDaemon {
         this.metrics.commitLatency.observe(s.latencyMs / 1000);
         this.metrics.commitRows.observe(s.rows);
         if (s.duplicates > 0) this.metrics.duplicates.inc(s.duplicates);
+        // Alarm events go to the cloud at once; an idle uplink stops polling the outbox.
+        this.currentUplink?.notifyCommitted(s.readings, s.alarms);
       },
     });
     this.cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, alarmReserveBytes: config.buffer.diskReserveBytes, clock, logger });

@@ -53,6 +53,10 @@ const DICTIONARY_CONFLICT = 'WL_DICTIONARY_CONFLICT';
 /** The cloud holds another batch under this seq (this buffer lost its last commits) (409). */
 const SEQ_REUSED = 'WL_API_BATCH_SEQ_REUSED';
 const PROGRESS_WINDOW_MS = 30_000;
+/** With commit notifications (notifyCommitted), how long an idle uplink waits before it
+ * looks at the outbox again anyway: for batches made pending by another process (the CLI's
+ * quarantine resend). Without notifications it looks every pollIntervalMs, as it must. */
+const IDLE_LOOK_MS = 5_000;
 
 export class Uplink extends EventEmitter<UplinkEvents> {
   readonly options: UplinkOptions;
@@ -69,6 +73,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private wake: TimerHandle | null = null;
   private wakeAtMs = Infinity;
   private ticker: TimerHandle | null = null;
+  /** True once the buffer's writer reports its commits (notifyCommitted): an empty outbox
+   * then stays unread until something is committed, instead of being polled. */
+  private notified = false;
+  /** Something was committed since the outbox was last found with nothing to send. */
+  private committedSinceLook = false;
   private started = false;
   private stopping = false;
   /** The fleet status sender; null without `deps.fleet`. */
@@ -137,6 +146,21 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     if (this.started && !this.stopping) this.pump();
   }
 
+  /**
+   * The buffer committed `readings` and `alarms` (the writer's onCommit). An alarm event
+   * goes out at once instead of at the next look; readings wake the loop within
+   * pollIntervalMs (a batch waits for maxBatchAgeMs anyway). An uplink told of commits
+   * stops polling an empty outbox: idle, a gateway reads it every IDLE_LOOK_MS, not 5
+   * times a second.
+   */
+  notifyCommitted(readings: number, alarms: number): void {
+    if (readings === 0 && alarms === 0) return;
+    this.notified = true;
+    this.committedSinceLook = true;
+    if (!this.started || this.stopping) return;
+    this.wakeAt(alarms > 0 ? this.clock.now() : this.clock.now() + this.options.pollIntervalMs);
+  }
+
   /** Stops taking batches, lets uploads in flight finish for `stopGraceMs`, then aborts the
    * rest (they stay pending and go first after the restart). */
   async stop(): Promise<void> {
@@ -203,6 +227,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       if (!this.breaker.tryAcquire()) return this.wakeAt(this.breaker.retryAtMs() ?? now + this.options.pollIntervalMs);
       const lane: Lane = [...this.inFlight.values()].includes('live') ? 'backfill' : 'live';
       let batch: OutboxBatch | null;
+      const committedBefore = this.committedSinceLook;
+      this.committedSinceLook = false;
       try {
         batch = this.outbox.nextBatch({
           maxReadings: this.settler.maxBatchReadings,
@@ -218,9 +244,23 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       }
       if (!batch) {
         this.breaker.release();
-        return this.wakeAt(now + this.options.pollIntervalMs);
+        // Readings too young for a batch come back within pollIntervalMs; an empty outbox
+        // waits for the next commit's notification (or IDLE_LOOK_MS).
+        return this.wakeAt(now + (this.idle(committedBefore) ? IDLE_LOOK_MS : this.options.pollIntervalMs));
       }
       this.launch(batch, lane);
+    }
+  }
+
+  /** Nothing waits to be sent and nothing is coming that a notification will not announce.
+   * Under load a commit came since the last look, so the backlog is read only when quiet. */
+  private idle(committedBefore: boolean): boolean {
+    if (!this.notified || committedBefore || this.committedSinceLook) return false;
+    try {
+      const backlog = this.outbox.backlog();
+      return backlog.readings === 0 && backlog.alarms === 0;
+    } catch {
+      return false; // the database is closing: keep looking as before
     }
   }
 

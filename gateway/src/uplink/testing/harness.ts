@@ -52,13 +52,16 @@ export interface HarnessOptions {
   onUplinkState?: (up: boolean, sinceMs: number) => void;
   /** Also send fleet status documents (status-sender.ts), as the daemon's uplink does. */
   fleet?: boolean;
+  /** Tell the uplink of every commit (Uplink.notifyCommitted), as the daemon's writer does. */
+  notifyCommits?: boolean;
 }
 
 export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
   const dir = tempDir('wl-uplink-');
   const clock = new ManualClock(HARNESS_START_MS);
   const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [] });
-  const writer = new BufferWriter(store, { flushIntervalMs: 5 });
+  // The closure runs only on a commit, after `uplink` below exists.
+  const writer = new BufferWriter(store, { flushIntervalMs: 5, ...(opts.notifyCommits ? { onCommit: (c) => uplink.notifyCommitted(c.readings, c.alarms) } : {}) });
   const metrics = new GatewayMetrics();
   const logger = recordingLogger();
   const states: UplinkHarness['states'] = [];
