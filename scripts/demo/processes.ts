@@ -1,10 +1,14 @@
 /** Child processes for the demo: the cloud and the gateway CLIs, run from source with tsx. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const CLOUD_CLI = `${root}cloud/src/cli/main.ts`;
 export const GATEWAY_CLI = `${root}gateway/src/cli/main.ts`;
+/** The node flags the gateway package's launcher starts the daemon with (its `node_flags=`
+ * line, e.g. a 2 MB young generation), so the demo's gateway runs as it ships. */
+const GATEWAY_NODE_FLAGS = (/^node_flags="([^"]*)"/m.exec(readFileSync(`${root}packaging/gateway/wardlink-gateway`, 'utf8'))?.[1] ?? '').split(' ').filter((a) => a !== '');
 
 export interface Started {
   child: ChildProcess;
@@ -13,7 +17,8 @@ export interface Started {
 
 /** Starts a long-running CLI command with --json and resolves with its "started" line. */
 export function startJson(cli: string, args: string[], env: NodeJS.ProcessEnv, logFile: NodeJS.WritableStream): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeFlags = cli === GATEWAY_CLI ? GATEWAY_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', cli, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.pipe(logFile, { end: false });
   return new Promise((resolve, reject) => {
     let out = '';
