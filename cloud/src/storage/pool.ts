@@ -63,10 +63,12 @@ export function createPools(settings: PoolSettings, logger: Logger, options: Cre
     return { primary, replica: reads, hasReplica: false, end: () => (ended ??= Promise.all([primary.end(), reads.end()]).then(() => undefined)) };
   }
   const replica = makePool('replica', settings.replicaUrl, settings.replicaPoolMax, settings, `${appName}-read`, logger);
+  // The monitor's own connection: its checks never queue behind requests for a slot.
+  const replicaChecks = makePool('replica', settings.replicaUrl, 1, settings, `${appName}-replica-check`, logger);
   const replicaMetrics = new ReplicaMetrics();
   const monitor = new ReplicaMonitor({
     primary,
-    replica,
+    replica: replicaChecks,
     clock: options.clock ?? systemClock,
     logger,
     metrics: replicaMetrics,
@@ -81,7 +83,7 @@ export function createPools(settings: PoolSettings, logger: Logger, options: Cre
     hasReplica: true,
     routing,
     replicaMetrics,
-    end: () => (ended ??= monitor.stop().then(() => Promise.all([primary.end(), replica.end()])).then(() => undefined)),
+    end: () => (ended ??= monitor.stop().then(() => Promise.all([primary.end(), replica.end(), replicaChecks.end()])).then(() => undefined)),
   };
 }
 

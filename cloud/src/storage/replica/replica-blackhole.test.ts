@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@wardlink/shared';
 import { silentLogger } from '../../testing/logger.js';
 import { useTestDatabase } from '../../testing/pg.js';
+import { cursorSource } from '../../api/routes/read/row-source.js';
 import { ReadRouting } from './read-routing.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { ReplicaMonitor } from './replica-monitor.js';
@@ -22,6 +23,7 @@ let blackhole = false;
 const sockets = new Set<net.Socket>();
 let primary: pg.Pool;
 let replica: pg.Pool;
+let replicaUrl: string;
 
 beforeAll(async () => {
   const target = new URL(db.connectionString);
@@ -40,7 +42,8 @@ beforeAll(async () => {
   via.hostname = '127.0.0.1';
   via.port = String((proxy.address() as net.AddressInfo).port);
   primary = new pg.Pool({ connectionString: db.connectionString, max: 2 });
-  replica = new pg.Pool({ connectionString: via.toString(), max: 2, connectionTimeoutMillis: 1_000 });
+  replicaUrl = via.toString();
+  replica = new pg.Pool({ connectionString: replicaUrl, max: 2, connectionTimeoutMillis: 1_000 });
   replica.on('error', () => undefined);
 });
 
@@ -70,7 +73,10 @@ describe('a replica host that stops answering', () => {
 
   it('answers a read in flight on the replica from the primary once the monitor finds the replica silent', async () => {
     const metrics = new ReplicaMetrics();
-    const monitor = new ReplicaMonitor({ primary, replica, clock: systemClock, logger: silentLogger, metrics, intervalMs: 100, checkTimeoutMs: 500 });
+    // The checks on a pool of their own, as createPools makes it; requests on `replica`.
+    const checks = new pg.Pool({ connectionString: replicaUrl, max: 1, connectionTimeoutMillis: 1_000 });
+    checks.on('error', () => undefined);
+    const monitor = new ReplicaMonitor({ primary, replica: checks, clock: systemClock, logger: silentLogger, metrics, intervalMs: 100, checkTimeoutMs: 500 });
     const routing = new ReadRouting({ primary, replica, monitor, metrics, maxLagMs: 30_000, fallbackToPrimary: true });
     expect(await monitor.check()).toMatchObject({ up: true });
     monitor.start();
@@ -90,6 +96,32 @@ describe('a replica host that stops answering', () => {
     } finally {
       await monitor.stop();
       blackhole = false;
+      await checks.end().catch(() => undefined);
+    }
+  }, 15_000);
+
+  it('frees a history cursor left open on the silent replica when its reader goes away', async () => {
+    const checks = new pg.Pool({ connectionString: replicaUrl, max: 1, connectionTimeoutMillis: 1_000 });
+    checks.on('error', () => undefined);
+    const metrics = new ReplicaMetrics();
+    const monitor = new ReplicaMonitor({ primary, replica: checks, clock: systemClock, logger: silentLogger, metrics, intervalMs: 100, checkTimeoutMs: 500 });
+    const routing = new ReadRouting({ primary, replica, monitor, metrics, maxLagMs: 30_000, fallbackToPrimary: true });
+    expect(await monitor.check()).toMatchObject({ up: true });
+    try {
+      const source = await cursorSource<{ n: number }>(routing.pool, 'SELECT n FROM generate_series(1, 100000) n', [], { batchRows: 10 });
+      expect((await source.next()).map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      blackhole = true;
+      expect(await monitor.check()).toMatchObject({ up: false }); // ends the cursor's connection
+      // The client went away (no failure): the close is written to a dead socket and never
+      // answered; it must give the connection up instead of holding the request and the slot.
+      const started = Date.now();
+      await source.close();
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(replica.totalCount).toBe(0);
+    } finally {
+      await monitor.stop();
+      blackhole = false;
+      await checks.end().catch(() => undefined);
     }
   }, 15_000);
 });

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import type { Logger } from '../logger.js';
-import { queryWithin } from './query-within.js';
+import { QueryTimeoutError, queryWithin } from './query-within.js';
 import { LagEstimator, parseLsn } from './replica-lag.js';
 import type { ReplicaMetrics } from './replica-metrics.js';
 
@@ -20,6 +20,9 @@ export interface ReplicaState {
 
 export interface ReplicaMonitorOptions {
   primary: pg.Pool;
+  /** The checks' own pool on the replica (one connection), not the requests' pool: when
+   * long reads hold every request connection, a check must not wait for one and take the
+   * busy replica for a silent one. */
   replica: pg.Pool;
   clock: Clock;
   logger: Logger;
@@ -49,9 +52,11 @@ export class ReplicaMonitor {
     return this.current;
   }
 
-  /** Calls `listener` each time a check finds the replica unreachable (no answer within
-   * the check timeout, or a refused connection): the routing then ends the replica queries
-   * still in flight, which would otherwise wait on a dead socket for as long as TCP keeps it. */
+  /** Calls `listener` each time a check gets no answer at all from the replica (its query
+   * or its connection timed out): the routing then ends the replica queries still in
+   * flight, which would otherwise wait on a dead socket for as long as TCP keeps it. A
+   * replica that answers with an error (shutting down, refusing connections) closes its
+   * connections itself, and its queries fail without help. */
   onUnreachable(listener: () => void): void {
     this.unreachableListeners.push(listener);
   }
@@ -99,7 +104,7 @@ export class ReplicaMonitor {
       }
     } catch (err) {
       this.markDown(err);
-      for (const listener of this.unreachableListeners) listener();
+      if (isSilence(err)) for (const listener of this.unreachableListeners) listener();
     }
     return this.current;
   }
@@ -122,4 +127,12 @@ export class ReplicaMonitor {
       this.o.logger.info({ lagMs: next.lagMs }, 'the read replica answers again; reads return to it');
     }
   }
+}
+
+/** No answer at all: the check's query timed out, or its connection could not be opened in
+ * time (pg-pool's and pg's connect timeouts carry no code). */
+function isSilence(err: unknown): boolean {
+  if (err instanceof QueryTimeoutError) return true;
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code !== 'string' && typeof message === 'string' && /timeout|timed out/i.test(message);
 }

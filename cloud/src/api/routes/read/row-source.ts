@@ -6,6 +6,7 @@
  */
 import Cursor from 'pg-cursor';
 import pg from 'pg';
+import { systemClock } from '@wardlink/shared';
 import { connectClient } from '../../../storage/pool.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
 import { NamedCursor } from './named-cursor.js';
@@ -13,6 +14,10 @@ import { NamedCursor } from './named-cursor.js';
 /** Rows per read: large enough to amortize a round trip, small enough (~60 kB of text)
  * that memory does not depend on the size of the answer. */
 export const BATCH_ROWS = 1_000;
+/** The longest a cursor's close may wait for the server's answer before the connection is
+ * given up instead (a replica host that went silent, whose connections the read routing
+ * ended: a close written to a dead socket is never answered). */
+const CURSOR_CLOSE_TIMEOUT_MS = 2_000;
 
 export interface RowSource<Row> {
   /** The next rows, in the source's order; an empty array once it is exhausted. */
@@ -59,14 +64,29 @@ export async function cursorSource<Row>(pool: pg.Pool, sql: string, params: unkn
       if (closed) return;
       closed = true;
       // After a failure the connection may be dead, and closing the cursor would wait for
-      // an answer that never comes: the pool discards that client instead.
-      if (failure === undefined) await cursor.close().catch(() => undefined);
-      client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+      // an answer that never comes: the pool discards that client instead. So it does
+      // when the connection was ended under the cursor, or the close is not answered.
+      let broken: Error | undefined = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure));
+      if (broken === undefined && (client as unknown as { _ending?: boolean })._ending === true) broken = new Error('the connection was ended while the cursor was open');
+      if (broken === undefined && !(await closeWithin(cursor, CURSOR_CLOSE_TIMEOUT_MS))) broken = new Error(`the cursor's close was not answered within ${CURSOR_CLOSE_TIMEOUT_MS} ms`);
+      client.release(broken);
     },
   };
 }
 
 const pgTypes = pg.types;
+
+/** True when the cursor closed (or failed to) within `timeoutMs`; false when the server
+ * did not answer in time. */
+async function closeWithin(cursor: { close(): Promise<void> }, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof systemClock.setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = systemClock.setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([cursor.close().then(() => true, () => true), late]);
+  } finally {
+    timer?.cancel();
+  }
+}
 
 /** `source` with each row turned into another shape (a cold tier's rows into the hot one's). */
 export function mappedSource<From, To>(source: RowSource<From>, map: (row: From) => To): RowSource<To> {
