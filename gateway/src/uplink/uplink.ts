@@ -257,8 +257,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private idle(committedBefore: boolean): boolean {
     if (!this.notified || committedBefore || this.committedSinceLook) return false;
     try {
-      const backlog = this.outbox.backlog();
-      return backlog.readings === 0 && backlog.alarms === 0;
+      // The oldest unsent item, found by SQL: the readings count is this process's running
+      // tally, which another process's writes (the CLI's quarantine resend) leave behind.
+      return this.outbox.backlog().oldestMs === null;
     } catch {
       return false; // the database is closing: keep looking as before
     }
