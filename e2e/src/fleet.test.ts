@@ -212,10 +212,10 @@ describe('the fleet view: gateway -> cloud -> route, CLI, metrics', () => {
 
     const rules = parseYamlSubset(readFileSync(new URL('../../docs/alerts.yml', import.meta.url), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; labels?: Record<string, string> }> }> };
     const alerts = rules.groups.flatMap((g) => g.rules);
-    expect(alerts.map((a) => a.alert).sort()).toEqual(['WardlinkGatewayBacklogOld', 'WardlinkGatewayClockSkew', 'WardlinkGatewayDiskLow', 'WardlinkGatewayQuarantinedBatch', 'WardlinkGatewaySilent']);
+    expect(alerts.map((a) => a.alert).sort()).toEqual(['WardlinkGatewayBacklogOld', 'WardlinkGatewayClockSkew', 'WardlinkGatewayDiskLow', 'WardlinkGatewayQuarantinedBatch', 'WardlinkGatewaySeqReused', 'WardlinkGatewaySilent']);
     for (const a of alerts) expect(a.labels?.severity, a.alert).toMatch(/^(critical|warning)$/);
     const alertMetrics = metricNames(alerts.map((a) => a.expr));
-    expect(alertMetrics.length).toBeGreaterThanOrEqual(5);
+    expect(alertMetrics.length).toBeGreaterThanOrEqual(6);
     expect(alertMetrics.filter((m) => !exported(m))).toEqual([]);
 
     const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ type: string; targets?: Array<{ expr: string }> }> };

@@ -137,6 +137,9 @@ describe('POST /v1/batches', () => {
       expect(reused.body.error).toMatchObject({ code: 'WL_API_BATCH_SEQ_REUSED' });
       expect(reused.headers.get('wardlink-highest-seq')).toBe(String(Math.max(old.seq, newer.seq)));
       expect(await stored()).toEqual(before);
+      // Counted per gateway: a steady rate means two gateways share one identity (alerts.yml).
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      expect(metrics).toContain(`wardlink_cloud_batch_seq_reused_total{gateway_id="${GW}"} 1`);
     });
 
     it('oversized: 413 from the declared length, before the body is read', async () => {

@@ -45,6 +45,12 @@ export class CloudMetrics {
     labelNames: ['gateway_id'] as const,
     registers: [this.registry],
   });
+  readonly seqReused = new Counter({
+    name: 'wardlink_cloud_batch_seq_reused_total',
+    help: 'Batches answered 409 WL_API_BATCH_SEQ_REUSED (another batch holds the seq), per gateway: a few after a gateway lost its last commits, a steady rate when two gateways share one identity',
+    labelNames: ['gateway_id'] as const,
+    registers: [this.registry],
+  });
   readonly batchDuration = new Histogram({
     name: 'wardlink_cloud_batch_duration_seconds',
     help: 'POST /v1/batches latency, from request to response, by outcome',

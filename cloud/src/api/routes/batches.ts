@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import {
+  BatchSeqReusedError,
   GatewayMismatchError,
   InvalidBatchError,
   peekBatchHeader,
@@ -108,6 +109,7 @@ export async function handleBatch(ctx: RequestContext, deps: BatchRouteDeps): Pr
     // A batch refused for load was not stored: it must not count against the gateway.
     if (taken && answer.status === 503) deps.limiter.refund(taken.gatewayId, taken.n);
     if (answer.status !== 503 && answer.status !== 429) deps.metrics.batchErrors.inc({ code: answer.code });
+    if (err instanceof BatchSeqReusedError && fields.gatewayId !== undefined) deps.metrics.seqReused.inc({ gateway_id: String(fields.gatewayId) });
   } finally {
     ticket?.release();
     deps.metrics.inFlight.dec();
