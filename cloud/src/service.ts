@@ -4,7 +4,8 @@
  * HTTP server. `start` brings it up; `stop` takes it down in reverse order, gracefully.
  *
  * The service keeps no state a retry depends on (the ledger is in PostgreSQL), so any
- * number of instances can run behind a load balancer.
+ * number of instances can run behind a load balancer; config server.role lets some take
+ * only the batches and others only the reads (api/role/service-role.ts).
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -98,8 +99,9 @@ export class CloudService {
     private readonly logger: Logger,
     /** The lifecycle scheduler, when it runs in this instance. */
     readonly lifecycle: ServiceLifecycle | undefined,
-    /** The LISTEN connection feeding the SSE streams. */
-    private readonly listener: LatestListener,
+    /** The LISTEN connection feeding the SSE streams and the latest-vitals cache (not on
+     * an ingest instance). */
+    private readonly listener: LatestListener | undefined,
   ) {}
 
   /** http(s)://host:port of the listening server (127.0.0.1 when bound to every address). */
@@ -141,37 +143,13 @@ export class CloudService {
       const authOptions = { clock, ...(options.authCacheTtlMs === undefined ? {} : { ttlMs: options.authCacheTtlMs }) };
       const authenticator = new GatewayAuthenticator(pools.primary, authOptions);
       const primary = pools.primary;
-      // The latest and dashboard routes' (and the streams' snapshots') in-memory copy, fed by the same notifications.
-      // Heartbeats are NOTIFYed on the primary (a standby cannot), on the read pool when it is the primary's.
-      const latestCache = (cache = new LatestVitalsCache({
-        pool: pools.replica,
-        notifyPool: pools.hasReplica ? pools.primary : pools.replica,
-        clock,
-        logger: logger.child({ component: 'latest-cache' }),
-        maxHospitals: config.server.latestCacheMaxHospitals,
-        registry: metrics.registry,
-      }));
-      const streamHub = new StreamHub(
-        // Tokens are checked on the primary: a revocation must not wait for replication.
-        { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes), latestCache },
-        { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
-      );
-      // On the primary's URL: NOTIFY does not reach replicas.
-      listener = new LatestListener({
-        connectionString: database.url!,
-        clock,
-        logger: logger.child({ component: 'stream' }),
-        onChange: (change) => {
-          latestCache.onChange(change);
-          streamHub.onChange(change);
-        },
-        onResync: () => {
-          latestCache.resync();
-          streamHub.resync();
-        },
-      });
-      listener.start();
-      latestCache.start();
+      const role = config.server.role;
+      // Only an instance serving reads keeps the latest-vitals copy, the streams and their
+      // LISTEN connection: an ingest instance only NOTIFYs (inside each batch's
+      // transaction), and every read instance on the database hears it.
+      const reads = role !== 'ingest' ? startReadSide(config, database, pools, metrics, clock, logger, options) : undefined;
+      cache = reads?.latestCache;
+      listener = reads?.listener;
       // One store for both sides: the history reads what the lifecycle archived.
       const archiveStore = options.archiveStore ?? createArchiveStore(config);
       const tls = config.server.tlsCertFile && config.server.tlsKeyFile ? { cert: await readFile(config.server.tlsCertFile), key: await readFile(config.server.tlsKeyFile) } : undefined;
@@ -185,11 +163,16 @@ export class CloudService {
         limiter: new TokenBucketLimiter({ ratePerS: config.server.rateLimitReadingsPerS, burst: config.server.rateLimitBurstReadings, clock }),
         admission: new Admission(limits, pools.primary),
         readiness: createReadinessCheck(pools.primary, { clock }),
-        stream: streamHub,
-        fhirExports: (fhirExports = new FhirExportRunner(
-          { primary: pools.primary, replica: pools.replica, archive: archiveStore, clock, logger: logger.child({ component: 'fhir-export' }), dir: join(config.dataDir, 'fhir-exports') },
-          options.fhirExport,
-        )),
+        role,
+        ...(reads
+          ? {
+              stream: reads.streamHub,
+              fhirExports: (fhirExports = new FhirExportRunner(
+                { primary: pools.primary, replica: pools.replica, archive: archiveStore, clock, logger: logger.child({ component: 'fhir-export' }), dir: join(config.dataDir, 'fhir-exports') },
+                options.fhirExport,
+              )),
+            }
+          : {}),
         read: {
           // Reads never take ingest's connections: their own pool, on the primary when no
           // replica is configured. Tokens are checked on the primary: a revocation must
@@ -199,7 +182,7 @@ export class CloudService {
           historyMaxDays: config.server.historyMaxDays,
           historyMaxRows: config.server.historyMaxRows,
           archive: archiveStore,
-          latestCache,
+          ...(cache ? { latestCache: cache } : {}),
           ...(pools.routing ? { routing: pools.routing } : {}),
         },
         bodyLimitBytes: config.server.bodyLimitBytes,
@@ -212,7 +195,7 @@ export class CloudService {
         },
       });
       const address = await api.listen(config.server.port, config.server.host);
-      fhirExports.start();
+      fhirExports?.start();
       // After listen: start-up maintenance must not delay readiness, and ingest makes any
       // partition it needs on its own (ensurePartitions before the COPY).
       const lifecycleOption = options.lifecycle ?? true;
@@ -227,9 +210,9 @@ export class CloudService {
           ...(typeof lifecycleOption === 'object' ? { scheduler: lifecycleOption } : {}),
         });
       }
-      logger.info({ host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
+      logger.info({ role, host: config.server.host, port: address.port, embeddedDatabase: embedded !== undefined, lifecycle: lifecycle !== undefined, limits }, 'wardlink-cloud is serving');
       const service = new CloudService(config, pools, metrics, authenticator, api, address.port, embedded, logger, lifecycle, listener);
-      service.latestCache = latestCache;
+      service.latestCache = cache;
       service.fhirExports = fhirExports;
       return service;
     } catch (err) {
@@ -259,7 +242,7 @@ export class CloudService {
       await this.fhirExports?.stop();
       // Before the pools close: nothing may push to a stream on a closed pool.
       this.latestCache?.stop();
-      await this.listener.stop();
+      await this.listener?.stop();
       if (this.lifecycle) await this.stopLifecycle(this.lifecycle);
       await this.pools.end().catch((err: unknown) => this.logger.warn({ err }, 'closing the database pools failed'));
       if (this.embedded) await stopEmbedded(this.embedded, this.config.dataDir, this.logger);
@@ -284,6 +267,49 @@ export class CloudService {
     timer?.cancel();
     if (!finished) this.logger.warn({ graceMs }, 'a lifecycle job is still running at shutdown; it resumes from its last step on the next start');
   }
+}
+
+interface ReadSide {
+  latestCache: LatestVitalsCache;
+  streamHub: StreamHub;
+  listener: LatestListener;
+}
+
+/** The latest-vitals cache, the stream hub and the LISTEN connection feeding both, started. */
+function startReadSide(config: CloudConfig, database: DatabaseConfig, pools: Pools, metrics: CloudMetrics, clock: Clock, logger: Logger, options: CloudServiceOptions): ReadSide {
+  const primary = pools.primary;
+  // The latest and dashboard routes' (and the streams' snapshots') in-memory copy, fed by the same notifications.
+  // Heartbeats are NOTIFYed on the primary (a standby cannot), on the read pool when it is the primary's.
+  const latestCache = new LatestVitalsCache({
+    pool: pools.replica,
+    notifyPool: pools.hasReplica ? pools.primary : pools.replica,
+    clock,
+    logger: logger.child({ component: 'latest-cache' }),
+    maxHospitals: config.server.latestCacheMaxHospitals,
+    registry: metrics.registry,
+  });
+  const streamHub = new StreamHub(
+    // Tokens are checked on the primary: a revocation must not wait for replication.
+    { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes), latestCache },
+    { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
+  );
+  // On the primary's URL: NOTIFY does not reach replicas.
+  const listener = new LatestListener({
+    connectionString: database.url!,
+    clock,
+    logger: logger.child({ component: 'stream' }),
+    onChange: (change) => {
+      latestCache.onChange(change);
+      streamHub.onChange(change);
+    },
+    onResync: () => {
+      latestCache.resync();
+      streamHub.resync();
+    },
+  });
+  listener.start();
+  latestCache.start();
+  return { latestCache, streamHub, listener };
 }
 
 async function stopEmbedded(embedded: EmbeddedPostgresHandle, dataDir: string, logger?: Logger): Promise<void> {

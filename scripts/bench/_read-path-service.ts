@@ -3,6 +3,9 @@
  * the bench's load generators (ingest posts, readers, 500 SSE clients) do not share its
  * event loop. Its archive store is the local folder the bench archived a day into, and
  * its stream bounds let 500 clients watch one hospital (the default is 100 per hospital).
+ * `role` runs it as one of a split deployment's instances (server.role: ingest or read).
+ * READ_PATH_CPU_PROF_DIR=<dir> in the bench's environment runs it under --cpu-prof (a V8
+ * profile written to <dir>/<role> when it stops), to see where an answer's time goes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,8 +24,16 @@ export interface BenchService {
   exited(): string | undefined;
 }
 
-export async function startReadPathService(url: string, { archiveDir, dataDir, streams }: { archiveDir: string; dataDir: string; streams: number }, log: BenchOptions['log']): Promise<BenchService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
+export type BenchServiceRole = 'all' | 'ingest' | 'read';
+
+export async function startReadPathService(
+  url: string,
+  { archiveDir, dataDir, streams, role = 'all' }: { archiveDir: string; dataDir: string; streams: number; role?: BenchServiceRole },
+  log: BenchOptions['log'],
+): Promise<BenchService> {
+  const profDir = process.env.READ_PATH_CPU_PROF_DIR;
+  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, role)}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--role', role, '--port', '0', '--host', '127.0.0.1', '--json'], {
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -59,7 +70,7 @@ export async function startReadPathService(url: string, { archiveDir, dataDir, s
     });
     child.once('exit', (code) => reject(new Error(`wardlink-cloud serve exited with ${code}`)));
   });
-  log(`service: child process pid ${child.pid} at ${base} (archive ${archiveDir})`);
+  log(`service (role ${role}): child process pid ${child.pid} at ${base} (archive ${archiveDir})`);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

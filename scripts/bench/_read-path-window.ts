@@ -25,7 +25,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const pct = (t: Timed, q: number) => (t.ms.length === 0 ? null : round(percentile(t.ms, q), 2));
 
 export interface WindowInput {
+  /** Where the readers (and the SSE clients, opened already) go. */
   base: string;
+  /** Where the batches go: `base` unless the deployment is split into ingest and read
+   * instances; `ingestService` is then that instance (its CPU is a figure too). */
+  ingestBase?: string;
+  ingestService?: BenchService;
   reader: string;
   wardReader: string;
   pool: pg.Pool;
@@ -46,7 +51,7 @@ export interface WindowInput {
   log: BenchOptions['log'];
 }
 
-export async function runWindow({ base, reader, wardReader, pool, db, service, load, wardHospital, livePatients, stored, windowMs, batchMs, seq, firstBatch, log }: WindowInput) {
+export async function runWindow({ base, ingestBase = base, ingestService, reader, wardReader, pool, db, service, load, wardHospital, livePatients, stored, windowMs, batchMs, seq, firstBatch, log }: WindowInput) {
   let second = Math.floor(Date.now() / 1000) * 1000;
   const timed = { latest: newTimed(), bare: newTimed(), dashboard: newTimed(), history: newTimed() };
   const pick = (list: string[], i: number) => list[(i * 7919) % list.length]!;
@@ -58,11 +63,12 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
   const cache0 = await cacheReads(base);
   await serviceLoopDelay(base); // resets its histogram: what follows is the window's
   const cloudCpu0 = cpuMs(service.child.pid!);
+  const ingestCpu0 = ingestService ? cpuMs(ingestService.child.pid!) : 0;
   const pgCpu0 = clusterCpu(db.pgDir);
   const sseReceived0 = (await load.call('stats')).received;
   await load.call('resetLoopDelay');
   const started = performance.now();
-  await load.call('ingestStart', { base, batchMs, first: firstBatch });
+  await load.call('ingestStart', { base: ingestBase, batchMs, first: firstBatch });
   const loops = [
     httpLoop(base, reader, 4, (i) => `/v1/hospitals/${HOSPITAL}/patients/${enc(pick(livePatients, i))}/latest`, timed.latest),
     sqlLoop(pool, 2, LATEST_FOR_PATIENT_SQL, (i) => [HOSPITAL, pick(livePatients, i + 1)], timed.bare),
@@ -71,7 +77,7 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
   ];
   try {
     while (performance.now() - started < windowMs) {
-      const ended = service.exited();
+      const ended = service.exited() ?? ingestService?.exited();
       if (ended) throw new Error(`the service ended during the window: ${ended}`);
       second = Math.max(second + 1_000, Math.floor(Date.now() / 1000) * 1000);
       await load.call('wardPost', { i: seq++, secondMs: second });
@@ -98,6 +104,7 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
   log(`latest-vitals cache answers over the window: ${JSON.stringify(cache)}`);
   log(`event-loop delay over the window: this process (the timed readers) p99 ${round(loopDelay.percentile(99) / 1e6, 1)} ms, max ${round(loopDelay.max / 1e6, 1)} ms; the load process (ingest, SSE clients) p99 ${atEnd.loopDelayP99Ms} ms, max ${atEnd.loopDelayMaxMs} ms; the service p99 ${serviceLoop.p99Ms} ms, max ${serviceLoop.maxMs} ms`);
   const cloudCpuPct = ((cpuMs(service.child.pid!) - cloudCpu0) / (windowS * 1000)) * 100;
+  const ingestCpuPct = ingestService ? ((cpuMs(ingestService.child.pid!) - ingestCpu0) / (windowS * 1000)) * 100 : null;
   const pgCpuPct = (clusterCpuSince(pgCpu0, db.pgDir) / (windowS * 1000)) * 100;
   await sleep(1_500); // the last stamped batch's events
   const fanout = await load.call('stats');
@@ -105,10 +112,12 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
   await load.call('close');
   for (const [name, t] of Object.entries(timed)) log(`${name}: ${t.ms.length} answers, p50 ${pct(t, 50)} ms, p99 ${pct(t, 99)} ms, ${t.errors.length} errors${t.errors[0] ? ` (${t.errors[0]})` : ''}`);
   log(`fan-out: ${fanout.latencies.length} deliveries, ${missed} missed, ${fanout.dropped} dropped; ingest ${round(committed / windowS)} readings/s committed, ${ingest.failures} failed batches, ${ingest.retries} 503s retried${ingest.firstFailure ? ` (${ingest.firstFailure})` : ''}`);
-  log(`cpu over the window: service ${round(cloudCpuPct)} %, PostgreSQL ${Number.isNaN(pgCpuPct) ? 'n/a (external server)' : `${round(pgCpuPct)} %`} of one core`);
+  log(`cpu over the window: service ${round(cloudCpuPct)} %${ingestCpuPct === null ? '' : `, ingest service ${round(ingestCpuPct)} %`}, PostgreSQL ${Number.isNaN(pgCpuPct) ? 'n/a (external server)' : `${round(pgCpuPct)} %`} of one core`);
 
   return {
     timed,
+    /** The watched ward's next batch sequence number. */
+    nextSeq: seq,
     windowS,
     committed,
     missed,
@@ -128,6 +137,7 @@ export async function runWindow({ base, reader, wardReader, pool, db, service, l
     loadLoopDelayP99Ms: atEnd.loopDelayP99Ms,
     loadLoopDelayMaxMs: atEnd.loopDelayMaxMs,
     serviceCpuPct: round(cloudCpuPct),
+    ingestServiceCpuPct: ingestCpuPct === null ? null : round(ingestCpuPct),
     pgCpuPct: Number.isNaN(pgCpuPct) ? null : round(pgCpuPct),
   };
 }

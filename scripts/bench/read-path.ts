@@ -35,7 +35,12 @@
  * processes and PostgreSQL still share the machine's 2 cores.
  * Where the time goes (_read-path-evidence.ts): the service's own read-duration histogram
  * over the window, and EXPLAIN ANALYZE of the routes' SQL (history also as a prepared
- * statement) after it.
+ * statement) after it. READ_PATH_CPU_PROF_DIR=<dir> profiles the service children.
+ *
+ * Then the split deployment (_read-path-split.ts): the single instance stopped, an ingest
+ * instance and a read instance (server.role) on the same database take the same load, the
+ * batches to the first, the readers and SSE clients to the second; its figures are
+ * prefixed `split_`, beside the single instance's for comparison.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -55,6 +60,7 @@ import { startReadPathService, serviceDataDir, type BenchService } from './_read
 import { checkAnswers, measureArchived } from './_read-path-checks.js';
 import { explainRoutes } from './_read-path-evidence.js';
 import { pct as p, runWindow } from './_read-path-window.js';
+import { hitShare, runSplit } from './_read-path-split.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
 const BATCH_MS = 2_000;
@@ -67,12 +73,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * interval): the latest route then, against alone and in the window, is what ingest on
  * the service's one event loop costs the reads, apart from the SSE fan-out. */
 const INGEST_PHASE_BATCHES = 1;
-/** The share of a route's answers over the window that the latest-vitals cache gave
- * without waiting for the database (null: the cache is off). */
-const hitShare = (cache: Record<string, number>, route: string): number | null => {
-  const n = ['hit', 'miss', 'bypass'].reduce((s, r) => s + (cache[`${route}_${r}`] ?? 0), 0);
-  return n === 0 ? null : round((cache[`${route}_hit`] ?? 0) / n, 2);
-};
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const gateways = quick ? 10 : 100;
@@ -94,8 +94,10 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     load = startLoadProcess(); // its tsx start-up, too, meanwhile
     const stored = await storeHistory(pool, { samplePatients, historyHours: quick ? 0 : 24, ...(quick ? { hrOnlyUntilHour: 24 } : {}), archivedHours: 1, workDir, log });
     const t0 = Date.now();
-    const loads = await buildHospitalLoad(pool, HOSPITAL, { gateways, beds: 50, batchMs: BATCH_MS, batches: INGEST_PHASE_BATCHES + Math.ceil(windowMs / BATCH_MS) + 1, t0 });
-    const offered = loads.reduce((n, g) => n + g.readingsPerBody.slice(INGEST_PHASE_BATCHES, -1).reduce((a, b) => a + b, 0), 0) / ((windowMs / 1000) * 1);
+    // Each window's batches, and one spare: the single instance's window, then the split's.
+    const windowBatches = Math.ceil(windowMs / BATCH_MS);
+    const loads = await buildHospitalLoad(pool, HOSPITAL, { gateways, beds: 50, batchMs: BATCH_MS, batches: INGEST_PHASE_BATCHES + 2 * (windowBatches + 1), t0 });
+    const offered = loads.reduce((n, g) => n + g.readingsPerBody.slice(INGEST_PHASE_BATCHES, INGEST_PHASE_BATCHES + windowBatches).reduce((a, b) => a + b, 0), 0) / (windowMs / 1000);
     log(`live: ${gateways} wards x 50 beds, offered ~${round(offered)} readings/s in ${BATCH_MS / 1000} s batches, built in ${round((Date.now() - t0) / 1000, 1)} s`);
 
     service = await starting;
@@ -159,6 +161,29 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const archived = await measureArchived(base, reader, { hospitalId: HOSPITAL, patients: stored.patients, from: stored.archivedFrom, to: stored.archivedTo, day: stored.archivedDay, runs: quick ? 5 : 20 });
     log(`archived: history ${JSON.stringify(archived.history)}, report ${archived.reportS} s (${archived.reportRows} rows)`);
 
+    // The same load on a split deployment: an ingest instance and a read instance.
+    await service.stop();
+    const split = await runSplit({
+      db,
+      pool,
+      load,
+      archiveDir: join(workDir, 'archive'),
+      dataDirs: { ingest: join(workDir, 'cloud-ingest'), read: join(workDir, 'cloud-read') },
+      streams: clients,
+      reader,
+      wardReader,
+      ward,
+      livePatients,
+      stored,
+      windowMs,
+      batchMs: BATCH_MS,
+      seq: w.nextSeq,
+      firstBatch: INGEST_PHASE_BATCHES + windowBatches + 1,
+      aloneMs: quick ? 2_000 : 5_000,
+      openConcurrency: OPEN_CONCURRENCY,
+      log,
+    });
+
     const latestP99 = p(timed.latest, 99);
     const bareP99 = p(timed.bare, 99);
     const fanP99 = fanout.latencies.length ? round(percentile(fanout.latencies, 99), 1) : null;
@@ -179,6 +204,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       stream_fanout_p50_ms: fanout.latencies.length ? round(percentile(fanout.latencies, 50), 1) : null,
       baseline_pk_lookup_p50_ms: p(timed.bare, 50),
       archived_history_day_p50_ms: archived.history.p50,
+      ...split,
       met_latest: latestP99 !== null && latestP99 <= 5,
       met_dashboard: (p(timed.dashboard, 99) ?? Infinity) <= 20,
       met_history_24h: (p(timed.history, 99) ?? Infinity) <= 50,
@@ -235,7 +261,8 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
       notes:
         `PROVISIONAL: a shared, heavily loaded 2-core machine. Service: child process; ingest and SSE clients: a second child (load process); readers timed in the bench process (bench_loop_delay_*). Loaded: ${samplePatients} sample monitors x 24 h yesterday from 08:00Z (compacted to blocks) + 1 h of ${stored.archivedDay} (archived to a local folder); ` +
-        `${gateways * 50} beds live (latest from ingest), not 3 days of 5,000 beds as rows. Dashboard and SSE on a one-ward hospital of 60 beds. Archived figures after the window, without ingest.` +
+        `${gateways * 50} beds live (latest from ingest), not 3 days of 5,000 beds as rows. Dashboard and SSE on a one-ward hospital of 60 beds. Archived figures after the window, without ingest. ` +
+        'split_*: the same load on two service children, serve --role ingest (batches) and --role read (readers, SSE), one database, after the single instance stopped.' +
         (quick ? ' --quick: 500 beds live, 6 s window, HR alone (1 Hz) in the 24 h history window, so its answer is the full 86,400 lines; loaded_readings counts it.' : ''),
     };
     return figures;

@@ -16,17 +16,27 @@ export class RequestContext {
   /** Fields the handler learned (gateway, seq, counts), added to the access-log line. */
   readonly fields: Record<string, unknown> = {};
   private readonly startedMs: number;
+  private boundLog: Logger | undefined;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly path: string,
     readonly trace: TraceContext,
-    readonly log: Logger,
+    /** The service's logger; `log` is it bound to the request's trace. */
+    private readonly baseLog: Logger,
     private readonly clock: Clock,
   ) {
     this.startedMs = clock.monotonicMs();
     res.setHeader('traceparent', formatTraceparent(trace));
+  }
+
+  /** The logger bound to this request's trace ids, made on first use: a request that
+   * logs nothing at the configured level (a cache hit under LOG_LEVEL=warn) does not pay
+   * for a child logger. */
+  get log(): Logger {
+    const trace = this.trace;
+    return (this.boundLog ??= this.baseLog.child({ traceId: trace.traceId, spanId: trace.spanId, ...(trace.parentSpanId ? { parentSpanId: trace.parentSpanId } : {}) }));
   }
 
   elapsedMs(): number {
@@ -63,10 +73,9 @@ export class RequestContext {
   }
 
   private accessLog(status: number): void {
+    const level = status >= 500 && status !== 503 ? 'error' : status >= 400 ? 'warn' : PROBES.has(this.path) ? 'debug' : 'info';
+    if (!this.baseLog.isLevelEnabled(level)) return;
     const entry = { method: this.req.method, path: this.path, status, durationMs: Math.round(this.elapsedMs() * 10) / 10, ...this.fields };
-    if (status >= 500 && status !== 503) this.log.error(entry, 'request');
-    else if (status >= 400) this.log.warn(entry, 'request');
-    else if (PROBES.has(this.path)) this.log.debug(entry, 'request');
-    else this.log.info(entry, 'request');
+    this.log[level](entry, 'request');
   }
 }

@@ -20,11 +20,13 @@ import { GATEWAY_STATUS_ROUTE, handleGatewayStatus } from './routes/gateway-stat
 import { handleHealth, handleReady, type ReadinessCheck } from './routes/health.js';
 import { handleMetrics } from './routes/metrics.js';
 import { registerReadRoutes, type ReadRouteDeps } from './routes/read/index.js';
-import { registerFhirRoutes } from './routes/fhir/index.js';
+import { FHIR_ROUTES, registerFhirRoutes } from './routes/fhir/index.js';
 import type { FhirExportRunner } from '../fhir/export/export-runner.js';
 import type { StreamHub } from './routes/stream/stream-hub.js';
 import { STREAM_ROUTE, streamRoute } from './routes/stream/stream-route.js';
 import { Router } from './router.js';
+import { BATCH_ROUTE, checkRole, notServedHere } from './role/role-gate.js';
+import { servesRole, type ServiceRole } from './role/service-role.js';
 
 export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   logger: Logger;
@@ -39,6 +41,9 @@ export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   clock?: Clock;
   /** Serve HTTPS with this certificate and key (config server.tlsCertFile/tlsKeyFile). */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Which routes this instance answers (config server.role); the others are 421
+   * WL_API_WRONG_ROLE. Default 'all'. */
+  role?: ServiceRole;
 }
 
 export interface ApiServer {
@@ -53,9 +58,10 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   const clock = deps.clock ?? systemClock;
   let shuttingDown = false;
   let active = 0;
+  const role = deps.role ?? 'all';
   const batchDeps: BatchRouteDeps = { ...deps, isShuttingDown: () => shuttingDown };
   const router = new Router()
-    .add('POST', '/v1/batches', (ctx) => handleBatch(ctx, batchDeps))
+    .add('POST', BATCH_ROUTE, (ctx) => handleBatch(ctx, batchDeps))
     .add('GET', '/healthz', (ctx) => handleHealth(ctx))
     .add('GET', '/readyz', (ctx) => handleReady(ctx, deps.readiness, shuttingDown))
     .add('GET', '/metrics', (ctx) => handleMetrics(ctx, deps.metrics))
@@ -64,6 +70,15 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   registerReadRoutes(router, readDeps);
   if (deps.fhirExports) registerFhirRoutes(router, { ...readDeps, exports: deps.fhirExports, jobsPool: deps.pool });
   if (deps.stream) router.add('GET', STREAM_ROUTE, streamRoute(readDeps, deps.stream));
+  if (!servesRole(role, 'read')) {
+    // An ingest instance runs no stream hub and no export worker: their routes are refused
+    // like every read route (421 naming the role), not unknown (404).
+    if (!deps.stream) router.add('GET', STREAM_ROUTE, notServedHere);
+    if (!deps.fhirExports) {
+      for (const pattern of Object.values(FHIR_ROUTES)) router.add('GET', pattern, notServedHere);
+      router.add('DELETE', FHIR_ROUTES.exportStatus, notServedHere);
+    }
+  }
 
   // A gateway on a slow link still sends a batch in seconds; a client that trickles
   // bytes must not hold a socket and a buffer forever.
@@ -79,11 +94,11 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const trace = traceFromRequest(req.headers.traceparent);
-    const log = deps.logger.child({ traceId: trace.traceId, spanId: trace.spanId, ...(trace.parentSpanId ? { parentSpanId: trace.parentSpanId } : {}) });
-    const ctx = new RequestContext(req, res, path, trace, log, clock);
+    const ctx = new RequestContext(req, res, path, trace, deps.logger, clock);
     if (shuttingDown) res.setHeader('connection', 'close');
     try {
       const route = router.match(req.method ?? '?', path);
+      checkRole(role, route.pattern, ctx);
       await route.handler(ctx, route.params);
     } catch (err) {
       ctx.sendError(err, req.complete ? {} : { connection: 'close' });

@@ -67,6 +67,12 @@ describe('resolveCloudConfig', () => {
     expect(cfg.database.statementTimeoutMs).toBe(30_000);
   });
 
+  it('takes the instance role from WARDLINK_CLOUD_ROLE, the file or a flag; all by default', () => {
+    expect(resolveWith().server.role).toBe('all');
+    expect(resolveWith({ env: { WARDLINK_CLOUD_ROLE: 'read' } }).server.role).toBe('read');
+    expect(resolveWith({ configFile: file({ server: { role: 'ingest' } }), env: { WARDLINK_CLOUD_ROLE: 'read' }, overrides: { server: { role: 'ingest' } } }).server.role).toBe('ingest');
+  });
+
   it('resolves a relative data folder against the working directory', () => {
     expect(resolveWith({ env: { WARDLINK_DATA_DIR: 'var/data' } }).dataDir).toBe('/srv/wl/var/data');
     expect(resolveWith({ env: { WARDLINK_DATA_DIR: '/data' } }).dataDir).toBe('/data');
@@ -86,6 +92,7 @@ describe('validation errors name the field and the source', () => {
     ['bad cron', { overrides: { retention: { maintenanceCron: 'every hour' } } }, 'retention.maintenanceCron', /command line.*cron/],
     ['unknown log level', { env: { LOG_LEVEL: 'verbose' } }, 'log.level', /one of fatal/],
     ['bad host', { env: { WARDLINK_CLOUD_HOST: 'a b' } }, 'server.host', /host name/],
+    ['unknown role', { env: { WARDLINK_CLOUD_ROLE: 'writer' } }, 'server.role', /from WARDLINK_CLOUD_ROLE.*one of all, ingest, read/],
     ['capacity percent above 100', { env: { WARDLINK_CAPACITY_ALERT_PCT: '120' } }, 'capacity.alertThresholdPct', /from 1 to 100/],
     ['unknown key, with a suggestion', { configFile: 'FILE:{"server":{"prot":8080}}' }, 'server.prot', /did you mean server\.port/],
     ['unknown section', { overrides: { databse: {} } }, 'databse', /did you mean database/],

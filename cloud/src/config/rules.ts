@@ -113,3 +113,15 @@ export const logLevelRule: Rule = describedRule(
   },
   { type: 'text', choices: LOG_LEVELS },
 );
+
+/** What one `serve` instance answers (config server.role; api/role/service-role.ts). */
+export const SERVICE_ROLES = ['all', 'ingest', 'read'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
+export const serviceRoleRule: Rule = describedRule(
+  (raw, ctx) => {
+    if (typeof raw !== 'string' || !(SERVICE_ROLES as readonly string[]).includes(raw)) fail(ctx, `must be one of ${SERVICE_ROLES.join(', ')}`, raw);
+    return raw;
+  },
+  { type: 'text', choices: SERVICE_ROLES },
+);

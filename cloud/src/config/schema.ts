@@ -6,12 +6,15 @@
  * environment → the JSON config file → the defaults below. `resolve.ts` applies it; nothing else reads
  * `process.env` for these settings.
  */
-import { boolRule, hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, type Rule } from './rules.js';
+import { boolRule, hostRule, intRule, logLevelRule, cronRule, pathRule, postgresUrlRule, serviceRoleRule, type Rule, type ServiceRole } from './rules.js';
 import { archiveStoreRule, s3BucketRule, s3EndpointRule, s3PrefixRule, tokenRule, type ArchiveStoreKind } from './archive-rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface ServerConfig {
+  /** What this instance answers: all routes, only the gateways' (ingest) or only the
+   * read API, streams and FHIR (read); docs/cloud-api.md, "Instance roles". */
+  readonly role: ServiceRole;
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
@@ -158,6 +161,7 @@ const MS_PER_HOUR = 3_600_000;
 
 export const SETTINGS: readonly SettingSpec[] = [
   { path: 'dataDir', env: 'WARDLINK_DATA_DIR', default: './.wardlink/cloud', rule: pathRule },
+  { path: 'server.role', env: 'WARDLINK_CLOUD_ROLE', default: 'all', rule: serviceRoleRule },
   { path: 'server.host', env: 'WARDLINK_CLOUD_HOST', default: '127.0.0.1', rule: hostRule },
   { path: 'server.port', env: 'WARDLINK_CLOUD_PORT', default: 8080, rule: intRule(0, 65_535) },
   { path: 'server.bodyLimitBytes', env: 'WARDLINK_BODY_LIMIT_BYTES', default: 8 * 1024 * 1024, rule: intRule(1024, 512 * 1024 * 1024) },

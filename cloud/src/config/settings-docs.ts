@@ -13,6 +13,10 @@ export const CLOUD_SETTINGS_DOCS_FILE = 'cloud/src/config/settings-docs.ts';
 export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> = {
   dataDir: "The service's data folder: the embedded PostgreSQL (`<dataDir>/pg`), its password file, the running `serve`'s runtime file, the default archive folder.",
 
+  'server.role': {
+    text: "What this instance answers: `all` every route; `ingest` the gateways' `POST /v1/batches` and `POST /v1/gateways/status`; `read` the read API, the SSE streams and FHIR. Every role serves /healthz, /readyz and /metrics; any other route is 421 WL_API_WRONG_ROLE. Read instances beside ingest instances on one database keep reads off the event loop that decodes batches (docs/cloud-api.md, \"Instance roles\").",
+    flag: 'serve --role',
+  },
   'server.host': {
     text: 'Address the HTTP API listens on; off loopback it needs server.tlsCertFile and server.tlsKeyFile, or server.behindTlsProxy.',
     flag: 'serve --host',

@@ -5,9 +5,13 @@
  * - Loaded lazily: a hospital's first read loads its rows in ONE query on the read pool.
  * - Kept current by the LISTEN stream's change notifications (storage/latest-listener.ts):
  *   each one is counted and its gateway's changed rows read at once (one query, coalesced
- *   while one is in flight). A read first waits until every notification delivered before
- *   it was applied, so an answer is never older than what the database had when the last
- *   notification arrived.
+ *   while one is in flight). A read first waits until every notification delivered more
+ *   than `maxBehindMs` (250 ms) before it was applied, so an answer never lacks a change
+ *   notified longer ago than that. Waiting for the younger ones too would make nearly
+ *   every read under live ingest (a hospital's gateways notify many times a second) wait
+ *   for a database round trip behind the COPYs; a quarter second is far below a
+ *   gateway's batch interval. A stream snapshot asks for every notification
+ *   (`strict`): the stream's events pick up after it, so it must not lack one.
  * - When in doubt, the database answers (`lookup` gives undefined): while a row read is
  *   behind a notification (replica lag) or failed (the hospital is then dropped and
  *   reloaded), until the LISTEN connection is known to work, and when it may be gone.
@@ -44,6 +48,8 @@ export interface LatestVitalsCacheOptions {
   silenceMs?: number;
   /** Default 60 s. */
   maxAgeMs?: number;
+  /** A read may lack notifications younger than this (not a strict one). Default 250 ms. */
+  maxBehindMs?: number;
 }
 
 export type CacheResult = 'hit' | 'miss';
@@ -56,6 +62,8 @@ interface Entry {
   /** Notifications received for the hospital, and how many of them the data includes. */
   notifiedSeq: number;
   appliedSeq: number;
+  /** When each notification not applied yet arrived (monotonic ms), oldest first. */
+  unapplied: Array<{ seq: number; atMs: number }>;
   pending: Map<string, { fromMs: number; toMs: number }>;
 }
 
@@ -68,6 +76,7 @@ export class LatestVitalsCache {
   private readonly entries = new Map<string, Entry>();
   private readonly heartbeat: ListenerHeartbeat;
   private readonly maxAgeMs: number;
+  private readonly maxBehindMs: number;
   private readonly metrics: LatestCacheMetrics;
   private listening = false;
   private lastWarnMs = -Infinity;
@@ -76,6 +85,7 @@ export class LatestVitalsCache {
     const heartbeatMs = opts.heartbeatMs ?? 500;
     this.heartbeat = new ListenerHeartbeat(opts.notifyPool, opts.clock, heartbeatMs, opts.silenceMs ?? 3 * heartbeatMs);
     this.maxAgeMs = opts.maxAgeMs ?? 60_000;
+    this.maxBehindMs = opts.maxBehindMs ?? 250;
     this.metrics = new LatestCacheMetrics(opts.registry, () => this.entries.size);
   }
 
@@ -98,9 +108,9 @@ export class LatestVitalsCache {
     return this.listening && this.heartbeat.alive;
   }
 
-  /** The hospital's rows with every notification received so far applied, or undefined:
-   * ask the database. */
-  async lookup(hospitalId: string): Promise<{ data: HospitalLatest; result: CacheResult } | undefined> {
+  /** The hospital's rows with every notification received more than `maxBehindMs` ago
+   * applied (`strict`: every notification received so far), or undefined: ask the database. */
+  async lookup(hospitalId: string, { strict = false }: { strict?: boolean } = {}): Promise<{ data: HospitalLatest; result: CacheResult } | undefined> {
     if (this.opts.maxHospitals === 0 || !this.trusted) return undefined;
     let entry = this.entries.get(hospitalId);
     if (entry !== undefined && this.opts.clock.monotonicMs() - entry.loadedAtMs > this.maxAgeMs && !entry.loading) {
@@ -121,6 +131,7 @@ export class LatestVitalsCache {
       if (!(await entry.loading)) return undefined;
     }
     for (let i = 0; entry.appliedSeq < target; i++) {
+      if (!strict && this.behindWithinBound(entry)) break;
       if (i >= MAX_REFRESHES_PER_READ) return undefined;
       result = 'miss';
       if (!(await this.refresh(hospitalId, entry))) return undefined;
@@ -140,6 +151,7 @@ export class LatestVitalsCache {
     const entry = this.entries.get(change.hospitalId);
     if (entry === undefined) return; // not cached: its first read loads it
     entry.notifiedSeq++;
+    entry.unapplied.push({ seq: entry.notifiedSeq, atMs: this.opts.clock.monotonicMs() });
     const p = entry.pending.get(change.gatewayId);
     if (p) {
       p.fromMs = Math.min(p.fromMs, change.fromMs);
@@ -159,7 +171,7 @@ export class LatestVitalsCache {
   }
 
   private create(hospitalId: string): Entry {
-    const entry: Entry = { data: undefined, loading: undefined, refreshing: undefined, loadedAtMs: this.opts.clock.monotonicMs(), notifiedSeq: 0, appliedSeq: -1, pending: new Map() };
+    const entry: Entry = { data: undefined, loading: undefined, refreshing: undefined, loadedAtMs: this.opts.clock.monotonicMs(), notifiedSeq: 0, appliedSeq: -1, unapplied: [], pending: new Map() };
     this.entries.set(hospitalId, entry);
     while (this.entries.size > this.opts.maxHospitals) this.entries.delete(this.entries.keys().next().value!);
     const seq = entry.notifiedSeq;
@@ -170,7 +182,7 @@ export class LatestVitalsCache {
         const data = new HospitalLatest();
         data.apply(rows);
         entry.data = data;
-        entry.appliedSeq = seq;
+        applied(entry, seq);
         return true;
       })
       .catch((err: unknown) => this.fail(hospitalId, entry, err, 'loading'))
@@ -199,7 +211,7 @@ export class LatestVitalsCache {
           if ((newest.get(gatewayId) ?? -Infinity) < p.toMs - 1) return this.drop(hospitalId, entry);
         }
         data.apply(rows);
-        entry.appliedSeq = Math.max(entry.appliedSeq, seq);
+        applied(entry, Math.max(entry.appliedSeq, seq));
         return true;
       })
       .catch((err: unknown) => this.fail(hospitalId, entry, err, 'refreshing'))
@@ -208,6 +220,13 @@ export class LatestVitalsCache {
         if (entry.pending.size > 0 && this.entries.get(hospitalId) === entry) void this.refresh(hospitalId, entry);
       });
     return entry.refreshing;
+  }
+
+  /** Whether every notification the data lacks arrived within the last `maxBehindMs`. */
+  private behindWithinBound(entry: Entry): boolean {
+    if (entry.data === undefined || entry.loading !== undefined) return false;
+    const oldest = entry.unapplied[0];
+    return oldest === undefined || this.opts.clock.monotonicMs() - oldest.atMs <= this.maxBehindMs;
   }
 
   private drop(hospitalId: string, entry: Entry): false {
@@ -223,4 +242,11 @@ export class LatestVitalsCache {
     }
     return this.drop(hospitalId, entry);
   }
+}
+
+function applied(entry: Entry, seq: number): void {
+  entry.appliedSeq = seq;
+  let n = 0;
+  while (n < entry.unapplied.length && entry.unapplied[n]!.seq <= seq) n++;
+  if (n > 0) entry.unapplied.splice(0, n);
 }

@@ -8,6 +8,7 @@ interface ServeOptions {
   host?: string;
   migrate?: boolean;
   lifecycle?: boolean;
+  role?: string;
 }
 
 /** `serve`: the sync service in the foreground until SIGTERM or SIGINT (graceful stop, exit 0). */
@@ -18,6 +19,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
     .option('--port <port>', 'listening port (default: server.port, 8080)')
     .option('--host <host>', 'listening address (default: server.host, 127.0.0.1; another address needs server.tlsCertFile/tlsKeyFile or server.behindTlsProxy)')
     .option('--migrate', 'apply pending migrations before serving (always done on the embedded database)')
+    .option('--role <role>', 'what this instance answers: all (default: server.role), ingest (the gateways\' batch and status POSTs) or read (the read API, streams and FHIR); see docs/cloud-api.md, "Instance roles"')
     .option('--no-lifecycle', 'do not run the data lifecycle (partition maintenance, retention, purge, capacity) in this instance; another instance or the CLI must')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
@@ -27,6 +29,8 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
         server.port = Number(opts.port);
       }
       if (opts.host !== undefined) server.host = opts.host;
+      // Checked by the config's rule, which names the allowed roles.
+      if (opts.role !== undefined) server.role = opts.role;
       const config = c.loadConfig(Object.keys(server).length > 0 ? { server } : undefined);
       const logger = c.logger(config.log.level);
       const service = await CloudService.start(config, { logger, lifecycle: opts.lifecycle !== false, ...(opts.migrate ? { migrate: true } : {}) });

@@ -8,8 +8,9 @@ import type pg from 'pg';
 import { InvalidParameterError } from '@wardlink/shared';
 import { ACTIVE_PATIENTS_SQL } from '../../../storage/queries.js';
 import { toDatabaseError } from '../../../storage/db-errors.js';
-import type { HospitalLatest } from '../../../latest-cache/hospital-latest.js';
+import type { CachedBed, HospitalLatest } from '../../../latest-cache/hospital-latest.js';
 import { CACHE_HEADER, type CachedReadRouteDeps } from './cached-read-deps.js';
+import { dashboardJson } from './dashboard-json.js';
 import type { ReadHandler } from './read-route.js';
 import { metricUnitsOf } from './metric-units.js';
 import { flagNames, metricView } from './vital-view.js';
@@ -71,12 +72,17 @@ export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: D
   };
 }
 
-/** The same view from the latest-vitals cache: no query (units are cached per hospital). */
-export async function cachedDashboard(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<DashboardView & { rows: number }> {
+/** The cache's beds of the dashboard and the units of their uncatalogued codes (cached per hospital). */
+async function cachedBeds(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<{ beds: CachedBed[]; units: ReadonlyMap<number, string> }> {
   const beds = data.dashboard(since);
   const codes = new Set<number>();
   for (const b of beds) for (const [code] of b.vitals) codes.add(code);
-  const units = await metricUnitsOf(pool).unitsOf(hospitalId, codes);
+  return { beds, units: await metricUnitsOf(pool).unitsOf(hospitalId, codes) };
+}
+
+/** The same view from the latest-vitals cache: no query. */
+export async function cachedDashboard(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<DashboardView & { rows: number }> {
+  const { beds, units } = await cachedBeds(pool, data, hospitalId, since);
   return {
     rows: beds.length,
     hospitalId,
@@ -101,11 +107,18 @@ export function activePatients(deps: CachedReadRouteDeps): ReadHandler {
     const sinceS = parseSinceS(new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('sinceS'));
     const since = new Date(deps.clock.now() - sinceS * 1000);
     const cached = await deps.latestCache?.lookup(hospitalId);
-    const { rows, ...view } = cached ? await cachedDashboard(deps.pool, cached.data, hospitalId, since) : await queryDashboard(deps.pool, hospitalId, since);
     const cacheResult = cached?.result ?? 'bypass';
     deps.latestCache?.count('dashboard', cacheResult);
-    ctx.fields.rows = rows;
     ctx.fields.cache = cacheResult;
+    if (cached) {
+      // The JSON written directly (dashboard-json.ts): the same bytes, without a view object.
+      const { beds, units } = await cachedBeds(deps.pool, cached.data, hospitalId, since);
+      ctx.fields.rows = beds.length;
+      ctx.send(200, 'application/json; charset=utf-8', dashboardJson(hospitalId, since, beds, units, ctx.trace.traceId), { [CACHE_HEADER]: cacheResult });
+      return;
+    }
+    const { rows, ...view } = await queryDashboard(deps.pool, hospitalId, since);
+    ctx.fields.rows = rows;
     ctx.sendJson(200, { ...view, traceId: ctx.trace.traceId }, { [CACHE_HEADER]: cacheResult });
   };
 }

@@ -11,12 +11,15 @@ import { BATCH_ROWS, type RowSource } from './row-source.js';
 
 const byTime = (a: TimedReading, b: TimedReading) => a.t_us - b.t_us;
 
-/** Readings one cursor read should bring, about (BATCH_ROWS rows, or a few blocks). */
-const READINGS_PER_READ = 10_000;
+/** Readings one cursor read should bring, about (BATCH_ROWS rows, or one block): each
+ * read's readings are unpacked and formatted in one go on the event loop, which answers
+ * nothing else meanwhile; at 10,000 a read held it ~25 ms, longer than a latest answer
+ * may take (issue 17), at 2,500 about an hour of a 1 Hz series (~6 ms). */
+const READINGS_PER_READ = 2_500;
 
 /** The next read's size: rows are one reading each, a block up to an hour's worth (3,600
- * at 1 Hz), so after blocks the cursor reads a few at a time. Memory then holds about
- * READINGS_PER_READ readings (~550 kB of text) however long the range, and one hour of a series at least. */
+ * at 1 Hz), so after blocks the cursor reads one at a time. Memory then holds about
+ * READINGS_PER_READ readings (~140 kB of text) however long the range, and one hour of a series at least. */
 export function historyBatchRows(previous: unknown[]): number {
   let readings = 0;
   for (const r of previous as HourRow[]) readings += r.n ?? 1;

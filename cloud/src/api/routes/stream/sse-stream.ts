@@ -42,8 +42,10 @@ export class SseStream {
     this.write(first + queued.join(''));
   }
 
-  /** Sends a frame; returns false when the client is gone or was dropped now. */
-  send(frame: string): boolean {
+  /** Sends a frame; returns false when the client is gone or was dropped now. `bytes` is
+   * the frame encoded once for every client of a fan-out: written as is, the socket
+   * neither measures nor encodes the text again for each of them. */
+  send(frame: string, bytes?: Buffer): boolean {
     if (this.isClosed) return false;
     if (this.pending) {
       this.pendingBytes += frame.length;
@@ -51,7 +53,7 @@ export class SseStream {
       this.pending.push(frame);
       return true;
     }
-    return this.write(frame);
+    return this.write(bytes ?? frame);
   }
 
   end(): void {
@@ -59,7 +61,7 @@ export class SseStream {
     this.res.end();
   }
 
-  private write(frame: string): boolean {
+  private write(frame: string | Buffer): boolean {
     if (this.isClosed) return false;
     if (this.res.writableLength > this.maxQueuedBytes) return this.drop(this.res.writableLength);
     this.res.write(frame);

@@ -239,12 +239,12 @@ export class StreamHub {
     return { frame: started.frame, missed: () => '' };
   }
 
-  /** The hospital's dashboard: from the latest-vitals cache when it answers (it has then
-   * applied every change notified before the lookup; a change notified later reaches the
-   * stream as an event, as with the database's snapshot), else in one query. */
+  /** The hospital's dashboard: from the latest-vitals cache when it answers (strict: it has
+   * then applied every change notified before the lookup; a change notified later reaches
+   * the stream as an event, as with the database's snapshot), else in one query. */
   private async snapshotFrame(hospitalId: string): Promise<string> {
     const since = new Date(this.deps.clock.now() - DEFAULT_SINCE_S * 1000);
-    const cached = await this.deps.latestCache?.lookup(hospitalId);
+    const cached = await this.deps.latestCache?.lookup(hospitalId, { strict: true });
     this.deps.latestCache?.count('stream', cached?.result ?? 'bypass');
     const { rows: _rows, ...view } = cached ? await cachedDashboard(this.deps.pool, cached.data, hospitalId, since) : await queryDashboard(this.deps.pool, hospitalId, since);
     return sseFrame('snapshot', view);
@@ -326,12 +326,14 @@ export class StreamHub {
       else shared.sentSince.push(frame);
     }
     let sent = 0;
-    for (const s of state.streams) if (s.send(frame)) sent++;
+    const bytes = state.streams.size > 1 ? Buffer.from(frame) : undefined;
+    for (const s of state.streams) if (s.send(frame, bytes)) sent++;
     if (sent > 0) this.deps.metrics.streamEvents.inc({ event }, sent);
   }
 
   private sendAll(frame: string): void {
-    for (const state of this.hospitals.values()) for (const s of state.streams) s.send(frame);
+    const bytes = Buffer.from(frame);
+    for (const state of this.hospitals.values()) for (const s of state.streams) s.send(frame, bytes);
   }
 
   private onDrop(stream: SseStream, queuedBytes: number): void {
