@@ -36,3 +36,21 @@ describe('W3C traceparent', () => {
     expect(parseTraceparent(`01-${TRACE}-${SPAN}-01-what-comes-next`)?.traceId).toBe(TRACE);
   });
 });
+
+describe('new trace and span ids', () => {
+  it('are well-formed, non-zero and distinct across many requests (ids drawn from a pooled random buffer)', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    // Several refills of the 4 KiB pool: a refill must not repeat or truncate an id.
+    for (let i = 0; i < 1_000; i++) {
+      const t = traceFromRequest(undefined);
+      expect(t.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(t.spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(t.traceId).not.toMatch(/^0+$/);
+      traces.add(t.traceId);
+      spans.add(t.spanId);
+    }
+    expect(traces.size).toBe(1_000);
+    expect(spans.size).toBe(1_000);
+  });
+});
