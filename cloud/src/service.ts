@@ -198,7 +198,10 @@ export class CloudService {
       fhirExports?.start();
       // After listen: start-up maintenance must not delay readiness, and ingest makes any
       // partition it needs on its own (ensurePartitions before the COPY).
-      const lifecycleOption = options.lifecycle ?? true;
+      // Not on a read instance unless asked: compaction and archive exports would hold the
+      // very event loop the role keeps free for readers (any instance may run it; advisory
+      // locks make one do each job).
+      const lifecycleOption = options.lifecycle ?? role !== 'read';
       if (lifecycleOption !== false) {
         lifecycle = startServiceLifecycle({
           pool: pools.primary,

@@ -6,6 +6,7 @@
  *   400, 413, 422              reject  -> quarantine: this batch can never be accepted
  *   401, 403                   halt    -> credentials: stop, keep the data, alarm IT
  *   3xx, 404, 405, 415         halt    -> cloud.url does not point at the batch API
+ *   421                        retry   -> a read-only cloud instance answered: routing or cloud.url
  *   408, 425, 429, other 4xx   retry   (429: after Retry-After; the cloud is up)
  *   5xx                        retry   (503: after Retry-After)
  *   no answer                  retry   (refused, reset, timeouts, TLS)
@@ -58,6 +59,12 @@ export function classifyResponse(status: number, headers: Record<string, string 
     return new UplinkSendError(code, 'reject', `the cloud refused this batch for good (HTTP ${status} ${code}${said}); it is quarantined in the local buffer for IT and will not be retried`, detail);
   }
   const wait = detail.retryAfterMs === null ? 'with backoff' : `after ${Math.ceil(detail.retryAfterMs / 1000)} s (Retry-After)`;
+  if (status === 421) {
+    // A cloud instance that serves only reads (server.role read): a load balancer that
+    // misroutes now and then is retried through; a cloud.url that names such an instance
+    // never succeeds, and the uplink-down alarm shows this message to IT.
+    return new UplinkSendError(code, 'retry', `a cloud instance that does not take batches answered (HTTP 421 ${code}${said}); the batch stays buffered and is retried ${wait}. If this persists, point cloud.url at the ingest instances or fix the load balancer's routing of POST /v1/batches`, detail);
+  }
   return new UplinkSendError(code, 'retry', `the cloud could not take the batch now (HTTP ${status} ${code}${said}); it stays buffered and is retried ${wait}`, detail);
 }
 

@@ -73,6 +73,10 @@ describe('classifyResponse', () => {
     expect(classify(503, { error: { code: 'WL_DB_UNAVAILABLE' } }, { 'retry-after': '5' })).toMatchObject({ kind: 'retry', code: 'WL_DB_UNAVAILABLE', retryAfterMs: 5000 });
     expect(classify(429, {}, { 'retry-after': new Date(NOW + 3000).toUTCString() })).toMatchObject({ kind: 'retry', retryAfterMs: 3000 });
     for (const s of [408, 409, 500, 502, 504]) expect(classify(s)).toMatchObject({ kind: 'retry', retryAfterMs: null });
+    // A read-only cloud instance (server.role read): retried, and the message tells IT where to look.
+    const misrouted = classify(421, { error: { code: 'WL_API_WRONG_ROLE', message: 'this instance serves reads' } });
+    expect(misrouted).toMatchObject({ kind: 'retry', code: 'WL_API_WRONG_ROLE' });
+    expect((misrouted as Error).message).toMatch(/cloud\.url .*load balancer/);
     // A code that is not one of ours (a proxy's HTML, a hostile body) is not echoed as a code.
     expect(classify(502, { error: { code: 'bad code <script>' } })).toMatchObject({ code: 'WL_UPLINK_HTTP_502' });
   });

@@ -103,4 +103,18 @@ describe('server.role', () => {
       client.close();
     }
   });
+
+  it('a read instance leaves the data lifecycle to the others unless asked; an ingest instance runs it', async () => {
+    // lifecycle: undefined is what `serve` passes without --lifecycle or --no-lifecycle.
+    const started = await Promise.all([
+      startTestService(db.connectionString, { server: { role: 'read' } }, { lifecycle: undefined }),
+      startTestService(db.connectionString, { server: { role: 'read' } }, { lifecycle: true }),
+      startTestService(db.connectionString, { server: { role: 'ingest' } }, { lifecycle: undefined }),
+    ]);
+    try {
+      expect(started.map((t) => t.service.lifecycle !== undefined)).toEqual([false, true, true]);
+    } finally {
+      await Promise.all(started.map((t) => t.service.stop()));
+    }
+  });
 });

@@ -20,6 +20,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
     .option('--host <host>', 'listening address (default: server.host, 127.0.0.1; another address needs server.tlsCertFile/tlsKeyFile or server.behindTlsProxy)')
     .option('--migrate', 'apply pending migrations before serving (always done on the embedded database)')
     .option('--role <role>', 'what this instance answers: all (default: server.role), ingest (the gateways\' batch and status POSTs) or read (the read API, streams and FHIR); see docs/cloud-api.md, "Instance roles"')
+    .option('--lifecycle', 'run the data lifecycle in this instance even with --role read (by default a read instance leaves it to the others)')
     .option('--no-lifecycle', 'do not run the data lifecycle (partition maintenance, retention, purge, capacity) in this instance; another instance or the CLI must')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
@@ -33,7 +34,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
       if (opts.role !== undefined) server.role = opts.role;
       const config = c.loadConfig(Object.keys(server).length > 0 ? { server } : undefined);
       const logger = c.logger(config.log.level);
-      const service = await CloudService.start(config, { logger, lifecycle: opts.lifecycle !== false, ...(opts.migrate ? { migrate: true } : {}) });
+      const service = await CloudService.start(config, { logger, ...(opts.lifecycle === undefined ? {} : { lifecycle: opts.lifecycle }), ...(opts.migrate ? { migrate: true } : {}) });
       if (c.out.json) c.out.stdout(JSON.stringify({ started: true, url: service.url, port: service.port }));
       await new Promise<void>((resolve) => {
         let stopping = false;
