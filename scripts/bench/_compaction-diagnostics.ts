@@ -45,6 +45,12 @@ export async function checkpoints(pool: pg.Pool): Promise<number> {
   return (await pool.query(sql)).rows[0].n;
 }
 
+/** The WAL insert position in bytes (exact: what every session has written so far). */
+export async function walInsertBytes(pool: pg.Pool): Promise<number> {
+  const res = await pool.query<{ b: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint::text AS b");
+  return Number(res.rows[0]!.b);
+}
+
 export interface ActivitySample {
   at: number;
   pid: number;

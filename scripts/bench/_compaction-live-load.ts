@@ -15,6 +15,8 @@ export interface BatchTiming {
   start: number;
   end: number;
   ms: number;
+  /** Of `ms`, the COMMIT: the wait for the WAL up to it to be flushed. */
+  commitMs: number;
 }
 
 export interface LiveLoad {
@@ -62,9 +64,10 @@ export async function startLiveLoad(url: string): Promise<LiveLoad> {
         stream.end(lines.join(''));
       });
       await client.query(`INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM wl_vital_stage ON CONFLICT DO NOTHING`);
+      const commitStart = performance.now();
       await client.query('COMMIT');
       const end = performance.now();
-      timings.push({ start, end, ms: end - start });
+      timings.push({ start, end, ms: end - start, commitMs: end - commitStart });
       const wait = LIVE_PACE_MS - (end - start);
       if (wait > 0) await sleep(wait);
     }

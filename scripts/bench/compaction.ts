@@ -25,11 +25,16 @@
  *   counts it in; compaction_cpu_us_per_reading: this process's CPU
  *   over the job, net of the live load's client CPU (measured alone beforehand), per
  *   reading; compaction_pg_cpu_us_per_reading: the job's PostgreSQL backends' CPU, from
- *   /proc (null when the server is not on this host);
+ *   /proc (null when the server is not on this host); compaction_wal_bytes_per_reading:
+ *   the WAL written during the job (insert position), net of the live load's (its WAL per
+ *   batch measured alone, times the batches during the job), per reading;
+ *   compaction_wal_compression: what the job set (wal-compression.ts);
  * - max_ingest_stall_ms: the slowest live batch during the job minus the batch p50 of the
- *   same load alone. The load: one session, a 2,000-reading batch of other monitors'
- *   "now" readings every 100 ms, each in one transaction as the loader's staged path
- *   does (temp stage table, COPY, INSERT ... ON CONFLICT DO NOTHING);
+ *   same load alone; ingest_commit_*: the COMMIT of the live batches alone, i.e. the wait
+ *   for the WAL before it to be flushed (the part of a stall that comes from the job's
+ *   WAL rather than from the CPU both share). The load: one session, a 2,000-reading
+ *   batch of other monitors' "now" readings every 100 ms, each in one transaction as the
+ *   loader's staged path does (temp stage table, COPY, INSERT ... ON CONFLICT DO NOTHING);
  * - history_day_{row,compact}_p99_ms: HISTORY_SQL (one patient, HR, one whole day) on the
  *   rows before the job and on the blocks after it, across patients after a warm-up;
  *   each patient must read back the same number of readings;
@@ -55,7 +60,7 @@ import { systemClock, type Clock } from '@wardlink/shared';
 import { createLifecycleContext, DEFAULT_SETTINGS, ensurePartitions, LocalFolderArchiveStore, migrate, runCompaction, type CompactionResult } from '@wardlink/cloud';
 import { HOSPITAL, percentile, round, sleep } from './_compaction-common.js';
 import { loadWard } from './_compaction-data.js';
-import { backendsCpu, checkpoints, nodeCpuUs, overlappedSteps, sampleActivity, sessionsDuring, stepAt, stepShares, watchLoopBlocks, type JobStep } from './_compaction-diagnostics.js';
+import { backendsCpu, checkpoints, nodeCpuUs, overlappedSteps, sampleActivity, sessionsDuring, stepAt, stepShares, walInsertBytes, watchLoopBlocks, type JobStep } from './_compaction-diagnostics.js';
 import { LIVE_BATCH_ROWS, startLiveLoad, type BatchTiming, type LiveLoad } from './_compaction-live-load.js';
 import { ARRAY_COLUMNS, blockPartitionSizes, fingerprint, historyRuns, totals } from './_compaction-queries.js';
 import { benchDatabase, quietLogger } from './_database.js';
@@ -115,9 +120,13 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     await sleep(quick ? 500 : 1_000);
     const baseStart = performance.now();
     const baseCpu0 = nodeCpuUs();
+    const baseWal0 = await walInsertBytes(pool);
     await sleep(baselineMs);
     const baseCpuRate = (nodeCpuUs() - baseCpu0) / (performance.now() - baseStart); // µs per ms
-    const baseline = live.timings.filter((b) => b.start >= baseStart).map((b) => b.ms);
+    const baseWal = (await walInsertBytes(pool)) - baseWal0;
+    const baselineBatches = live.timings.filter((b) => b.start >= baseStart);
+    const baseline = baselineBatches.map((b) => b.ms);
+    const liveWalPerBatch = baseWal / baselineBatches.length;
     log(`live load alone for ${baselineMs / 1000} s: ${baseline.length} batches of ${LIVE_BATCH_ROWS}, p50 ${round(percentile(baseline, 50), 1)} ms, max ${round(Math.max(...baseline), 1)} ms`);
 
     // Each unit's steps, timed (the hook only records), to name what a slow batch overlapped;
@@ -145,11 +154,13 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const checkpoints0 = await checkpoints(pool);
     const loopBlocks = watchLoopBlocks();
     const activity = sampleActivity(pool, 25);
+    const wal0 = await walInsertBytes(pool);
     const cpu0 = nodeCpuUs();
     const jobStart = performance.now();
     const outcome = await runCompaction(ctx, { hook: (step, unit) => void steps.push({ at: performance.now(), step, patient: unit.patientId }) });
     const jobEnd = performance.now();
     const cpuUs = nodeCpuUs() - cpu0;
+    const walBytes = (await walInsertBytes(pool)) - wal0;
     const longestBlock = loopBlocks.stop();
     await activity.stop();
     loop.disable();
@@ -222,6 +233,9 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       compaction_cpu_us_per_reading: round((cpuUs - baseCpuRate * jobMs) / readings, 3),
       compaction_cpu_us_per_reading_raw: round(cpuUs / readings, 3),
       compaction_pg_cpu_us_per_reading: pgCpuUs === null ? null : round(pgCpuUs / readings, 3),
+      compaction_wal_bytes_per_reading: round((walBytes - liveWalPerBatch * duringBatches.length) / readings, 1),
+      compaction_wal_bytes_per_reading_raw: round(walBytes / readings, 1),
+      compaction_wal_compression: job.walCompression,
       max_ingest_stall_ms: round(duringMax - baseP50, 1),
       ingest_batch_p50_ms_baseline: round(baseP50, 1),
       ingest_batch_max_ms_baseline: round(Math.max(...baseline), 1),
@@ -229,6 +243,9 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       ingest_batch_p50_ms_during: round(percentile(during, 50), 1),
       ingest_batch_p99_ms_during: round(percentile(during, 99), 1),
       ingest_batches_during: during.length,
+      ingest_commit_max_ms_baseline: round(Math.max(...baselineBatches.map((b) => b.commitMs)), 1),
+      ingest_commit_p50_ms_during: round(percentile(duringBatches.map((b) => b.commitMs), 50), 1),
+      ingest_commit_max_ms_during: round(Math.max(...duringBatches.map((b) => b.commitMs)), 1),
       ingest_worst_batch_overlapped: `${overlapped(worst)}; ${sessions(worst)}`,
       checkpoints_during_job: checkpointsDuring,
       compaction_time_by_step: stepShare,

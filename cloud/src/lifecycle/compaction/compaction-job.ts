@@ -16,6 +16,8 @@
  *      encode blocks (merge.ts);
  *   3. delete the old blocks, COPY the new ones in (binary, block-copy.ts);
  *   4. commit, asynchronously (see compactUnit).
+ * Its WAL page images are compressed (wal-compression.ts): the first units of an hour
+ * write an image of every heap page of it, and ingest's commits wait behind that WAL.
  * A crash (SIGKILL included) at any step rolls the unit back whole: nothing is lost and
  * nothing doubled, and the next run starts the unit again. There is no job state to
  * resume from, because no state survives a unit.
@@ -43,6 +45,7 @@ import { hourOf } from './block-encoder.js';
 import { blockRef, groupReadings, mergeIntoBlocks, touchedBlocks, type MergedBlock } from './merge.js';
 import { readUnitColumns, READ_COLUMNS } from './row-reader.js';
 import { guardPastDay, reclaimPastDay, type ReclaimWay } from './reclaim.js';
+import { walCompressionMethod, walCompressionSetting, type WalCompressionMethod } from './wal-compression.js';
 import { NOT_PHYSIOLOGY } from '../../storage/not-physiology.js';
 
 /** The steps of a unit, where the tests' crash hooks can stop it. */
@@ -85,6 +88,8 @@ export interface CompactionResult {
   reclaimMs: number;
   /** The past days whose space this run gave back, and how (reclaim.ts). */
   reclaimed: { partition: string; way: ReclaimWay }[];
+  /** The method the units set to compress their WAL page images (wal-compression.ts), or null. */
+  walCompression: WalCompressionMethod | null;
 }
 
 const DEFAULT_CONCURRENCY = 2;
@@ -97,13 +102,15 @@ export function runCompaction(ctx: LifecycleContext, options: CompactionOptions 
 async function compact(ctx: LifecycleContext, options: CompactionOptions): Promise<CompactionResult> {
   const started = ctx.clock.monotonicMs();
   const cutoffUs = hourOf((ctx.clock.now() - (options.graceMs ?? ctx.settings.compactAfterMs)) * 1_000);
-  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: isoMicros(cutoffUs), ms: 0, reclaimMs: 0, reclaimed: [] };
+  const result: CompactionResult = { readings: 0, units: 0, failedUnits: 0, blocksWritten: 0, blocksMerged: 0, duplicates: 0, cutoff: isoMicros(cutoffUs), ms: 0, reclaimMs: 0, reclaimed: [], walCompression: null };
   // Raised (committed) before any block of it is written: the loader checks batches
   // older than this against the blocks (ingest/compaction-horizon.ts).
   await ctx.pool.query(
     `INSERT INTO compaction_state (cutoff) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET cutoff = greatest(compaction_state.cutoff, excluded.cutoff)`,
     [isoMicros(cutoffUs)],
   );
+  const walCompression = await walCompressionMethod(ctx.pool, ctx.logger);
+  result.walCompression = walCompression;
   const partitions = (await listVitalPartitions(ctx.pool)).filter((p) => p.from.getTime() * 1_000 < cutoffUs);
   const maxUnits = options.maxUnits ?? Number.POSITIVE_INFINITY;
   let reportedAt = -Infinity;
@@ -131,7 +138,7 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
           ctx.progress({ job: 'compaction', step: 'units', subject: partition.name, done: result.units, rows: result.readings });
         }
         try {
-          const done = await compactUnit(ctx, unit, cutoffUs, options);
+          const done = await compactUnit(ctx, unit, cutoffUs, walCompression, options);
           result.units++;
           result.readings += done.readings;
           result.blocksWritten += done.blocksWritten;
@@ -149,7 +156,7 @@ async function compact(ctx: LifecycleContext, options: CompactionOptions): Promi
     if (crash !== undefined) throw crash;
     if (pastDay) {
       const t0 = ctx.clock.monotonicMs();
-      const way = await reclaimPastDay(ctx, partition.name, guard, unitsDone === units.length);
+      const way = await reclaimPastDay(ctx, partition.name, guard, unitsDone === units.length, walCompression);
       result.reclaimed.push({ partition: partition.name, way });
       result.reclaimMs += ctx.clock.monotonicMs() - t0;
     }
@@ -191,7 +198,7 @@ interface UnitResult {
   duplicates: number;
 }
 
-async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs: number, options: CompactionOptions): Promise<UnitResult> {
+async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs: number, walCompression: WalCompressionMethod | null, options: CompactionOptions): Promise<UnitResult> {
   const hook = async (step: CompactionStep) => options.hook?.(step, unit);
   const client = await connectClient(ctx.pool);
   let broken: Error | undefined;
@@ -203,7 +210,8 @@ async function compactUnit(ctx: LifecycleContext, unit: CompactionUnit, cutoffUs
     // writer flushes it in the background. A database crash can only undo the last units
     // whole (rows and blocks are one transaction), and the next run redoes them. The day's
     // TRUNCATE commits synchronously, which makes every unit before it durable first.
-    await client.query("SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; SET LOCAL synchronous_commit = off");
+    // And its WAL page images are compressed (wal-compression.ts).
+    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; SET LOCAL synchronous_commit = off${walCompression === null ? '' : `; ${walCompressionSetting(walCompression)}`}`);
     const h = client.escapeLiteral(unit.hospitalId);
     const p = client.escapeLiteral(unit.patientId);
     const cutoff = client.escapeLiteral(isoMicros(cutoffUs));
