@@ -18,7 +18,8 @@
  * Per-reading figures divide a counter's growth from the steady phase's start to the
  * drain's end by the readings committed meanwhile (wardlink_gateway_readings_in_total).
  * stored_bytes_per_reading: the SQLite file's growth (WAL checkpointed by the clean stop)
- * over every reading the run stored.
+ * over every reading the run stored; buffer_page_size_bytes: the buffer file's SQLite page
+ * size (a new file's, gateway/src/buffer/store.ts), which sets how much a commit rewrites.
  * --quick does not fit in 30 s: on a shared 2-core machine (load ~15) it takes ~100 s,
  * most of it the setup (the cloud started through tsx, a PostgreSQL database, 58 scrypt
  * hashes, 2 socat pairs: 35-60 s) and the two timed starts; its phases are ~25 s. A stale
@@ -124,6 +125,8 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
 
     const sqlite = new Database(ward.databasePath, { readonly: true });
     const stored = (sqlite.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records').get() as { n: number }).n;
+    // A buffer keeps the page size it was created with (gateway/src/buffer/store.ts); the writes depend on it.
+    const pageSizeBytes = sqlite.pragma('page_size', { simple: true }) as number;
     sqlite.close();
     const sizeAfter = fileSize(ward.databasePath) + fileSize(`${ward.databasePath}-wal`);
     const storedBytesPerReading = (sizeAfter - sizeBefore) / stored;
@@ -151,6 +154,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       restart_buffer_readings: prefilled,
       restart_buffer_mb: Math.round(bufferBytes / 1048576),
       readings_stored_total: stored,
+      buffer_page_size_bytes: pageSizeBytes,
       drain_s: Number((drainMs / 1000).toFixed(1)),
       steady_s: steadyMs / 1000,
       outage_s: outageMs / 1000,

@@ -42,7 +42,7 @@ describe('BufferCap', () => {
     const cap = new BufferCap(store, { maxBytes: 10 * 1024 * 1024 });
     const usage = cap.bufferUsage();
     const pages = (store.db.pragma('page_count', { simple: true }) as number) - (store.db.pragma('freelist_count', { simple: true }) as number);
-    expect(usage.bytes).toBe(pages * 4096);
+    expect(usage.bytes).toBe(pages * (store.db.pragma('page_size', { simple: true }) as number));
     expect(usage).toMatchObject({ maxBytes: 10 * 1024 * 1024, unsentReadings: 1000, oldestUnsentMs: wardReadings(0, 1)[0]!.receivedAtMs });
     expect(usage.fraction).toBeCloseTo(usage.bytes / (10 * 1024 * 1024), 10);
     expect(await cap.enforce()).toBeNull();

@@ -9,7 +9,7 @@
  *   const maintenance = new BufferMaintenance(store, { cap }); maintenance.start();
  *   // SIGTERM: await writer.close(); await maintenance.stop(); store.close();
  */
-export { openBufferStore, DEFAULT_WAL_AUTOCHECKPOINT_PAGES, type BufferStore, type BufferStoreOptions } from './store.js';
+export { openBufferStore, DEFAULT_WAL_AUTOCHECKPOINT_BYTES, NEW_FILE_PAGE_SIZE, type BufferStore, type BufferStoreOptions } from './store.js';
 export { bufferMigrations, orderMigrations, applyMigrations } from './migrations.js';
 export { BufferWriter, type WriterOptions } from './writer.js';
 export { DirectAlarmSink } from './direct-alarm-sink.js';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { BufferMigrationError, BufferOptionError } from '@wardlink/shared';
 import type { BufferLogger, Migration } from './types.js';
-import { BUFFER_SCHEMA_SQL, OUTBOX_SPANS_SQL, READINGS_VIEW_V2_SQL } from './schema.js';
+import { BUFFER_SCHEMA_SQL, FLAGS_OPTIONAL_SQL, OUTBOX_SPANS_SQL, READINGS_VIEW_V2_SQL } from './schema.js';
 import { TREND_INDEX_SQL } from './trend-index.js';
 
 export const bufferMigrations: readonly Migration[] = [
@@ -19,6 +19,7 @@ export const bufferMigrations: readonly Migration[] = [
   { id: 'buffer-002-readings-view-clock-unit', sql: READINGS_VIEW_V2_SQL },
   { id: 'buffer-003-outbox-by-id-ranges', sql: OUTBOX_SPANS_SQL },
   { id: 'buffer-004-deferred-trend-index', sql: TREND_INDEX_SQL },
+  { id: 'buffer-005-items-flags-optional', sql: FLAGS_OPTIONAL_SQL },
 ];
 
 const ID_PATTERN = /^([a-z][a-z0-9_]*)-(\d+)(?:-[a-z0-9_-]+)?$/;

@@ -19,12 +19,15 @@ export type RecordRow = [number, number, string, string, string | null, number, 
 export type AlarmRow = [number, string, string, string, string | null, string | null, string, string | null, string, string, string, number, number | null, string | null, string];
 
 /**
- * One reading inside `items`: [metric, value, flags, deviceTimeDeltaMs?, receivedDeltaMs?,
+ * One reading inside `items`: [metric, value, flags?, deviceTimeDeltaMs?, receivedDeltaMs?,
  * deviceClockOffsetMs?, unit?]. Trailing parts are omitted when zero or absent; the last
  * two are rare (a suspect device clock, an uncatalogued term's unit), so a slot before a
- * present one is written as 0 (offset) or null (clock).
+ * present one is written as 0 (offset) or null (clock). Flags 0 are omitted too since
+ * buffer-005 (`["HR",72]`, 2 of the ~14 bytes a reading took: every stored byte is written
+ * twice, to the WAL and by the checkpoint); rows written before keep `["HR",72,0]`, and
+ * every reader takes both (a missing flags is 0).
  */
-type Item = [string, number, number, number?, number?, (number | null)?, string?];
+type Item = [string, number, number?, number?, number?, (number | null)?, string?];
 
 /** The most readings one row holds; a longer run of one device's readings takes several rows. */
 export const MAX_READINGS_PER_RECORD = 256;
@@ -54,7 +57,8 @@ export function packRecord(readings: readonly Reading[]): RecordValues {
     else if (r.deviceClockMs !== undefined) items.push([r.metric, r.value, r.flags, dDevice, dReceived, clockOffset(r)]);
     else if (dReceived !== 0) items.push([r.metric, r.value, r.flags, dDevice, dReceived]);
     else if (dDevice !== 0) items.push([r.metric, r.value, r.flags, dDevice]);
-    else items.push([r.metric, r.value, r.flags]);
+    else if (r.flags !== 0) items.push([r.metric, r.value, r.flags]);
+    else items.push([r.metric, r.value]);
   }
   return {
     n: readings.length,
@@ -103,7 +107,7 @@ export function unpackRecord(r: RecordRow, gatewayId: string): Reading[] {
       deviceTimeMs: r[5] + (it[3] ?? 0),
       receivedAtMs: r[6] + (it[4] ?? 0),
       value: it[1],
-      flags: it[2],
+      flags: it[2] ?? 0,
     };
     const clock = it[5];
     if (clock !== undefined && clock !== null) reading.deviceClockMs = reading.deviceTimeMs + clock;

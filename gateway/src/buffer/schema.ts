@@ -4,8 +4,8 @@
  * - Readings are stored one row per device RECORD (`reading_records`): the 5-20 metrics a
  *   monitor sends together share device, bed, patient and times, so they go in one row
  *   with the per-metric part packed in `items`, a JSON array of
- *   `[metric, value, flags, deviceTimeDeltaMs?, receivedDeltaMs?]` (deltas against the
- *   row's times, omitted when 0). One row per reading with its two indexes cost ~5 us per
+ *   `[metric, value, flags?, deviceTimeDeltaMs?, receivedDeltaMs?]` (deltas against the
+ *   row's times, omitted when 0; flags too since buffer-005, rows.ts). One row per reading with its two indexes cost ~5 us per
  *   reading in the writer and ~6.5 us in the outbox; one row per record cuts the b-tree
  *   work by the record size and the file size with it (more days of outage buffered).
  *   JSON rather than a binary blob so SQL (the CLI, the `readings` view, tests) can read it.
@@ -211,3 +211,11 @@ export const OUTBOX_SPANS_SQL = `
     );
   END;
 `;
+
+/**
+ * buffer-005: flags 0 are left out of `items` (rows.ts), so the `readings` view reads a
+ * missing flags as 0. The view and its trigger as buffer-003 left them, with that one change
+ * (derived from its text, which must not change: applied steps are checksummed).
+ */
+const VIEW_OF_BUFFER_003 = OUTBOX_SPANS_SQL.slice(OUTBOX_SPANS_SQL.indexOf('  DROP VIEW readings;'));
+export const FLAGS_OPTIONAL_SQL = VIEW_OF_BUFFER_003.replace('j.value ->> 2 AS flags', 'coalesce(j.value ->> 2, 0) AS flags');

@@ -37,13 +37,13 @@ describe('openBufferStore', () => {
     ];
     const first = openBufferStore({ path, extraMigrations: extra });
     const ids = first.db.prepare('SELECT id FROM schema_migrations ORDER BY rowid').pluck().all();
-    expect(ids).toEqual(['buffer-001-readings-alarms-outbox', 'buffer-002-readings-view-clock-unit', 'buffer-003-outbox-by-id-ranges', 'buffer-004-deferred-trend-index', 'rules-001-rules', 'rules-002-priority', 'registry-001-beds']);
+    expect(ids).toEqual(['buffer-001-readings-alarms-outbox', 'buffer-002-readings-view-clock-unit', 'buffer-003-outbox-by-id-ranges', 'buffer-004-deferred-trend-index', 'buffer-005-items-flags-optional', 'rules-001-rules', 'rules-002-priority', 'registry-001-beds']);
     first.close();
 
     // Reopening is a no-op: nothing applied twice (ALTER TABLE ADD COLUMN would fail).
     const logger = recordingLogger();
     const again = openBufferStore({ path, extraMigrations: extra, logger });
-    expect(again.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(7);
+    expect(again.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(8);
     expect(logger.lines.filter((l) => l.msg === 'schema migrations applied')).toHaveLength(0);
     again.close();
   });

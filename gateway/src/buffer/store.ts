@@ -28,8 +28,13 @@ export interface BufferStoreOptions {
   extraMigrations?: readonly Migration[];
   /** How long a statement waits for another process's lock (the CLI), ms. Default 5000. */
   busyTimeoutMs?: number;
-  /** WAL pages after which a commit checkpoints (SQLite's wal_autocheckpoint). Default: see DEFAULT_WAL_AUTOCHECKPOINT_PAGES. */
+  /** WAL pages after which a commit checkpoints (SQLite's wal_autocheckpoint). Default: DEFAULT_WAL_AUTOCHECKPOINT_BYTES in pages of the file. */
   walAutocheckpointPages?: number;
+  /**
+   * SQLite page size of a NEW file (a power of two, 512-65536). Default: NEW_FILE_PAGE_SIZE.
+   * An existing file keeps the page size it was created with.
+   */
+  pageSizeBytes?: number;
   /** The -wal file is cut back to this size whenever it is reset. Default 64 MiB. */
   walSizeLimitBytes?: number;
   /**
@@ -64,18 +69,31 @@ export interface BufferStore {
 const AUTO_VACUUM_INCREMENTAL = 2;
 
 /**
- * SQLite checkpoints the WAL inside the commit that crosses this many pages. Since the
+ * SQLite checkpoints the WAL inside the commit that crosses this much WAL (as pages of the
+ * file's size: wal_autocheckpoint counts pages). Since the
  * group commit runs on its own thread (commit-worker.ts) that spike no longer holds the
  * event loop, but it still delays the acks (PUBACK, HL7 AA) of the commit that pays it.
- * The sweep below was measured when commits ran on the main thread.
+ * The sweep below was measured when commits ran on the main thread, with 4 KiB pages.
  * `pnpm bench buffer-commit` swept it (800k readings, 2,000-row commits, two runs): 1000
  * pages gave commit p99 24-39 ms at 164-197k readings/s, 4000 gave 62-81 ms at
  * 170-204k/s, 16000 gave 121-165 ms at 220-237k/s. The alarm path's budget wins: 1000
- * (SQLite's own default). Moving the
+ * pages of 4 KiB (SQLite's own default), kept as a size so that 1 KiB pages
+ * (NEW_FILE_PAGE_SIZE) do not checkpoint four times as often: every checkpoint rewrites
+ * the pages the commits keep touching (page 1, the pointer map, the outbox's tables). Moving the
  * checkpoint to a worker thread was tried: under continuous writes a concurrent PASSIVE
  * checkpoint never reaches the end of the WAL, so the WAL never restarts and grows.
  */
-export const DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 1000;
+export const DEFAULT_WAL_AUTOCHECKPOINT_BYTES = 1000 * 4096;
+
+/**
+ * The page size of a new buffer file (SQLite's default is 4096). Every commit writes each
+ * page it touches into the WAL IN FULL: the records table's last, partly filled leaf, the
+ * interior page above it, page 1 and the pointer-map page whenever a page is allocated,
+ * and the outbox's small tables. At a ward's rate a commit adds ~2.7 KB of rows, so with
+ * 4 KiB pages most of what a commit wrote was page it did not change; 1 KiB pages cut
+ * that overhead by four (measured in docs/architecture.md, buffer section).
+ */
+export const NEW_FILE_PAGE_SIZE = 1024;
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -83,24 +101,34 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v;
 }
 
+function hasTables(db: Database.Database): boolean {
+  return (db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number) > 0;
+}
+
+/** page_size only takes effect before the first table (and before WAL mode); an existing file keeps its own. */
+function setNewFilePageSize(db: Database.Database, pageSizeBytes: number): void {
+  if (hasTables(db)) return;
+  db.pragma(`page_size = ${pageSizeBytes}`);
+}
+
 /** auto_vacuum only takes effect before the first table; an older file is converted once. */
 function ensureIncrementalVacuum(db: Database.Database, logger: BufferLogger): void {
   if (db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) return;
   db.pragma('auto_vacuum = INCREMENTAL');
-  const hasTables = (db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number) > 0;
-  if (hasTables) {
+  if (hasTables(db)) {
     logger.warn({}, 'converting the database to incremental auto-vacuum (one-time VACUUM)');
     db.exec('VACUUM');
   }
 }
 
-/** Persistent settings first (they need the file), then the per-connection ones. */
-function applyPragmas(db: Database.Database, path: string, settings: ConnectionSettings, logger: BufferLogger): void {
-  db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+/** The persistent settings (they need the file, before the per-connection ones); returns the file's page size. */
+function applyFilePragmas(db: Database.Database, path: string, pageSizeBytes: number, busyTimeoutMs: number, logger: BufferLogger): number {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  setNewFilePageSize(db, pageSizeBytes);
   ensureIncrementalVacuum(db, logger);
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal') throw new BufferOptionError('path', 'must be on a filesystem that supports SQLite WAL (got journal mode ' + String(mode) + ')', path);
-  applyConnectionPragmas(db, settings);
+  return db.pragma('page_size', { simple: true }) as number;
 }
 
 export function openBufferStore(opts: BufferStoreOptions): BufferStore {
@@ -112,13 +140,13 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentBufferLogger;
   const busyTimeoutMs = positiveInt('busyTimeoutMs', opts.busyTimeoutMs, 5000);
-  const connection: ConnectionSettings = {
-    durability,
-    busyTimeoutMs,
-    walAutocheckpointPages: positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, DEFAULT_WAL_AUTOCHECKPOINT_PAGES),
-    walSizeLimitBytes: positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024),
-    cacheSizeKiB: positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 8192),
-  };
+  const pageSizeBytes = opts.pageSizeBytes ?? NEW_FILE_PAGE_SIZE;
+  if (!Number.isInteger(pageSizeBytes) || pageSizeBytes < 512 || pageSizeBytes > 65536 || (pageSizeBytes & (pageSizeBytes - 1)) !== 0) {
+    throw new BufferOptionError('pageSizeBytes', 'must be a power of two from 512 to 65536', opts.pageSizeBytes);
+  }
+  const walAutocheckpointPages = opts.walAutocheckpointPages === undefined ? undefined : positiveInt('walAutocheckpointPages', opts.walAutocheckpointPages, 0);
+  const walSizeLimitBytes = positiveInt('walSizeLimitBytes', opts.walSizeLimitBytes, 64 * 1024 * 1024);
+  const cacheSizeKiB = positiveInt('cacheSizeKiB', opts.cacheSizeKiB, 8192);
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
 
   let db: Database.Database;
@@ -127,8 +155,17 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
   } catch (err) {
     throw toBufferError(err, opts.path);
   }
+  let connection: ConnectionSettings;
   try {
-    applyPragmas(db, opts.path, connection, logger);
+    const pageSize = applyFilePragmas(db, opts.path, pageSizeBytes, busyTimeoutMs, logger);
+    connection = {
+      durability,
+      busyTimeoutMs,
+      walAutocheckpointPages: walAutocheckpointPages ?? Math.ceil(DEFAULT_WAL_AUTOCHECKPOINT_BYTES / pageSize),
+      walSizeLimitBytes,
+      cacheSizeKiB,
+    };
+    applyConnectionPragmas(db, connection);
     applyMigrations(db, [...bufferMigrations, ...(opts.extraMigrations ?? [])], { nowMs: clock.now(), logger });
   } catch (err) {
     db.close();

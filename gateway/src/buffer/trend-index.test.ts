@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '@wardlink/shared';
 import { lastRecordOf } from './last-record.js';
-import { BufferMaintenance } from './maintenance.js';
+import { BufferMaintenance, TREND_INDEX_INTERVAL_MS } from './maintenance.js';
 import { Outbox } from './outbox.js';
 import { openBufferStore, type BufferStore } from './store.js';
 import { prepareTrendReader, trendIndex } from './trend-index.js';
@@ -68,5 +68,23 @@ describe('the deferred trend index', () => {
     expect(await new BufferMaintenance(store, { localRetentionMs: 0 }).pruneUploaded(2)).toBe(1003);
     expect(entries()).toBe(store.db.prepare('SELECT count(*) FROM reading_records').pluck().get());
     for (let b = 0; b < 50; b++) expect(all(`bed-${b}`)[0]).toEqual(all(`bed-${b}`)[1]);
+  });
+
+  it('catches up at the first housekeeping, then only every trendIndexIntervalMs, with every row readable meanwhile', async () => {
+    const maintenance = new BufferMaintenance(store);
+    const t0 = 1_000_000;
+    await append(wardReadings(0, 400));
+    await maintenance.runHousekeeping(t0);
+    expect(entries()).toBe(50);
+    await append(wardReadings(400, 800));
+    await maintenance.runHousekeeping(t0 + TREND_INDEX_INTERVAL_MS - 1); // not due: the new rows stay above the mark
+    expect(entries()).toBe(50);
+    expect(viaIndex('bed-3', 0, Number.MAX_SAFE_INTEGER)).toEqual(truth('bed-3', 0, Number.MAX_SAFE_INTEGER));
+    await maintenance.runHousekeeping(t0 + TREND_INDEX_INTERVAL_MS);
+    expect(entries()).toBe(100);
+    await append(wardReadings(800, 1200));
+    await maintenance.runHousekeeping(t0); // the clock went back: caught up at once
+    expect(entries()).toBe(150);
+    expect(viaIndex('bed-3', 0, Number.MAX_SAFE_INTEGER)).toEqual(truth('bed-3', 0, Number.MAX_SAFE_INTEGER));
   });
 });

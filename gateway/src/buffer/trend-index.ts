@@ -9,9 +9,9 @@
  *
  * Now `reading_trend` (bed_id, device_time_ms, id) is filled by housekeeping for the rows
  * above `meta.trend_indexed_through_id`, in one transaction: each bed's leaf page is
- * written once per housekeeping period instead of once per record. Readers combine the
- * index (ids up to the mark) with a scan of the rows above it (one period of the ward at
- * most, by rowid). Rows deleted by prune or eviction take their entries with them
+ * written once per catch-up (every 2 min, maintenance.ts TREND_INDEX_INTERVAL_MS) instead
+ * of once per record. Readers combine the index (ids up to the mark) with a scan of the
+ * rows above it (one period of the ward at most, by rowid). Rows deleted by prune or eviction take their entries with them
  * (`forget`); a record split by the outbox below the mark gets its entry at once (`add`).
  */
 import type Database from 'better-sqlite3';

@@ -32,7 +32,7 @@ import type { Durability } from './types.js';
 export const WRITER_DEFAULTS = {
   maxBatchReadings: 2000,
   flushIntervalMs: { normal: 10, full: 25 } as Readonly<Record<Durability, number>>,
-  /** About one 4 KiB page of record rows (~26 B a reading in the ward benchmark). */
+  /** About 4 KiB of record rows (~21-26 B a reading in the ward benchmark): one page of a 4 KiB file, four of a 1 KiB one. */
   fillReadings: 160,
   maxQueuedReadings: 50_000,
   lockWaitMs: 5000,
@@ -52,8 +52,9 @@ export interface WriterLimits {
   flushIntervalMs: number;
   /**
    * The longest wait (>= flushIntervalMs). Between the two, a group is committed as soon as
-   * it holds `fillReadings`: every commit writes at least one 4 KiB page per table and
-   * index it touches into the WAL, so at a ward's rate (~500 readings/s) committing every
+   * it holds `fillReadings`: every commit writes at least one page (4 KiB then; 1 KiB in
+   * files created since, store.ts) per table and index it touches into the WAL, so at a
+   * ward's rate (~500 readings/s) committing every
    * 10 ms wrote ~60 mostly empty pages a second; waiting until a page's worth has come
    * writes each page about once. At high rates the fill comes within flushIntervalMs and
    * nothing changes. The cost is acknowledgement latency at low rates (up to this delay).
