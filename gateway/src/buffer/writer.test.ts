@@ -133,6 +133,17 @@ describe('BufferWriter group commit', () => {
     expect(alone.settled).toBe(false); // without a waiting sender the group still waits for its page
     clock.advance(190);
     await vi.waitFor(() => expect(alone.settled).toBe(true));
+
+    // A waiting sender that arrives after the window's flushIntervalMs has passed (the usual
+    // case on a ward: quiet appends keep a window open) does not wait for its maxCommitDelayMs.
+    const open = track(w.append(wardReadings(32, 40)));
+    clock.advance(10);
+    await realDelay(30);
+    expect(open.settled).toBe(false);
+    clock.advance(50);
+    const late = track(w.append(wardReadings(40, 48), { prompt: true }));
+    await vi.waitFor(() => expect(late.settled).toBe(true));
+    expect(open.settled).toBe(true);
   });
 
   it('stores every field of a reading as given', async () => {

@@ -212,6 +212,10 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
       this.queue.push(entry);
       this.queuedRows += entry.rows;
       if (queued + entry.rows >= this.limits.maxQueuedReadings) this.wasFull = true;
+      // A waiting sender arriving in a window whose flushIntervalMs has passed (at a ward's
+      // rate one is nearly always open) commits with what is queued now, instead of waiting
+      // for the window's maxCommitDelayMs.
+      if (entry.prompt === true && this.windowMinPassed) this.flushThroughSeq = entry.seq;
     }
     this.pump();
   }
