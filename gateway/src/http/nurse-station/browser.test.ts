@@ -119,6 +119,8 @@ describe.skipIf(!chromiumAvailable('the nurse-station page tests in Chromium'))(
     expect(await colour('tr.alarm.low .prio')).toBe('rgb(0, 183, 212)');
     await expect.poll(() => page.locator('.bed[data-bed-id="bed-01"]').textContent()).toContain('231 mmHg');
     expect(await page.locator('.bed[data-bed-id="bed-03"]').textContent()).toContain('sensor off');
+    // The alarm's value with its unit, as on the bed card.
+    expect(await page.locator('tr.alarm.high td.num').first().textContent()).toBe('231 mmHg');
   });
 
   it('acknowledges in the signed-in nurse\'s name, and the audit trail has it', async () => {

@@ -70,7 +70,9 @@ export const RENDER_SCRIPT = `
       const prio = el('td'); prio.append(badge(a.priority)); tr.append(prio);
       tr.append(el('td', '', a.bedId + (a.patientId ? ' · ' + a.patientId : '')));
       tr.append(el('td', 'msg', a.message));
-      tr.append(el('td', 'num', a.lastValue === null ? '' : a.metric ? fmt(a.metric, a.lastValue) : a.lastValue));
+      // With its unit, as on the bed card: a bare "83" in a list of alarms is ambiguous.
+      const unit = a.metric && metrics[a.metric] ? metrics[a.metric].unit : '';
+      tr.append(el('td', 'num', a.lastValue === null ? '' : a.metric ? fmt(a.metric, a.lastValue) + (unit ? ' ' + unit : '') : a.lastValue));
       const since = el('td', 'num age', age(a.raisedAtMs)); since.dataset.since = a.raisedAtMs; tr.append(since);
       const state = a.acknowledged ? 'acknowledged by ' + a.acknowledgedBy : a.conditionPresent ? (a.escalated ? 'escalated' : 'active') : 'latched';
       tr.append(el('td', 'state', state + (pauses.has(a.bedId) ? ' · audio paused' : '')));
