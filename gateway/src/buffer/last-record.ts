@@ -2,8 +2,9 @@
  * A device's newest stored record, so that judgements that need history (the device
  * clock's timeline, ingest/device-clock.ts) survive a gateway restart: a monitor that
  * replays what it queued while the gateway was down continues its own timeline.
- * One probe of the trend index (trend-index.ts) per device, plus ONE scan of the rows
- * above the index's mark for all of them (housekeeping keeps that to a period's rows).
+ * One probe of the trend index (trend-index.ts) per device, plus ONE aggregate over the
+ * rows above the index's mark for all of them (housekeeping keeps that to a period's rows;
+ * after a restart on a long unsent buffer it can be many more).
  */
 import type Database from 'better-sqlite3';
 import { prepareTrendReader } from './trend-index.js';
@@ -35,7 +36,7 @@ export function lastRecordsOf(db: Database.Database, devices: readonly { deviceI
     const row = reader.lastIndexedRecord(d.bedId, d.deviceId);
     if (row) newest.set(d.deviceId, row);
   }
-  for (const [bedId, deviceId, deviceTimeMs, receivedAtMs, items] of reader.rowsAboveMark()) {
+  for (const [bedId, deviceId, deviceTimeMs, receivedAtMs, items] of reader.newestAboveMark()) {
     if (wanted.get(deviceId) !== bedId) continue;
     const known = newest.get(deviceId);
     if (!known || deviceTimeMs > known.device_time_ms) newest.set(deviceId, { device_time_ms: deviceTimeMs, received_at_ms: receivedAtMs, items });

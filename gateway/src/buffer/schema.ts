@@ -219,3 +219,7 @@ export const OUTBOX_SPANS_SQL = `
  */
 const VIEW_OF_BUFFER_003 = OUTBOX_SPANS_SQL.slice(OUTBOX_SPANS_SQL.indexOf('  DROP VIEW readings;'));
 export const FLAGS_OPTIONAL_SQL = VIEW_OF_BUFFER_003.replace('j.value ->> 2 AS flags', 'coalesce(j.value ->> 2, 0) AS flags');
+// A silent miss of the replace would recreate the old view (NULL flags) under buffer-005.
+if (!FLAGS_OPTIONAL_SQL.includes('coalesce(j.value ->> 2, 0) AS flags') || !FLAGS_OPTIONAL_SQL.includes('CREATE VIEW readings')) {
+  throw new Error('buffer-005: the readings view could not be derived from buffer-003');
+}

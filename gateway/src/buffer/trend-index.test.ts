@@ -55,6 +55,16 @@ describe('the deferred trend index', () => {
     expect(last.deviceTimeMs).toBe(Math.max(...truth('bed-3', 0, Number.MAX_SAFE_INTEGER).map((r) => r[0])));
   });
 
+  it('finds each device\'s newest record above the mark by its device time, not by arrival (a replay of older records comes later)', async () => {
+    await append(wardReadings(0, 2000));
+    const newest = Math.max(...truth('bed-3', 0, Number.MAX_SAFE_INTEGER).map((r) => r[0]));
+    await append(wardReadings(0, 400).map((r) => ({ ...r, deviceTimeMs: r.deviceTimeMs - 60_000 }))); // replayed, older, higher ids
+    expect(entries()).toBe(0); // all of it above the mark
+    const last = lastRecordOf(store.db, 'mon-3', 'bed-3')!;
+    expect(last.deviceTimeMs).toBe(newest);
+    expect(lastRecordOf(store.db, 'mon-3', 'bed-4')).toBeUndefined(); // the device on another bed
+  });
+
   it('indexes a record the outbox splits below the mark, and forgets pruned and evicted rows', async () => {
     await append(wardReadings(0, 2000));
     trendIndex(store.db).catchUp();
