@@ -26,7 +26,7 @@ import type { StreamHub } from './routes/stream/stream-hub.js';
 import { STREAM_ROUTE, streamRoute } from './routes/stream/stream-route.js';
 import { Router } from './router.js';
 import { BATCH_ROUTE, checkRole, notServedHere } from './role/role-gate.js';
-import { servesRole, type ServiceRole } from './role/service-role.js';
+import { servesRole, WrongRoleError, type ServiceRole } from './role/service-role.js';
 
 export interface ApiServerDeps extends Omit<BatchRouteDeps, 'isShuttingDown'> {
   logger: Logger;
@@ -98,7 +98,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     if (shuttingDown) res.setHeader('connection', 'close');
     try {
       const route = router.match(req.method ?? '?', path);
-      checkRole(role, route.pattern, ctx);
+      try {
+        checkRole(role, route.pattern, ctx);
+      } catch (err) {
+        // Counted: a misrouting load balancer otherwise shows only in access-log lines.
+        if (err instanceof WrongRoleError) deps.metrics.wrongRole.inc({ route_role: err.routeRole });
+        throw err;
+      }
       await route.handler(ctx, route.params);
     } catch (err) {
       ctx.sendError(err, req.complete ? {} : { connection: 'close' });

@@ -51,6 +51,12 @@ export class CloudMetrics {
     labelNames: ['gateway_id'] as const,
     registers: [this.registry],
   });
+  readonly wrongRole = new Counter({
+    name: 'wardlink_cloud_wrong_role_total',
+    help: 'Requests refused 421 WL_API_WRONG_ROLE because this instance\'s server.role does not serve the route, by the role that does: a load balancer routing to the wrong pool, or a gateway whose cloud.url names a read instance',
+    labelNames: ['route_role'] as const,
+    registers: [this.registry],
+  });
   readonly batchDuration = new Histogram({
     name: 'wardlink_cloud_batch_duration_seconds',
     help: 'POST /v1/batches latency, from request to response, by outcome',

@@ -54,6 +54,10 @@ describe('server.role', () => {
     expect(((await status.json()) as { error: { code: string } }).error.code).toBe('WL_API_WRONG_ROLE');
     const stored = await db.pool.query('SELECT count(*)::int AS n FROM batch_ledger WHERE gateway_id = $1', [`${H}-gw`]);
     expect(stored.rows[0].n).toBe(0);
+    // Counted, so a misrouting load balancer shows in /metrics, not only in the logs.
+    const metrics = await (await fetch(`${read.url}/metrics`)).text();
+    // (fetch retries a 421 once on a new connection, as RFC 9110 allows: 2 or 4 here.)
+    expect(metrics).toMatch(/^wardlink_cloud_wrong_role_total\{route_role="ingest"\} [24]$/m);
   });
 
   it('an ingest instance refuses the read API, streams and FHIR with 421, and keeps no cache or LISTEN connection', async () => {
