@@ -3,24 +3,19 @@
  * bucket's endpoint, name and key prefix. Checked once where the value enters, naming the
  * field and the rule, like the rules of rules.ts.
  */
-import { ConfigError } from '@wardlink/shared';
-import type { Rule, RuleContext } from './rules.js';
-
-function fail(ctx: RuleContext, rule: string, shownValue: unknown): never {
-  const where = ctx.origin.kind === 'env' ? `(from ${ctx.origin.name}) ` : ctx.origin.kind === 'file' ? `(in ${ctx.origin.path}) ` : '';
-  throw new ConfigError(ctx.field, `${where}${rule}`, shownValue);
-}
+import type { SettingRule } from '@wardlink/shared';
+import { fail } from './rules.js';
 
 export const ARCHIVE_STORES = ['folder', 's3'] as const;
 export type ArchiveStoreKind = (typeof ARCHIVE_STORES)[number];
 
-export const archiveStoreRule: Rule = (raw, ctx) => {
+export const archiveStoreRule: SettingRule = (raw, ctx) => {
   if (typeof raw !== 'string' || !(ARCHIVE_STORES as readonly string[]).includes(raw)) fail(ctx, `must be one of ${ARCHIVE_STORES.join(', ')}`, raw);
   return raw;
 };
 
 /** http(s)://host[:port] of an S3-compatible service, without credentials in it. */
-export const s3EndpointRule: Rule = (raw, ctx) => {
+export const s3EndpointRule: SettingRule = (raw, ctx) => {
   let url: URL | undefined;
   try {
     url = typeof raw === 'string' ? new URL(raw) : undefined;
@@ -34,13 +29,13 @@ export const s3EndpointRule: Rule = (raw, ctx) => {
 };
 
 /** S3 bucket naming rules (3-63 lowercase letters, digits, dots, hyphens). */
-export const s3BucketRule: Rule = (raw, ctx) => {
+export const s3BucketRule: SettingRule = (raw, ctx) => {
   if (typeof raw !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw)) fail(ctx, 'must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)', raw);
   return raw;
 };
 
 /** A key prefix such as "wardlink/prod/": relative, '/'-ended, no '..' segment. */
-export const s3PrefixRule: Rule = (raw, ctx) => {
+export const s3PrefixRule: SettingRule = (raw, ctx) => {
   if (typeof raw !== 'string' || (raw !== '' && (!raw.endsWith('/') || raw.startsWith('/') || raw.split('/').some((s, i, all) => (s === '' && i < all.length - 1) || s === '.' || s === '..')))) {
     fail(ctx, 'must be empty or a relative key prefix ending in "/", such as "wardlink/prod/"', raw);
   }
@@ -48,7 +43,7 @@ export const s3PrefixRule: Rule = (raw, ctx) => {
 };
 
 /** A non-empty token (region, credentials); secrets are never echoed. */
-export function tokenRule(what: string, secret = false): Rule {
+export function tokenRule(what: string, secret = false): SettingRule {
   return (raw, ctx) => {
     if (typeof raw !== 'string' || raw.trim() === '' || /\s/.test(raw)) fail(ctx, `must be ${what} (non-empty, no spaces)`, secret ? '***' : raw);
     return raw;

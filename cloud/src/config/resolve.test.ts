@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConfigFileError, hasCode } from '@wardlink/shared';
 import { redactConfig, redactUrl, withDatabaseUrl } from './redact.js';
 import { resolveCloudConfig } from './resolve.js';
-import { SETTINGS } from './schema.js';
+import { SETTINGS } from './settings.js';
 import { pathRule } from './rules.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wl-cloud-config-'));
@@ -71,6 +71,12 @@ describe('resolveCloudConfig', () => {
     expect(resolveWith().server.role).toBe('all');
     expect(resolveWith({ env: { WARDLINK_CLOUD_ROLE: 'read' } }).server.role).toBe('read');
     expect(resolveWith({ configFile: file({ server: { role: 'ingest' } }), env: { WARDLINK_CLOUD_ROLE: 'read' }, overrides: { server: { role: 'ingest' } } }).server.role).toBe('ingest');
+  });
+
+  it('takes the serve flags by setting path, as typed, naming the flag on error; null in the file is "not set here"', () => {
+    expect(resolveWith({ env: { WARDLINK_CLOUD_PORT: '9000' }, overrides: { 'server.port': '9001', 'server.role': 'read' } }).server).toMatchObject({ port: 9001, role: 'read' });
+    expect(configErrorOf(() => resolveWith({ overrides: { 'server.port': '-1' } })).message).toMatch(/server\.port \(from --port\) must be an integer from 0 to 65535/);
+    expect(resolveWith({ configFile: file({ database: { poolMax: null } }) }).database.poolMax).toBe(20);
   });
 
   it('resolves a relative data folder against the working directory', () => {

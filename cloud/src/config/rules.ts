@@ -1,51 +1,46 @@
 /**
- * One rule per kind of setting. A rule turns a raw value (a JSON value from the file or
- * a flag, or a string from the environment) into the typed value, or throws a
- * ConfigError that names the field, where the value came from, and what is allowed.
+ * One rule per kind of setting, of the shared settings table's rule type. A rule turns a
+ * raw value (a JSON value from the file or the overrides, or text from the environment or
+ * a flag) into the typed value, or throws a ConfigError that names the field, where the
+ * value came from, and what is allowed.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { validate as isValidCron } from 'node-cron';
-import { ConfigError, describedRule } from '@wardlink/shared';
+import { ConfigError, describedRule, type SettingContext, type SettingOrigin, type SettingRule } from '@wardlink/shared';
 import { redactUrl } from './redact.js';
 
-export type Origin = { kind: 'override' } | { kind: 'file'; path: string } | { kind: 'env'; name: string } | { kind: 'default' };
-
-export interface RuleContext {
-  readonly field: string;
-  readonly origin: Origin;
-  readonly cwd: string;
-}
-
-export type Rule = (raw: unknown, ctx: RuleContext) => unknown;
-
-function where(origin: Origin): string {
+function where(origin: SettingOrigin): string {
   switch (origin.kind) {
     case 'env':
       return `(from ${origin.name})`;
     case 'file':
-      return `(in ${origin.path})`;
-    case 'override':
-      return '(from the command line)';
+      return origin.path === undefined ? '(in the config file)' : `(in ${origin.path})`;
+    case 'flag':
+      // A value passed in code (the overrides of tests and tools) is named by its path, not a flag.
+      return origin.name.startsWith('-') ? `(from ${origin.name})` : '(from the command line)';
     case 'default':
       return '(default)';
   }
 }
 
-function fail(ctx: RuleContext, rule: string, shownValue: unknown): never {
+/** Throws a ConfigError naming the field and where its value came from. */
+export function fail(ctx: SettingContext, rule: string, shownValue: unknown): never {
   throw new ConfigError(ctx.field, `${where(ctx.origin)} ${rule}`.trim(), shownValue);
 }
 
+/** The environment and the command line only have text: a number or true/false may come
+ * as text from them, never from the file, so a quoted "20" in JSON is reported. */
+const fromText = (ctx: SettingContext) => ctx.origin.kind === 'env' || ctx.origin.kind === 'flag';
+
 // Each rule is also described (describedRule) for the configuration reference
 // (docs/cloud-config.md); the check itself is unchanged.
-export function intRule(min: number, max: number): Rule {
+export function intRule(min: number, max: number): SettingRule {
   return describedRule(integerIn(min, max), { type: 'integer', min, max });
 }
 
-function integerIn(min: number, max: number): Rule {
+function integerIn(min: number, max: number): SettingRule {
   return (raw, ctx) => {
-    // The environment only has strings; a file or flag must give a real number, so a
-    // quoted "20" in JSON is reported rather than silently accepted.
-    const n = ctx.origin.kind === 'env' && typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    const n = fromText(ctx) && typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
       fail(ctx, `must be an integer from ${min} to ${max}`, raw);
     }
@@ -53,7 +48,7 @@ function integerIn(min: number, max: number): Rule {
   };
 }
 
-const postgresUrl: Rule = (raw, ctx) => {
+const postgresUrl: SettingRule = (raw, ctx) => {
   if (typeof raw !== 'string' || raw.trim() === '') fail(ctx, 'must be a postgres:// connection string', typeof raw === 'string' ? redactUrl(raw) : raw);
   let parsed: URL;
   try {
@@ -70,9 +65,9 @@ const postgresUrl: Rule = (raw, ctx) => {
   }
   return raw;
 };
-export const postgresUrlRule: Rule = describedRule(postgresUrl, { type: 'URL', protocols: ['postgres:', 'postgresql:'], note: 'naming a host' });
+export const postgresUrlRule: SettingRule = describedRule(postgresUrl, { type: 'URL', protocols: ['postgres:', 'postgresql:'], note: 'naming a host' });
 
-export const hostRule: Rule = describedRule(
+export const hostRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (typeof raw !== 'string' || !/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) fail(ctx, 'must be a host name or IP address', raw);
     return raw;
@@ -80,15 +75,15 @@ export const hostRule: Rule = describedRule(
   { type: 'host name or IP address' },
 );
 
-export const pathRule: Rule = describedRule(
+export const pathRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (typeof raw !== 'string' || raw.trim() === '') fail(ctx, 'must be a non-empty path', raw);
-    return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
+    return isAbsolute(raw) ? raw : resolve(ctx.base, raw);
   },
   { type: 'path', note: 'relative to the working directory' },
 );
 
-export const cronRule: Rule = describedRule(
+export const cronRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (typeof raw !== 'string' || !isValidCron(raw)) fail(ctx, 'must be a cron expression such as "17 * * * *"', raw);
     return raw;
@@ -96,17 +91,17 @@ export const cronRule: Rule = describedRule(
   { type: 'cron expression', note: 'minute hour day month weekday' },
 );
 
-export const boolRule: Rule = describedRule(
+export const boolRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (raw === true || raw === false) return raw;
-    if (ctx.origin.kind === 'env' && typeof raw === 'string' && /^(true|false|1|0)$/.test(raw.trim())) return raw.trim() === 'true' || raw.trim() === '1';
+    if (fromText(ctx) && typeof raw === 'string' && /^(true|false|1|0)$/.test(raw.trim())) return raw.trim() === 'true' || raw.trim() === '1';
     return fail(ctx, 'must be true or false', raw);
   },
   { type: 'true or false', note: 'a variable also takes 1 or 0' },
 );
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const logLevelRule: Rule = describedRule(
+export const logLevelRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw)) fail(ctx, `must be one of ${LOG_LEVELS.join(', ')}`, raw);
     return raw;
@@ -118,7 +113,7 @@ export const logLevelRule: Rule = describedRule(
 export const SERVICE_ROLES = ['all', 'ingest', 'read'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
-export const serviceRoleRule: Rule = describedRule(
+export const serviceRoleRule: SettingRule = describedRule(
   (raw, ctx) => {
     if (typeof raw !== 'string' || !(SERVICE_ROLES as readonly string[]).includes(raw)) fail(ctx, `must be one of ${SERVICE_ROLES.join(', ')}`, raw);
     return raw;

@@ -1,27 +1,21 @@
 /**
  * One line per cloud setting for the configuration reference (docs/cloud-config.md,
- * `pnpm config-docs`), kept here rather than in schema.ts so the table stays a table.
- * Each line says what the code that reads the key does with it; the `serve` flags that set
- * a key are named here, since the table has no flag column. A test fails when a setting
- * has no line, so a new key is documented with it.
+ * `pnpm config-docs`), kept here rather than in settings.ts so the table stays a table.
+ * Each line says what the code that reads the key does with it. A test fails when a
+ * setting has no line, so a new key is documented with it.
  */
 import { settingsReference, type SettingDoc, type SettingsReference } from '@wardlink/shared';
-import { CONFIG_FILE_ENV, SETTINGS } from './schema.js';
+import { CLOUD_SETTINGS, CONFIG_FILE_ENV } from './settings.js';
 
 export const CLOUD_SETTINGS_DOCS_FILE = 'cloud/src/config/settings-docs.ts';
 
 export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> = {
   dataDir: "The service's data folder: the embedded PostgreSQL (`<dataDir>/pg`), its password file, the running `serve`'s runtime file, the default archive folder.",
 
-  'server.role': {
-    text: "What this instance answers: `all` every route; `ingest` the gateways' `POST /v1/batches` and `POST /v1/gateways/status`; `read` the read API, the SSE streams and FHIR. Every role serves /healthz, /readyz and /metrics; any other route is 421 WL_API_WRONG_ROLE. Read instances beside ingest instances on one database keep reads off the event loop that decodes batches (docs/cloud-api.md, \"Instance roles\").",
-    flag: 'serve --role',
-  },
-  'server.host': {
-    text: 'Address the HTTP API listens on; off loopback it needs server.tlsCertFile and server.tlsKeyFile, or server.behindTlsProxy.',
-    flag: 'serve --host',
-  },
-  'server.port': { text: 'Port of the HTTP API; 0 picks a free port.', flag: 'serve --port' },
+  'server.role':
+    "What this instance answers: `all` every route; `ingest` the gateways' `POST /v1/batches` and `POST /v1/gateways/status`; `read` the read API, the SSE streams and FHIR. Every role serves /healthz, /readyz and /metrics; any other route is 421 WL_API_WRONG_ROLE. Read instances beside ingest instances on one database keep reads off the event loop that decodes batches (docs/cloud-api.md, \"Instance roles\").",
+  'server.host': 'Address the HTTP API listens on; off loopback it needs server.tlsCertFile and server.tlsKeyFile, or server.behindTlsProxy.',
+  'server.port': 'Port of the HTTP API; 0 picks a free port.',
   'server.bodyLimitBytes': 'Largest accepted request body (a compressed batch); larger gets 413.',
   'server.maxReadingsPerBatch': 'Most decoded readings in one batch.',
   'server.rateLimitReadingsPerS': "Per-gateway token bucket: sustained rate. A gateway catching up needs far more than its live rate, so the default allows a fast drain.",
@@ -87,11 +81,12 @@ export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> =
 
 const INTRO = `
 Every setting of the cloud service (\`wardlink-cloud\`), generated from its settings table
-(\`cloud/src/config/schema.ts\`). The gateway's are in [gateway-config.md](gateway-config.md).
+(\`cloud/src/config/settings.ts\`). The gateway's are in [gateway-config.md](gateway-config.md).
 
 **Precedence**, highest first, the same for both daemons: command-line flags, then the
 environment, then the config file, then the defaults below. An empty variable counts as
-unset.
+unset; \`null\` in the file means "not set here" (the default applies). The flags are
+options of \`serve\`.
 
 **Config file**: optional JSON, the path given by \`--config <path>\`, else
 \`$${CONFIG_FILE_ENV}\`; with neither, the environment and the defaults apply. Keys nest by
@@ -111,9 +106,11 @@ export function cloudConfigReference(): SettingsReference {
   return settingsReference({
     title: 'Cloud configuration reference',
     intro: INTRO,
-    settings: SETTINGS,
+    settings: CLOUD_SETTINGS.settings,
     docs: CLOUD_SETTING_DOCS,
     docsFile: CLOUD_SETTINGS_DOCS_FILE,
     withoutDefault: 'unset',
+    // Only `serve` takes the table's flags: the Flag column reads `serve --port`.
+    flagCommand: 'serve',
   });
 }

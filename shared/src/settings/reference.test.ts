@@ -59,6 +59,10 @@ describe('settingsReference', () => {
     expect(cellsOf(rowOf(markdown, 'server.maxBytes')).slice(1, 4)).toEqual(['integer, ≥ 16777216 (16 MiB)', 'bytes', '`2147483648` (2 GiB)']);
   });
 
+  it('names the command that takes the flags, when only one does', () => {
+    expect(cellsOf(rowOf(settingsReference(input({ flagCommand: 'serve' })).markdown, 'server.idleMs'))[5]).toBe('`serve --idle-ms`');
+  });
+
   it('escapes pipes, so a pattern cannot break the table', () => {
     const cells = cellsOf(rowOf(settingsReference(input()).markdown, 'name'));
     expect(cells).toHaveLength(7);

@@ -27,8 +27,6 @@ export interface SettingDoc {
   readonly type?: string;
   /** The default in words, where the table's value needs explaining (null, computed later). */
   readonly default?: string;
-  /** A command-line flag the table does not list (the cloud's `serve --port`). */
-  readonly flag?: string;
 }
 
 export interface ReferenceInput {
@@ -42,6 +40,9 @@ export interface ReferenceInput {
   readonly docsFile: string;
   /** What an entry with no default and not optional is: refused when missing, or just unset. */
   readonly withoutDefault: 'required' | 'unset';
+  /** The command that takes the table's flags, when not every command does (the cloud's
+   * `serve`): the Flag column then reads `serve --port`. */
+  readonly flagCommand?: string;
 }
 
 export interface SettingsReference {
@@ -118,7 +119,7 @@ function row(s: DocumentedSetting, input: ReferenceInput): string {
   const described = describeRule(s.rule);
   let type = doc?.type ?? (described ? typeText(described, unit) : '?');
   if (s.secret) type += ' (secret: never logged or shown)';
-  const flag = s.flag ?? doc?.flag;
+  const flag = s.flag === undefined ? undefined : input.flagCommand === undefined ? s.flag : `${input.flagCommand} ${s.flag}`;
   const cells = [
     code(s.path),
     type,

@@ -5,7 +5,8 @@
  * the setting.
  */
 import { ConfigError } from '../errors/index.js';
-import { childrenOf, closestKey, optionalSectionOf, shapeOf, type TableShape } from './shape.js';
+import { flattenSettings } from './flatten.js';
+import { optionalSectionOf, shapeOf } from './shape.js';
 import type { DefaultFrom, Setting, SettingContext, SettingOrigin, SettingsTable } from './table.js';
 
 export interface SettingSources {
@@ -28,16 +29,10 @@ export interface ResolvedSettings {
   readonly off: ReadonlySet<string>;
 }
 
-interface FileValues {
-  leaves: Map<string, unknown>;
-  /** Optional sections the file gives as objects. */
-  on: Set<string>;
-}
-
 export function resolveSettings(table: SettingsTable, sources: SettingSources = {}): ResolvedSettings {
   const shape = shapeOf(table);
   const filePath = sources.file?.path;
-  const file = sources.file ? flattenFile(shape, table, sources.file.values) : { leaves: new Map<string, unknown>(), on: new Set<string>() };
+  const file = sources.file ? flattenSettings(table, sources.file.values) : { leaves: new Map<string, unknown>(), on: new Set<string>() };
   const env = sources.env ?? {};
   const flags = sources.flags ?? {};
   for (const path of Object.keys(flags)) if (!shape.paths.has(path)) throw new ConfigError(path, 'is not a known setting (given on the command line)');
@@ -87,31 +82,4 @@ export function resolveSettings(table: SettingsTable, sources: SettingSources = 
     origins.set(s.path, origin);
   }
   return { values, origins, off };
-}
-
-/** The file's values by setting path; unknown keys are refused, naming the closest known one. */
-function flattenFile(shape: TableShape, table: SettingsTable, input: Readonly<Record<string, unknown>>): FileValues {
-  const ignored = new Set(table.ignoredKeys ?? []);
-  const out: FileValues = { leaves: new Map(), on: new Set() };
-  const walk = (obj: Readonly<Record<string, unknown>>, prefix: string): void => {
-    for (const [key, v] of Object.entries(obj)) {
-      const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (prefix === '' && ignored.has(key)) continue;
-      if (shape.paths.has(path)) {
-        out.leaves.set(path, v);
-        continue;
-      }
-      if (!shape.sections.has(path)) {
-        const guess = closestKey(shape, path);
-        throw new ConfigError(path, `is not a known setting${guess ? `; did you mean ${guess}?` : ''}`);
-      }
-      // A section given as null is an empty one (defaults); `false` switches an optional one off.
-      if (v === undefined || v === null || (v === false && shape.optional.has(path))) continue;
-      if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, `must be an object of settings (${childrenOf(shape, path).join(', ')})`, v);
-      if (shape.optional.has(path)) out.on.add(path);
-      walk(v as Record<string, unknown>, path);
-    }
-  };
-  walk(input, '');
-  return out;
 }
