@@ -22,50 +22,27 @@
  * Failures: a commit that fails (disk full, I/O error, lock held too long) rejects every
  * append it held with a typed BufferError and the writer carries on. A write whose data
  * SQLite refuses (a NaN value, a duplicate) is isolated: the others of its transaction
- * are committed again without it, and only its own append is rejected.
+ * are committed again without it, and only its own append is rejected. The appends of a
+ * finished commit are settled in writer-settle.ts; its types are in writer-entry.ts.
  */
 import { EventEmitter } from 'node:events';
 import { BufferClosedError, type AlarmEvent, type BufferError, type Clock, type Reading, type TimerHandle } from '@wardlink/shared';
 import { fromCommitFailure, type CommitOutcome } from './commit-batch.js';
 import { toBufferError } from './sqlite-errors.js';
-import { CommitFailureLog } from './failure-log.js';
 import { ThreadCommitter } from './thread-committer.js';
 import type { BufferStore } from './store.js';
-import type { BufferLogger, CommitStats } from './types.js';
+import type { WriterEntry as Entry, WriterOptions } from './writer-entry.js';
+import { FlushWaiters } from './writer-flush-waiters.js';
 import { resolveWriterLimits, type WriterLimits } from './writer-options.js';
+import { CommitSettler, lockHeldTooLong } from './writer-settle.js';
 
-export interface WriterOptions extends Partial<WriterLimits> {
-  /** Called after every commit, for the commit-latency histogram and rows-per-commit. */
-  onCommit?: (stats: CommitStats) => void;
-  /** Called when appends were rejected because a commit failed (disk full, I/O error). */
-  onFailure?: (err: BufferError, rows: number) => void;
-  clock?: Clock;
-  logger?: BufferLogger;
-}
-
-interface Entry {
-  readings: readonly Reading[] | null;
-  alarms: readonly AlarmEvent[] | null;
-  dedup?: boolean;
-  /** Its sender waits for this commit before it sends more (see append's `prompt`). */
-  prompt?: boolean;
-  rows: number;
-  /** Arrival number: flushes and idle waiters are expressed in it. */
-  seq: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
-/** What the lock-busy outcome is reported as once the writer stops waiting. */
-const lockHeldTooLong = () => Object.assign(new Error('database is locked (write lock held by another connection for too long)'), { code: 'SQLITE_BUSY' });
+export type { WriterOptions } from './writer-entry.js';
 
 export class BufferWriter extends EventEmitter<{ drain: [] }> {
   readonly limits: WriterLimits;
   private readonly clock: Clock;
-  private readonly logger: BufferLogger;
-  private readonly failures: CommitFailureLog;
-  private readonly onCommit: ((stats: CommitStats) => void) | undefined;
-  private readonly onFailure: ((err: BufferError, rows: number) => void) | undefined;
+  /** Resolves or rejects the appends of each finished commit, and tells the observers. */
+  private readonly settler: CommitSettler;
   /** While set, readings are refused at once with it; alarm events are still committed. */
   private readingsRefused: BufferError | null = null;
   private readonly committer: ThreadCommitter;
@@ -88,17 +65,14 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   private lockWaitSinceMs: number | null = null;
   private wasFull = false;
   private closed = false;
-  private idleWaiters: { seq: number; resolve: () => void }[] = [];
+  private readonly idleWaiters = new FlushWaiters();
 
   constructor(private readonly store: BufferStore, opts: WriterOptions = {}) {
     super();
     this.setMaxListeners(0); // every paused producer (one per MQTT connection) may wait for 'drain'
     this.limits = resolveWriterLimits(opts, store.durability);
     this.clock = opts.clock ?? store.clock;
-    this.logger = opts.logger ?? store.logger;
-    this.failures = new CommitFailureLog(this.logger, () => this.clock.monotonicMs());
-    this.onCommit = opts.onCommit;
-    this.onFailure = opts.onFailure;
+    this.settler = new CommitSettler(store, opts.logger ?? store.logger, () => this.clock.monotonicMs(), opts, () => this.queuedReadings);
     // Count the backlog before the first commit: commits land on another connection and
     // are added to the tally when reported, so a later first count would see some twice.
     void store.tally.readings;
@@ -170,7 +144,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   /** Commits everything appended so far; resolves when all of it is settled (failed appends were rejected). */
   flush(): Promise<void> {
     if (this.queue.length === 0 && this.waiting.length === 0 && this.inFlight === null) return Promise.resolve();
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push({ seq: this.lastSeq, resolve }));
+    const idle = this.idleWaiters.wait(this.lastSeq);
     this.flushThroughSeq = this.lastSeq;
     this.pump();
     return idle;
@@ -297,12 +271,9 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
       }, this.limits.lockRetryMs);
     } else {
       this.lockWaitSinceMs = null;
-      if (outcome.kind === 'busy') this.fail(entries, lockHeldTooLong());
-      else if (outcome.kind === 'failed') this.fail(entries, fromCommitFailure(outcome.failure));
-      else {
-        this.failures.succeeded();
-        this.succeed(entries, outcome);
-      }
+      if (outcome.kind === 'busy') this.settler.fail(entries, lockHeldTooLong());
+      else if (outcome.kind === 'failed') this.settler.fail(entries, fromCommitFailure(outcome.failure));
+      else this.settler.succeed(entries, outcome);
     }
     this.settleIdleWaiters();
     this.pump();
@@ -319,48 +290,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   }
 
   private settleIdleWaiters(): void {
-    if (this.idleWaiters.length === 0) return;
-    const oldest = this.inFlight?.[0]?.seq ?? this.queue[0]?.seq ?? this.waiting[0]?.seq ?? Infinity;
-    const still: typeof this.idleWaiters = [];
-    for (const w of this.idleWaiters) {
-      if (w.seq < oldest) w.resolve();
-      else still.push(w);
-    }
-    this.idleWaiters = still;
-  }
-
-  private succeed(entries: readonly Entry[], outcome: Extract<CommitOutcome, { kind: 'committed' }>): void {
-    this.store.tally.add(outcome.readings);
-    const refused = new Map(outcome.refused);
-    entries.forEach((e, i) => {
-      const failure = refused.get(i);
-      if (failure) this.fail([e], fromCommitFailure(failure));
-      else e.resolve();
-    });
-    if (!this.onCommit) return;
-    try {
-      this.onCommit({
-        rows: outcome.readings + outcome.alarms,
-        readings: outcome.readings,
-        alarms: outcome.alarms,
-        duplicates: outcome.duplicates,
-        latencyMs: outcome.latencyMs,
-        queuedReadings: this.queuedReadings,
-      });
-    } catch (err) {
-      this.logger.error({ err }, 'buffer onCommit observer failed');
-    }
-  }
-
-  private fail(entries: readonly Entry[], err: unknown): void {
-    const error = toBufferError(err, this.store.path);
-    const rows = entries.reduce((n, e) => n + e.rows, 0);
-    this.failures.failed(error, rows);
-    for (const e of entries) e.reject(error);
-    try {
-      this.onFailure?.(error, rows);
-    } catch (err2) {
-      this.logger.error({ err: err2 }, 'buffer onFailure observer failed');
-    }
+    if (this.idleWaiters.empty) return;
+    this.idleWaiters.settleBefore(this.inFlight?.[0]?.seq ?? this.queue[0]?.seq ?? this.waiting[0]?.seq ?? Infinity);
   }
 }
