@@ -9,25 +9,26 @@
  * when none is in flight, then backfill batches (the oldest). The outbox hands out a
  * pending batch (built before a failure or a restart) before it builds a new one, so a
  * retried batch keeps its seq and content. A failure pauses every slot for the backoff
- * (the cloud is one service: when one upload fails, the next would too).
+ * (the cloud is one service: when one upload fails, the next would too). A batch is sent
+ * by batch-upload.ts and settled by settle.ts; status() is built by uplink-status.ts.
  */
 import { EventEmitter } from 'node:events';
-import { encodeBatch, sleep, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
-import { Outbox, type Backlog } from '../buffer/outbox.js';
+import { sleep, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
+import { Outbox } from '../buffer/outbox.js';
 import type { BufferStore } from '../buffer/store.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { StatusCollector } from '../fleet/collect.js';
+import { BatchUploader } from './batch-upload.js';
 import { CircuitBreaker } from './breaker.js';
 import { UplinkClient } from './client.js';
-import { UplinkSendError } from './errors.js';
 import { displayUrl, resolveUplinkOptions, type UplinkOptions, type UplinkSettings } from './options.js';
 import { DrainProgress } from './progress.js';
 import { Settler, type SettleContext } from './settle.js';
 import { FleetStatusSender } from './status-sender.js';
-import { UplinkSeriesDictionary, type DictionaryUse } from './series-dictionary.js';
-import { newTrace } from './trace.js';
+import { UplinkSeriesDictionary } from './series-dictionary.js';
 import type { Lane, UplinkEvents, UplinkLogger, UplinkStatus } from './types.js';
+import { uplinkStatus } from './uplink-status.js';
 
 export interface UplinkDeps {
   store: BufferStore;
@@ -46,12 +47,6 @@ export interface UplinkDeps {
 }
 
 const TICK_MS = 1000;
-/** The cloud's answer to a batch using dictionary entries it does not hold (409). */
-const DICTIONARY_UNKNOWN = 'WL_DICTIONARY_UNKNOWN';
-/** The cloud's answer to a batch whose inline entries contradict those it holds under the same numbers (409). */
-const DICTIONARY_CONFLICT = 'WL_DICTIONARY_CONFLICT';
-/** The cloud holds another batch under this seq (this buffer lost its last commits) (409). */
-const SEQ_REUSED = 'WL_API_BATCH_SEQ_REUSED';
 const PROGRESS_WINDOW_MS = 30_000;
 /** With commit notifications (notifyCommitted), how long an idle uplink waits before it
  * looks at the outbox again anyway: for batches made pending by another process (the CLI's
@@ -65,6 +60,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly breaker: CircuitBreaker;
   private readonly progress: DrainProgress;
   private readonly settler: Settler;
+  /** Sends one batch and hands the cloud's answer to the settler. */
+  private readonly uploader: BatchUploader;
   private readonly clock: Clock;
   private readonly logger: UplinkLogger;
   private readonly metrics: GatewayMetrics | undefined;
@@ -124,6 +121,18 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.fleetStatus = deps.fleet
       ? new FleetStatusSender(this.options, new StatusCollector({ ...deps.fleet, db: deps.store.db, metrics: this.metrics, uplink: () => this.status() }), { clock: this.clock, logger: this.logger, metrics: this.metrics })
       : null;
+    this.uploader = new BatchUploader({
+      options: this.options,
+      clock: this.clock,
+      logger: this.logger,
+      client: this.client,
+      outbox: this.outbox,
+      breaker: this.breaker,
+      settler: this.settler,
+      dictionary: this.dictionary,
+      fleetStatus: this.fleetStatus,
+      stopping: () => this.stopping,
+    });
   }
 
   start(): void {
@@ -179,41 +188,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   status(): UplinkStatus {
-    const now = this.clock.now();
-    const s = this.progress.snapshot;
-    // The backlog now (a few indexed lookups), not the last once-a-second sample.
-    let backlog: Backlog = { readings: s.backlogReadings, alarms: s.backlogAlarms, oldestMs: s.oldestUnsentMs };
-    try {
-      backlog = this.outbox.backlog();
-    } catch {
-      // the database is closing: the sample will do
-    }
-    const estimate = this.progress.estimate(backlog.readings);
-    const breaker = this.breaker.state;
-    const next = Math.max(this.settler.notBeforeMs, this.breaker.retryAtMs() ?? 0);
-    const backingOff = next > now;
-    return {
-      url: displayUrl(this.options.url),
-      activity: this.stopping ? 'stopped' : this.settler.halted ? 'halted' : backingOff ? 'backing-off' : this.inFlight.size > 0 ? 'sending' : 'idle',
-      up: this.settler.up,
-      breaker,
-      inFlight: this.inFlight.size,
-      backlogReadings: backlog.readings,
-      backlogAlarms: backlog.alarms,
-      oldestUnsentAgeS: backlog.oldestMs === null ? null : Math.max(0, Math.round((now - backlog.oldestMs) / 1000)),
-      sentReadingsPerS: s.sentReadingsPerS,
-      netDrainReadingsPerS: s.netDrainReadingsPerS,
-      etaS: estimate.etaS,
-      draining: estimate.draining,
-      lastSuccessAtMs: this.settler.lastSuccessMs,
-      nextAttemptAtMs: backingOff ? next : null,
-      lastError: this.settler.lastError,
-      batchesSent: this.settler.counts.sent,
-      batchesFailed: this.settler.counts.failed,
-      batchesQuarantined: this.settler.counts.quarantined,
-      readingsSent: this.settler.counts.readings,
-      maxBatchReadings: this.settler.maxBatchReadings,
-    };
+    const { options, outbox, progress, breaker, settler, stopping } = this;
+    return uplinkStatus({ options, outbox, progress, breaker, settler, stopping, inFlight: this.inFlight.size, nowMs: this.clock.now() });
   }
 
   /** Fills the free slots; wakes itself when there is nothing to do yet. */
@@ -268,7 +244,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private launch(batch: OutboxBatch, lane: Lane): void {
     this.inFlight.set(batch.seq, lane);
     this.metrics?.uplinkInFlight.set(this.inFlight.size);
-    const p: Promise<void> = this.upload(batch, lane)
+    const p: Promise<void> = this.uploader.upload(batch, lane)
       .catch((err: unknown) => this.logger.error({ err, seq: batch.seq }, 'uplink: settling a batch failed; it stays pending'))
       .finally(() => {
         this.inFlight.delete(batch.seq);
@@ -277,73 +253,6 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         this.pump();
       });
     this.sends.add(p);
-  }
-
-  private async upload(batch: OutboxBatch, lane: Lane): Promise<void> {
-    const trace = newTrace();
-    let body: Buffer;
-    let use: DictionaryUse | null = null;
-    try {
-      ({ body, use } = this.encode(batch, false));
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      if (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) {
-        // Numbering a new series failed to reach the disk (full, I/O error, busy): nothing
-        // is wrong with the batch, so it stays pending and is tried again with backoff.
-        const failure = new UplinkSendError('WL_UPLINK_DICTIONARY_WRITE', 'retry', `batch ${batch.seq} could not be prepared: storing its new series dictionary entries failed (${e.code}: ${e.message ?? err}); it stays buffered and is retried`, { status: null, retryAfterMs: null }, { cause: err });
-        this.settler.failed(batch, lane, failure, null, trace.traceId, 0);
-        return;
-      }
-      const failure = new UplinkSendError('WL_UPLINK_ENCODE', 'reject', `batch ${batch.seq} cannot be encoded (${e.code ?? 'error'}: ${e.message ?? err}); it is quarantined for IT`, { status: null, retryAfterMs: null }, { cause: err });
-      this.settler.failed(batch, lane, failure, null, trace.traceId, 0);
-      return;
-    }
-    const started = this.clock.monotonicMs();
-    let outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
-    if (use !== null && outcome.kind !== 'accepted' && outcome.code === DICTIONARY_UNKNOWN && !this.stopping) {
-      // The cloud lacks entries it was believed to hold (its database was restored, or it
-      // is new): believe nothing, and send the batch again at once with all its entries.
-      this.logger.warn({ seq: batch.seq, confirmedEntries: this.dictionary!.confirmedCount, traceId: trace.traceId }, 'uplink: the cloud lacks series dictionary entries; sending the batch again with its entries inline');
-      this.dictionary!.forgetConfirmations();
-      ({ body, use } = this.encode(batch, true));
-      outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
-    } else if (use !== null && outcome.kind !== 'accepted' && outcome.code === DICTIONARY_CONFLICT && !this.stopping) {
-      // The cloud holds another series under a number this dictionary gave out: this buffer
-      // lost entries it had sent (a power cut rolled back its last commits, or it was
-      // restored from a copy). Never reuse the numbers: start a new dictionary and send again.
-      this.logger.warn({ seq: batch.seq, dictionaryId: this.dictionary!.dictionary.id, traceId: trace.traceId }, 'uplink: the cloud holds other series under numbers of this series dictionary; starting a new dictionary and sending the batch again');
-      this.dictionary!.startOver();
-      ({ body, use } = this.encode(batch, true));
-      outcome = await this.client.send({ body, idempotencyKey: `${batch.gatewayId}:${batch.seq}`, traceparent: trace.traceparent });
-    }
-    // Only for the dictionary it was encoded with: another may have been started meanwhile.
-    if (use !== null && outcome.kind === 'accepted' && use.encoding.dictionary.id === this.dictionary?.dictionary.id) this.dictionary.confirm(use.inline);
-    if (outcome.kind !== 'accepted' && outcome.code === SEQ_REUSED && !this.stopping) {
-      const highest = typeof outcome.detail.highestSeq === 'number' ? outcome.detail.highestSeq : batch.seq;
-      const renumbered = this.outbox.renumber(batch.seq, highest);
-      // The cloud answered: it is up. This also ends a half-open breaker's probe, which
-      // would otherwise stay out and refuse every later send.
-      this.breaker.onSuccess();
-      this.outbox.noteAttempt(renumbered, `${SEQ_REUSED}: renumbered from ${batch.seq}`);
-      this.logger.warn({ seq: batch.seq, renumbered, cloudHighestSeq: highest, traceId: trace.traceId }, 'uplink: the cloud holds another batch under this sequence number (this buffer lost its last commits); the batch is renumbered and sent again');
-      return;
-    }
-    const durationMs = this.clock.monotonicMs() - started;
-    if (this.stopping && outcome.kind !== 'accepted' && outcome.code === 'WL_UPLINK_ABORTED') {
-      this.outbox.noteAttempt(batch.seq, 'aborted: the gateway was stopping');
-      return;
-    }
-    if (outcome.kind === 'accepted') this.fleetStatus?.noteUpload();
-    if (outcome.kind === 'accepted') this.settler.accepted(batch, lane, outcome, body.length, trace.traceId, durationMs);
-    else this.settler.failed(batch, lane, outcome, body, trace.traceId, durationMs);
-  }
-
-  /** The batch's bytes: against the series dictionary when there is one, with the
-   * entries the cloud may lack (or all of them) inline. */
-  private encode(batch: OutboxBatch, allInline: boolean): { body: Buffer; use: DictionaryUse | null } {
-    const use = this.dictionary?.prepare(batch, allInline) ?? null;
-    const body = encodeBatch(batch, use === null ? this.options.compression : { ...this.options.compression, dictionary: use.encoding });
-    return { body, use };
   }
 
   private wakeAt(atMs: number): void {
