@@ -15,7 +15,8 @@
  *    address): closed before a byte is read (WL_INGEST_TOO_MANY_CONNECTIONS);
  *  - a packet over the limit (4 KiB for the CONNECT, before any credential is checked;
  *    `maxPayloadBytes` + 1 KiB after): closed at its fixed header (packet-guard.ts);
- *  - wrong credentials or an unknown or disabled device: CONNACK refused (return code 4/5);
+ *  - wrong credentials or an unknown or disabled device: CONNACK refused (return code 4/5;
+ *    broker-auth.ts checks each CONNECT);
  *  - a client id that is another account's (client-ids.ts: so no one takes over another's
  *    session): CONNACK 2, identifier rejected (WL_INGEST_CLIENT_ID_DENIED);
  *  - a publish to another device's topic, or with the retain flag: refused, closed;
@@ -26,17 +27,14 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer, TLSSocket, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
-import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
+import { Aedes, type PublishPacket, type Subscription } from 'aedes';
 import {
-  AuthFailedError,
-  ClientIdDeniedError,
   MalformedFrameError,
   PayloadTooLargeError,
   RetainDeniedError,
   TooManyConnectionsError,
   TopicDeniedError,
-  UnknownDeviceError,
   isIngestError,
   type WardlinkError,
 } from '@wardlink/shared';
@@ -48,9 +46,8 @@ import { toRejectInfo, type RejectLog } from '../reject-log.js';
 import { isAlarmTopicFilter } from '../../alarms/delivery/topics.js';
 import type { ViewerAuthenticator } from '../../alarms/delivery/viewers.js';
 import { ConnectionLimiter, type ConnectionCaps } from '../connection-limits.js';
-import { ClientIdOwners } from './client-ids.js';
-import { CredentialCache } from './credential-cache.js';
-import { guardedConnection, PacketTooLargeError, socketOf } from './packet-guard.js';
+import { DEVICE, MqttAuthenticator, VIEWER, type DeviceClient } from './broker-auth.js';
+import { guardedConnection, PacketTooLargeError } from './packet-guard.js';
 import { deviceOfReadingsTopic } from './topics.js';
 
 export type MqttPayloadParser = (payload: Buffer, device: { vendorMap: Readonly<Record<string, string>>; utcOffsetMinutes: number }) => ParsedRecord;
@@ -73,18 +70,8 @@ export interface MqttIngestOptions {
   viewers?: ViewerAuthenticator;
 }
 
-const DEVICE = Symbol('wardlink.device');
-const VIEWER = Symbol('wardlink.viewer');
-type DeviceClient = Client & { [DEVICE]?: string; [VIEWER]?: string };
-
-function refusal(returnCode: number, message: string): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
-}
-
 /** The CONNECT (client id, username, password, a will) fits in this before authentication. */
 export const MAX_CONNECT_BYTES = 4096;
-
-
 
 export class MqttIngest {
   readonly broker: Aedes;
@@ -92,16 +79,16 @@ export class MqttIngest {
   private tlsServer: TlsServer | null = null;
   /** The TLS listener's port once started; null without `mqtt.tls`. */
   tlsPort: number | null = null;
-  private readonly credentials = new CredentialCache();
   private readonly sockets = new Set<Socket>();
   private readonly limiter: ConnectionLimiter;
   /** Which device a connection authenticated as, to count its refused packets against it. */
   private readonly deviceOfSocket = new WeakMap<Socket, string>();
-  private readonly clientIds: ClientIdOwners;
+  /** Checks each CONNECT and marks the client with its device or viewer account. */
+  private readonly auth: MqttAuthenticator;
 
   constructor(private readonly opts: MqttIngestOptions) {
     this.broker = new Aedes({
-      authenticate: (client, username, password, done) => void this.authenticate(client, username, password, done),
+      authenticate: (client, username, password, done) => void this.auth.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client as DeviceClient | null, packet, done),
       authorizeSubscribe: (client, sub, done) => this.authorizeSubscribe(client as DeviceClient, sub, done),
       heartbeatInterval: 60_000,
@@ -109,13 +96,7 @@ export class MqttIngest {
     });
     this.broker.on('clientError', (client, err) => opts.logger.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
     this.limiter = new ConnectionLimiter(opts.caps);
-    this.clientIds = new ClientIdOwners((name) => opts.registry.deviceByUsername(name) !== undefined || opts.viewers?.has(name) === true);
-  }
-
-  /** Authenticated: the client id is this account's while the connection (or its persistent session) lasts. */
-  private admitted(client: Client, username: string): void {
-    this.clientIds.claim(client.id, username, client.clean === false);
-    client.conn.once('close', () => this.clientIds.release(client.id));
+    this.auth = new MqttAuthenticator(opts, this.deviceOfSocket);
   }
 
   /** Admits a new socket under the caps and hands it to aedes behind the packet guard. */
@@ -175,82 +156,6 @@ export class MqttIngest {
     this.server = null;
     this.tlsServer = null;
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
-  }
-
-  private async authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-    done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
-  ): Promise<void> {
-    const { registry, rejects } = this.opts;
-    registry.refreshIfChanged();
-    const socket = socketOf(client.conn);
-    const certified = this.certifiedDevice(socket);
-    if (certified !== null && username !== undefined && username !== certified) {
-      // A certificate names its device: it cannot log in as another.
-      rejects.record(null, new AuthFailedError(username, { certificateCn: certified }), { clientId: client.id });
-      done(refusal(5, 'Not authorized'), null);
-      return;
-    }
-    if (certified !== null) username = certified;
-    const device = username ? registry.deviceByUsername(username) : undefined;
-    const hash = device ? registry.passwordHash(device.deviceId) : null;
-    if (username && !this.clientIds.allowed(client.id, username)) {
-      rejects.record(device?.deviceId ?? null, new ClientIdDeniedError(username, client.id));
-      done(refusal(2, 'Identifier rejected'), null);
-      return;
-    }
-    if (!device && username && this.opts.viewers?.has(username)) {
-      await this.authenticateViewer(client as DeviceClient, username, password, done);
-      return;
-    }
-    if (device && device.enabled && device.kind === 'mqtt' && certified === device.mqttUsername) {
-      (client as DeviceClient)[DEVICE] = device.deviceId;
-      if (socket) this.deviceOfSocket.set(socket, device.deviceId);
-      this.admitted(client, username!);
-      done(null, true);
-      return;
-    }
-    if (!device || !device.enabled || device.kind !== 'mqtt' || !hash) {
-      rejects.record(null, new UnknownDeviceError(username ?? '(none)'), { clientId: client.id });
-      done(refusal(4, 'Bad username or password'), null);
-      return;
-    }
-    const ok = password ? await this.credentials.verify(username!, password.toString('utf8'), hash) : false;
-    if (!ok) {
-      rejects.record(device.deviceId, new AuthFailedError(device.deviceId), { clientId: client.id });
-      done(refusal(4, 'Bad username or password'), null);
-      return;
-    }
-    (client as DeviceClient)[DEVICE] = device.deviceId;
-    if (socket) this.deviceOfSocket.set(socket, device.deviceId);
-    this.admitted(client, username!);
-    done(null, true);
-  }
-
-  /** The CN of a client certificate the configured CA signed, over the TLS listener; else null. */
-  private certifiedDevice(socket: Socket | undefined): string | null {
-    if (!(socket instanceof TLSSocket) || !socket.authorized) return null;
-    const cn = socket.getPeerCertificate().subject?.CN;
-    return typeof cn === 'string' && cn !== '' ? cn : null;
-  }
-
-  private async authenticateViewer(
-    client: DeviceClient,
-    username: string,
-    password: Buffer | undefined,
-    done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
-  ): Promise<void> {
-    const ok = password ? await this.opts.viewers!.verify(username, password.toString('utf8')) : false;
-    if (!ok) {
-      this.opts.rejects.record(null, new AuthFailedError(username), { clientId: client.id, viewer: true });
-      done(refusal(4, 'Bad username or password'), null);
-      return;
-    }
-    client[VIEWER] = username;
-    this.admitted(client, username);
-    done(null, true);
   }
 
   private authorizePublish(client: DeviceClient | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
