@@ -1,20 +1,23 @@
 /**
  * Parses a checksum-verified payload back into readings and alarms. The checksum only
  * proves the bytes are what the sender wrote, not that the sender was honest, so every
- * index, count, enum and time is still checked before it is used.
+ * index, count, enum and time is still checked before it is used. The column framing
+ * (decode-columns.ts), dictionary entries (decode-series-entries.ts) and the reused
+ * per-series arrays (decode-scratch.ts) are beside it.
  */
 import { CodecCorruptError, CodecInvalidFieldError } from '../errors/codec.js';
-import { DictionaryUnknownError } from '../errors/dictionary.js';
 import { QualityFlag, type AlarmEvent, type Reading } from '../types.js';
 import { readAlarms } from './alarms.js';
-import { ByteReader, unzigzag } from './bytes.js';
+import { unzigzag } from './bytes.js';
 import { readClocks } from './clocks.js';
+import { columnReaders, readDeltaRefs, readRefs } from './decode-columns.js';
+import { scratchFor } from './decode-scratch.js';
+import { seriesEntries } from './decode-series-entries.js';
 import { readDictionaryColumn, type DictionaryLookup, type SeriesEntry } from './dictionary.js';
 import { readExact } from './exact.js';
 import {
   COLUMN,
   columnCount,
-  COLUMN_NAMES,
   flagMaskOf,
   isCatalogCodec,
   MAX_STEPS,
@@ -263,91 +266,3 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
   alarmsCol.expectEnd();
   return { readings, alarms, inlineEntries };
 }
-
-/**
- * With a dictionary: each series' entry, by number (zigzag deltas), from the batch's
- * inline entries or the receiver's. Every number is read before any is looked up, so one
- * refusal names every entry missing.
- */
-function seriesEntries(
-  col: ByteReader,
-  count: number,
-  dictionaryId: number,
-  inline: ReadonlyMap<number, SeriesEntry>,
-  dictionaries: DictionaryLookup | undefined,
-): SeriesEntry[] {
-  const numbers = new Array<number>(count);
-  let prev = 0;
-  for (let i = 0; i < count; i++) {
-    const n = prev + col.svarint('series.entry');
-    if (!Number.isSafeInteger(n) || n < 0) throw new CodecInvalidFieldError('series.entry', n, 'must be a non-negative integer');
-    numbers[i] = prev = n;
-  }
-  const held = dictionaries?.(dictionaryId);
-  const out = new Array<SeriesEntry>(count);
-  const missing = new Set<number>();
-  for (let i = 0; i < count; i++) {
-    const e = inline.get(numbers[i]!) ?? held?.at(numbers[i]!);
-    if (e === undefined) missing.add(numbers[i]!);
-    else out[i] = e;
-  }
-  if (missing.size > 0) throw new DictionaryUnknownError(dictionaryId, [...missing].sort((a, b) => a - b));
-  return out;
-}
-
-
-interface SeriesScratch {
-  deviceTimes: Float64Array;
-  receivedTimes: Float64Array;
-  flags: Uint8Array;
-}
-
-const SCRATCH_MAX = 65_536;
-let scratch: SeriesScratch = newScratch(1024);
-
-function newScratch(size: number): SeriesScratch {
-  return { deviceTimes: new Float64Array(size), receivedTimes: new Float64Array(size), flags: new Uint8Array(size) };
-}
-
-/**
- * One series' times and flags, decoded before its readings are built. Reused across
- * series and batches (decoding is synchronous) so a batch allocates little besides its
- * readings; an unusually long series gets arrays of its own instead of growing ours.
- */
-function scratchFor(count: number): SeriesScratch {
-  if (count <= scratch.flags.length) return scratch;
-  if (count > SCRATCH_MAX) return newScratch(count);
-  scratch = newScratch(SCRATCH_MAX);
-  return scratch;
-}
-
-/** Splits the payload by its column-length table into one bounded reader per column. */
-function columnReaders(payload: Uint8Array, count: number): ByteReader[] {
-  const table = new ByteReader(payload, 0, payload.length, 'column table', 'corrupt');
-  const lengths: number[] = [];
-  for (let i = 0; i < count; i++) lengths.push(table.uvarint('column.length'));
-  let pos = table.pos;
-  const readers = lengths.map((len, i) => {
-    if (len > payload.length - pos) throw new CodecCorruptError(`the ${COLUMN_NAMES[i]} column overruns the payload`, { length: len });
-    const r = new ByteReader(payload, pos, pos + len, `${COLUMN_NAMES[i]} column`, 'corrupt');
-    pos += len;
-    return r;
-  });
-  if (pos !== payload.length) throw new CodecCorruptError('bytes after the last column', { extra: payload.length - pos });
-  return readers;
-}
-
-function readRefs(r: ByteReader, count: number, field: string): number[] {
-  const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) out[i] = r.uvarint(field);
-  return out;
-}
-
-/** Refs written as zigzag deltas from the previous one; range-checked when looked up. */
-function readDeltaRefs(r: ByteReader, count: number, field: string): number[] {
-  const out = new Array<number>(count);
-  let prev = 0;
-  for (let i = 0; i < count; i++) out[i] = prev = prev + r.svarint(field);
-  return out;
-}
-
