@@ -27,84 +27,32 @@
  *   queued for it since it joined, so it misses none and gets none twice. Past
  *   `maxQueuedBytes` of such frames a new client reads a snapshot of its own instead.
  *   The snapshot comes from the latest-vitals cache when it can answer (no query).
+ * Snapshots are read and shared in stream-snapshot.ts, revoked tokens are ended in
+ * stream-revocation.ts, the types are in stream-hub-types.ts.
  */
 import type { ServerResponse } from 'node:http';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '@wardlink/shared';
+import type { TimerHandle } from '@wardlink/shared';
 import type { LatestChange } from '../../../ingest/latest-notify.js';
-import type { CloudMetrics } from '../../../observability/metrics.js';
-import type { LatestVitalsCache } from '../../../latest-cache/latest-vitals-cache.js';
-import { cachedDashboard, DEFAULT_SINCE_S, queryDashboard } from '../read/dashboard.js';
 import { metricUnitsOf } from '../read/metric-units.js';
 import { changedRowView, queryChangedRows } from './changed-rows.js';
 import { TooManyStreamsError } from './errors.js';
 import { sseFrame, SseStream } from './sse-stream.js';
+import type { HospitalState, Pending, StreamHubDeps, StreamHubOptions } from './stream-hub-types.js';
+import { StreamRevocation } from './stream-revocation.js';
+import { joinSnapshot, snapshotFrame } from './stream-snapshot.js';
 
-export interface StreamHubOptions {
-  /** Concurrent streams per instance. Default 500. */
-  maxStreams?: number;
-  /** Bytes a client may lag behind before it is dropped. Default 1 MiB. */
-  maxQueuedBytes?: number;
-  /** At most one changed-rows query per hospital per this many ms. Default 500. */
-  coalesceMs?: number;
-  keepAliveMs?: number;
-  /** The reconnect delay EventSource is told (`retry:`). Default 3000. */
-  retryMs?: number;
-  /** Streams of one hospital on this instance. Default 100. */
-  maxStreamsPerHospital?: number;
-  /** How often the open streams' tokens are checked again. Default 2000. */
-  revalidateMs?: number;
-}
-
-export interface StreamHubDeps {
-  /** The replica pool: pushing dashboards must not take ingest's connections. */
-  pool: pg.Pool;
-  metrics: CloudMetrics;
-  logger: Logger;
-  clock: Clock;
-  /** Which of these token hashes still belong to a reader that is not revoked (primary). */
-  validTokens?: (tokenHashes: readonly string[]) => Promise<ReadonlySet<string>>;
-  /** Snapshots come from it when it can answer (no query); else from the database. */
-  latestCache?: LatestVitalsCache;
-}
+export type { StreamHubDeps, StreamHubOptions } from './stream-hub-types.js';
 
 /** Ticks a gateway's change may wait for the replica before it is given up (logged). */
 const MAX_LAG_ATTEMPTS = 10;
 const DROP_LOG_INTERVAL_MS = 10_000;
 
-interface Pending {
-  fromMs: number;
-  toMs: number;
-  attempts: number;
-}
-
-/** A snapshot read under way, shared by the clients that open meanwhile. */
-interface SharedSnapshot {
-  frame: Promise<string>;
-  /** Every frame sent to the hospital's streams since the read began, for the clients
-   * that join it later (bounded: past maxQueuedBytes nobody joins any more, so the frames
-   * after that are not needed). */
-  sentSince: string[];
-  sentBytes: number;
-  joinable: boolean;
-}
-
-interface HospitalState {
-  streams: Set<SseStream>;
-  snapshot: SharedSnapshot | undefined;
-  pending: Map<string, Pending>;
-  timer: TimerHandle | undefined;
-  flushing: boolean;
-  lastFlushMs: number;
-}
-
 export class StreamHub {
   readonly maxStreams: number;
   readonly maxStreamsPerHospital: number;
-  private readonly tokenOf = new WeakMap<SseStream, string>();
+  /** Ends the streams opened with a token that was revoked or rotated away. */
+  private readonly revocation: StreamRevocation;
   private readonly revalidate: TimerHandle | undefined;
-  private revalidating = false;
   private readonly maxQueuedBytes: number;
   private readonly coalesceMs: number;
   private readonly retryMs: number;
@@ -121,6 +69,7 @@ export class StreamHub {
   ) {
     this.maxStreams = options.maxStreams ?? 500;
     this.maxStreamsPerHospital = options.maxStreamsPerHospital ?? 100;
+    this.revocation = new StreamRevocation(this.hospitals, deps);
     if (deps.validTokens) this.revalidate = deps.clock.setInterval(() => void this.endRevoked(), options.revalidateMs ?? 2_000).unref();
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
     this.coalesceMs = options.coalesceMs ?? 500;
@@ -140,11 +89,11 @@ export class StreamHub {
     if (this.closed || this.count >= this.maxStreams) throw new TooManyStreamsError(this.maxStreams);
     if ((this.hospitals.get(hospitalId)?.streams.size ?? 0) >= this.maxStreamsPerHospital) throw new TooManyStreamsError(this.maxStreamsPerHospital, 5, hospitalId);
     const stream = new SseStream(hospitalId, res, this.maxQueuedBytes, (s, queued) => this.onDrop(s, queued));
-    if (tokenHash !== undefined) this.tokenOf.set(stream, tokenHash);
+    if (tokenHash !== undefined) this.revocation.track(stream, tokenHash);
     // Registered before the snapshot is read, so a change committed meanwhile is queued.
     const state = this.add(stream, res);
     try {
-      const { frame, missed } = this.joinSnapshot(hospitalId, state);
+      const { frame, missed } = joinSnapshot(this.deps, hospitalId, state);
       const snapshot = await frame;
       if (stream.isClosed) return; // the client left while the snapshot was read
       startStream();
@@ -174,7 +123,7 @@ export class StreamHub {
    * gets a fresh snapshot, one query per hospital. */
   resync(): void {
     for (const [hospitalId, state] of this.hospitals) {
-      void this.snapshotFrame(hospitalId).then(
+      void snapshotFrame(this.deps, hospitalId).then(
         (frame) => this.sendTo(state, frame, 'snapshot'),
         (err: unknown) => this.deps.logger.warn({ err, hospitalId }, 'stream resync snapshot failed; clients keep the changes that follow'),
       );
@@ -193,61 +142,8 @@ export class StreamHub {
   }
 
   /** Closes the streams whose token no longer belongs to a reader that may read. */
-  async endRevoked(): Promise<number> {
-    if (this.revalidating || !this.deps.validTokens) return 0;
-    const hashes = new Set<string>();
-    for (const state of this.hospitals.values()) for (const s of state.streams) if (this.tokenOf.has(s)) hashes.add(this.tokenOf.get(s)!);
-    if (hashes.size === 0) return 0;
-    this.revalidating = true;
-    let valid: ReadonlySet<string>;
-    try {
-      valid = await this.deps.validTokens([...hashes]);
-    } catch (err) {
-      // The database is away: streams stay (they carry nothing new meanwhile either).
-      this.deps.logger.warn({ err }, 'checking the stream tokens failed; retrying');
-      return 0;
-    } finally {
-      this.revalidating = false;
-    }
-    let ended = 0;
-    for (const state of this.hospitals.values()) {
-      for (const s of [...state.streams]) {
-        const hash = this.tokenOf.get(s);
-        if (hash === undefined || valid.has(hash)) continue;
-        s.send(sseFrame('revoked', { reason: 'the reader token was revoked or rotated' }));
-        s.end();
-        ended++;
-      }
-    }
-    if (ended > 0) this.deps.logger.info({ ended }, 'streams of revoked reader tokens closed');
-    return ended;
-  }
-
-  /** The snapshot read under way for the hospital, or a new one; `missed`: the frames
-   * sent between the start of that read and this call, which the new client has not got. */
-  private joinSnapshot(hospitalId: string, state: HospitalState): { frame: Promise<string>; missed: () => string } {
-    const shared = state.snapshot;
-    if (shared?.joinable === true) {
-      const upto = shared.sentSince.length;
-      return { frame: shared.frame, missed: () => shared.sentSince.slice(0, upto).join('') };
-    }
-    const started: SharedSnapshot = { frame: Promise.resolve(''), sentSince: [], sentBytes: 0, joinable: true };
-    started.frame = this.snapshotFrame(hospitalId).finally(() => {
-      if (state.snapshot === started) state.snapshot = undefined;
-    });
-    state.snapshot = started;
-    return { frame: started.frame, missed: () => '' };
-  }
-
-  /** The hospital's dashboard: from the latest-vitals cache when it answers (strict: it has
-   * then applied every change notified before the lookup; a change notified later reaches
-   * the stream as an event, as with the database's snapshot), else in one query. */
-  private async snapshotFrame(hospitalId: string): Promise<string> {
-    const since = new Date(this.deps.clock.now() - DEFAULT_SINCE_S * 1000);
-    const cached = await this.deps.latestCache?.lookup(hospitalId, { strict: true });
-    this.deps.latestCache?.count('stream', cached?.result ?? 'bypass');
-    const { rows: _rows, ...view } = cached ? await cachedDashboard(this.deps.pool, cached.data, hospitalId, since) : await queryDashboard(this.deps.pool, hospitalId, since);
-    return sseFrame('snapshot', view);
+  endRevoked(): Promise<number> {
+    return this.revocation.endRevoked();
   }
 
   private add(stream: SseStream, res: ServerResponse): HospitalState {
