@@ -1,13 +1,16 @@
 /**
  * Retention's detach on Citus, where DETACH PARTITION CONCURRENTLY is not supported on a
  * distributed table: detachDay falls back to a plain DETACH, the day's rows leave
- * vital_data whole, and dropDay removes them. Runs only with WARDLINK_TEST_CITUS=1 (the
- * plain-PostgreSQL path, CONCURRENTLY, is covered by archive-job.test.ts).
+ * vital_data whole, and dropDay removes them; a lock held on a worker's shard of the day
+ * makes the detach give up after its lock_timeout, not after the statement timeout.
+ * Runs only with WARDLINK_TEST_CITUS=1 (the plain-PostgreSQL path, CONCURRENTLY, is
+ * covered by archive-job.test.ts).
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isCitusTable } from '../../storage/citus.js';
 import { ensurePartitions, partitionName, blockPartitionName } from '../../storage/partitions.js';
-import { citusSwitchOn, CITUS_SWITCH_ENV } from '../../testing/citus-cluster.js';
+import { citusCluster, citusSwitchOn, CITUS_SWITCH_ENV } from '../../testing/citus-cluster.js';
 import { useTestDatabase } from '../../testing/pg.js';
 import { detachDay, dropDay, partitionStatus } from './detach.js';
 
@@ -18,6 +21,64 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
   const db = useTestDatabase();
   const day = '2031-03-04';
   const t = new Date(`${day}T10:00:00Z`);
+
+  it("gives up after lock_timeout when a worker's shard of the day is locked, stalling ingest only that long", async () => {
+    const day3 = '2031-03-07';
+    const live = '2031-03-08';
+    await ensurePartitions(db.pool, { fromDay: day3, toDay: live });
+    const name = partitionName(day3);
+    // A reader of one shard of the day, straight on its worker (a query run there, or
+    // another node's distributed query): the coordinator knows nothing of its lock.
+    const shard = (
+      await db.pool.query<{ shard_name: string; nodeport: number }>('SELECT shard_name::text, nodeport FROM citus_shards WHERE table_name = $1::regclass ORDER BY shardid LIMIT 1', [name])
+    ).rows[0]!;
+    const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, db.name) });
+    worker.on('error', () => undefined);
+    await worker.connect();
+    let stop = false;
+    let inserted = 0;
+    let maxInsertMs = 0;
+    try {
+      await worker.query('BEGIN');
+      await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
+      // Ingest of the live day, one insert after another, queues behind the coordinator's
+      // ACCESS EXCLUSIVE on vital_data while the detach waits for the worker.
+      const writer = (async () => {
+        while (!stop) {
+          const started = performance.now();
+          await db.pool.query(
+            `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, hospital_id, gateway_id, device_id, bed_id)
+             VALUES ($1, $1, 3, 1, 147842, 'h-b', 'gw', 'dev', 'bed')`,
+            [new Date(Date.parse(`${live}T00:00:00Z`) + inserted * 1000)],
+          );
+          maxInsertMs = Math.max(maxInsertMs, performance.now() - started);
+          inserted += 1;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 200));
+      const started = performance.now();
+      const err = await detachDay(db.pool, name, { lockTimeoutMs: 1_000, detachTimeoutMs: 60_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const detachMs = performance.now() - started;
+      stop = true;
+      await writer;
+      console.log(`citus DETACH behind a worker's lock: gave up after ${detachMs.toFixed(0)} ms (lock_timeout 1000); ${inserted} inserts, max ${maxInsertMs.toFixed(0)} ms`);
+      // Before the fix it waited for the statement timeout (60 s here, 10 min in service).
+      expect(err).toMatchObject({ code: 'WL_DB_UNAVAILABLE', reason: 'lock-timeout' });
+      expect(detachMs).toBeLessThan(15_000);
+      expect(maxInsertMs).toBeLessThan(15_000);
+      expect(await partitionStatus(db.pool, name)).toBe('attached');
+    } finally {
+      stop = true;
+      await worker.query('ROLLBACK').catch(() => undefined);
+      await worker.end().catch(() => undefined);
+    }
+    // The next run, with the worker's query gone, detaches the day; no setting outlives the detach.
+    expect(await detachDay(db.pool, name, { lockTimeoutMs: 1_000, detachTimeoutMs: 60_000 })).toEqual([`${name}: detached`, `${blockPartitionName(day3)}: detached`]);
+    expect(await dropDay(db.pool, name, 2_000)).toBe(true);
+  });
 
   it('detaches with a plain DETACH, keeps the rows in the detached table, and drops it', async () => {
     await ensurePartitions(db.pool, { fromDay: day, toDay: day });

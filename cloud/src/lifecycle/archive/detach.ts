@@ -21,7 +21,7 @@
  * one transaction that takes ACCESS EXCLUSIVE on the parent (and its shards) for a
  * moment, stalling ingest that long. The lock_timeout bounds the wait for that lock, so a
  * long query makes the detach fail (and the archive job retry later) instead of queueing
- * every insert behind it.
+ * every insert behind it. It must bound the waits on the workers too (detachOnCitus).
  *
  * The same goes for the day's vital_blocks partition (its compacted hours): the archive
  * job detaches, exports and drops the two tables of a day together (detachDay, dropDay).
@@ -60,6 +60,10 @@ export async function detachPartition(pool: pg.Pool, name: string, options: Deta
     const status = await partitionStatus(client, name);
     if (status === 'detached') return 'already-detached';
     if (status === 'absent') throw new PartitionLifecycleError(name, 'does not exist, so it cannot be archived; if it was dropped by hand, mark its archive job finished');
+    if (status === 'attached' && (await isCitusTable(client, parentOf(name)))) {
+      await detachOnCitus(client, name, options);
+      return 'detached';
+    }
     await client.query(`SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`);
     await client.query(`SET statement_timeout = ${Math.trunc(options.detachTimeoutMs)}`);
     try {
@@ -68,14 +72,36 @@ export async function detachPartition(pool: pg.Pool, name: string, options: Deta
         await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" FINALIZE`);
         return 'finalized';
       }
-      const concurrently = (await isCitusTable(client, parentOf(name))) ? '' : ' CONCURRENTLY';
-      await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}"${concurrently}`);
+      await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}" CONCURRENTLY`);
       return 'detached';
     } finally {
       await client.query('RESET lock_timeout').catch(() => undefined);
       await client.query('RESET statement_timeout').catch(() => undefined);
     }
   });
+}
+
+/**
+ * The plain DETACH of Citus, in a transaction whose lock_timeout reaches the workers. Citus
+ * does not send the coordinator's SETs to the workers (citus.propagate_set_commands is
+ * 'none'), so a lock wait on a worker's shard (a query run on the worker, or another
+ * node's distributed query) was bounded only by the statement timeout, 10 min by default,
+ * while the coordinator held ACCESS EXCLUSIVE on vital_data and every batch queued behind
+ * it (detach-citus.test.ts measured the stall). With 'local', the SET LOCALs of this
+ * transaction go to each worker transaction it opens.
+ */
+async function detachOnCitus(client: pg.PoolClient, name: string, options: DetachOptions): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.trunc(options.detachTimeoutMs)}`,
+    );
+    await client.query(`ALTER TABLE ${parentOf(name)} DETACH PARTITION "${name}"`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Drops a detached partition; refuses one that is (again) attached. */
