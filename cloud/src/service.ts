@@ -128,7 +128,7 @@ export class CloudService {
         await writeFile(join(config.dataDir, RUNTIME_FILE), JSON.stringify(runtime), { mode: 0o600 });
       }
       pools = createPools(database, logger, { clock });
-      if (options.migrate ?? embedded !== undefined) await migrate(pools.primary, { logger });
+      if (options.migrate ?? embedded !== undefined) await migrate(pools.primary, { logger, citusShardCount: database.citusShardCount });
 
       const poolMax = database.poolMax;
       const perBatch = config.server.maxReadingsPerBatch;

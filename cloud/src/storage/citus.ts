@@ -74,8 +74,12 @@ export async function distributeSchema(client: Queryable, options: { shardCount:
   // Distributing several tables (and their foreign keys to reference tables) in one
   // transaction needs Citus to use one connection per node; parallel mode refuses it.
   await client.query("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'");
+  // `citus` is false for a table Citus made a "Citus local table" on its own: one created,
+  // once the schema is distributed, with a foreign key to a reference table (gateway_status
+  // referencing gateways) is converted at CREATE (pg_dist_partition.autoconverted), and
+  // stays on the coordinator until it is distributed here like any new table.
   const existing = await client.query<{ name: string; citus: boolean }>(
-    `SELECT t.name, EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = to_regclass(t.name)) AS citus
+    `SELECT t.name, EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = to_regclass(t.name) AND NOT p.autoconverted) AS citus
      FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL`,
     [[...REFERENCE_TABLES, ...DISTRIBUTED_TABLES]],
   );

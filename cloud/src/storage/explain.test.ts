@@ -20,8 +20,10 @@ import { ACTIVE_PATIENTS_SQL, HISTORY_SQL, LATEST_FOR_PATIENT_FROM_HISTORY_SQL, 
 
 // Single server only: these assertions name the plan nodes one PostgreSQL chooses (index
 // scans on the partitions). On Citus (WARDLINK_TEST_CITUS=1) the coordinator's plan is a
-// Citus Adaptive custom scan and the index work happens on the workers; citus.test.ts proves
-// the Citus side: the read queries are single-shard router queries (Task Count 1).
+// Citus Adaptive custom scan and the index work happens on the workers. citus.test.ts checks
+// the Citus side with EXPLAIN on the coordinator: each statement of this file, the history
+// route's HISTORY_STREAM_SQL and the FHIR search's SQL is, for one hospital, a single-shard
+// router query (Task Count: 1). It does not check which indexes the workers use.
 const onCitus = citusSwitchOn();
 if (onCitus) console.log('explain.test.ts skipped on Citus: it asserts single-server plan nodes; citus.test.ts checks the router plans');
 const db = useTestDatabase({ migrate: !onCitus });
