@@ -2,11 +2,43 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** The import patterns a package may not use: the other packages, by name or by path. */
-function wall(banned) {
+const WALL_MESSAGE = 'package wall: see docs/architecture.md for which package may import which';
+
+/**
+ * One wall: the import patterns a package may not use (no-restricted-imports, gitignore
+ * style) and the same ban as a regular expression over a dynamic `import('...')`'s literal
+ * source, which no-restricted-imports does not check. `/` is written \x2F in the regular
+ * expressions: an esquery selector's regular expression ends at its first slash.
+ *  - banned: the packages not to be imported at all, by name or by path;
+ *  - entryOnly: the packages to be imported only through their entry (@wardlink/<pkg>),
+ *    never a deep path or a relative path into their folder;
+ *  - srcOnly: the packages whose entries may be used (@wardlink/<pkg>, @wardlink/<pkg>/testing)
+ *    but no path into their src/;
+ *  - byName: the packages not to be imported by name (shared, from itself: its own modules
+ *    are imported by relative path, so shared imports no workspace package).
+ */
+function wall({ banned = [], entryOnly = [], srcOnly = [], byName = [] }, message = WALL_MESSAGE) {
+  const any = (pkgs) => `(${pkgs.join('|')})`;
+  const group = [
+    ...banned.flatMap((pkg) => [`@wardlink/${pkg}`, `@wardlink/${pkg}/**`, `**/${pkg}/src/**`, `**/${pkg}/**`]),
+    ...entryOnly.flatMap((pkg) => [`@wardlink/${pkg}/**`, `**/${pkg}/src/**`, `**/${pkg}/**`]),
+    ...srcOnly.map((pkg) => `**/${pkg}/src/**`),
+    ...byName.flatMap((pkg) => [`@wardlink/${pkg}`, `@wardlink/${pkg}/**`]),
+  ];
+  const sources = [
+    ...(banned.length > 0 ? [`^@wardlink\\x2F${any(banned)}$`, `(^|\\x2F)${any(banned)}\\x2F`] : []),
+    ...(entryOnly.length > 0 ? [`(^|\\x2F)${any(entryOnly)}\\x2F`] : []),
+    ...(srcOnly.length > 0 ? [`(^|\\x2F)${any(srcOnly)}\\x2Fsrc\\x2F`] : []),
+    ...(byName.length > 0 ? [`^@wardlink\\x2F${any(byName)}(\\x2F|$)`] : []),
+  ];
+  const re = sources.join('|');
   return {
-    group: banned.flatMap((pkg) => [`@wardlink/${pkg}`, `@wardlink/${pkg}/**`, `**/${pkg}/src/**`, `**/${pkg}/**`]),
-    message: 'package wall: see docs/architecture.md for which package may import which',
+    'no-restricted-imports': ['error', { patterns: [{ group, message }] }],
+    'no-restricted-syntax': [
+      'error',
+      { selector: `ImportExpression > Literal[value=/${re}/]`, message },
+      { selector: `ImportExpression > TemplateLiteral[expressions.length=0] > TemplateElement[value.raw=/${re}/]`, message },
+    ],
   };
 }
 
@@ -26,34 +58,26 @@ export default tseslint.config(
   },
   // The package walls (docs/architecture.md). shared is the floor; simulator stands on it;
   // gateway and cloud import only shared (their tests and testing/ folders also the
-  // simulator); scripts and e2e may use every package, but only through its entries
-  // (@wardlink/<pkg>, @wardlink/<pkg>/testing), never a path into its src/.
+  // simulator, through its entry @wardlink/simulator only); scripts and e2e may use every
+  // package, but only through its entries (@wardlink/<pkg>, @wardlink/<pkg>/testing), never
+  // a path into its src/. Static and dynamic imports alike (wall()).
   ...[
     { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
     { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
     { files: ['simulator/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts', 'e2e'], runtimeAlsoBanned: [] },
-    { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'simulator', 'scripts', 'e2e'], runtimeAlsoBanned: [] },
-  ].flatMap(({ files, banned, runtimeAlsoBanned }) => [
-    { files, rules: { 'no-restricted-imports': ['error', { patterns: [wall(banned)] }] } },
+    { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'simulator', 'scripts', 'e2e'], runtimeAlsoBanned: [], byName: ['shared'] },
+  ].flatMap(({ files, banned, runtimeAlsoBanned, byName = [] }) => [
+    { files, rules: wall({ banned, entryOnly: runtimeAlsoBanned, byName }) },
     ...(runtimeAlsoBanned.length === 0
       ? []
-      : [{ files, ignores: ['**/*.test.ts', '**/testing/**'], rules: { 'no-restricted-imports': ['error', { patterns: [wall([...banned, ...runtimeAlsoBanned])] }] } }]),
+      : [{ files, ignores: ['**/*.test.ts', '**/testing/**'], rules: wall({ banned: [...banned, ...runtimeAlsoBanned] }) }]),
   ]),
   {
     files: ['scripts/**/*.ts', 'e2e/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['gateway', 'cloud', 'shared', 'simulator'].map((pkg) => `**/${pkg}/src/**`),
-              message: 'package wall: scripts and e2e use a package through its entry (@wardlink/<pkg> or @wardlink/<pkg>/testing), not a path into its src/ (docs/architecture.md)',
-            },
-          ],
-        },
-      ],
-    },
+    rules: wall(
+      { srcOnly: ['gateway', 'cloud', 'shared', 'simulator'] },
+      'package wall: scripts and e2e use a package through its entry (@wardlink/<pkg> or @wardlink/<pkg>/testing), not a path into its src/ (docs/architecture.md)',
+    ),
   },
   {
     files: ['**/*.test.ts', 'scripts/**/*.ts'],

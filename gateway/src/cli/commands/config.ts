@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '@wardlink/shared';
@@ -10,15 +10,9 @@ import { networkInterfaces } from 'node:os';
 import { isLoopback } from '../../config/http.js';
 import { openGatewayDatabase } from '../../db.js';
 import { describeTls, issueSelfSigned } from './tls.js';
+import { writeConfig } from '../config-file.js';
 import type { CliContext } from '../context.js';
 import { emit } from '../output.js';
-
-/** Writes the config file atomically-enough and readable only by its owner (it may hold a token). */
-export function writeConfig(path: string, raw: Record<string, unknown>): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
 
 /** The machine's first non-loopback IPv4 address: on a ward gateway, its ward-side interface. */
 function wardSideAddress(): string {

@@ -13,7 +13,7 @@ import { UsageError } from '@wardlink/shared';
 import { readConfigFile, validate } from '../../config/load.js';
 import type { CliContext } from '../context.js';
 import { emit } from '../output.js';
-import { writeConfig } from './config.js';
+import { writeConfig } from '../config-file.js';
 
 /** This machine's names and addresses: what a client may reach the gateway by. */
 export function machineNamesForCertificate(extra: readonly string[]): string[] {

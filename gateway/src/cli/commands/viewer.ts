@@ -4,7 +4,7 @@ import { readConfigFile, validate } from '../../config/load.js';
 import { generatePassword, hashPassword } from '../../registry/credentials.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
-import { writeConfig } from './config.js';
+import { writeConfig } from '../config-file.js';
 import { dirname } from 'node:path';
 
 interface ViewerEntry {

@@ -11,7 +11,8 @@
  * random walks with motion artifacts; NIBP every 15 minutes; sensor-off gaps sent as
  * -999 flagged INVALID|SENSOR_OFF; rare invalid markers; a bed without a patient in demo mode.
  */
-import { QualityFlag, type MetricId, type Reading } from '@wardlink/shared';
+import type { MetricId } from '../../catalog/metrics.js';
+import { QualityFlag, type Reading } from '../../types.js';
 
 export interface FixtureWardOptions {
   beds: number;
