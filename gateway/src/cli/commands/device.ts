@@ -6,10 +6,9 @@ import { DEVICE_KINDS, type DeviceKind } from '../../registry/types.js';
 import type { CliContext } from '../context.js';
 import { emit, table } from '../output.js';
 
-/** Formats each device kind accepts, from the format registry; the first is the default.
- * MQTT devices send JSON, which is not a framed format (ingest/mqtt). */
-export function formatsForKind(kind: DeviceKind): readonly string[] {
-  return kind === 'mqtt' ? ['mqtt-json'] : formatNamesFor(kind);
+/** The `--format` help: each kind's formats, from the format registry, the default first. */
+function formatHelp(): string {
+  return `monitor format, by kind (the first is the default): ${DEVICE_KINDS.map((kind) => `${kind}: ${formatNamesFor(kind).join(', ')}`).join('; ')}`;
 }
 const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400];
 
@@ -62,7 +61,7 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
     .description('register a device; for mqtt, prints its generated credentials once')
     .requiredOption('--kind <kind>', `one of ${DEVICE_KINDS.join(', ')}`)
     .requiredOption('--bed <bedId>', 'the bed it is attached to')
-    .option('--format <format>', 'monitor format (serial: hl7-mllp, ascii-kv, ascii-ts)')
+    .option('--format <format>', formatHelp())
     .option('--port <path>', 'serial port path, e.g. /dev/ttyUSB0')
     .option('--baud <rate>', 'serial baud rate', '9600')
     .option('--match <id>', 'tcp-hl7: what tells its messages apart: OBX-18 equipment id, PV1-3 bed label, MSH-4 or MSH-3')
@@ -73,7 +72,8 @@ export function registerDeviceCommands(program: Command, ctx: () => CliContext):
       const c = ctx();
       if (!DEVICE_KINDS.includes(opts.kind as DeviceKind)) throw new UsageError(`--kind must be one of ${DEVICE_KINDS.join(', ')}`);
       const kind = opts.kind as DeviceKind;
-      const formats = formatsForKind(kind);
+      // From the format registry (framed formats for serial and TCP, payload formats for MQTT).
+      const formats = formatNamesFor(kind);
       const format = opts.format ?? formats[0]!;
       if (!formats.includes(format)) throw new UsageError(`--format for a ${kind} device must be one of ${formats.join(', ')}`);
       if (kind === 'serial' && !opts.port) throw new UsageError('a serial device needs --port');

@@ -19,6 +19,7 @@ import { BadPayloadError, BadTimestampError, PayloadTooLargeError, QualityFlag, 
 import { settleFamilies } from './families.js';
 import { emptyRecord, type FormatContext, type ParsedRecord } from './format.js';
 import { buildObservation, isReject } from './observation.js';
+import type { PayloadFormatEntry } from './payload-entry.js';
 
 /** A message of 20 readings is about 400 bytes; 16 KiB leaves room and stops floods. */
 export const DEFAULT_MAX_MQTT_PAYLOAD_BYTES = 16 * 1024;
@@ -175,3 +176,9 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
   settleFamilies(record);
   return record;
 }
+
+/** The `mqtt-json` registry entry (registry.ts): the payload limit is `mqtt.maxPayloadBytes`. */
+export const mqttJsonFormat: PayloadFormatEntry = {
+  name: 'mqtt-json',
+  parse: (payload, ctx, limits) => parseMqttJson(payload, ctx, { maxBytes: limits.maxBytes }),
+};

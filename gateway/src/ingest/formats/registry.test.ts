@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FormatEntry } from './entry.js';
 import { HL7_ACKNOWLEDGEMENT as ack } from './hl7/hl7-mllp.js';
 import { lineFormatEntry } from './line-entry.js';
-import { FORMAT_NAMES, FORMATS, formatByName, formatNamesFor, registerFormat } from './registry.js';
+import { parseMqttJson } from './mqtt-json.js';
+import { FORMAT_NAMES, FORMATS, formatByName, formatNamesFor, PAYLOAD_FORMATS, payloadFormatByName, registerFormat } from './registry.js';
 
 const made = (name: string): FormatEntry<string> => lineFormatEntry({ name, parse: (input, ctx) => FORMATS['ascii-kv'].parse(input, ctx) });
 
@@ -49,5 +50,16 @@ describe('format registry entries', () => {
   it('never replaces a shipped format', () => {
     for (const name of FORMAT_NAMES) expect(() => registerFormat(made(name))).toThrow(expect.objectContaining({ code: 'WL_FORMAT_NAME_TAKEN' }));
     expect(formatByName('ascii-kv')).toBe(FORMATS['ascii-kv']);
+  });
+
+  it('gives MQTT payload formats entries of their own (parse only: a PUBLISH is one message)', () => {
+    expect(formatNamesFor('mqtt')).toEqual(['mqtt-json']);
+    const entry = payloadFormatByName('mqtt-json');
+    expect(entry).toBe(PAYLOAD_FORMATS['mqtt-json']);
+    const payload = JSON.stringify({ ts: 1795939200000, readings: { HR: 72, SPO2: 97 } });
+    expect(entry?.parse(payload, {}, { maxBytes: 1024 })).toEqual(parseMqttJson(payload, {}));
+    expect(() => entry?.parse(payload, {}, { maxBytes: 10 })).toThrow(expect.objectContaining({ code: 'WL_INGEST_PAYLOAD_TOO_LARGE' }));
+    for (const name of ['hl7-mllp', 'toString', '__proto__']) expect(payloadFormatByName(name)).toBeUndefined();
+    expect(() => registerFormat(made('mqtt-json'))).toThrow(expect.objectContaining({ code: 'WL_FORMAT_NAME_TAKEN' }));
   });
 });

@@ -50,7 +50,7 @@ import { DEVICE, MqttAuthenticator, VIEWER, type DeviceClient } from './broker-a
 import { guardedConnection, PacketTooLargeError } from './packet-guard.js';
 import { deviceOfReadingsTopic } from './topics.js';
 
-export type MqttPayloadParser = (payload: Buffer, device: { vendorMap: Readonly<Record<string, string>>; utcOffsetMinutes: number }) => ParsedRecord;
+export type MqttPayloadParser = (payload: Buffer, device: { format: string; vendorMap: Readonly<Record<string, string>>; utcOffsetMinutes: number }) => ParsedRecord;
 
 export interface MqttIngestOptions {
   host: string;
