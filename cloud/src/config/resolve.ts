@@ -47,6 +47,6 @@ export function resolveCloudConfig(options: ResolveConfigOptions = {}): CloudCon
 /** The overrides by setting path, for the resolver's command-line slot. */
 function flagsOf(overrides: ConfigInput): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
-  for (const [path, value] of flattenSettings(CLOUD_SETTINGS, overrides).leaves) if (value !== null && value !== undefined) flags[path] = value;
+  for (const [path, value] of flattenSettings(CLOUD_SETTINGS, overrides, 'the overrides').leaves) if (value !== null && value !== undefined) flags[path] = value;
   return flags;
 }

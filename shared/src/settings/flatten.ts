@@ -14,7 +14,9 @@ export interface FlatSettings {
   readonly on: Set<string>;
 }
 
-export function flattenSettings(table: SettingsTable, input: Readonly<Record<string, unknown>>): FlatSettings {
+/** `where` names the input in messages ("in /etc/wardlink/cloud.json", "in the overrides"). */
+export function flattenSettings(table: SettingsTable, input: Readonly<Record<string, unknown>>, where?: string): FlatSettings {
+  const inWhere = where === undefined ? '' : ` in ${where}`;
   const shape = shapeOf(table);
   const ignored = new Set(table.ignoredKeys ?? []);
   const out: FlatSettings = { leaves: new Map(), on: new Set() };
@@ -28,11 +30,11 @@ export function flattenSettings(table: SettingsTable, input: Readonly<Record<str
       }
       if (!shape.sections.has(path)) {
         const guess = closestKey(shape, path);
-        throw new ConfigError(path, `is not a known setting${guess ? `; did you mean ${guess}?` : ''}`);
+        throw new ConfigError(path, `is not a known setting${inWhere}${guess ? `; did you mean ${guess}?` : ''}`);
       }
       // A section given as null is an empty one (defaults); `false` switches an optional one off.
       if (v === undefined || v === null || (v === false && shape.optional.has(path))) continue;
-      if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, `must be an object of settings (${childrenOf(shape, path).join(', ')})`, v);
+      if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, `must be an object of settings${inWhere} (${childrenOf(shape, path).join(', ')})`, v);
       if (shape.optional.has(path)) out.on.add(path);
       walk(v as Record<string, unknown>, path);
     }

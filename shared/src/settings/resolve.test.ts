@@ -56,7 +56,7 @@ describe('resolveSettings', () => {
   });
 
   it('refuses unknown keys, suggesting the closest, and ignores the listed ones', () => {
-    expect(() => resolve({ file: file({ server: { prot: 1 } }) })).toThrow(/server\.prot is not a known setting; did you mean server\.port\?/);
+    expect(() => resolve({ file: file({ server: { prot: 1 } }) })).toThrow(/server\.prot is not a known setting in \/etc\/t\.json; did you mean server\.port\?/);
     expect(() => resolve({ file: file({ server: 5 }) })).toThrow(expect.objectContaining({ field: 'server' }));
     expect(() => resolve({ flags: { 'server.nope': '1' } })).toThrow(expect.objectContaining({ field: 'server.nope' }));
     expect(resolve({ file: file({ $schema: 'x' }) }).name).toBe('gw');

@@ -32,7 +32,7 @@ export interface ResolvedSettings {
 export function resolveSettings(table: SettingsTable, sources: SettingSources = {}): ResolvedSettings {
   const shape = shapeOf(table);
   const filePath = sources.file?.path;
-  const file = sources.file ? flattenSettings(table, sources.file.values) : { leaves: new Map<string, unknown>(), on: new Set<string>() };
+  const file = sources.file ? flattenSettings(table, sources.file.values, filePath) : { leaves: new Map<string, unknown>(), on: new Set<string>() };
   const env = sources.env ?? {};
   const flags = sources.flags ?? {};
   for (const path of Object.keys(flags)) if (!shape.paths.has(path)) throw new ConfigError(path, 'is not a known setting (given on the command line)');
