@@ -6,86 +6,39 @@
  * The service keeps no state a retry depends on (the ledger is in PostgreSQL), so any
  * number of instances can run behind a load balancer; config server.role lets some take
  * only the batches and others only the reads (api/role/service-role.ts).
+ *
+ * Beside it: its options (service-options.ts), its read side (service-read-side.ts) and
+ * the serve-runtime file the embedded database leaves for the CLI (serve-runtime.ts).
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type DecodeLimits, type TimerHandle } from '@wardlink/shared';
+import { systemClock, type TimerHandle } from '@wardlink/shared';
 import { GatewayAuthenticator } from './api/auth/authenticator.js';
 import { ReaderAuthenticator } from './api/auth/reader-authenticator.js';
-import { validReaderTokens } from './api/auth/reader-store.js';
 import { ReadingTimeBounds } from './ingest/time-bounds.js';
 import { Admission, type AdmissionLimits } from './api/limits/admission.js';
 import { TokenBucketLimiter } from './api/limits/rate-limiter.js';
 import { createReadinessCheck } from './api/routes/health.js';
-import { StreamHub, type StreamHubOptions } from './api/routes/stream/stream-hub.js';
 import { createApiServer, type ApiServer } from './api/server.js';
 import { withDatabaseUrl } from './config/redact.js';
 import type { CloudConfig, DatabaseConfig } from './config/schema.js';
-import type { CopyFormat } from './ingest/copy-format.js';
-import type { SchedulerOptions } from './lifecycle/scheduler.js';
-import type { ArchiveStore } from './lifecycle/store/archive-store.js';
 import { createArchiveStore } from './lifecycle/store/create-store.js';
 import { startServiceLifecycle, type ServiceLifecycle } from './lifecycle/service-lifecycle.js';
 import { CloudMetrics } from './observability/metrics.js';
-import { FhirExportRunner, type ExportRunnerOptions } from './fhir/export/export-runner.js';
+import { FhirExportRunner } from './fhir/export/export-runner.js';
+import { removeServeRuntime, writeServeRuntime } from './serve-runtime.js';
+import { decodeLimitsFor, type CloudServiceOptions } from './service-options.js';
+import { startReadSide } from './service-read-side.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './storage/embedded.js';
-import { isAlive } from './storage/embedded-support.js';
 import { migrate } from './storage/migrator.js';
-import { LatestListener } from './storage/latest-listener.js';
-import { LatestVitalsCache } from './latest-cache/latest-vitals-cache.js';
+import type { LatestListener } from './storage/latest-listener.js';
+import type { LatestVitalsCache } from './latest-cache/latest-vitals-cache.js';
 import { createPools, type Pools } from './storage/pool.js';
 
-export interface CloudServiceOptions {
-  logger: Logger;
-  clock?: Clock;
-  /** Apply pending migrations before serving. Default: only on the embedded database
-   * (zero-config); with an external one, deploys run `wardlink-cloud migrate`. */
-  migrate?: boolean;
-  /** Backpressure bounds; defaults derive from the pool size and batch limit. */
-  limits?: Partial<AdmissionLimits>;
-  /** How long a token lookup is cached (revocation takes effect within it). Default 5 s. */
-  authCacheTtlMs?: number;
-  copyFormat?: CopyFormat;
-  /** Run the data lifecycle (partition maintenance, range alerts, retention, purge,
-   * capacity) inside the service. Default true; the API tests turn it off because they
-   * share one database and must not archive each other's days. */
-  lifecycle?: boolean | SchedulerOptions;
-  /** Bounds and timing of the SSE streams, over config server.maxStreams and streamMaxQueuedBytes (tests). */
-  stream?: StreamHubOptions;
-  /** The archive store, written by the lifecycle and read by the history for archived
-   * days. Default: the one config names (archive.store: folder or s3). */
-  archiveStore?: ArchiveStore;
-  /** FHIR bulk-export worker options over its defaults (tests: expiry, poll, chunk). */
-  fhirExport?: Partial<ExportRunnerOptions>;
-}
-
-/** What `serve` on the embedded database leaves in the data folder, so the admin
- * commands (`gateway add`, `migrate`) reach the running cluster instead of starting a
- * second postmaster on the same directory. Holds the password: mode 0600. */
-export interface ServeRuntime {
-  pid: number;
-  connectionString: string;
-}
-const RUNTIME_FILE = 'serve-runtime.json';
-
-export async function readServeRuntime(dataDir: string): Promise<ServeRuntime | undefined> {
-  const text = await readFile(join(dataDir, RUNTIME_FILE), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  try {
-    const runtime = JSON.parse(text) as ServeRuntime;
-    return Number.isInteger(runtime.pid) && isAlive(runtime.pid) && typeof runtime.connectionString === 'string' ? runtime : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function decodeLimitsFor(config: CloudConfig): Partial<DecodeLimits> {
-  const perBatch = config.server.maxReadingsPerBatch;
-  // A realistic payload is ~2 B per reading; 64 B per reading plus 1 MiB for alarm texts
-  // is generous, and still stops a decompression bomb long before it hurts.
-  return { maxReadings: perBatch, maxDecompressedBytes: Math.min(64 * 1024 * 1024, 1024 * 1024 + 64 * perBatch) };
-}
+// Their homes are beside this file; importers (index.ts, the CLI, the tests) keep this path.
+export { readServeRuntime, type ServeRuntime } from './serve-runtime.js';
+export { decodeLimitsFor, type CloudServiceOptions } from './service-options.js';
 
 export class CloudService {
   private constructor(
@@ -124,8 +77,7 @@ export class CloudService {
       if (database.url === undefined) {
         embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: database.embeddedPort, logger, clock });
         database = withDatabaseUrl(database, embedded.connectionString);
-        const runtime: ServeRuntime = { pid: process.pid, connectionString: embedded.connectionString };
-        await writeFile(join(config.dataDir, RUNTIME_FILE), JSON.stringify(runtime), { mode: 0o600 });
+        await writeServeRuntime(config.dataDir, embedded.connectionString);
       }
       pools = createPools(database, logger, { clock });
       if (options.migrate ?? embedded !== undefined) await migrate(pools.primary, { logger, citusShardCount: database.citusShardCount });
@@ -272,50 +224,7 @@ export class CloudService {
   }
 }
 
-interface ReadSide {
-  latestCache: LatestVitalsCache;
-  streamHub: StreamHub;
-  listener: LatestListener;
-}
-
-/** The latest-vitals cache, the stream hub and the LISTEN connection feeding both, started. */
-function startReadSide(config: CloudConfig, database: DatabaseConfig, pools: Pools, metrics: CloudMetrics, clock: Clock, logger: Logger, options: CloudServiceOptions): ReadSide {
-  const primary = pools.primary;
-  // The latest and dashboard routes' (and the streams' snapshots') in-memory copy, fed by the same notifications.
-  // Heartbeats are NOTIFYed on the primary (a standby cannot), on the read pool when it is the primary's.
-  const latestCache = new LatestVitalsCache({
-    pool: pools.replica,
-    notifyPool: pools.hasReplica ? pools.primary : pools.replica,
-    clock,
-    logger: logger.child({ component: 'latest-cache' }),
-    maxHospitals: config.server.latestCacheMaxHospitals,
-    registry: metrics.registry,
-  });
-  const streamHub = new StreamHub(
-    // Tokens are checked on the primary: a revocation must not wait for replication.
-    { pool: pools.replica, metrics, logger: logger.child({ component: 'stream' }), clock, validTokens: (hashes) => validReaderTokens(primary, hashes), latestCache },
-    { maxStreams: config.server.maxStreams, maxStreamsPerHospital: config.server.maxStreamsPerHospital, maxQueuedBytes: config.server.streamMaxQueuedBytes, ...options.stream },
-  );
-  // On the primary's URL: NOTIFY does not reach replicas.
-  const listener = new LatestListener({
-    connectionString: database.url!,
-    clock,
-    logger: logger.child({ component: 'stream' }),
-    onChange: (change) => {
-      latestCache.onChange(change);
-      streamHub.onChange(change);
-    },
-    onResync: () => {
-      latestCache.resync();
-      streamHub.resync();
-    },
-  });
-  listener.start();
-  latestCache.start();
-  return { latestCache, streamHub, listener };
-}
-
 async function stopEmbedded(embedded: EmbeddedPostgresHandle, dataDir: string, logger?: Logger): Promise<void> {
-  await rm(join(dataDir, RUNTIME_FILE), { force: true });
+  await removeServeRuntime(dataDir);
   await embedded.stop().catch((err: unknown) => logger?.error({ err }, 'stopping the embedded PostgreSQL failed'));
 }
