@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { clusterCpu, cpuMs } from './cloud-ingest.js';
+import { clusterCpu, cpuMs } from './_cloud-ingest-proc.js';
 
 /** CPU ms per process at one instant. */
 type Snapshot = Map<number, number>;

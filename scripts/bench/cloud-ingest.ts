@@ -14,165 +14,27 @@
  * PostgreSQL, against the bare binary COPY's client and PostgreSQL: `db_cpu_ratio_vs_copy`
  * is the database work the service adds (ledger, latest_vitals, NOTIFY) over COPY alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { join } from 'node:path';
 import pg from 'pg';
-import { decodeBatch, encodeBatch, mdcCodeOfKey, type Batch } from '@wardlink/shared';
-import { addGateway, copyRows, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
-import { createWard } from '@wardlink/simulator';
+import type { Batch } from '@wardlink/shared';
+import { addGateway, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate } from '@wardlink/cloud';
+import { copyCeiling, naiveInserts, truncate } from './_cloud-ingest-baselines.js';
 import { dbCpuProbe, selfCpuMs, sPerMillion } from './_cloud-ingest-cpu.js';
+import { BATCH_MS, BEDS, buildLoad, HOSPITAL, START_MS, type GatewayLoad } from './_cloud-ingest-load.js';
+import { cpuMs, peakRssMb } from './_cloud-ingest-proc.js';
+import { post, startService } from './_cloud-ingest-service.js';
 import { WARM_UP_BATCHES, warmUpBodies } from './_cloud-ingest-warmup.js';
 import { benchDatabase, quietLogger } from './_database.js';
 import type { BenchFigures, BenchOptions } from './run.js';
 
-const BEDS = 50;
-export const BATCH_MS = 10_000;
-// 08:00 UTC two days ago: the service takes reading times of the hot period only.
-export const START_MS = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 2 * 86_400_000 + 8 * 3_600_000;
-export const HOSPITAL = 'h-bench';
-
-export interface GatewayLoad {
-  gatewayId: string;
-  token: string;
-  /** Encoded batches, seq 2.. (seq 1 is the warm-up). */
-  bodies: Buffer[];
-  warmUp: Buffer;
-  readings: number;
-}
-
-export function buildLoad(gateways: number, batchesEach: number): Array<Omit<GatewayLoad, 'token'> & { decoded: Batch[] }> {
-  return Array.from({ length: gateways }, (_, g) => {
-    const gatewayId = `gw-bench-${g + 1}`;
-    const ward = createWard({ beds: BEDS, seed: 100 + g, startMs: START_MS - 3_600_000, gatewayId });
-    const batch = (seq: number, from: number): Batch => ({ gatewayId, seq, createdAtMs: from + BATCH_MS + 150, alarms: [], readings: ward.readingsBetween(from, from + BATCH_MS) });
-    const bodies: Buffer[] = [];
-    const decoded: Batch[] = [];
-    for (let i = 0; i < batchesEach; i++) {
-      const body = encodeBatch(batch(i + 2, START_MS + i * BATCH_MS));
-      bodies.push(body);
-      decoded.push(decodeBatch(body));
-    }
-    const warmUp = encodeBatch(batch(1, START_MS - 3_600_000));
-    return { gatewayId, bodies, decoded, warmUp, readings: decoded.reduce((n, b) => n + b.readings.length, 0) };
-  });
-}
-
-async function truncate(pool: pg.Pool): Promise<void> {
-  await pool.query('TRUNCATE vital_data, latest_vitals, batch_ledger, alarm_events');
-  await pool.query('CHECKPOINT');
-}
-
-/** Runs `work` for every item with `concurrency` workers; returns the wall time in ms. */
-export async function parallel<T>(items: readonly T[], concurrency: number, work: (item: T, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      while (next < items.length) await work(items[next++]!, w);
-    }),
-  );
-  return performance.now() - started;
-}
-
-async function copyCeiling(pool: pg.Pool, chunks: readonly Buffer[], format: 'binary' | 'text', sessions: number): Promise<number> {
-  const clients = await Promise.all(Array.from({ length: sessions }, () => pool.connect()));
-  try {
-    return await parallel(chunks, sessions, async (data, w) => void (await copyRows(clients[w]!, 'vital_data', data, format)));
-  } finally {
-    for (const c of clients) c.release();
-  }
-}
-
-async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: number, sessions: number): Promise<number> {
-  const rows = batches.flatMap((b) => b.readings.map((r) => ({ r, seq: b.seq }))).slice(0, sample);
-  const clients = await Promise.all(Array.from({ length: sessions }, () => pool.connect()));
-  try {
-    const ms = await parallel(rows, sessions, async ({ r, seq }, w) => {
-      await clients[w]!.query(
-        `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id)
-         VALUES (to_timestamp($1::float8 / 1000), to_timestamp($2::float8 / 1000), $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [r.deviceTimeMs, r.receivedAtMs, seq, r.value, mdcCodeOfKey(r.metric), r.flags, HOSPITAL, r.patientId ?? '', r.gatewayId, r.deviceId, r.bedId],
-      );
-    });
-    return (rows.length / ms) * 1000;
-  } finally {
-    for (const c of clients) c.release();
-  }
-}
-
-/**
- * Starts `wardlink-cloud serve` as a child process. CLOUD_INGEST_CPU_PROF=<folder> runs it
- * under `node --cpu-prof` (the profile is written there when it exits).
- */
-export async function startService(url: string, log: BenchOptions['log']): Promise<{ child: ChildProcess; base: string }> {
-  const profDir = process.env.CLOUD_INGEST_CPU_PROF?.trim();
-  const profArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-  const child = spawn(process.execPath, [...profArgs, '--import', 'tsx', 'cloud/src/cli/main.ts', 'serve', '--no-lifecycle', '--port', '0', '--host', '127.0.0.1', '--json'], {
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      if (text.includes('\n')) resolve((JSON.parse(text.split('\n')[0]!) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`wardlink-cloud serve exited with ${code}`)));
-  });
-  log(`service: pid ${child.pid} at ${base}`);
-  return { child, base };
-}
-
-export function post(agent: Agent, base: string, token: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}/v1/batches`, {
-      method: 'POST',
-      agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.wardlink.batch', 'content-length': body.length },
-    });
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** CPU time (user + system) of a process, in ms; 0 when it is gone. */
-export function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time of each process of the embedded cluster (the postmaster and its children). */
-export function clusterCpu(pgDir: string | undefined): Map<number, number> | undefined {
-  if (!pgDir) return undefined;
-  const postmaster = Number(readFileSync(join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return new Map([postmaster, ...children].map((pid) => [pid, cpuMs(pid)]));
-}
-
-/** CPU ms the cluster spent between two snapshots (sessions that ended in between are lost). */
-export function clusterCpuSince(before: Map<number, number> | undefined, pgDir: string | undefined): number {
-  const after = clusterCpu(pgDir);
-  if (!before || !after) return Number.NaN;
-  let sum = 0;
-  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
-  return sum;
-}
-
-function peakRssMb(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
+// Their homes are the _cloud-ingest-* helpers beside this file; the citus, read-path and
+// CPU-probe helpers import them from here.
+export { BATCH_MS, buildLoad, HOSPITAL, START_MS, type GatewayLoad } from './_cloud-ingest-load.js';
+export { parallel } from './_cloud-ingest-baselines.js';
+export { clusterCpu, clusterCpuSince, cpuMs } from './_cloud-ingest-proc.js';
+export { post, startService } from './_cloud-ingest-service.js';
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
