@@ -16,7 +16,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase, checkCloud, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
-import { UplinkSeriesDictionary, uplinkMigrations } from '@wardlink/gateway';
+import { uplinkMigrations } from '@wardlink/gateway';
 import { wardReadings, createUplinkHarness, type UplinkHarness } from '@wardlink/gateway/testing';
 
 const db = useTestDatabase();
@@ -81,10 +81,12 @@ describe('series dictionary with the real cloud', () => {
     await h.runUntil(drained, { stepMs: 250, realTimeoutMs: 30_000 });
     const dictionaryId = h.uplink.dictionary!.dictionary.id;
 
-    // The rollback: the entries are gone from the file, the dictionary id is not. A restart
-    // loads that; another process of the cloud (or a restart) remembers only the database.
+    // The rollback: the entries are gone from the file, the dictionary id is not. The
+    // gateway's restart loads that; another process of the cloud (or a restart) remembers
+    // only the database.
     h.store.db.prepare('DELETE FROM uplink_dictionary_entries').run();
-    (h.uplink as { dictionary: UplinkSeriesDictionary | null }).dictionary = UplinkSeriesDictionary.open(h.store.db);
+    await h.restartUplink();
+    h.uplink.start();
     expect(h.uplink.dictionary!.dictionary).toMatchObject({ id: dictionaryId, size: 0 });
     await cloud.kill();
     cloud = await spawnCloud(db.connectionString, cloud.port);

@@ -37,6 +37,9 @@ export interface UplinkHarness {
   logger: ReturnType<typeof recordingLogger>;
   states: { up: boolean; sinceMs: number; atMs: number }[];
   uplink: Uplink;
+  /** Stops the uplink and makes a new one over the same buffer file, as a gateway restart
+   * does (it loads the outbox and series dictionary from the file); not started. */
+  restartUplink(): Promise<void>;
   append(readings: Reading[]): Promise<void>;
   appendAlarm(event: AlarmEvent): Promise<void>;
   /** Moves the manual clock `stepMs` at a time, yielding to real I/O between steps, until `done()`. */
@@ -60,12 +63,12 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
   const dir = tempDir('wl-uplink-');
   const clock = new ManualClock(HARNESS_START_MS);
   const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [] });
-  // The closure runs only on a commit, after `uplink` below exists.
-  const writer = new BufferWriter(store, { flushIntervalMs: 5, ...(opts.notifyCommits ? { onCommit: (c) => uplink.notifyCommitted(c.readings, c.alarms) } : {}) });
+  // The closure runs only on a commit, after `h` below exists.
+  const writer = new BufferWriter(store, { flushIntervalMs: 5, ...(opts.notifyCommits ? { onCommit: (c) => h.uplink.notifyCommitted(c.readings, c.alarms) } : {}) });
   const metrics = new GatewayMetrics();
   const logger = recordingLogger();
   const states: UplinkHarness['states'] = [];
-  const uplink = new Uplink(
+  const makeUplink = () => new Uplink(
     { token: 'test-token', stopGraceMs: 0, random: () => 0.5, ...settings },
     { store, clock, logger, metrics, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
       states.push({ up, sinceMs, atMs: clock.now() });
@@ -80,7 +83,11 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
     metrics,
     logger,
     states,
-    uplink,
+    uplink: makeUplink(),
+    restartUplink: async () => {
+      await h.uplink.stop();
+      h.uplink = makeUplink();
+    },
     append: async (readings) => {
       const p = writer.append(readings);
       await writer.flush();
@@ -100,7 +107,7 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
       }
     },
     close: async () => {
-      await uplink.stop();
+      await h.uplink.stop();
       await writer.close();
       store.close();
       dir.remove();
