@@ -68,6 +68,8 @@ import type { BenchFigures, BenchOptions } from './run.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** Units compacted at once: the service's default (retention.compactionConcurrency); COMPACTION_CONCURRENCY overrides, to compare. */
+const CONCURRENCY = Number(process.env.COMPACTION_CONCURRENCY ?? DEFAULT_SETTINGS.compactionConcurrency);
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const deviceCount = quick ? 20 : 200;
@@ -157,7 +159,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const wal0 = await walInsertBytes(pool);
     const cpu0 = nodeCpuUs();
     const jobStart = performance.now();
-    const outcome = await runCompaction(ctx, { hook: (step, unit) => void steps.push({ at: performance.now(), step, patient: unit.patientId }) });
+    const outcome = await runCompaction(ctx, { concurrency: CONCURRENCY, hook: (step, unit) => void steps.push({ at: performance.now(), step, patient: unit.patientId }) });
     const jobEnd = performance.now();
     const cpuUs = nodeCpuUs() - cpu0;
     const walBytes = (await walInsertBytes(pool)) - wal0;
@@ -265,6 +267,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       hours,
       blocks: sizes.blocks,
       compaction_units: job.units,
+      compaction_concurrency: CONCURRENCY,
       compaction_failed_units: job.failedUnits,
       compaction_s: round(jobMs / 1000, 2),
       load_s: round(loadS, 1),

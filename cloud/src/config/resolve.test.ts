@@ -42,7 +42,7 @@ describe('resolveCloudConfig', () => {
     expect(cfg.server.port).toBe(8080);
     expect(cfg.database.poolMax).toBe(20);
     expect(cfg.database.statementTimeoutMs).toBe(30_000);
-    expect(cfg.retention).toEqual({ hotDays: 90, archiveYears: 7, partitionPremakeDays: 14, maintenanceCron: '17 * * * *', compactAfterMinutes: 10 });
+    expect(cfg.retention).toEqual({ hotDays: 90, archiveYears: 7, partitionPremakeDays: 14, maintenanceCron: '17 * * * *', compactAfterMinutes: 10, compactionConcurrency: 1 });
     expect(cfg.database.url).toBeUndefined();
     expect(cfg.dataDir).toBe('/srv/wl/.wardlink/cloud');
     expect(Object.isFrozen(cfg) && Object.isFrozen(cfg.database)).toBe(true);

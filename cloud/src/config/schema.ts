@@ -96,6 +96,9 @@ export interface RetentionConfig {
   /** An hour of readings is compacted into blocks once it ended this many minutes ago;
    * readings arriving later still are merged into their block by the next run. */
   readonly compactAfterMinutes: number;
+  /** Compaction units (one patient's closed hours each) run at once, each on its own
+   * connection. 1 leaves ingest a core: more finish sooner but stall ingest longer. */
+  readonly compactionConcurrency: number;
   /** The local archive folder (Parquet + manifests); default `<dataDir>/archive`. */
   readonly archiveDir?: string;
 }

@@ -57,6 +57,7 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'retention.archiveYears', env: 'WARDLINK_ARCHIVE_YEARS', default: 7, rule: intRule(0, 100) },
   { path: 'retention.partitionPremakeDays', env: 'WARDLINK_PARTITION_PREMAKE_DAYS', default: 14, rule: intRule(1, 366) },
   { path: 'retention.compactAfterMinutes', env: 'WARDLINK_COMPACT_AFTER_MINUTES', default: 10, rule: intRule(0, 10_080) },
+  { path: 'retention.compactionConcurrency', env: 'WARDLINK_COMPACTION_CONCURRENCY', default: 1, rule: intRule(1, 16) },
   { path: 'retention.maintenanceCron', env: 'WARDLINK_MAINTENANCE_CRON', default: '17 * * * *', rule: cronRule },
   { path: 'retention.archiveDir', env: 'WARDLINK_ARCHIVE_DIR', optional: true, rule: pathRule },
   { path: 'archive.store', env: 'WARDLINK_ARCHIVE_STORE', default: 'folder', rule: archiveStoreRule },

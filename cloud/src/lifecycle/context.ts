@@ -35,6 +35,8 @@ export interface LifecycleSettings {
   readonly alertThresholdPct: number;
   /** An hour is compacted into vital_blocks once it ended this long ago. */
   readonly compactAfterMs: number;
+  /** Compaction units run at once (retention.compactionConcurrency). */
+  readonly compactionConcurrency: number;
 }
 
 export const DEFAULT_SETTINGS: LifecycleSettings = {
@@ -50,6 +52,7 @@ export const DEFAULT_SETTINGS: LifecycleSettings = {
   dbVolumeBytes: 0,
   alertThresholdPct: 80,
   compactAfterMs: 10 * 60_000,
+  compactionConcurrency: 1,
 };
 
 /** The local archive folder: retention.archiveDir, else `<dataDir>/archive`. */
@@ -68,6 +71,7 @@ export function settingsFromConfig(config: CloudConfig): LifecycleSettings {
     dbVolumeBytes: config.capacity.dbVolumeBytes,
     alertThresholdPct: config.capacity.alertThresholdPct,
     compactAfterMs: config.retention.compactAfterMinutes * 60_000,
+    compactionConcurrency: config.retention.compactionConcurrency,
   };
 }
 

@@ -36,6 +36,32 @@ describe('compaction', () => {
     expect(await fingerprint(db.pool, BOTH_TIERS)).toEqual(before);
   });
 
+  it('runs retention.compactionConcurrency units at once: one by default, more when set', async () => {
+    const inFlightMax = async (settings: { compactionConcurrency?: number }) => {
+      h?.cleanup();
+      h = createHarness(db.pool, settings);
+      await db.pool.query('TRUNCATE vital_data, vital_blocks');
+      await addHospitals(db.pool);
+      await insertDays(db.pool, TODAY - 1, TODAY - 1, 2_400);
+      let now = 0;
+      let max = 0;
+      const run = await runCompaction(h.ctx, {
+        hook: async (step) => {
+          if (step === 'read') {
+            max = Math.max(max, ++now);
+            // Holds the unit open long enough for another worker to reach the same step.
+            await new Promise((resolve) => setTimeout(resolve, 30));
+          }
+          if (step === 'committed') now--;
+        },
+      });
+      expect(run.ran && run.value.units).toBeGreaterThanOrEqual(3);
+      return max;
+    };
+    expect(await inFlightMax({})).toBe(1);
+    expect(await inFlightMax({ compactionConcurrency: 3 })).toBe(3);
+  });
+
   it('merges late readings into their block and drops a re-sent copy', async () => {
     h = createHarness(db.pool);
     await db.pool.query('TRUNCATE vital_data, vital_blocks');

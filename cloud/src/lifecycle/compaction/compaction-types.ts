@@ -12,7 +12,7 @@ export type CompactionStep = 'read' | 'merged' | 'old-blocks-deleted' | 'blocks-
 export interface CompactionOptions {
   /** An hour is compacted once it ended this long ago; default settings.compactAfterMs. */
   graceMs?: number;
-  /** Units compacted at once, each on its own connection; default 2. */
+  /** Units compacted at once, each on its own connection; default settings.compactionConcurrency (1). */
   concurrency?: number;
   /** Stop after this many units (tests, benchmarks); default: all. */
   maxUnits?: number;
