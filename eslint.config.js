@@ -57,20 +57,20 @@ export default tseslint.config(
     },
   },
   // The package walls (docs/architecture.md). shared is the floor; simulator stands on it;
-  // gateway and cloud import only shared (their tests and testing/ folders also the
+  // gateway and cloud import only shared, through its entry (their tests and testing/ folders also the
   // simulator, through its entry @wardlink/simulator only); scripts and e2e may use every
   // package, but only through its entries (@wardlink/<pkg>, @wardlink/<pkg>/testing), never
   // a path into its src/. Static and dynamic imports alike (wall()).
   ...[
-    { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
-    { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'] },
-    { files: ['simulator/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts', 'e2e'], runtimeAlsoBanned: [] },
+    { files: ['gateway/src/**/*.ts'], banned: ['cloud', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'], srcOnly: ['shared'] },
+    { files: ['cloud/src/**/*.ts'], banned: ['gateway', 'scripts', 'e2e'], runtimeAlsoBanned: ['simulator'], srcOnly: ['shared'] },
+    { files: ['simulator/src/**/*.ts'], banned: ['gateway', 'cloud', 'scripts', 'e2e'], runtimeAlsoBanned: [], srcOnly: ['shared'] },
     { files: ['shared/src/**/*.ts'], banned: ['gateway', 'cloud', 'simulator', 'scripts', 'e2e'], runtimeAlsoBanned: [], byName: ['shared'] },
-  ].flatMap(({ files, banned, runtimeAlsoBanned, byName = [] }) => [
-    { files, rules: wall({ banned, entryOnly: runtimeAlsoBanned, byName }) },
+  ].flatMap(({ files, banned, runtimeAlsoBanned, byName = [], srcOnly = [] }) => [
+    { files, rules: wall({ banned, entryOnly: runtimeAlsoBanned, byName, srcOnly }) },
     ...(runtimeAlsoBanned.length === 0
       ? []
-      : [{ files, ignores: ['**/*.test.ts', '**/testing/**'], rules: wall({ banned: [...banned, ...runtimeAlsoBanned] }) }]),
+      : [{ files, ignores: ['**/*.test.ts', '**/testing/**'], rules: wall({ banned: [...banned, ...runtimeAlsoBanned], srcOnly }) }]),
   ]),
   {
     files: ['scripts/**/*.ts', 'e2e/**/*.ts'],

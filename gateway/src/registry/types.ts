@@ -14,7 +14,7 @@ export interface Device {
   deviceId: string;
   kind: DeviceKind;
   bedId: string;
-  /** The monitor format: `hl7-mllp`, `ascii-kv`, `ascii-ts` or `mqtt-json`. */
+  /** The monitor format: a name in the format registry (ingest/formats/registry.ts), e.g. `hl7-mllp` or `mqtt-json`. */
   format: string;
   /** Serial devices: the port path, e.g. /dev/ttyUSB0. */
   portPath: string | null;
