@@ -69,7 +69,14 @@ import type { BenchFigures, BenchOptions } from './run.js';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Units compacted at once: the service's default (retention.compactionConcurrency); COMPACTION_CONCURRENCY overrides, to compare. */
-const CONCURRENCY = Number(process.env.COMPACTION_CONCURRENCY ?? DEFAULT_SETTINGS.compactionConcurrency);
+const CONCURRENCY = unitsAtOnce(process.env.COMPACTION_CONCURRENCY);
+
+function unitsAtOnce(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_SETTINGS.compactionConcurrency;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`COMPACTION_CONCURRENCY must be a whole number of units, at least 1 (got ${JSON.stringify(text)})`);
+  return n;
+}
 
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const deviceCount = quick ? 20 : 200;

@@ -51,7 +51,7 @@ export const CLOUD_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>> =
   'retention.archiveYears': 'Years an archived day is kept, for code paths with no hospital row (each hospital has its own policy, default 7).',
   'retention.partitionPremakeDays': 'Daily partitions are created this many days ahead.',
   'retention.compactAfterMinutes': 'An hour of readings is compacted into blocks once it ended this many minutes ago.',
-  'retention.compactionConcurrency': 'Compaction units (one patient\'s closed hours each) run at once, each on its own database connection. 1 leaves ingest its share of the CPU; more finish the hourly run sooner but stall ingest longer (pnpm bench compaction on 2 cores: 1 unit kept the longest ingest stall at 103-222 ms, 2 units 275-382 ms, for up to 25% more throughput).',
+  'retention.compactionConcurrency': 'Compaction units (one patient\'s closed hours each) run at once, each holding a connection of the primary pool (at most half of database.poolMax). 1 leaves ingest its share of the CPU; more finish the hourly run sooner but stall ingest longer (pnpm bench compaction on 2 cores: 1 unit kept the longest ingest stall at 103-222 ms, 2 units 275-382 ms, for up to 25% more throughput).',
   'retention.maintenanceCron': 'Schedule (node-cron, UTC) of partition maintenance, compaction and retention.',
   'retention.archiveDir': { text: 'The local archive folder (Parquet files and manifests).', default: '`<dataDir>/archive`' },
 
