@@ -18,7 +18,7 @@
  * An admin operation, run from the coordinator; never on a request path.
  */
 import type pg from 'pg';
-import { WardlinkError } from '@wardlink/shared';
+import { sleep, systemClock, WardlinkError, type Clock } from '@wardlink/shared';
 import { hasCitus } from './citus.js';
 
 export type ShardTransferMode = 'auto' | 'force_logical' | 'block_writes';
@@ -83,32 +83,47 @@ export async function activeWorkers(db: Queryable): Promise<NodeAddress[]> {
   return res.rows;
 }
 
+/** Citus's refusal while the previous move's old placement of a shard is still held. */
+const ORPHAN_LEFT = /orphaned shard .* leftover from the previous move could not be cleaned up/;
+const ORPHAN_ATTEMPTS = 5;
+const ORPHAN_WAIT_MS = 500;
+
 /**
  * Moves `hospitalId`'s shard group to `to` (default: the first other active worker).
  * Waits for the move to finish; the old placement is dropped by Citus's deferred cleanup.
  */
-export async function moveHospital(db: Queryable, hospitalId: string, options: { to?: NodeAddress; mode?: ShardTransferMode; clock?: { now(): number } } = {}): Promise<ShardMoveResult> {
+export async function moveHospital(db: Queryable, hospitalId: string, options: { to?: NodeAddress; mode?: ShardTransferMode; clock?: Clock } = {}): Promise<ShardMoveResult> {
   const mode = options.mode ?? 'auto';
-  const now = options.clock ?? Date;
+  const clock = options.clock ?? systemClock;
   const group = await hospitalShardGroup(db, hospitalId);
   const from = { host: group.host, port: group.port };
   const to = options.to ?? (await activeWorkers(db)).find((w) => w.host !== from.host || w.port !== from.port);
   if (!to) throw new ShardMoveError(`hospital ${hospitalId} is on the only active worker: add one first (citus_add_node)`, { hospitalId });
   if (to.host === from.host && to.port === from.port) throw new ShardMoveError(`hospital ${hospitalId} is already on ${to.host}:${to.port}`, { hospitalId });
-  const started = now.now();
-  try {
-    await db.query('SELECT citus_move_shard_placement($1::bigint, $2, $3, $4, $5, shard_transfer_mode := $6::citus.shard_transfer_mode)', [
-      group.shardId,
-      from.host,
-      from.port,
-      to.host,
-      to.port,
-      mode,
-    ]);
-  } catch (err) {
-    throw new ShardMoveError(`moving hospital ${hospitalId} from ${from.host}:${from.port} to ${to.host}:${to.port} failed: ${(err as Error).message}`, { hospitalId, mode }, { cause: err });
+  const started = clock.monotonicMs();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.query('SELECT citus_move_shard_placement($1::bigint, $2, $3, $4, $5, shard_transfer_mode := $6::citus.shard_transfer_mode)', [
+        group.shardId,
+        from.host,
+        from.port,
+        to.host,
+        to.port,
+        mode,
+      ]);
+      break;
+    } catch (err) {
+      // Moving a group back soon after it left: Citus first drops the placement the last
+      // move left behind, and refuses while queries that began before that move still
+      // hold it (ingest's, in flight). They end in moments: wait and try again.
+      if (ORPHAN_LEFT.test((err as Error).message) && attempt < ORPHAN_ATTEMPTS) {
+        await sleep(ORPHAN_WAIT_MS * attempt, clock);
+        continue;
+      }
+      throw new ShardMoveError(`moving hospital ${hospitalId} from ${from.host}:${from.port} to ${to.host}:${to.port} failed: ${(err as Error).message}`, { hospitalId, mode }, { cause: err });
+    }
   }
-  return { hospitalId, shardId: group.shardId, from, to, mode, placements: group.placements, durationMs: now.now() - started };
+  return { hospitalId, shardId: group.shardId, from, to, mode, placements: group.placements, durationMs: clock.monotonicMs() - started };
 }
 
 /**
