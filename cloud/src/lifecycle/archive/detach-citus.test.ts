@@ -17,6 +17,30 @@ import { detachDay, dropDay, partitionStatus } from './detach.js';
 const on = citusSwitchOn();
 if (!on) console.log(`detach-citus.test.ts skipped: run it with ${CITUS_SWITCH_ENV}=1 pnpm -s vitest run cloud/src/lifecycle/archive/detach-citus.test.ts`);
 
+/** Ingest of the live day: one small insert after another (batch `seq`) until stopped, timed. */
+function liveInserts(pool: pg.Pool, live: string, seq: number): { stop(): Promise<{ inserted: number; latenciesMs: number[] }> } {
+  let stopped = false;
+  const latenciesMs: number[] = [];
+  const running = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      await pool.query(
+        `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, hospital_id, gateway_id, device_id, bed_id)
+         VALUES ($1, $1, $2, 1, 147842, 'h-b', 'gw', 'dev', 'bed')`,
+        [new Date(Date.parse(`${live}T00:00:00Z`) + latenciesMs.length * 1000), seq],
+      );
+      latenciesMs.push(performance.now() - started);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await running;
+      return { inserted: latenciesMs.length, latenciesMs };
+    },
+  };
+}
+
 describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
   const db = useTestDatabase();
   const day = '2031-03-04';
@@ -35,26 +59,13 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
     const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, db.name) });
     worker.on('error', () => undefined);
     await worker.connect();
-    let stop = false;
-    let inserted = 0;
-    let maxInsertMs = 0;
+    let writer: ReturnType<typeof liveInserts> | undefined;
     try {
       await worker.query('BEGIN');
       await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
       // Ingest of the live day, one insert after another, queues behind the coordinator's
       // ACCESS EXCLUSIVE on vital_data while the detach waits for the worker.
-      const writer = (async () => {
-        while (!stop) {
-          const started = performance.now();
-          await db.pool.query(
-            `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, hospital_id, gateway_id, device_id, bed_id)
-             VALUES ($1, $1, 3, 1, 147842, 'h-b', 'gw', 'dev', 'bed')`,
-            [new Date(Date.parse(`${live}T00:00:00Z`) + inserted * 1000)],
-          );
-          maxInsertMs = Math.max(maxInsertMs, performance.now() - started);
-          inserted += 1;
-        }
-      })();
+      writer = liveInserts(db.pool, live, 3);
       await new Promise((r) => setTimeout(r, 200));
       const started = performance.now();
       const err = await detachDay(db.pool, name, { lockTimeoutMs: 1_000, detachTimeoutMs: 60_000 }).then(
@@ -62,8 +73,9 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
         (e: unknown) => e,
       );
       const detachMs = performance.now() - started;
-      stop = true;
-      await writer;
+      const { inserted, latenciesMs } = await writer.stop();
+      writer = undefined;
+      const maxInsertMs = Math.max(...latenciesMs);
       console.log(`citus DETACH behind a worker's lock: gave up after ${detachMs.toFixed(0)} ms (lock_timeout 1000); ${inserted} inserts, max ${maxInsertMs.toFixed(0)} ms`);
       // Before the fix it waited for the statement timeout (60 s here, 10 min in service).
       expect(err).toMatchObject({ code: 'WL_DB_UNAVAILABLE', reason: 'lock-timeout' });
@@ -71,9 +83,9 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
       expect(maxInsertMs).toBeLessThan(15_000);
       expect(await partitionStatus(db.pool, name)).toBe('attached');
     } finally {
-      stop = true;
       await worker.query('ROLLBACK').catch(() => undefined);
       await worker.end().catch(() => undefined);
+      await writer?.stop();
     }
     // The next run, with the worker's query gone, detaches the day; no setting outlives the detach.
     expect(await detachDay(db.pool, name, { lockTimeoutMs: 1_000, detachTimeoutMs: 60_000 })).toEqual([`${name}: detached`, `${blockPartitionName(day3)}: detached`]);
@@ -120,28 +132,13 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
       [new Date(`${day2}T10:00:00Z`)],
     );
     // Ingest of the live day goes on, one small insert after another, while the old day is detached.
-    let stop = false;
-    let inserted = 0;
-    const latenciesMs: number[] = [];
-    const writer = (async () => {
-      while (!stop) {
-        const started = performance.now();
-        await db.pool.query(
-          `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, hospital_id, gateway_id, device_id, bed_id)
-           VALUES ($1, $1, 2, 1, 147842, 'h-b', 'gw', 'dev', 'bed')`,
-          [new Date(Date.parse(`${live}T00:00:00Z`) + inserted * 1000)],
-        );
-        latenciesMs.push(performance.now() - started);
-        inserted += 1;
-      }
-    })();
+    const writer = liveInserts(db.pool, live, 2);
     await new Promise((r) => setTimeout(r, 300));
     const started = performance.now();
     await detachDay(db.pool, partitionName(day2), { lockTimeoutMs: 2_000, detachTimeoutMs: 30_000 });
     const detachMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 300));
-    stop = true;
-    await writer;
+    const { inserted, latenciesMs } = await writer.stop();
     const sorted = [...latenciesMs].sort((a, b) => a - b);
     console.log(
       `citus plain DETACH: ${detachMs.toFixed(0)} ms; concurrent inserts: ${inserted}, p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
