@@ -122,6 +122,39 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
     expect(await partitionStatus(db.pool, blockPartitionName(day))).toBe('absent');
   });
 
+  it("drops a detached day's tables giving up after lock_timeout when a worker's shard is held", async () => {
+    const day4 = '2031-03-10';
+    await ensurePartitions(db.pool, { fromDay: day4, toDay: day4 });
+    const name = partitionName(day4);
+    await detachDay(db.pool, name, { lockTimeoutMs: 2_000, detachTimeoutMs: 30_000 });
+    expect(await isCitusTable(db.pool, name)).toBe(true); // a detached shard table is still Citus's
+    const shard = (
+      await db.pool.query<{ shard_name: string; nodeport: number }>('SELECT shard_name::text, nodeport FROM citus_shards WHERE table_name = $1::regclass ORDER BY shardid LIMIT 1', [name])
+    ).rows[0]!;
+    const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, db.name) });
+    worker.on('error', () => undefined);
+    await worker.connect();
+    try {
+      await worker.query('BEGIN');
+      await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
+      const started = performance.now();
+      // Without the lock_timeout on the workers the DROP waited for the reader forever.
+      const outcome = await Promise.race([
+        dropDay(db.pool, name, 1_000).then(() => 'dropped', (e: unknown) => e),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 20 s'), 20_000)),
+      ]);
+      expect(outcome).toMatchObject({ code: 'WL_DB_UNAVAILABLE', reason: 'lock-timeout' });
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(await partitionStatus(db.pool, name)).toBe('detached');
+    } finally {
+      await worker.query('ROLLBACK').catch(() => undefined);
+      await worker.end().catch(() => undefined);
+    }
+    // With the reader gone the next run drops it.
+    expect(await dropDay(db.pool, name, 1_000)).toBe(true);
+    expect(await partitionStatus(db.pool, name)).toBe('absent');
+  }, 60_000);
+
   it('stalls inserts into another day only briefly (measured, printed)', async () => {
     const day2 = '2031-03-05';
     const live = '2031-03-06';

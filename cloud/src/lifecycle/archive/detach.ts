@@ -110,9 +110,11 @@ export async function dropDetached(pool: pg.Pool, name: string, lockTimeoutMs: n
     const status = await partitionStatus(client, name);
     if (status === 'absent') return false;
     if (status !== 'detached') throw new PartitionLifecycleError(name, `is ${status}, not detached; it is kept (someone re-attached it?)`);
+    // On Citus the workers drop the shards: they get the lock_timeout too (detachOnCitus).
+    const citus = await isCitusTable(client, name);
     await client.query('BEGIN');
     try {
-      await client.query(`SET LOCAL lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+      await client.query(`${citus ? "SET LOCAL citus.propagate_set_commands = 'local'; " : ''}SET LOCAL lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
       await client.query(`DROP TABLE IF EXISTS "${name}"`);
       await client.query('COMMIT');
     } catch (err) {
