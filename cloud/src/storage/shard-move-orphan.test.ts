@@ -28,6 +28,7 @@ describe.skipIf(!on)('moving a hospital back while the old placement is held', (
     url.port = String(first.port);
     const holder = new pg.Client({ connectionString: url.toString() });
     await holder.connect();
+    let releaseTimer: ReturnType<typeof setTimeout> | undefined;
     try {
       await holder.query('BEGIN');
       await holder.query(`SELECT count(*) FROM ${shard}`);
@@ -35,12 +36,15 @@ describe.skipIf(!on)('moving a hospital back while the old placement is held', (
       expect(`${away.to.host}:${away.to.port}`).not.toBe(`${first.host}:${first.port}`);
       // The old placement cannot be dropped while the reader holds it: the move back is refused
       // by Citus until the reader ends, 1.5 s from now.
-      const release = new Promise<void>((resolve) => setTimeout(() => void holder.query('COMMIT').then(() => resolve()), 1_500));
+      const release = new Promise<void>((resolve, reject) => {
+        releaseTimer = setTimeout(() => holder.query('COMMIT').then(() => resolve(), reject), 1_500);
+      });
       const back = await moveHospital(db.pool, 'h-orphan', { mode: 'block_writes', to: { host: first.host, port: first.port } });
       await release;
       expect(back.durationMs).toBeGreaterThanOrEqual(1_000);
       expect(await hospitalShardGroup(db.pool, 'h-orphan')).toMatchObject({ host: first.host, port: first.port });
     } finally {
+      clearTimeout(releaseTimer);
       await holder.end();
     }
   }, 60_000);

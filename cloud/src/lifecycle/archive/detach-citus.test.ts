@@ -21,8 +21,9 @@ if (!on) console.log(`detach-citus.test.ts skipped: run it with ${CITUS_SWITCH_E
 function liveInserts(pool: pg.Pool, live: string, seq: number): { stop(): Promise<{ inserted: number; latenciesMs: number[] }> } {
   let stopped = false;
   const latenciesMs: number[] = [];
+  let failure: unknown;
   const running = (async () => {
-    while (!stopped) {
+    while (!stopped && failure === undefined) {
       const started = performance.now();
       await pool.query(
         `INSERT INTO vital_data (t, received_at, batch_seq, value, metric, hospital_id, gateway_id, device_id, bed_id)
@@ -31,11 +32,14 @@ function liveInserts(pool: pg.Pool, live: string, seq: number): { stop(): Promis
       );
       latenciesMs.push(performance.now() - started);
     }
-  })();
+  })().catch((err: unknown) => {
+    failure = err; // rethrown by stop(), not left unhandled
+  });
   return {
     stop: async () => {
       stopped = true;
       await running;
+      if (failure !== undefined) throw failure;
       return { inserted: latenciesMs.length, latenciesMs };
     },
   };
@@ -85,7 +89,7 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
     } finally {
       await worker.query('ROLLBACK').catch(() => undefined);
       await worker.end().catch(() => undefined);
-      await writer?.stop();
+      await writer?.stop().catch(() => undefined); // the test's own failure, if any, stands
     }
     // The next run, with the worker's query gone, detaches the day; no setting outlives the detach.
     expect(await detachDay(db.pool, name, { lockTimeoutMs: 1_000, detachTimeoutMs: 60_000 })).toEqual([`${name}: detached`, `${blockPartitionName(day3)}: detached`]);
