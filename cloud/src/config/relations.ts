@@ -23,7 +23,7 @@ export function checkRelations(config: CloudConfig): void {
     throw new ConfigError('server.rateLimitBurstReadings', `must be at least server.maxReadingsPerBatch (${server.maxReadingsPerBatch})`, server.rateLimitBurstReadings);
   }
   // Each compaction unit holds a connection of the pool ingest uses for its whole
-  // transaction: the job may take at most half of it.
+  // transaction: the job may take at most half of it (one, with a pool of one: it always ran).
   const maxUnits = Math.max(1, Math.floor(config.database.poolMax / 2));
   if (config.retention.compactionConcurrency > maxUnits) {
     throw new ConfigError('retention.compactionConcurrency', `must be at most half of database.poolMax (${config.database.poolMax}): each unit holds one of the connections ingest uses`, config.retention.compactionConcurrency);
