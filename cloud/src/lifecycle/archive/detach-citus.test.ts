@@ -45,6 +45,27 @@ function liveInserts(pool: pg.Pool, live: string, seq: number): { stop(): Promis
   };
 }
 
+/**
+ * A reader of one shard of `table`, straight on its worker (a query run there, or another
+ * node's distributed query), in an open transaction: the coordinator knows nothing of its lock.
+ */
+async function holdShardOnWorker(pool: pg.Pool, database: string, table: string): Promise<{ release(): Promise<void> }> {
+  const shard = (
+    await pool.query<{ shard_name: string; nodeport: number }>('SELECT shard_name::text, nodeport FROM citus_shards WHERE table_name = $1::regclass ORDER BY shardid LIMIT 1', [table])
+  ).rows[0]!;
+  const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, database) });
+  worker.on('error', () => undefined);
+  await worker.connect();
+  await worker.query('BEGIN');
+  await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
+  return {
+    release: async () => {
+      await worker.query('ROLLBACK').catch(() => undefined);
+      await worker.end().catch(() => undefined);
+    },
+  };
+}
+
 describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
   const db = useTestDatabase();
   const day = '2031-03-04';
@@ -55,18 +76,9 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
     const live = '2031-03-08';
     await ensurePartitions(db.pool, { fromDay: day3, toDay: live });
     const name = partitionName(day3);
-    // A reader of one shard of the day, straight on its worker (a query run there, or
-    // another node's distributed query): the coordinator knows nothing of its lock.
-    const shard = (
-      await db.pool.query<{ shard_name: string; nodeport: number }>('SELECT shard_name::text, nodeport FROM citus_shards WHERE table_name = $1::regclass ORDER BY shardid LIMIT 1', [name])
-    ).rows[0]!;
-    const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, db.name) });
-    worker.on('error', () => undefined);
-    await worker.connect();
+    const reader = await holdShardOnWorker(db.pool, db.name, name);
     let writer: ReturnType<typeof liveInserts> | undefined;
     try {
-      await worker.query('BEGIN');
-      await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
       // Ingest of the live day, one insert after another, queues behind the coordinator's
       // ACCESS EXCLUSIVE on vital_data while the detach waits for the worker.
       writer = liveInserts(db.pool, live, 3);
@@ -87,8 +99,7 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
       expect(maxInsertMs).toBeLessThan(15_000);
       expect(await partitionStatus(db.pool, name)).toBe('attached');
     } finally {
-      await worker.query('ROLLBACK').catch(() => undefined);
-      await worker.end().catch(() => undefined);
+      await reader.release();
       await writer?.stop().catch(() => undefined); // the test's own failure, if any, stands
     }
     // The next run, with the worker's query gone, detaches the day; no setting outlives the detach.
@@ -132,15 +143,8 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
     const name = partitionName(day4);
     await detachDay(db.pool, name, { lockTimeoutMs: 2_000, detachTimeoutMs: 30_000 });
     expect(await isCitusTable(db.pool, name)).toBe(true); // a detached shard table is still Citus's
-    const shard = (
-      await db.pool.query<{ shard_name: string; nodeport: number }>('SELECT shard_name::text, nodeport FROM citus_shards WHERE table_name = $1::regclass ORDER BY shardid LIMIT 1', [name])
-    ).rows[0]!;
-    const worker = new pg.Client({ connectionString: (await citusCluster()).urlOf(shard.nodeport, db.name) });
-    worker.on('error', () => undefined);
-    await worker.connect();
+    const reader = await holdShardOnWorker(db.pool, db.name, name);
     try {
-      await worker.query('BEGIN');
-      await worker.query(`SELECT count(*) FROM "${shard.shard_name}"`);
       const started = performance.now();
       // Without the lock_timeout on the workers the DROP waited for the reader forever.
       const outcome = await Promise.race([
@@ -151,8 +155,7 @@ describe.skipIf(!on)('detaching a day of a distributed vital_data', () => {
       expect(performance.now() - started).toBeLessThan(15_000);
       expect(await partitionStatus(db.pool, name)).toBe('detached');
     } finally {
-      await worker.query('ROLLBACK').catch(() => undefined);
-      await worker.end().catch(() => undefined);
+      await reader.release();
     }
     // With the reader gone the next run drops it.
     expect(await dropDay(db.pool, name, 1_000)).toBe(true);
