@@ -69,7 +69,13 @@ describe('WAL compression of the job\'s page images', () => {
     expect(await walCompressionMethod(pool, recordingLogger().logger)).toBeNull();
   });
 
-  it('runs without it when the role may not set it, and says so once', async () => {
+  it('runs without it when the role may not set it, and says so once', async (ctx) => {
+    // A server built without lz4 and zstd (the embedded test build) offers nothing to set:
+    // the job leaves it alone before any permission matters.
+    if ((await bestMethodOf(db.pool)) === null) {
+      console.log('SKIPPED wal-compression permission test: this PostgreSQL has neither lz4 nor zstd (set DATABASE_URL to a Debian/PGDG server to run it)');
+      ctx.skip();
+    }
     const role = `wl_nosuper_${randomBytes(4).toString('hex')}`;
     await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'wardlink-test'`);
     cleanups.push(async () => void (await db.pool.query(`DROP ROLE IF EXISTS ${role}`)));
