@@ -69,7 +69,7 @@ describe('series dictionary with the real cloud', () => {
     expect(h.uplink.status()).toMatchObject({ batchesQuarantined: 0 });
     const relearnt = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM series_dictionary WHERE gateway_id = $1', [gw]);
     expect(Number(relearnt.rows[0]!.n)).toBe(h.uplink.dictionary!.dictionary.size);
-  });
+  }, 90_000);
 
   it('never stores readings under another series when the gateway lost entries it had sent', async () => {
     const gw = 'gw-dict-rollback';
@@ -105,5 +105,5 @@ describe('series dictionary with the real cloud', () => {
       'SELECT number, device_id, bed_id, patient_id FROM series_dictionary WHERE gateway_id = $1 AND dictionary_id = $2 ORDER BY number', [gw, current.id]);
     expect(held.rows.length).toBe(current.size);
     for (const r of held.rows) expect(current.at(r.number)).toMatchObject({ deviceId: r.device_id, bedId: r.bed_id, patientId: r.patient_id });
-  });
+  }, 90_000);
 });

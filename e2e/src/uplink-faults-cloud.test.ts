@@ -53,7 +53,7 @@ describe('uplink faults with the real cloud', () => {
     console.log(`cloud killed mid-stream: ${JSON.stringify(check)}, batches ${sent}, answered as duplicates ${duplicates}`);
     expect(check).toEqual({ expected: 60_000, stored: 60_000, missing: 0, wrong: 0, duplicated: 0 });
     expect(h.states.map((s) => s.up)).toEqual([false, true]);
-  });
+  }, 60_000);
 
   it('keeps everything through minutes of the cloud not listening, raises uplink-down for IT, then drains it all, alarm first', async () => {
     const gw = 'gw-away';
@@ -102,5 +102,5 @@ describe('uplink faults with the real cloud', () => {
     // built after it (the batches pending from before the outage go out first, unchanged).
     const cloudAlarms = await db.pool.query<{ phase: string; batch_seq: string }>("SELECT phase, batch_seq FROM alarm_events WHERE gateway_id = $1 AND condition = 'uplink-down' ORDER BY t", [gw]);
     expect(cloudAlarms.rows[0]).toEqual({ phase: 'raised', batch_seq: String(lastBuilt + 1) });
-  });
+  }, 60_000);
 });

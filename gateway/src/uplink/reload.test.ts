@@ -47,8 +47,13 @@ describe('SIGHUP with new cloud settings', () => {
   it('moves the uploads to the new cloud and token without a restart, each reading once', async () => {
     const mon = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-1', password: gw.passwords.get('mon-1')!, clientId: 'mon-1', reconnectPeriod: 0 });
     const base = Date.now() - 60_000;
+    // All in flight at once: one at a time, each PUBACK waits for its group commit
+    // (buffer.maxCommitDelayMs, 250 ms at this rate), which made the test take ~30 s of
+    // its 40 s and fail on a loaded machine. QoS 1 keeps their order.
     const send = async (from: number, to: number) => {
-      for (let i = from; i < to; i++) await mon.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: base + i * 1000, readings: { HR: 60 + (i % 30), SPO2: 97 } }), { qos: 1 });
+      const sends: Promise<unknown>[] = [];
+      for (let i = from; i < to; i++) sends.push(mon.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: base + i * 1000, readings: { HR: 60 + (i % 30), SPO2: 97 } }), { qos: 1 }));
+      await Promise.all(sends);
     };
     await send(0, 50);
     await expect.poll(() => oldCloud.deliveries.length, { timeout: 10_000 }).toBeGreaterThan(0); // refused: 401, uploads halted
