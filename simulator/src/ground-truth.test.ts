@@ -43,7 +43,7 @@ describe('ground truth over 6 h of a 50-bed ward', () => {
     }
     expect(outside).toEqual([]);
     expect(inside).toBeGreaterThan(50); // the episodes do cross the limits
-  });
+  }, 60_000);
 
   it('schedules 0-2 deterioration episodes per bed per 6 h, of every kind, never overlapping', () => {
     const perBed = new Map<string, number>();

@@ -212,5 +212,5 @@ describe.skipIf(!chromiumAvailable('the nurse-station page tests in Chromium'))(
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}nurse-station.png`, fullPage: true, animations: 'disabled' });
     expect(existsSync(`${ARTIFACTS}nurse-station.png`)).toBe(true);
-  });
+  }, 60_000);
 });
