@@ -3,8 +3,10 @@
  * MQTT QoS 1 as fast as they can, through the real gateway (a child process) into SQLite.
  * Baselines in the same run: a bare aedes broker (no auth, no handler) under the same
  * load, and raw batched better-sqlite3 inserts of the same readings (the storage ceiling).
- * The gateway runs from source through tsx (about 35 MB more RSS); after `pnpm build`,
- * WARDLINK_GATEWAY_DIST=1 measures the production build instead.
+ * The gateway runs as it ships: gateway/dist (rebuilt when a source is newer, as
+ * gateway-footprint does) under the launcher's node flags (packaging/gateway/wardlink-gateway:
+ * a 2 MB young generation). WARDLINK_GATEWAY_SOURCE=1 runs the source through tsx instead
+ * (about 35 MB more RSS, and V8's default young generation).
  * gateway_cpu_us_per_reading and aedes_cpu_us_per_reading: CPU time (user + sys from
  * /proc/<pid>/stat) of the gateway process and of the bare aedes process in the counted
  * window of the same load, per reading acknowledged, so the comparison does not depend on
@@ -21,6 +23,7 @@ import type { BenchOptions, BenchFigures } from './run.js';
 import { BENCH_BEDS, BENCH_METRICS, payloadsPerDevice } from './_ward-payloads.js';
 import { runMqttLoad, type LoadDevice } from './_mqtt-load.js';
 import { readProc } from './_footprint-proc.js';
+import { ensureGatewayDist, SHIPPED_NODE_FLAGS, spawnDistGateway } from './_footprint-daemon.js';
 
 const BEDS = BENCH_BEDS;
 const METRICS = BENCH_METRICS;
@@ -110,7 +113,9 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     log(`bare aedes: ${Math.round(bareLoad.perS)} msgs/s`);
 
     log('the gateway');
-    const { child, ports } = await spawnDaemon(gw);
+    const fromSource = process.env.WARDLINK_GATEWAY_SOURCE === '1';
+    const build = fromSource ? 'source (tsx)' : ensureGatewayDist(log, process.argv.includes('--reuse-build'));
+    const { child, ports } = fromSource ? await spawnDaemon(gw) : await spawnDistGateway(gw.configPath);
     const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
     const load = await withCpuOfWindow(child.pid!, () => runMqttLoad({ port: ports.mqtt, devices, window, durationMs }));
     const rss = peakRssMb(child.pid!);
@@ -141,6 +146,8 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       qos: 1,
       window_per_device: window,
       duration_s: durationMs / 1000,
+      gateway_build: build,
+      node_flags: fromSource ? 'tsx' : SHIPPED_NODE_FLAGS.join(' '),
     };
   } finally {
     gw.cleanup();
