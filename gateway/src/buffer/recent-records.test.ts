@@ -62,4 +62,20 @@ describe('a copy after a restart', () => {
     expect(store.db.prepare('SELECT count(*) FROM readings').pluck().get()).toBe(7);
     expect(stats.reduce((a, b) => a + b, 0)).toBe(3);
   });
+
+  it('is seeded with the last window only, each reading under its own time, metrics of one time merged across records', async () => {
+    const writer = new BufferWriter(store, { flushIntervalMs: 1 });
+    const at = (ms: number, over: Partial<Reading>) => reading({ deviceTimeMs: T + ms, receivedAtMs: T + ms, ...over });
+    await writer.append([at(0, {})], { dedup: true }); // older than the window by the newest record
+    await writer.append([at(100_000, {}), at(100_000, { metric: 'SPO2', deviceTimeMs: T + 100_500 }), at(100_000, { metric: 'RR' })], { dedup: true });
+    await writer.append([at(120_000, { metric: 'NIBP_SYS', deviceTimeMs: T + 100_000 })], { dedup: true });
+    await writer.close();
+    const recent = new RecentRecords(60_000);
+    expect(recent.seed(store.db)).toBe(2); // (mon-1, T+100 s): HR, RR, NIBP_SYS; (mon-1, T+100.5 s): SPO2
+    const known = (over: Partial<Reading>) => recent.filter([reading(over)], new Map()).dropped === 1;
+    expect((['HR', 'RR', 'NIBP_SYS'] as const).map((metric) => known({ metric, deviceTimeMs: T + 100_000 }))).toEqual([true, true, true]);
+    expect(known({ metric: 'SPO2', deviceTimeMs: T + 100_500 })).toBe(true);
+    expect(known({ metric: 'SPO2', deviceTimeMs: T + 100_000 })).toBe(false);
+    expect(known({})).toBe(false); // T: before the window
+  });
 });

@@ -4,44 +4,52 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '@wardlink/shared';
-import { registerAdmissionCommands } from './commands/admissions.js';
-import { registerAlarmCommands } from './commands/alarms.js';
-import { registerBedCommands } from './commands/bed.js';
-import { registerConfigCommands } from './commands/config.js';
-import { registerDeviceCommands } from './commands/device.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerRuleCommands } from './commands/rules.js';
-import { registerQuarantineCommands } from './commands/quarantine.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerStaffCommands } from './commands/staff.js';
-import { registerStatusCommand } from './commands/status.js';
-import { registerTlsCommands } from './commands/tls.js';
-import { registerViewerCommands } from './commands/viewer.js';
 import { CliContext } from './context.js';
 import { EXIT, processOut, reportError, type Out } from './output.js';
 import { addSettingFlags, settingFlagValues } from './setting-flags.js';
 
 export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
 
-/** Later features (run, status, rules, alarms) plug in here. */
-const registrars: CommandRegistrar[] = [
-  registerConfigCommands,
-  registerBedCommands,
-  registerAdmissionCommands,
-  registerDeviceCommands,
-  registerRunCommand,
-  registerStatusCommand,
-  registerRuleCommands,
-  registerAlarmCommands,
-  registerViewerCommands,
-  registerStaffCommands,
-  registerTlsCommands,
-  registerQuarantineCommands,
-  registerDoctorCommand,
+/**
+ * The commands, each loaded only when its name is on the command line: `run` then loads
+ * the daemon and not the doctor, TLS or staff tools (nor their packages), and the other
+ * commands do not load the daemon. With no known name (help, a typo) all are loaded, in
+ * this order, for the full help and the suggestion. A name that is also an option's value
+ * only loads one command more.
+ */
+interface LazyCommands {
+  names: readonly string[];
+  load(): Promise<CommandRegistrar>;
+}
+
+const commands: LazyCommands[] = [
+  { names: ['config', 'init'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
+  { names: ['bed'], load: async () => (await import('./commands/bed.js')).registerBedCommands },
+  { names: ['admissions', 'admit', 'discharge'], load: async () => (await import('./commands/admissions.js')).registerAdmissionCommands },
+  { names: ['device'], load: async () => (await import('./commands/device.js')).registerDeviceCommands },
+  { names: ['run'], load: async () => (await import('./commands/run.js')).registerRunCommand },
+  { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatusCommand },
+  { names: ['rule'], load: async () => (await import('./commands/rules.js')).registerRuleCommands },
+  { names: ['alarms'], load: async () => (await import('./commands/alarms.js')).registerAlarmCommands },
+  { names: ['viewer'], load: async () => (await import('./commands/viewer.js')).registerViewerCommands },
+  { names: ['staff'], load: async () => (await import('./commands/staff.js')).registerStaffCommands },
+  { names: ['tls'], load: async () => (await import('./commands/tls.js')).registerTlsCommands },
+  { names: ['quarantine'], load: async () => (await import('./commands/quarantine.js')).registerQuarantineCommands },
+  { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).registerDoctorCommand },
 ];
 
+/** Registrars added by tests and later features; always registered, after the built-in ones. */
+const added: CommandRegistrar[] = [];
+
 export function addCommands(...more: CommandRegistrar[]): void {
-  registrars.push(...more);
+  added.push(...more);
+}
+
+/** The registrars `argv` needs: those of the command names in it, else all. */
+async function registrarsFor(argv: readonly string[]): Promise<CommandRegistrar[]> {
+  const named = commands.filter((c) => c.names.some((n) => argv.includes(n)));
+  const loaded = await Promise.all((named.length > 0 ? named : commands).map((c) => c.load()));
+  return [...loaded, ...added];
 }
 
 export async function runCli(argv: string[], opts: { out?: Out; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
@@ -61,7 +69,7 @@ export async function runCli(argv: string[], opts: { out?: Out; env?: NodeJS.Pro
     context ??= new CliContext(out, env, program.opts<{ config?: string }>().config, settingFlagValues(program));
     return context;
   };
-  for (const register of registrars) register(program, ctx);
+  for (const register of await registrarsFor(argv)) register(program, ctx);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => out.stdout(s), writeErr: () => undefined });
 
   try {

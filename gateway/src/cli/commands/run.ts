@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { GatewayDaemon } from '../../daemon.js';
-import { createLogger } from '../../observability/logger.js';
+import { sharedCommitThread } from '../../buffer/commit-thread.js';
 import type { CliContext } from '../context.js';
 
 /** `run`: the daemon in the foreground, until SIGTERM or SIGINT (flush, then exit 0). */
@@ -11,6 +10,11 @@ export function registerRunCommand(program: Command, ctx: () => CliContext): voi
     .action(async () => {
       const c = ctx();
       const config = c.loadConfig();
+      // The commit thread starts now, so that its own start (a new V8 isolate, its modules)
+      // overlaps the loading of the daemon's modules here rather than following it: the
+      // daemon waits for the thread before /healthz (BufferWriter.ready). Both cores work.
+      sharedCommitThread().start();
+      const [{ GatewayDaemon }, { createLogger }] = await Promise.all([import('../../daemon.js'), import('../../observability/logger.js')]);
       const logger = createLogger(config.log.level);
       const daemon = new GatewayDaemon(config, logger);
       try {

@@ -15,7 +15,6 @@
  *   pipeline.observe(station.vitals.observer);  station.register(http);
  *   station.start();   ...   station.stop();
  */
-import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '@wardlink/shared';
 import type { AudioPauses } from '../../alarms/audio-pause.js';
 import type { AlarmEngine } from '../../alarms/engine.js';
@@ -26,9 +25,7 @@ import { ackHandler } from './ack-route.js';
 import { audioPauseHandler, audioResumeHandler } from './audio-route.js';
 import { LatestVitals } from './latest-vitals.js';
 import { LiveFeed, type KnownBeds } from './live-feed.js';
-import { nurseStationPage } from './page.js';
-import { PAGE_SCRIPT } from './page-script.js';
-import { PAGE_STYLE } from './page-style.js';
+import type { PageDocument } from './page-document.js';
 import { SseHub, type SseHubOptions } from './sse-hub.js';
 
 export interface NurseStationOptions {
@@ -46,28 +43,25 @@ export interface NurseStationOptions {
   vitalsEveryMs?: number;
 }
 
-const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
-/** Only the page's own inline script and style may run, and it may talk only to the gateway. */
-const CSP = `default-src 'none'; script-src ${sha256(PAGE_SCRIPT)}; style-src ${sha256(PAGE_STYLE)}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
-
 export class NurseStation {
   readonly vitals = new LatestVitals();
   readonly hub: SseHub;
   private readonly feed: LiveFeed;
-  private readonly page: string;
+  /** The page and its CSP, loaded by the first request for it (page-document.ts). */
+  private page: Promise<PageDocument> | null = null;
 
   constructor(private readonly opts: NurseStationOptions) {
     const clock = opts.clock ?? systemClock;
     this.hub = new SseHub({ ...opts.sse, clock, ...(opts.logger ? { logger: opts.logger } : {}) });
     this.feed = new LiveFeed(opts.engine, this.vitals, this.hub, { gatewayId: opts.gatewayId, audio: opts.audio, clock, ...(opts.beds ? { beds: opts.beds } : {}), ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}) });
-    this.page = nurseStationPage(opts.gatewayId);
   }
 
   register(http: HttpServer): void {
-    const page = this.page;
-    const servePage: Parameters<HttpServer['route']>[2] = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page), 'cache-control': 'no-store', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' });
-      res.end(page);
+    const servePage: Parameters<HttpServer['route']>[2] = async (_req, res) => {
+      this.page ??= import('./page-document.js').then((m) => m.pageDocument(this.opts.gatewayId));
+      const { html, csp } = await this.page;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store', 'content-security-policy': csp, 'x-content-type-options': 'nosniff' });
+      res.end(html);
     };
     http.route('GET', '/', servePage, { access: 'public' });
     http.route('GET', '/nurse-station', servePage, { access: 'public' });
