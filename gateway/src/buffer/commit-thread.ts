@@ -42,10 +42,13 @@ export class CommitThread {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = spawnCommitWorker();
-    worker.unref();
     worker.on('message', (m: FromCommitWorker) => this.settle(worker, m));
     worker.on('error', (err) => this.fail(worker, err));
     worker.once('exit', (code) => this.fail(worker, new Error(`the commit worker thread exited (code ${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker again, and a thread
+    // started before any request (`run` starts it early) then kept a daemon that failed
+    // to start from ever exiting.
+    worker.unref();
     this.worker = worker;
     this.generation += 1;
     return worker;

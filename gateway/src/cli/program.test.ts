@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../config/load.js';
 import { useCliSandbox } from './testing/sandbox.js';
 
 const sandbox = useCliSandbox();
@@ -69,8 +71,19 @@ describe('wardlink-gateway CLI', () => {
     expect(res.status).toBe(3);
     expect(JSON.parse(res.stderr)).toMatchObject({ error: { code: 'WL_NOT_FOUND' } });
     expect(run('--help').stdout).toContain('device');
-    // Three CLI processes (tsx start-up each): ~18 s alone, more on a loaded box.
-  }, 60_000);
+    expect(run('--help', 'run').stdout).toContain('doctor'); // help lists every command, whatever else is named
+
+    // A daemon that cannot start exits (systemd then restarts it): `run` starts the commit
+    // thread before the daemon, and that thread once kept the process alive after the
+    // failure (a corrupt buffer file printed WL_BUFFER_CORRUPT and hung).
+    const { databasePath } = loadGatewayConfig({ path: sandbox.env.WARDLINK_GATEWAY_CONFIG!, env: {} });
+    writeFileSync(databasePath, randomBytes(64 * 1024));
+    const failed = spawnSync(process.execPath, ['--import', 'tsx', main, 'run', '--json'], { env: { ...process.env, ...sandbox.env }, encoding: 'utf8', timeout: 30_000 });
+    expect(failed.signal, 'the daemon hung after failing to start').toBeNull();
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain('WL_BUFFER_CORRUPT');
+    // Five CLI processes (tsx start-up each): ~30 s alone, more on a loaded box.
+  }, 90_000);
 });
 
 describe('init: binding and TLS by default', () => {

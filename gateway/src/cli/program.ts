@@ -47,7 +47,9 @@ export function addCommands(...more: CommandRegistrar[]): void {
 
 /** The registrars `argv` needs: those of the command names in it, else all. */
 async function registrarsFor(argv: readonly string[]): Promise<CommandRegistrar[]> {
-  const named = commands.filter((c) => c.names.some((n) => argv.includes(n)));
+  // Help anywhere lists every command, whatever else the line names.
+  const help = argv.some((a) => a === '-h' || a === '--help' || a === 'help');
+  const named = help ? [] : commands.filter((c) => c.names.some((n) => argv.includes(n)));
   const loaded = await Promise.all((named.length > 0 ? named : commands).map((c) => c.load()));
   return [...loaded, ...added];
 }
