@@ -1,9 +1,11 @@
 /**
- * The daemon's gauges, refreshed once a second and before each /metrics answer:
- * buffer usage (which also drives the buffer-full alarm and the disk-full watch), evictions,
- * alarm audit and PCD-04 queues, devices last seen, the ingest rate.
+ * The daemon's gauges, refreshed before each /metrics answer and by the once-a-second tick
+ * when something may have changed (`BufferLookGate`): buffer usage (which also drives the
+ * buffer-80/95 alarms and the disk-full watch), evictions, alarm audit and PCD-04 queues,
+ * devices last seen, the ingest rate.
  */
 import type { Clock } from '@wardlink/shared';
+import type { DiskSpace } from './buffer/disk-space.js';
 import type { Pcd04Reporter } from './alarms/pcd04/index.js';
 import type { AlarmService } from './alarms/service.js';
 import type { DiskFullWatch } from './buffer/disk-full.js';
@@ -55,4 +57,65 @@ export function refreshGauges(s: GaugeSources): void {
     if (d.lastSeenMs !== null) metrics.deviceLastSeen.set({ device: d.deviceId }, d.lastSeenMs / 1000);
   }
   s.ingestRate.sample(s.pipeline.storedTotal, s.clock.now());
+}
+
+/** An idle tick looks at the buffer at least this often even when nothing seems to have changed. */
+export const QUIET_LOOK_MS = 10_000;
+
+/**
+ * Above this many bytes available on the buffer's filesystem, the disk's room changes
+ * nothing: the effective cap is the configured one (the filesystem could hold it, its WAL
+ * headroom and the alarm reserve without a page of the buffer's own: eviction.ts) and the
+ * disk is not low. Other programs' writes move statfs all the time; above this they need no look.
+ */
+export function diskRoomMattersBelow(cap: Pick<BufferCap, 'maxBytes' | 'alarmReserveBytes'>, store: { db: { pragma(q: string, o: { simple: true }): unknown }; connection: { walAutocheckpointPages: number } }): number {
+  const walHeadroom = 2 * store.connection.walAutocheckpointPages * (store.db.pragma('page_size', { simple: true }) as number);
+  return cap.maxBytes + cap.alarmReserveBytes + walHeadroom;
+}
+
+/**
+ * Whether the tick must look at the buffer (a refreshGauges: SQL page counts, a stat of the
+ * WAL, statfs). The buffer's fill only grows through a commit, and the disk's room only
+ * shrinks by allocating blocks, which statfs shows: so a look is due after any commit, at
+ * any change of the filesystem's available bytes where they matter (below
+ * `roomMattersBelow`), and at least every QUIET_LOOK_MS (what neither shows: eviction or a
+ * CLI write into free pages, which only lower the fill). The buffer-80/95 and disk-full
+ * alarms thus keep the tick's 1 s bound, and an idle gateway does one statfs a second
+ * instead of three queries, two stats, a statfs and every gauge (issue 18).
+ */
+export class BufferLookGate {
+  private commits = 0;
+  private lastAvailable = Number.NaN;
+  private lastLookMs = -Infinity;
+
+  constructor(
+    private readonly disk: DiskSpace,
+    private readonly clock: Clock,
+    private readonly roomMattersBelow = Infinity,
+    private readonly quietLookMs = QUIET_LOOK_MS,
+  ) {}
+
+  /** The writer committed a group (readings or alarm events). */
+  noteCommit(): void {
+    this.commits++;
+  }
+
+  /** True when a look is due now; it then counts as done. */
+  due(): boolean {
+    const now = this.clock.now();
+    let available: number;
+    try {
+      available = this.disk.availableBytes();
+    } catch {
+      available = Number.NaN; // unreadable: look (bufferUsage reports the error)
+    }
+    const roomMoved = !(available === this.lastAvailable) && !(available >= this.roomMattersBelow && this.lastAvailable >= this.roomMattersBelow);
+    const due = this.commits > 0 || roomMoved || now - this.lastLookMs >= this.quietLookMs;
+    if (due) {
+      this.commits = 0;
+      this.lastAvailable = available;
+      this.lastLookMs = now;
+    }
+    return due;
+  }
 }

@@ -16,7 +16,8 @@ import type { BufferWriter } from './buffer/writer.js';
 import type { GatewayConfig } from './config/schema.js';
 import { openDaemonAlarms, openNurseAlarms } from './daemon-alarms.js';
 import { openDaemonBuffer } from './daemon-buffer.js';
-import { refreshGauges } from './daemon-gauges.js';
+import { BufferLookGate, diskRoomMattersBelow, refreshGauges } from './daemon-gauges.js';
+import { filesystemSpace, UNLIMITED_SPACE } from './buffer/disk-space.js';
 import { openDaemonIngest, openDeviceStates } from './daemon-ingest.js';
 import { UplinkSlot } from './daemon-uplink.js';
 import { openGatewayDatabase, type GatewayDatabase } from './db.js';
@@ -70,6 +71,10 @@ export class GatewayDaemon {
   private readonly serial: SerialFleet;
   readonly web: WebPort;
   private ticker: TimerHandle | null = null;
+  /** The tick runs the devices' silence check (start()). */
+  private silenceOnTick = false;
+  /** Whether a tick must refresh the gauges (and the buffer alarms they drive). */
+  private readonly bufferLook: BufferLookGate;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -86,10 +91,14 @@ export class GatewayDaemon {
       clock,
       logger,
       // Alarm events go to the cloud at once; an idle uplink stops polling the outbox.
-      onCommitted: (readings, alarms) => this.uplinks.uplink?.notifyCommitted(readings, alarms),
+      onCommitted: (readings, alarms) => {
+        this.bufferLook.noteCommit();
+        this.uplinks.uplink?.notifyCommitted(readings, alarms);
+      },
       onDiskFull: (full, detail) => this.alarms.engine.onBufferDiskFull(full, detail),
     });
     ({ writer: this.writer, cap: this.cap, diskFull: this.diskFull, maintenance: this.maintenance } = buffer);
+    this.bufferLook = new BufferLookGate(store.path === ':memory:' ? UNLIMITED_SPACE : filesystemSpace(store.path), clock, diskRoomMattersBelow(this.cap, store));
     this.deviceStates = openDeviceStates(config, this.database, this.metrics, clock, logger);
     ({ alarms: this.alarms, pcd04: this.pcd04 } = openDaemonAlarms(config, { database: this.database, writer: this.writer, clock, logger }));
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
@@ -141,7 +150,9 @@ export class GatewayDaemon {
     await this.writer.ready(); // the commit thread has the file open before any input is taken
     this.alarms.start();
     this.pcd04?.start();
-    this.deviceStates.start();
+    // The silence check rides on the 1 s tick when that is its period: one wake-up less a second.
+    this.silenceOnTick = this.deviceStates.checkEveryMs >= 1000;
+    if (!this.silenceOnTick) this.deviceStates.start();
     this.maintenance.start();
     const mqtt = await this.mqtt.start();
     this.delivery.start();
@@ -166,14 +177,16 @@ export class GatewayDaemon {
     return this.ports;
   }
 
-  /** Once a second: pick up CLI changes, refresh gauges. */
+  /** Once a second: device silence, CLI changes, and the gauges when something may have changed (BufferLookGate). */
   private async tick(): Promise<void> {
     try {
+      if (this.silenceOnTick) this.deviceStates.checkSilence();
       if (this.database.registry.refreshIfChanged()) {
         for (const d of this.database.registry.listDevices()) this.deviceStates.register(d.deviceId);
         await this.serial.reconcile();
       }
-      this.refreshGauges();
+      if (this.bufferLook.due()) this.refreshGauges();
+      else this.ingestRate.sample(this.pipeline.storedTotal, this.clock.now());
     } catch (err) {
       this.logger.error({ err }, 'periodic gateway task failed');
     }

@@ -26,7 +26,8 @@ export interface AlarmEngineOptions {
   technical?: Partial<Record<TechnicalCondition, Partial<TechnicalSpec>>>;
   /** How long the uplink may be down before IT is alarmed, ms. Default 10 min. */
   uplinkDownAfterMs?: number;
-  /** How often silent devices are looked for, ms. Default 250. */
+  /** The grid of the comm-loss sweep, ms: comm-loss is raised at most this long after the
+   * threshold. Default 250. The sweep runs only when a device can be due (engine.ts). */
   sweepEveryMs?: number;
 }
 

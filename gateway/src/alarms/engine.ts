@@ -60,7 +60,9 @@ export class AlarmEngine {
   private readonly gateway: GatewayTechnical;
   private readonly beds = new Map<string, Map<MetricId, MetricState>>();
   private rulesVersion = 0;
-  private sweepTimer: TimerHandle | null = null;
+  private sweepTimer: TimerHandle | null = null; // the comm-loss sweep's (rearmSweep); null: none armed
+  private sweepAtMs = Infinity;
+  private sweeping = false; // between start() and stop()
   private readonly sweepEveryMs: number;
 
   constructor(
@@ -79,15 +81,19 @@ export class AlarmEngine {
     this.resolver.load(rules);
   }
 
-  /** Starts the comm-loss sweep. */
+  /** Starts the comm-loss sweep: on the `sweepEveryMs` grid as before (comm-loss within 250 ms
+   * of the threshold, devices lost together raised in one sweep), but only at the grid point
+   * after the next due time: none with every device lost or unheard (issue 18). */
   start(): void {
-    this.sweepTimer ??= this.clock.setInterval(() => this.devices.sweep(this.clock.now(), this.gateway.diskIsFull), this.sweepEveryMs).unref();
+    this.sweeping = true;
+    this.rearmSweep();
   }
 
   /** Stops every timer. Alarms stay in memory (and latched ones in the audit, for restore). */
   stop(): void {
+    this.sweeping = false;
     this.sweepTimer?.cancel();
-    this.sweepTimer = null;
+    [this.sweepTimer, this.sweepAtMs] = [null, Infinity];
     for (const metrics of this.beds.values()) {
       for (const s of metrics.values()) {
         s.low.reset();
@@ -114,6 +120,8 @@ export class AlarmEngine {
     // A record with no values (sensor off) still concerns the bed's patient.
     const patientId = readings.length > 0 ? readings[0]!.patientId : this.deps.patientOf?.(device.bedId);
     this.devices.record(device, patientId, readings, typeof facts === 'number' ? { recordFlags: facts } : facts, atMs);
+    // An armed sweep finds the next due time itself, unless this device's comes first (a shorter threshold).
+    if (!this.gateway.diskIsFull) this.armSweepAt(atMs + this.devices.thresholdMs(device) + 1);
     // Uncatalogued terms are kept and uploaded, but no rule can name them; a metric's
     // second channel (device instance `mon-1~<channel>`) is kept too, and the first one alarms.
     for (const r of readings) if (isMetricId(r.metric) && r.deviceId === device.deviceId) this.evaluate(r as CatalogReading);
@@ -207,6 +215,7 @@ export class AlarmEngine {
       else this.logger.warn({ device: change.deviceId }, 'port gone for an unknown device; no alarm raised');
     } else {
       this.devices.portBack(change.deviceId, change.atMs);
+      this.rearmSweep(); // its silence counts again (from its last record)
     }
   }
 
@@ -222,6 +231,7 @@ export class AlarmEngine {
   /** The buffer's disk has no room for readings (or has room again); see technical-gateway.ts. */
   onBufferDiskFull(full: boolean, detail = ''): void {
     this.gateway.bufferDiskFull(full, detail);
+    this.rearmSweep(); // while full, the sweep keeps the devices' silence from counting
   }
 
   onUplinkState(up: boolean, sinceMs: number): void {
@@ -233,9 +243,29 @@ export class AlarmEngine {
     this.gateway.alarmManagerState(up, detail);
   }
 
-  /** Runs the comm-loss check now (tests; the timer calls it otherwise). */
+  /** Runs the comm-loss check now (tests; the timer calls it otherwise), then arms the next one. */
   sweep(): void {
     this.devices.sweep(this.clock.now(), this.gateway.diskIsFull);
+    this.rearmSweep();
+  }
+
+  /** Arms the sweep for the next time it can raise something (or keeps an earlier one armed). */
+  private rearmSweep(): void {
+    const due = this.gateway.diskIsFull ? this.clock.now() + this.sweepEveryMs : this.devices.nextDueMs();
+    if (due !== null) this.armSweepAt(due);
+  }
+
+  private armSweepAt(dueMs: number): void {
+    const now = this.clock.now();
+    const atMs = Math.ceil(Math.max(dueMs, now + 1) / this.sweepEveryMs) * this.sweepEveryMs;
+    if (!this.sweeping || (this.sweepTimer !== null && this.sweepAtMs <= atMs)) return;
+    this.sweepTimer?.cancel();
+    this.sweepAtMs = atMs;
+    const fire = () => {
+      [this.sweepTimer, this.sweepAtMs] = [null, Infinity];
+      this.sweep();
+    };
+    this.sweepTimer = this.clock.setTimeout(fire, atMs - now).unref();
   }
 
   /** Takes back the alarms that were live when the gateway stopped (see restore.ts): a

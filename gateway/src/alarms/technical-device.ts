@@ -1,8 +1,9 @@
 /**
  * Technical alarms about bedside equipment, per device:
  * - `comm-loss`: nothing received for more than the device's threshold (by format, then
- *   kind, then the default). Checked by a sweep every `sweepEveryMs`; a device never heard
- *   since the gateway started is not alarmed (it may not be in use).
+ *   kind, then the default). Checked by a sweep the engine arms for `nextDueMs()`, the
+ *   moment the first device's silence passes its threshold; a device never heard since the
+ *   gateway started is not alarmed (it may not be in use).
  * - `sensor-off`: the record says the sensor is off (status word, OBX-8, MQTT flag), even
  *   with no value; cleared by the first record without it.
  * - `invalid-value`: a value flagged INVALID that is not explained by sensor-off or demo.
@@ -148,6 +149,21 @@ export class DeviceTechnical {
       w.alarms['comm-loss'].hold(() => this.describe(w, what), nowMs);
       this.onLost(w.info.deviceId, w.info.bedId);
     }
+  }
+
+  /**
+   * When the next sweep can raise a comm-loss: the first moment a device heard, and neither
+   * lost nor gone, has been quiet for longer than its threshold. Null when no device can
+   * (none heard yet, or every one already lost): then no sweep is needed until a record
+   * or a port's return.
+   */
+  nextDueMs(): number | null {
+    let next = Infinity;
+    for (const w of this.watches.values()) {
+      if (w.lastHeardMs === null || w.alarms['comm-loss'].isPresent || w.alarms['port-gone'].isPresent) continue;
+      next = Math.min(next, w.lastHeardMs + this.thresholdMs(w.info) + 1); // sweep() wants strictly more than the threshold
+    }
+    return next === Infinity ? null : next;
   }
 
   portGone(info: DeviceInfo, atMs = this.clock.now()): void {

@@ -57,6 +57,57 @@ describe('technical alarms about devices', () => {
     expect(h.events.at(-1)!.timeMs).toBe(s(40));
   });
 
+  it('sweeps on the 250 ms grid after the threshold, and leaves no timer once every device is lost', () => {
+    const h = harness(undefined, { commLoss: { defaultMs: 5000 } });
+    const other = { deviceId: 'mon-2', bedId: 'bed-2', kind: 'mqtt', format: 'mqtt-json' };
+    expect(h.clock.pending, 'nothing heard yet: no sweep').toBe(0);
+    h.feed(s(0), { SPO2: 97 });
+    h.feed(s(2), { HR: 70 }, { device: other });
+    h.feed(s(3), { SPO2: 97 });
+    const lost = () => h.events.filter((e) => e.condition === 'comm-loss').map((e) => e.deviceId);
+    h.clock.advanceTo(s(7) + 249);
+    expect(lost(), 'quiet for the threshold, the next grid point not reached').toEqual([]);
+    h.clock.advanceTo(s(7) + 250);
+    expect(lost()).toEqual(['mon-2']);
+    h.clock.advanceTo(s(8) + 250);
+    expect(h.events.filter((e) => e.condition === 'comm-loss').map((e) => [e.deviceId, e.timeMs - T0])).toEqual([
+      ['mon-2', 7250],
+      ['mon-1', 8250],
+    ]);
+    // Every device heard is lost: an idle engine wakes for nothing until a device talks again.
+    expect(h.clock.pending).toBe(0);
+    h.feed(s(20), { SPO2: 97 });
+    expect(h.phases(technical)).toEqual(['raised:medium:comm-loss', 'raised:medium:comm-loss', 'cleared:medium:comm-loss']);
+    h.clock.advanceTo(s(26));
+    expect(h.events.filter((e) => e.condition === 'comm-loss' && e.phase === 'raised').at(-1)!.timeMs).toBe(s(25) + 250);
+  });
+
+  it('raises comm-loss on time for a device with a shorter threshold than the one the sweep was armed for', () => {
+    const h = harness(undefined, { commLoss: { defaultMs: 5000, byFormat: { 'hl7-mllp': 12_000 } } });
+    const hl7 = { deviceId: 'mon-h', bedId: 'bed-2', kind: 'tcp-hl7', format: 'hl7-mllp' };
+    h.feed(s(0), { HR: 70 }, { device: hl7 }); // armed for 12 s
+    h.feed(s(1), { SPO2: 97 }); // due at 6 s
+    h.clock.advanceTo(s(30));
+    expect(h.events.filter((e) => e.phase === 'raised').map((e) => [e.deviceId, e.timeMs - T0])).toEqual([
+      ['mon-1', 6250],
+      ['mon-h', 12_250],
+    ]);
+  });
+
+  it('does not count the silence while the buffer disk is full (the gateway cut the devices off), and counts it again after', () => {
+    const h = harness(undefined, { commLoss: { defaultMs: 5000 } });
+    h.feed(s(0), { SPO2: 97 });
+    h.engine.onBufferDiskFull(true, 'test');
+    h.clock.advanceTo(s(60));
+    expect(h.events.filter((e) => e.condition === 'comm-loss')).toEqual([]);
+    h.engine.onBufferDiskFull(false);
+    h.clock.advanceTo(s(70));
+    const lost = h.events.find((e) => e.condition === 'comm-loss' && e.phase === 'raised')!;
+    // Silence counted from the last sweep while full (at most sweepEveryMs before its end).
+    expect(lost.timeMs - s(60)).toBeGreaterThan(5000 - 250);
+    expect(lost.timeMs - s(60)).toBeLessThanOrEqual(5250);
+  });
+
   it('names the refusal when a device is lost because everything it sends is refused', () => {
     const h = harness(undefined, { commLoss: { defaultMs: 5000 } });
     h.feed(s(0), { SPO2: 97 });

@@ -39,6 +39,12 @@ export interface MaintenanceOptions {
   trendIndexIntervalMs?: number;
   /** Period of the byte-cap check (cheap when under the cap). Default 1 s. */
   capCheckIntervalMs?: number;
+  /**
+   * Asked at each period: is a cap check due? Default: always. The daemon answers true only
+   * after a commit, a change of the disk's room or a quiet 10 s (daemon-gauges.ts'
+   * BufferLookGate), so an idle gateway does not recount pages and statfs every second.
+   */
+  capCheckDue?: () => boolean;
   /** Most rows (record rows for readings) one DELETE removes. Default 5000 (at most 10,000). */
   chunkRows?: number;
   /** Most pages one incremental_vacuum step returns. Default 1024. */
@@ -94,6 +100,7 @@ export class BufferMaintenance {
   private readonly vacuumChunkPages: number;
   private readonly keepFreeBytes: number;
   private readonly cap: BufferCap | undefined;
+  private readonly capCheckDue: () => boolean;
   private readonly clock: Clock;
   private readonly logger: BufferLogger;
   private timers: TimerHandle[] = [];
@@ -110,6 +117,7 @@ export class BufferMaintenance {
     this.vacuumChunkPages = int('vacuumChunkPages', opts.vacuumChunkPages, 1024, 1, 1_000_000);
     this.keepFreeBytes = int('keepFreeBytes', opts.keepFreeBytes, 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER);
     this.cap = opts.cap;
+    this.capCheckDue = opts.capCheckDue ?? (() => true);
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
     const db = store.db;
@@ -265,7 +273,8 @@ export class BufferMaintenance {
   }
 
   private enforceCapSafely(): Promise<unknown> {
-    if (!this.cap) return Promise.resolve();
+    // Asked only when no round runs, so a commit is not consumed by a period that skips.
+    if (!this.cap || (this.capCheck === null && !this.capCheckDue())) return this.capCheck ?? Promise.resolve();
     this.capCheck ??= this.cap
       .enforce()
       .catch((err: unknown) => this.logger.error({ err }, 'buffer eviction failed; it runs again next check'))

@@ -36,8 +36,13 @@ export class DeviceStates extends EventEmitter<{ change: [DeviceStateChange] }> 
     super();
   }
 
-  /** Checks for silence periodically; the period bounds how late `silent` is noticed. */
-  start(checkEveryMs = Math.min(1000, this.silentAfterMs / 2)): void {
+  /** The period of the silence check that `start` uses: it bounds how late `silent` is noticed. */
+  get checkEveryMs(): number {
+    return Math.min(1000, this.silentAfterMs / 2);
+  }
+
+  /** Checks for silence periodically (or let a tick of the same period call checkSilence). */
+  start(checkEveryMs = this.checkEveryMs): void {
     this.timer ??= this.clock.setInterval(() => this.checkSilence(), checkEveryMs).unref();
   }
 
