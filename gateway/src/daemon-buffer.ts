@@ -70,6 +70,7 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
     localRetentionMs: config.buffer.localRetentionMs,
     housekeepingIntervalMs: config.buffer.checkpointIntervalMs,
     capCheckDue: () => capLook.due(),
+    capChecked: () => capLook.looked(),
     clock,
     logger,
   });

@@ -78,15 +78,21 @@ export function diskRoomMattersBelow(cap: Pick<BufferCap, 'maxBytes' | 'alarmRes
  * WAL, statfs). The buffer's fill only grows through a commit, and the disk's room only
  * shrinks by allocating blocks, which statfs shows: so a look is due after any commit, at
  * any change of the filesystem's available bytes where they matter (below
- * `roomMattersBelow`), and at least every QUIET_LOOK_MS (what neither shows: eviction or a
- * CLI write into free pages, which only lower the fill). The buffer-80/95 and disk-full
- * alarms thus keep the tick's 1 s bound, and an idle gateway does one statfs a second
- * instead of three queries, two stats, a statfs and every gauge (issue 18).
+ * `roomMattersBelow`), and at least every QUIET_LOOK_MS (what neither shows: eviction,
+ * which lowers the fill, and writes on the main connection that do not go through the
+ * writer: the registry, rules, admissions and the trend index share the file, so a
+ * buffer-80/95 crossing they cause is seen within QUIET_LOOK_MS, not 1 s). The disk-full
+ * alarm keeps the tick's 1 s bound, and an idle gateway does a statfs a second per gate
+ * (the gauges' and the byte cap's) instead of three queries, two stats, a statfs and every
+ * gauge (issue 18). A look counts as done only once it succeeded (`looked()`), so a failed
+ * one is tried again at the next tick.
  */
 export class BufferLookGate {
   private commits = 0;
   private lastAvailable = Number.NaN;
   private lastLookMs = -Infinity;
+  /** What due() saw, kept by looked(). */
+  private seen = { commits: 0, available: Number.NaN, atMs: -Infinity };
 
   constructor(
     private readonly disk: DiskSpace,
@@ -100,9 +106,10 @@ export class BufferLookGate {
     this.commits++;
   }
 
-  /** True when a look is due now; it then counts as done. */
+  /** True when a look is due now. It counts as done once `looked()` says it succeeded. */
   due(): boolean {
-    const now = this.clock.now();
+    // Monotonic: a wall clock stepped back must not hold off the quiet look.
+    const now = this.clock.monotonicMs();
     let available: number;
     try {
       available = this.disk.availableBytes();
@@ -110,12 +117,14 @@ export class BufferLookGate {
       available = Number.NaN; // unreadable: look (bufferUsage reports the error)
     }
     const roomMoved = !(available === this.lastAvailable) && !(available >= this.roomMattersBelow && this.lastAvailable >= this.roomMattersBelow);
-    const due = this.commits > 0 || roomMoved || now - this.lastLookMs >= this.quietLookMs;
-    if (due) {
-      this.commits = 0;
-      this.lastAvailable = available;
-      this.lastLookMs = now;
-    }
-    return due;
+    this.seen = { commits: this.commits, available, atMs: now };
+    return this.commits > 0 || roomMoved || now - this.lastLookMs >= this.quietLookMs;
+  }
+
+  /** The look due() asked for was done: what it saw is now the last look. */
+  looked(): void {
+    this.commits -= this.seen.commits; // commits noted since due() stay due
+    this.lastAvailable = this.seen.available;
+    this.lastLookMs = this.seen.atMs;
   }
 }

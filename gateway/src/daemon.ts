@@ -185,8 +185,10 @@ export class GatewayDaemon {
         for (const d of this.database.registry.listDevices()) this.deviceStates.register(d.deviceId);
         await this.serial.reconcile();
       }
-      if (this.bufferLook.due()) this.refreshGauges();
-      else this.ingestRate.sample(this.pipeline.storedTotal, this.clock.now());
+      if (this.bufferLook.due()) {
+        this.refreshGauges();
+        this.bufferLook.looked(); // not when it threw: the next tick looks again
+      } else this.ingestRate.sample(this.pipeline.storedTotal, this.clock.now());
     } catch (err) {
       this.logger.error({ err }, 'periodic gateway task failed');
     }

@@ -61,7 +61,8 @@ export class AlarmEngine {
   private readonly beds = new Map<string, Map<MetricId, MetricState>>();
   private rulesVersion = 0;
   private sweepTimer: TimerHandle | null = null; // the comm-loss sweep's (rearmSweep); null: none armed
-  private sweepAtMs = Infinity;
+  /** When the armed sweep fires, on the monotonic clock its timer runs on (Infinity: none). */
+  private sweepAtMonoMs = Infinity;
   private sweeping = false; // between start() and stop()
   private readonly sweepEveryMs: number;
 
@@ -93,7 +94,7 @@ export class AlarmEngine {
   stop(): void {
     this.sweeping = false;
     this.sweepTimer?.cancel();
-    [this.sweepTimer, this.sweepAtMs] = [null, Infinity];
+    [this.sweepTimer, this.sweepAtMonoMs] = [null, Infinity];
     for (const metrics of this.beds.values()) {
       for (const s of metrics.values()) {
         s.low.reset();
@@ -113,15 +114,21 @@ export class AlarmEngine {
   /** Plugs into `IngestPipeline.onRefused`: a device whose records are refused is not heard. */
   readonly refusalObserver = (device: DeviceInfo, code: string): void => {
     this.devices.refused(device, code);
+    this.rearmSweep(); // its format or bed, so its threshold, may have changed with it
   };
 
   onRecord(readings: readonly Reading[], device: DeviceInfo, facts: RecordFacts | number = 0): void {
     const atMs = readings[0]?.receivedAtMs ?? this.clock.now();
     // A record with no values (sensor off) still concerns the bed's patient.
     const patientId = readings.length > 0 ? readings[0]!.patientId : this.deps.patientOf?.(device.bedId);
-    this.devices.record(device, patientId, readings, typeof facts === 'number' ? { recordFlags: facts } : facts, atMs);
-    // An armed sweep finds the next due time itself, unless this device's comes first (a shorter threshold).
-    if (!this.gateway.diskIsFull) this.armSweepAt(atMs + this.devices.thresholdMs(device) + 1);
+    try {
+      this.devices.record(device, patientId, readings, typeof facts === 'number' ? { recordFlags: facts } : facts, atMs);
+    } finally {
+      // An armed sweep finds the next due time itself, unless this device's comes first (a
+      // shorter threshold). In `finally`: a record that failed half-way may still have
+      // counted the device as heard, and its silence must then be swept.
+      if (!this.gateway.diskIsFull) this.armSweepAt(atMs + this.devices.thresholdMs(device) + 1);
+    }
     // Uncatalogued terms are kept and uploaded, but no rule can name them; a metric's
     // second channel (device instance `mon-1~<channel>`) is kept too, and the first one alarms.
     for (const r of readings) if (isMetricId(r.metric) && r.deviceId === device.deviceId) this.evaluate(r as CatalogReading);
@@ -245,8 +252,11 @@ export class AlarmEngine {
 
   /** Runs the comm-loss check now (tests; the timer calls it otherwise), then arms the next one. */
   sweep(): void {
-    this.devices.sweep(this.clock.now(), this.gateway.diskIsFull);
-    this.rearmSweep();
+    try {
+      this.devices.sweep(this.clock.now(), this.gateway.diskIsFull);
+    } finally {
+      this.rearmSweep();
+    }
   }
 
   /** Arms the sweep for the next time it can raise something (or keeps an earlier one armed). */
@@ -256,13 +266,18 @@ export class AlarmEngine {
   }
 
   private armSweepAt(dueMs: number): void {
+    if (!this.sweeping) return;
     const now = this.clock.now();
     const atMs = Math.ceil(Math.max(dueMs, now + 1) / this.sweepEveryMs) * this.sweepEveryMs;
-    if (!this.sweeping || (this.sweepTimer !== null && this.sweepAtMs <= atMs)) return;
+    // Compared on the monotonic clock the timer runs on, not in wall time: after the wall
+    // clock steps forward (NTP at boot), a kept timer armed in the old wall time would fire
+    // later than a new, shorter due time needs (a review found comm-loss 6 s late).
+    const atMonoMs = this.clock.monotonicMs() + (atMs - now);
+    if (this.sweepTimer !== null && this.sweepAtMonoMs <= atMonoMs) return;
     this.sweepTimer?.cancel();
-    this.sweepAtMs = atMs;
+    this.sweepAtMonoMs = atMonoMs;
     const fire = () => {
-      [this.sweepTimer, this.sweepAtMs] = [null, Infinity];
+      [this.sweepTimer, this.sweepAtMonoMs] = [null, Infinity];
       this.sweep();
     };
     this.sweepTimer = this.clock.setTimeout(fire, atMs - now).unref();

@@ -45,6 +45,8 @@ export interface MaintenanceOptions {
    * BufferLookGate), so an idle gateway does not recount pages and statfs every second.
    */
   capCheckDue?: () => boolean;
+  /** Told after a cap check that succeeded; one that failed stays due (retried next period). */
+  capChecked?: () => void;
   /** Most rows (record rows for readings) one DELETE removes. Default 5000 (at most 10,000). */
   chunkRows?: number;
   /** Most pages one incremental_vacuum step returns. Default 1024. */
@@ -101,6 +103,7 @@ export class BufferMaintenance {
   private readonly keepFreeBytes: number;
   private readonly cap: BufferCap | undefined;
   private readonly capCheckDue: () => boolean;
+  private readonly capChecked: () => void;
   private readonly clock: Clock;
   private readonly logger: BufferLogger;
   private timers: TimerHandle[] = [];
@@ -118,6 +121,7 @@ export class BufferMaintenance {
     this.keepFreeBytes = int('keepFreeBytes', opts.keepFreeBytes, 16 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER);
     this.cap = opts.cap;
     this.capCheckDue = opts.capCheckDue ?? (() => true);
+    this.capChecked = opts.capChecked ?? (() => undefined);
     this.clock = opts.clock ?? store.clock;
     this.logger = opts.logger ?? store.logger;
     const db = store.db;
@@ -277,6 +281,7 @@ export class BufferMaintenance {
     if (!this.cap || (this.capCheck === null && !this.capCheckDue())) return this.capCheck ?? Promise.resolve();
     this.capCheck ??= this.cap
       .enforce()
+      .then(() => this.capChecked())
       .catch((err: unknown) => this.logger.error({ err }, 'buffer eviction failed; it runs again next check'))
       .finally(() => (this.capCheck = null));
     return this.capCheck;

