@@ -3,6 +3,7 @@
  * global), so several gateways can run in one test process.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PROM_CLIENT_EVENT_LOOP_PRECISION_MS, registerEventLoopLag } from './event-loop-lag.js';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -190,10 +191,12 @@ export class GatewayMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    // The event-loop delay histogram samples every 10 ms (prom-client's default): about
-    // 0.3 % of a core on an idle gateway (issue 18), kept because at a coarser resolution
-    // its gauges report the whole interval (~1 s at 1 s) and would read as a stalled loop.
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_' });
+    if (opts.processMetrics) {
+      // prom-client's event-loop histogram sampled every 10 ms (~half an idle gateway's CPU);
+      // its gauges come from a 1 s timer instead (event-loop-lag.ts).
+      collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_', eventLoopMonitoringPrecision: PROM_CLIENT_EVENT_LOOP_PRECISION_MS });
+      registerEventLoopLag(this.registry, 'wardlink_gateway_');
+    }
   }
 
   text(): Promise<string> {
