@@ -73,6 +73,8 @@ export class GatewayDaemon {
   private ticker: TimerHandle | null = null;
   /** The tick runs the devices' silence check (start()). */
   private silenceOnTick = false;
+  /** The registry's generation the serial fleet and device states were last brought up to. */
+  private registryGenerationSeen: number;
   /** Whether a tick must refresh the gauges (and the buffer alarms they drive). */
   private readonly bufferLook: BufferLookGate;
   private stopping: Promise<void> | null = null;
@@ -100,6 +102,7 @@ export class GatewayDaemon {
     ({ writer: this.writer, cap: this.cap, diskFull: this.diskFull, maintenance: this.maintenance } = buffer);
     this.bufferLook = new BufferLookGate(store.path === ':memory:' ? UNLIMITED_SPACE : filesystemSpace(store.path), clock, diskRoomMattersBelow(this.cap, store));
     this.deviceStates = openDeviceStates(config, this.database, this.metrics, clock, logger);
+    this.registryGenerationSeen = this.database.registry.generation;
     ({ alarms: this.alarms, pcd04: this.pcd04 } = openDaemonAlarms(config, { database: this.database, writer: this.writer, clock, logger }));
     this.deviceStates.on('change', (c) => this.alarms.engine.onDeviceLinkChange(c));
     this.uplinks = new UplinkSlot(config, {
@@ -181,7 +184,11 @@ export class GatewayDaemon {
   private async tick(): Promise<void> {
     try {
       if (this.silenceOnTick) this.deviceStates.checkSilence();
-      if (this.database.registry.refreshIfChanged()) {
+      this.database.registry.refreshIfChanged();
+      // By generation, not by refreshIfChanged()'s answer: a device connecting over MQTT or
+      // HL7 may have picked the change up first, and the new serial port was then never opened.
+      if (this.database.registry.generation !== this.registryGenerationSeen) {
+        this.registryGenerationSeen = this.database.registry.generation;
         for (const d of this.database.registry.listDevices()) this.deviceStates.register(d.deviceId);
         await this.serial.reconcile();
       }

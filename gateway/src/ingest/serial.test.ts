@@ -115,4 +115,22 @@ describe.skipIf(!hasSocat)('serial ingest over real pseudo-terminals', () => {
       return countReadings('late-1') > 0;
     }, 15_000);
   }, 30_000);
+
+  it('opens the port of a serial device added while running, even when an MQTT connect picked the change up first', async () => {
+    gw = await createTestGateway({ beds: ['bed-01'] });
+    daemon = await startDaemon(gw);
+    const pair = await startPtyPair(gw.dir, 'added');
+    pairs.push(pair);
+    const { openGatewayDatabase } = await import('../db.js');
+    const cli = openGatewayDatabase(gw.config); // the CLI, on its own connection
+    cli.registry.addDevice({ deviceId: 'added-1', kind: 'serial', bedId: 'bed-01', format: 'ascii-kv', portPath: pair.devicePath, baudRate: 9600 });
+    cli.close();
+    // What the MQTT broker's auth does on any device's connect: it sees the change first.
+    expect(daemon.database.registry.refreshIfChanged()).toBe(true);
+    const monitor = await openMonitor(pair.monitorPath);
+    await until(() => {
+      monitor.write('SPO2=97 BPM=72 PI=3.10\r\n');
+      return countReadings('added-1') > 0;
+    }, 15_000);
+  }, 30_000);
 });

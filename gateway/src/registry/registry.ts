@@ -79,6 +79,7 @@ export class Registry {
   private patientByBed = new Map<string, string>();
   private dataVersion = -1;
   private registryVersion = -1;
+  private loads = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -109,7 +110,18 @@ export class Registry {
     return this.versionQuery.get() as number;
   }
 
+  /**
+   * Counts the reloads of the caches. A consumer that acts on registry changes compares it
+   * with the last one it acted on: several callers refresh (the MQTT broker's auth, the
+   * HL7 receivers, the daemon's tick), and only the first to look sees refreshIfChanged()
+   * return true.
+   */
+  get generation(): number {
+    return this.loads;
+  }
+
   reload(): void {
+    this.loads++;
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     this.registryVersion = this.readRegistryVersion();
     const rows = this.db.prepare('SELECT * FROM devices').all() as DeviceRow[];
