@@ -30,11 +30,15 @@ export async function prefillBuffer(databasePath: string, hours: number, log: (m
     const fromMs = endMs - hours * 3_600_000;
     const ward = createWard({ beds: WARD_BEDS, seed: 11, startMs: fromMs, gatewayId: GATEWAY_ID });
     let lastLog = started;
+    let caughtUpNearEnd = false;
     for (let t = fromMs; t < endMs; t += CHUNK_MS) {
       const readings = ward.readingsBetween(t, Math.min(t + CHUNK_MS, endMs));
       written += readings.length;
       await writer.append(readings);
-      if ((t - fromMs) % (30 * CHUNK_MS) === 0 || t + CHUNK_MS === endMs - TREND_LAG_MS) await maintenance.runHousekeeping();
+      // Once the data written reaches endMs - TREND_LAG_MS (whatever the hours, fractional too).
+      const lastCatchUp = !caughtUpNearEnd && t + CHUNK_MS >= endMs - TREND_LAG_MS;
+      if (lastCatchUp) caughtUpNearEnd = true;
+      if ((t - fromMs) % (30 * CHUNK_MS) === 0 || lastCatchUp) await maintenance.runHousekeeping();
       if (performance.now() - lastLog > 15_000) {
         log(`prefill: ${((t - fromMs) / 3_600_000).toFixed(1)} of ${hours} h written`);
         lastLog = performance.now();
