@@ -252,6 +252,7 @@ export class GatewayDaemon {
       await this.maintenance.stop();
       await this.web.close();
       this.database.close();
+      this.metrics.close();
       this.logger.info('gateway stopped; buffer flushed');
     })();
     return this.stopping;

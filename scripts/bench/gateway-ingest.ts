@@ -102,6 +102,11 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     beds: Array.from({ length: BEDS }, (_, i) => `bed-${String(i + 1).padStart(2, '0')}`),
     devices: [...payloads.keys()].map((deviceId) => ({ deviceId, kind: 'mqtt' as const, bedId: deviceId.replace('bench-', ''), format: 'mqtt-json' })),
   });
+  // Built before the baseline, so the two loads run back to back (a tsc in between would
+  // put minutes and a different machine state between them).
+  const fromSource = process.env.WARDLINK_GATEWAY_SOURCE === '1';
+  const build = fromSource ? 'source (tsx)' : ensureGatewayDist(log, process.argv.includes('--reuse-build'));
+  let child: ChildProcess | undefined;
   try {
     log('baseline: bare aedes');
     const bareScript = fileURLToPath(new URL('./_aedes-bare.ts', import.meta.url));
@@ -113,14 +118,15 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     log(`bare aedes: ${Math.round(bareLoad.perS)} msgs/s`);
 
     log('the gateway');
-    const fromSource = process.env.WARDLINK_GATEWAY_SOURCE === '1';
-    const build = fromSource ? 'source (tsx)' : ensureGatewayDist(log, process.argv.includes('--reuse-build'));
-    const { child, ports } = fromSource ? await spawnDaemon(gw) : await spawnDistGateway(gw.configPath);
+    const spawned = fromSource ? await spawnDaemon(gw) : await spawnDistGateway(gw.configPath);
+    child = spawned.child;
+    const { ports } = spawned;
     const devices: LoadDevice[] = [...payloads].map(([deviceId, p]) => ({ deviceId, password: gw.passwords.get(deviceId)!, payloads: p }));
     const load = await withCpuOfWindow(child.pid!, () => runMqttLoad({ port: ports.mqtt, devices, window, durationMs }));
     const rss = peakRssMb(child.pid!);
     const memory = await memoryBreakdown(gw, ports.http);
     await stopChild(child);
+    child = undefined;
     log(`gateway: ${Math.round(load.perS)} msgs/s, peak RSS ${rss} MB`);
 
     const db = new Database(gw.config.databasePath, { readonly: true });
@@ -150,6 +156,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       node_flags: fromSource ? 'tsx' : SHIPPED_NODE_FLAGS.join(' '),
     };
   } finally {
+    if (child) await stopChild(child); // a load that threw leaves no daemon behind
     gw.cleanup();
   }
 }

@@ -19,7 +19,7 @@ export const EVENT_LOOP_SAMPLE_MS = 1000;
 export const PROM_CLIENT_EVENT_LOOP_PRECISION_MS = 60_000;
 
 const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
-/** Samples kept between two scrapes at most (an hour: a scraper that stopped cannot grow it). */
+/** Samples kept between two scrapes at most: the last hour (a scraper that stopped cannot grow it). */
 const MAX_SAMPLES = 3600;
 
 function statsOf(delaysMs: number[]): number[] {
@@ -40,7 +40,8 @@ export function registerEventLoopLag(registry: Registry, prefix: string, clock: 
   const timer = clock
     .setInterval(() => {
       const now = clock.monotonicMs();
-      if (delays.length < MAX_SAMPLES) delays.push(Math.max(0, now - last - EVENT_LOOP_SAMPLE_MS));
+      if (delays.length >= MAX_SAMPLES) delays.shift(); // the newest matter: drop the oldest
+      delays.push(Math.max(0, now - last - EVENT_LOOP_SAMPLE_MS));
       last = now;
     }, EVENT_LOOP_SAMPLE_MS)
     .unref();

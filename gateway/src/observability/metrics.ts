@@ -195,8 +195,15 @@ export class GatewayMetrics {
       // prom-client's event-loop histogram sampled every 10 ms (~half an idle gateway's CPU);
       // its gauges come from a 1 s timer instead (event-loop-lag.ts).
       collectDefaultMetrics({ register: this.registry, prefix: 'wardlink_gateway_', eventLoopMonitoringPrecision: PROM_CLIENT_EVENT_LOOP_PRECISION_MS });
-      registerEventLoopLag(this.registry, 'wardlink_gateway_');
+      this.stopEventLoopLag = registerEventLoopLag(this.registry, 'wardlink_gateway_');
     }
+  }
+
+  private stopEventLoopLag: () => void = () => undefined;
+
+  /** Stops the event-loop lag timer (the daemon's stop). */
+  close(): void {
+    this.stopEventLoopLag();
   }
 
   text(): Promise<string> {
