@@ -3,7 +3,6 @@
  * housekeeping, wired to the metrics and to what must hear of a commit or a full disk.
  */
 import type { Clock } from '@wardlink/shared';
-import { filesystemSpace, UNLIMITED_SPACE } from './buffer/disk-space.js';
 import { BufferLookGate, diskRoomMattersBelow } from './daemon-gauges.js';
 import type { Logger } from 'pino';
 import { DiskFullWatch } from './buffer/disk-full.js';
@@ -55,7 +54,7 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
   });
   const cap = new BufferCap(store, { maxBytes: config.buffer.maxBytes, alarmReserveBytes: config.buffer.diskReserveBytes, clock, logger });
   // The byte cap is checked after a commit or a change of the disk's room that matters (or every 10 s), not every second regardless.
-  const capLook = new BufferLookGate(store.path === ':memory:' ? UNLIMITED_SPACE : filesystemSpace(store.path), clock, diskRoomMattersBelow(cap, store));
+  const capLook = new BufferLookGate(cap.disk, clock, diskRoomMattersBelow(cap, store));
   const diskFull = new DiskFullWatch({
     refuseReadings: (err) => writer.refuseReadings(err),
     onChange: (full, detail) => {

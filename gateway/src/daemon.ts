@@ -17,7 +17,6 @@ import type { GatewayConfig } from './config/schema.js';
 import { openDaemonAlarms, openNurseAlarms } from './daemon-alarms.js';
 import { openDaemonBuffer } from './daemon-buffer.js';
 import { BufferLookGate, diskRoomMattersBelow, refreshGauges } from './daemon-gauges.js';
-import { filesystemSpace, UNLIMITED_SPACE } from './buffer/disk-space.js';
 import { openDaemonIngest, openDeviceStates } from './daemon-ingest.js';
 import { UplinkSlot } from './daemon-uplink.js';
 import { openGatewayDatabase, type GatewayDatabase } from './db.js';
@@ -100,7 +99,7 @@ export class GatewayDaemon {
       onDiskFull: (full, detail) => this.alarms.engine.onBufferDiskFull(full, detail),
     });
     ({ writer: this.writer, cap: this.cap, diskFull: this.diskFull, maintenance: this.maintenance } = buffer);
-    this.bufferLook = new BufferLookGate(store.path === ':memory:' ? UNLIMITED_SPACE : filesystemSpace(store.path), clock, diskRoomMattersBelow(this.cap, store));
+    this.bufferLook = new BufferLookGate(this.cap.disk, clock, diskRoomMattersBelow(this.cap, store));
     this.deviceStates = openDeviceStates(config, this.database, this.metrics, clock, logger);
     this.registryGenerationSeen = this.database.registry.generation;
     ({ alarms: this.alarms, pcd04: this.pcd04 } = openDaemonAlarms(config, { database: this.database, writer: this.writer, clock, logger }));

@@ -68,7 +68,8 @@ export class BufferCap {
   readonly alarmReserveBytes: number;
   private readonly walHeadroomBytes: number;
   private readonly walPath: string | null;
-  private readonly disk: DiskSpace;
+  /** The filesystem the cap decides by; the daemon's buffer-look gates read the same one. */
+  readonly disk: DiskSpace;
   private readonly uploadedHighWater: number;
   private readonly uploadedLowWater: number;
   private readonly unsentLowWater: number;
