@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number> }): Promise<FootprintWard> {
+export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number>; /** cloud.maxBatchAgeMs to try, else the default */ maxBatchAgeMs?: number }): Promise<FootprintWard> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-footprint-'));
   const configPath = join(dir, 'gateway.json');
   const httpPort = await freePort();
@@ -51,7 +51,7 @@ export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: s
     mqtt: { host: '127.0.0.1', port: 0, maxConnectionsPerAddress: 100 },
     hl7: { host: '127.0.0.1', port: 0 },
     // Retries back off to 5 s at most (default 60 s): the drain starts soon after the outage.
-    cloud: { url: opts.cloudUrl, token: opts.cloudToken, backoffMaxMs: 5000 },
+    cloud: { url: opts.cloudUrl, token: opts.cloudToken, backoffMaxMs: 5000, ...(opts.maxBatchAgeMs !== undefined ? { maxBatchAgeMs: opts.maxBatchAgeMs } : {}) },
     ...(opts.buffer ? { buffer: opts.buffer } : {}),
   };
   writeFileSync(configPath, JSON.stringify(raw, null, 2), { mode: 0o600 });

@@ -29,6 +29,8 @@
  * own), to see what the group commit's interval does to the writes per reading;
  * --max-commit-delay-ms sets buffer.maxCommitDelayMs (the longest wait for a page's worth
  * of readings; = the flush interval turns it off) for the same comparison.
+ * --max-batch-age-ms sets cloud.maxBatchAgeMs (how long the uplink lets a batch fill; each
+ * batch costs an outbox transaction, its upload and its settle whatever its size).
  * The daemon runs with the node flags of the package's launcher (a 2 MB young generation);
  * FOOTPRINT_NODE_ARGS adds more (--cpu-prof to profile it, --max-semi-space-size=16 for
  * V8's default), FOOTPRINT_GATEWAY_MAIN runs another build (an A/B in the same conditions).
@@ -68,6 +70,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   const DISCONNECT_SETTLE_MS = 9_000;
   const flushIntervalMs = option('flush-interval-ms', 0);
   const maxCommitDelayMs = option('max-commit-delay-ms', 0);
+  const maxBatchAgeMs = option('max-batch-age-ms', 0);
   const bufferSettings = { ...(flushIntervalMs ? { flushIntervalMs } : {}), ...(maxCommitDelayMs ? { maxCommitDelayMs } : {}) };
   const build = ensureGatewayDist(log, process.argv.includes('--reuse-build'));
 
@@ -82,7 +85,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   let feed: Awaited<ReturnType<typeof startFootprintFeed>> | undefined;
   try {
     const setupStarted = performance.now();
-    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, ...(Object.keys(bufferSettings).length > 0 ? { buffer: bufferSettings } : {}) })]);
+    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, ...(Object.keys(bufferSettings).length > 0 ? { buffer: bufferSettings } : {}), ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
     cloud = cloudProcess;
     wardToClean = ward;
     log(`cloud and ward ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
@@ -174,6 +177,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       puback_ms_p99: Number((ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN).toFixed(1)),
       flush_interval_ms: flushIntervalMs || 'default',
       max_commit_delay_ms: maxCommitDelayMs || 'default',
+      max_batch_age_ms: maxBatchAgeMs || 'default',
       database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
     };
     figures.targets_met = targetsMet(figures);

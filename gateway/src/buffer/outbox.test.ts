@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '@wardlink/shared';
@@ -109,6 +110,25 @@ describe('Outbox.nextBatch', () => {
     const withAlarm = outbox.nextBatch({ maxReadings: 100, maxAgeMs: 1000, inFlight: [1] })!;
     expect(withAlarm.alarms).toHaveLength(1);
     expect(withAlarm.readings).toHaveLength(10);
+  });
+
+  it('answers a look at readings too young for a batch without the write lock', async () => {
+    await append(wardReadings(0, 10).map((r) => ({ ...r, receivedAtMs: clock.now() })));
+    // Another connection (the commit thread, the CLI) holds the write lock meanwhile.
+    const other = new Database(dir.file('gw.db'));
+    other.pragma('busy_timeout = 0');
+    other.prepare('BEGIN IMMEDIATE').run();
+    store.db.pragma('busy_timeout = 0');
+    try {
+      expect(outbox.nextBatch({ maxReadings: 100, maxAgeMs: 1000 })).toBeNull();
+      clock.advance(1000);
+      // Due now: building one takes the lock, and says so when it cannot.
+      expect(() => outbox.nextBatch({ maxReadings: 100, maxAgeMs: 1000 })).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
+    expect(outbox.nextBatch({ maxReadings: 100, maxAgeMs: 1000 })?.readings).toHaveLength(10);
   });
 
   it('builds a full batch at once however young its readings, taking the rest later', async () => {

@@ -197,6 +197,12 @@ export class Outbox {
     const gatewayId = this.store.gatewayId();
     if (gatewayId === null) throw new BufferOptionError('gatewayId', 'must be given to openBufferStore before the outbox builds batches');
 
+    // The uplink looks every 200 ms, and most looks find only readings too young for a
+    // batch. Those are answered by plain reads first: a write transaction (BEGIN
+    // IMMEDIATE, which the commit thread's commits then wait for) with its synchronous
+    // pragmas twice is taken only when a batch is likely to be built. The answer is
+    // checked again inside the transaction; one that is stale by then only delays.
+    if (opts.maxAgeMs !== undefined && this.s.unbatchedAlarms.all(1).length === 0 && this.taker.runIsYoungAndShort(order, maxReadings, nowMs - opts.maxAgeMs)) return null;
     return this.durably(() => this.store.db.transaction((): OutboxBatch | null => {
       const alarmRows = this.s.unbatchedAlarms.all(maxAlarms) as AlarmRow[];
       // Nothing to send yet (the test below, without unpacking what waits).
