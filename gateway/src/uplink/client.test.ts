@@ -94,6 +94,24 @@ describe('UplinkClient over real HTTP', () => {
     });
     expect(await clientFor(server.url).send(request())).toMatchObject({ kind: 'retry', status: 502, code: 'WL_UPLINK_HTTP_502' });
   });
+
+  // The Pool is made at the first send (lazy-pool.ts): stopped before it or during it, the
+  // uplink must see what undici's Pool made at construction gave it.
+  it('aborts a send after close() or destroy() even when nothing was sent before, and one still making its pool', async () => {
+    server = await startScriptedServer(() => undefined); // never answers
+    const destroyed = clientFor(server.url);
+    await destroyed.destroy();
+    expect(await destroyed.send(request(1))).toMatchObject({ kind: 'retry', code: 'WL_UPLINK_ABORTED', detail: { networkCode: 'UND_ERR_DESTROYED' } });
+    const closed = clientFor(server.url);
+    await closed.close(); // a Pool whose close() has completed is destroyed
+    expect(await closed.send(request(2))).toMatchObject({ kind: 'retry', code: 'WL_UPLINK_ABORTED', detail: { networkCode: 'UND_ERR_DESTROYED' } });
+    expect(server.connections).toBe(0);
+
+    const stopping = clientFor(server.url);
+    const first = stopping.send(request(3));
+    await stopping.destroy(); // the pool was still being made: the send in it is aborted, not left waiting 60 s for headers
+    expect(await first).toMatchObject({ kind: 'retry', code: 'WL_UPLINK_ABORTED' });
+  });
 });
 
 describe('UplinkClient over TLS with a private CA and a client certificate', () => {

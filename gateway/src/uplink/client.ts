@@ -1,11 +1,12 @@
 /**
  * The HTTP side of the uplink: one undici Pool to the cloud's origin (keep-alive, one
  * connection per batch in flight, connect/headers/body timeouts, optional TLS with a
- * private CA and a client certificate). `send` never throws: every result is a
- * `SendOutcome` (see classify.ts).
+ * private CA and a client certificate), made at the first send (lazy-pool.ts: undici is
+ * not loaded before /healthz). `send` never throws: every result is a `SendOutcome` (see
+ * classify.ts), a first send that cannot load undici included.
  */
-import { Pool } from 'undici';
 import { classifyNetworkError, classifyResponse, type SendOutcome } from './classify.js';
+import { LazyPool } from './lazy-pool.js';
 import type { UplinkOptions } from './options.js';
 
 /** The cloud's media type for an encoded batch (cloud/src/api/routes/batches.ts). */
@@ -24,7 +25,7 @@ export interface SendRequest {
 export class UplinkClient {
   readonly origin: string;
   private readonly path: string;
-  private readonly pool: Pool;
+  private readonly pool: LazyPool;
   declare private readonly authorization: string;
 
   constructor(options: UplinkOptions, private readonly now: () => number) {
@@ -32,7 +33,7 @@ export class UplinkClient {
     this.origin = url.origin;
     this.path = `${url.pathname.replace(/\/+$/, '')}/v1/batches`;
     const tls = url.protocol === 'https:' ? options.tls ?? {} : {};
-    this.pool = new Pool(this.origin, {
+    this.pool = new LazyPool(this.origin, {
       connections: options.concurrency,
       pipelining: 1,
       keepAliveTimeout: options.keepAliveTimeoutMs,

@@ -3,16 +3,17 @@
  * (POST <cloud.url>/v1/gateways/status): at most every STATUS_MIN_INTERVAL_MS while
  * batches are being uploaded, and every STATUS_IDLE_INTERVAL_MS when there is nothing to
  * upload. It never touches the batch path: its own one-connection pool (a slow status
- * never holds a batch's connection), no retries (the next one comes anyway), and every
- * outcome is only counted (`wardlink_gateway_fleet_status_total{result}`) and logged
- * with a rate limit. A refused status (4xx) never pauses uploads.
+ * never holds a batch's connection; made at the first send, lazy-pool.ts), no retries
+ * (the next one comes anyway), and every outcome is only counted
+ * (`wardlink_gateway_fleet_status_total{result}`) and logged with a rate limit. A refused
+ * status (4xx) never pauses uploads.
  */
-import { Pool } from 'undici';
 import type { Clock, TimerHandle } from '@wardlink/shared';
 import { Counter } from 'prom-client';
 import type { StatusCollector } from '../fleet/collect.js';
 import { serializeStatus } from '../fleet/status-doc.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { LazyPool } from './lazy-pool.js';
 import type { UplinkOptions } from './options.js';
 import type { UplinkLogger } from './types.js';
 
@@ -26,7 +27,7 @@ const METRIC = 'wardlink_gateway_fleet_status_total';
 export type StatusResult = 'sent' | 'refused' | 'failed';
 
 export class FleetStatusSender {
-  private readonly pool: Pool;
+  private readonly pool: LazyPool;
   private readonly path: string;
   private readonly counter: Counter<'result'> | null;
   declare private readonly authorization: string;
@@ -46,7 +47,7 @@ export class FleetStatusSender {
     const url = new URL(options.url);
     this.path = `${url.pathname.replace(/\/+$/, '')}/v1/gateways/status`;
     const tls = url.protocol === 'https:' ? options.tls ?? {} : {};
-    this.pool = new Pool(url.origin, {
+    this.pool = new LazyPool(url.origin, {
       connections: 1,
       headersTimeout: STATUS_TIMEOUT_MS,
       bodyTimeout: STATUS_TIMEOUT_MS,

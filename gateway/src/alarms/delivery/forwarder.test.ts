@@ -46,6 +46,8 @@ function eventMessage(n: number): AlarmMessage {
 class FlakyLink {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** TCP connections accepted so far. */
+  accepted = 0;
   constructor(readonly port: number) {}
   static async freePort(): Promise<number> {
     const s = createServer();
@@ -56,6 +58,7 @@ class FlakyLink {
   }
   async up(): Promise<void> {
     this.server = createServer((client) => {
+      this.accepted += 1;
       const upstream = connect(Number(MOSQUITTO.port || 1883), MOSQUITTO.hostname);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -138,5 +141,26 @@ describe('alarm forward to an external broker (Mosquitto)', () => {
     await link.up();
     await pager.waitFor((m) => m.topic === `${prefix}/events` && (m.body as AlarmEvent).eventId === 'e7', 5000, 'e7 after the second reconnect');
     await expect.poll(() => fwd.forwarded).toBe(6); // the bed state and e3..e7, each acknowledged once
+  });
+
+  it('connects nothing when stopped while mqtt.js is still loading, and connects when started again', async () => {
+    const { prefix, clientId } = unique();
+    const link = new FlakyLink(await FlakyLink.freePort());
+    await link.up();
+    const fwd = new AlarmForwarder({ url: `mqtt://127.0.0.1:${link.port}`, topicPrefix: prefix, clientId, reconnectPeriodMs: 100 });
+    cleanups.push(async () => {
+      await fwd.stop(0);
+      await link.down();
+      await cleanMosquitto(clientId, []);
+    });
+    fwd.start(); // mqtt.js is loaded by start() (the daemon does not wait for it)
+    await fwd.stop(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(link.accepted).toBe(0);
+    expect(fwd.connected).toBe(false);
+
+    fwd.start();
+    await expect.poll(() => fwd.connected).toBe(true);
+    expect(link.accepted).toBe(1);
   });
 });
