@@ -21,6 +21,7 @@ import { RecordTaker } from './outbox-take.js';
 import { ALARM_COLUMNS, RECORD_COLUMNS, toAlarmEvent, unpackRecord, type AlarmRow, type RecordRow } from './rows.js';
 import type { BufferStore } from './store.js';
 import type { BatchOrder, BatchState, OutboxBatch } from './types.js';
+import type { WalSync } from './wal-sync.js';
 
 export interface NextBatchOptions {
   /** Most readings in one batch. */
@@ -65,12 +66,28 @@ interface BatchRow {
   attempts: number;
 }
 
+export interface OutboxOptions {
+  /**
+   * Commit the transactions that hand out seqs as any other (NORMAL) and make them durable
+   * with an fsync off the event loop, which the sender awaits (`durable()`) before a batch
+   * leaves (wal-sync.ts). Without it they commit with synchronous = FULL (the CLI's
+   * quarantine resend, which exits right after).
+   */
+  walSync?: WalSync;
+}
+
 export class Outbox {
   private readonly s;
   private readonly taker: RecordTaker;
   private readonly spans: OutboxSpans;
+  private readonly walSync: WalSync | undefined;
 
-  constructor(private readonly store: BufferStore) {
+  constructor(
+    private readonly store: BufferStore,
+    opts: OutboxOptions = {},
+  ) {
+    // A buffer in `full` durability commits everything with an fsync already.
+    this.walSync = store.durability === 'full' ? undefined : opts.walSync;
     const db = store.db;
     this.spans = outboxSpans(db);
     this.taker = new RecordTaker(db, this.spans);
@@ -118,6 +135,12 @@ export class Outbox {
 
   pendingCount(): number {
     return this.s.pendingCount.get() as number;
+  }
+
+  /** Resolves once every batch built (or renumbered) so far is on disk: await it before
+   * sending one. Rejects when the fsync fails; the batch then stays pending. */
+  durable(): Promise<void> {
+    return this.walSync?.durable() ?? Promise.resolve();
   }
 
   /** A batch's content as it was built (readings of a sent batch may since have been pruned). */
@@ -265,9 +288,15 @@ export class Outbox {
    * Runs a transaction that hands out sequence numbers with its commit synced to disk,
    * whatever the buffer's durability: a seq the cloud may have seen must never be rolled
    * back by a power cut and given to other readings (the cloud would take them for a
-   * replay). One fsync per batch built, not per reading.
+   * replay). One fsync per batch built, not per reading: inside the commit, or, with a
+   * WalSync, after it and off the event loop, before the batch is sent (durable()).
    */
   private durably<T>(fn: () => T): T {
+    if (this.walSync !== undefined) {
+      const result = fn();
+      this.walSync.noteCommitted();
+      return result;
+    }
     if (this.store.durability === 'full') return fn();
     this.store.db.pragma('synchronous = FULL');
     try {

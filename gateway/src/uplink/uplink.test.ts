@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { alarmEvent, wardReadings } from '../buffer/testing/fixtures.js';
+import { fsyncFile } from '../buffer/wal-sync.js';
 import { startFakeCloud, readingKey, type FakeCloud } from './testing/fake-cloud.js';
 import { createUplinkHarness, HARNESS_START_MS, type UplinkHarness } from './testing/harness.js';
 
@@ -47,6 +48,30 @@ describe('Uplink', () => {
     expect(await metric(h, 'wardlink_gateway_uplink_readings_sent_total')).toEqual(['wardlink_gateway_uplink_readings_sent_total 10000']);
     expect(h.logger.lines.filter((l) => l.msg === 'uplink: batch sent')).toHaveLength(10);
     expect(h.logger.lines.find((l) => l.msg === 'uplink: batch sent')!.obj).toHaveProperty('traceId');
+  });
+
+  it('sends a batch only once its transaction is synced to disk; a failed fsync keeps it pending and it goes after a later one', async () => {
+    cloud = await startFakeCloud(() => h!.clock.now());
+    const syncs: Array<{ release: () => void; fail: (e: Error) => void }> = [];
+    h = createUplinkHarness(
+      { url: cloud.url, maxBatchReadings: 1000, maxBatchAgeMs: 1000, concurrency: 1 },
+      { syncFile: (path) => new Promise<void>((resolve, reject) => syncs.push({ release: resolve, fail: reject })).then(() => fsyncFile(path)) },
+    );
+    const c = cloud;
+    await h.append(wardReadings(0, 500));
+    h.uplink.start();
+    await h.runUntil(() => syncs.length === 1);
+    await h.runUntil(() => h!.clock.now() >= HARNESS_START_MS + 3_000, { stepMs: 100 });
+    expect(c.deliveries).toHaveLength(0); // built, held behind its fsync
+    syncs[0]!.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await h.runUntil(() => h!.logger.lines.some((l) => /could not be synced to disk/.test(l.msg)));
+    expect(h.uplink.status().inFlight).toBe(0);
+    await h.runUntil(() => syncs.length === 2, { stepMs: 100 });
+    expect(c.deliveries).toHaveLength(0);
+    syncs[1]!.release();
+    await h.runUntil(() => c.deliveries.length === 1 && h!.uplink.status().inFlight === 0);
+    expect(c.deliveries[0]!.batch.seq).toBe(1); // the same batch, not a new one
+    expectExactlyOnce(c, 500);
   });
 
   it('keeps a small batch until it is maxBatchAgeMs old, but sends an alarm at once', async () => {

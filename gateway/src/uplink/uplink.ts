@@ -15,6 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { sleep, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import { Outbox } from '../buffer/outbox.js';
+import { WalSync, type SyncFile } from '../buffer/wal-sync.js';
 import type { BufferStore } from '../buffer/store.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -44,6 +45,8 @@ export interface UplinkDeps {
   /** Write batches against the series dictionary kept in the store (series-dictionary.ts).
    * Default true; it is used only when the database has the dictionary's tables. */
   seriesDictionary?: boolean;
+  /** How the outbox's WAL is fsynced before a batch is sent (wal-sync.ts); tests wrap it. */
+  syncFile?: SyncFile;
 }
 
 const TICK_MS = 1000;
@@ -88,7 +91,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
-    this.outbox = new Outbox(deps.store);
+    this.outbox = new Outbox(deps.store, { walSync: new WalSync(`${deps.store.path}-wal`, deps.syncFile) });
     this.dictionary = deps.seriesDictionary === false ? null : UplinkSeriesDictionary.open(deps.store.db);
     this.client = new UplinkClient(this.options, () => this.clock.now());
     this.breaker = new CircuitBreaker({
@@ -192,11 +195,15 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     return uplinkStatus({ options, outbox, progress, breaker, settler, stopping, inFlight: this.inFlight.size, nowMs: this.clock.now() });
   }
 
+  /** After a failed fsync of the outbox (wal-sync.ts), no batch leaves before this. */
+  private syncRetryAtMs = -Infinity;
+
   /** Fills the free slots; wakes itself when there is nothing to do yet. */
   private pump(): void {
     if (this.stopping || !this.started) return;
     const now = this.clock.now();
     if (now < this.settler.notBeforeMs) return this.wakeAt(this.settler.notBeforeMs);
+    if (now < this.syncRetryAtMs) return this.wakeAt(this.syncRetryAtMs);
     for (;;) {
       const slots = this.breaker.state === 'half-open' ? 1 : this.options.concurrency;
       if (this.inFlight.size >= slots) return;
@@ -244,7 +251,18 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private launch(batch: OutboxBatch, lane: Lane): void {
     this.inFlight.set(batch.seq, lane);
     this.metrics?.uplinkInFlight.set(this.inFlight.size);
-    const p: Promise<void> = this.uploader.upload(batch, lane)
+    // The batch leaves only once its transaction is on disk (wal-sync.ts). A failed fsync
+    // leaves it pending; the next look tries again.
+    const p: Promise<void> = this.outbox
+      .durable()
+      .then(
+        () => this.uploader.upload(batch, lane),
+        (err: unknown) => {
+          this.breaker.release();
+          this.syncRetryAtMs = this.clock.now() + TICK_MS;
+          this.logger.error({ err, seq: batch.seq }, 'uplink: the batch could not be synced to disk (fsync failed); it stays pending and is sent after a later sync');
+        },
+      )
       .catch((err: unknown) => this.logger.error({ err, seq: batch.seq }, 'uplink: settling a batch failed; it stays pending'))
       .finally(() => {
         this.inFlight.delete(batch.seq);
