@@ -11,12 +11,22 @@
  * made garbage of every one.
  */
 import { float4AsPostgres } from '../../../lifecycle/archive/archived-readings.js';
-import type { HistoryRow } from './history-line.js';
+import { ReadingRun, type TimedReading } from './history-line.js';
 import type { HourRow } from './history-sql.js';
 
-/** A reading with its time in µs, so one hour's readings sort exactly. */
-export interface TimedReading extends HistoryRow {
-  t_us: number;
+/** A block's readings with their times in µs too, for an hour of several sources, whose
+ * readings are sorted together (hour-rows.ts). */
+export class TimedRun extends ReadingRun {
+  readonly t_us: Float64Array;
+
+  constructor(capacity: number) {
+    super(capacity);
+    this.t_us = new Float64Array(capacity);
+  }
+
+  reading(i: number): TimedReading {
+    return { t_us: this.t_us[i]!, ...this.row(i) };
+  }
 }
 
 const COMMA = 44;
@@ -43,25 +53,56 @@ function integers(text: string, n: number): Float64Array {
   return out;
 }
 
-export function blockReadings(b: HourRow, fromUs: number, toUs: number, suspectBit: number, out: TimedReading[]): void {
+/** A scaled block's value of running sum `k`, as PostgreSQL prints the float4, per k:
+ * a series has few distinct values, and float4AsPostgres of one that is not a whole
+ * number tries toPrecision up to 9 times. */
+class ScaledValues {
+  private readonly byK = new Map<number, number>();
+
+  constructor(private readonly scale: number) {}
+
+  of(k: number): number {
+    const v = Math.fround(k / this.scale);
+    if (Number.isInteger(v)) return float4AsPostgres(v); // most vitals: no work to save
+    let value = this.byK.get(k);
+    if (value === undefined) this.byK.set(k, (value = float4AsPostgres(v)));
+    return value;
+  }
+}
+
+/** The readings of block `b` in [fromUs, toUs), column by column. */
+export function blockRun(b: HourRow, fromUs: number, toUs: number, suspectBit: number): TimedRun {
   const n = b.n!;
   const dt = integers(b.dt!, n);
   const dv = b.dv === null ? null : integers(b.dv, n);
   const vr = b.vr === null ? null : b.vr.split(',');
   if (vr !== null && vr.length !== n) throw new RangeError(`a block of ${n} readings has ${vr.length} raw values`);
   const fl = b.fl === null ? null : integers(b.fl, n);
-  const lag = integers(b.lag!, n);
+  // The clock lags show only on CLOCK_SUSPECT readings: parsed for a block that has one.
+  let lag: Float64Array | undefined;
   const tUnit = b.t_unit_us!;
-  const scale = b.v_scale!;
+  const scaled = dv === null ? null : new ScaledValues(b.v_scale!);
   const lagUnit = b.lag_unit_us!;
+  const run = new TimedRun(n);
+  const { t_us, t_ms, value, flags, device_ms } = run;
   let t = b.t_us;
   let k = 0;
+  let j = 0;
   for (let i = 0; i < n; i++) {
     t += dt[i]! * tUnit;
     if (dv !== null) k += dv[i]!;
     if (t < fromUs || t >= toUs) continue;
-    const value = dv !== null ? float4AsPostgres(Math.fround(k / scale)) : Number(vr![i]);
-    const flags = fl === null ? 0 : fl[i]!;
-    out.push({ t_us: t, t_ms: Math.floor(t / 1000), value, flags, device_ms: (flags & suspectBit) !== 0 ? Math.floor((t + lag[i]! * lagUnit) / 1000) : null });
+    const mask = fl === null ? 0 : fl[i]!;
+    t_us[j] = t;
+    t_ms[j] = Math.floor(t / 1000);
+    value[j] = scaled !== null ? scaled.of(k) : Number(vr![i]);
+    flags[j] = mask;
+    if ((mask & suspectBit) !== 0) {
+      lag ??= integers(b.lag!, n);
+      device_ms[j] = Math.floor((t + lag[i]! * lagUnit) / 1000);
+    } else device_ms[j] = NaN;
+    j++;
   }
+  run.length = j;
+  return run;
 }

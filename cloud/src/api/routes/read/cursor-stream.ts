@@ -17,10 +17,10 @@ import { StreamWriter } from './stream-writer.js';
 
 export { BATCH_ROWS } from './row-source.js';
 
-/** What one read became: its text, how many rows it holds, and whether to stop
- * reading (a row limit was reached). */
+/** What one read became: its text (or its bytes, for a format written straight into a
+ * buffer), how many rows it holds, and whether to stop reading (a row limit was reached). */
 export interface FormattedRows {
-  text: string;
+  text: string | Uint8Array;
   rows: number;
   stop?: boolean;
 }
@@ -64,9 +64,9 @@ export async function streamSource<Row>(ctx: RequestContext, deps: Pick<ReadRout
       for (;;) {
         const batch = rows.length > 0 ? spec.format(rows) : { text: '', rows: 0, stop: true };
         sent += batch.rows;
-        const text = head + batch.text;
+        const text = head === '' ? batch.text : typeof batch.text === 'string' ? head + batch.text : Buffer.concat([Buffer.from(head), batch.text]);
         head = '';
-        if (text !== '' && !(await out.write(text))) return; // the client left: stop reading
+        if (text.length > 0 && !(await out.write(text))) return; // the client left: stop reading
         if (batch.stop === true) break;
         rows = await source.next();
       }

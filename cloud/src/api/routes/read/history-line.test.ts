@@ -1,7 +1,7 @@
-/** historyLine's template is byte-identical to the line JSON.stringify makes of the reading. */
+/** HistoryLines writes, byte for byte, the lines JSON.stringify makes of the readings. */
 import { describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
-import { historyLine, IsoTimes, type HistoryRow } from './history-line.js';
+import { HistoryLines, IsoTimes, ReadingRun, type HistoryRow } from './history-line.js';
 import { ndjsonLine } from './ndjson.js';
 import { flagNames } from './vital-view.js';
 
@@ -12,28 +12,65 @@ function reference(r: HistoryRow): string {
   return ndjsonLine(line);
 }
 
-describe('historyLine', () => {
+describe('HistoryLines', () => {
   it('writes what JSON.stringify writes, for times, values and flags of every kind', () => {
-    const times = new IsoTimes();
-    const values = [72, 0, -0, 36.6, 0.1, 1e-7, -12.5, 1e21, 3.4028234663852886e38, NaN, Infinity, -Infinity];
-    const masks = [0, 1, 2, 3, QualityFlag.CLOCK_SUSPECT, QualityFlag.CLOCK_SUSPECT | 1, 0x4000, 0x7fff];
+    const lines = new HistoryLines();
+    const values = [72, 0, -0, 36.6, 0.1, 1e-7, -12.5, 1e21, 3.4028234663852886e38, NaN, Infinity, -Infinity, -7, 999_999_999_999_999, -1e15, 1e15, 123_456.5, 2 ** 53, -5e-324];
+    const masks = [0, 1, 2, 3, QualityFlag.CLOCK_SUSPECT, QualityFlag.CLOCK_SUSPECT | 1, 0x4000, 0x7fff, -1];
     const starts = [Date.UTC(2026, 2, 1), Date.UTC(1969, 11, 31, 23, 59, 58), Date.UTC(2000, 1, 29, 23, 59), 0, Date.UTC(9999, 11, 31, 23, 59, 59)];
-    let n = 0;
+    let expected = '';
+    let text = '';
     for (const start of starts) {
       // Ascending times with steps that cross seconds, minutes and hours.
+      const rows: HistoryRow[] = [];
       for (let i = 0, ms = start; i < 400; i++, ms += [1, 999, 7, 60_000, 1_001, 59_999][i % 6]!) {
-        const r: HistoryRow = { t_ms: ms, value: values[i % values.length]!, flags: masks[i % masks.length]!, device_ms: ms - 86_400_123 };
-        expect(historyLine(r, times)).toBe(reference(r));
-        n++;
+        rows.push({ t_ms: ms, value: values[i % values.length]!, flags: masks[i % masks.length]!, device_ms: ms - 86_400_123 });
+      }
+      for (const r of rows) expected += reference(r);
+      // Written in pieces of every size: a chunk outgrows its first buffer, the next starts small.
+      const run = ReadingRun.of(rows);
+      for (let at = 0, size = 1; at < run.length; at += size, size *= 3) {
+        lines.addRun(run, at, Math.min(run.length, at + size));
+        text += lines.take().toString('latin1');
       }
     }
-    expect(n).toBe(2_000);
+    expect(expected.split('\n')).toHaveLength(2_001);
+    expect(text).toBe(expected);
   });
 
-  it('formats years outside 0000..9999 as Date does', () => {
-    const times = new IsoTimes();
-    for (const ms of [Date.UTC(10000, 0, 1, 0, 0, 1, 5), Date.UTC(-1, 5, 1), 8.64e15]) {
-      expect(times.format(ms)).toBe(new Date(ms).toISOString());
+  it('writes lines longer than the first buffer, and times of years beyond 9999 and before 0', () => {
+    const lines = new HistoryLines();
+    const rows: HistoryRow[] = [];
+    for (let i = 0; i < 5_000; i++) rows.push({ t_ms: Date.UTC(10000, 0, 1) + i * 1_001, value: -1.2345678901234568e-300, flags: 0x7fff, device_ms: Date.UTC(-1, 5, 1) });
+    lines.addRun(ReadingRun.of(rows));
+    const chunk = lines.take();
+    expect(chunk.length).toBeGreaterThan(64 * 1024);
+    expect(chunk.toString('latin1')).toBe(rows.map(reference).join(''));
+    expect(lines.take().length).toBe(0);
+  });
+
+  it('writes the lines of more flag masks than it keeps the line ends of', () => {
+    const lines = new HistoryLines();
+    const rows: HistoryRow[] = [];
+    for (let i = 0; i < 600; i++) rows.push({ t_ms: Date.UTC(2026, 2, 1) + i * 250, value: i % 7 === 0 ? 98.5 : i % 3, flags: i % 300, device_ms: Date.UTC(2026, 2, 1) - i });
+    lines.addRun(ReadingRun.of(rows));
+    expect(lines.take().toString()).toBe(rows.map(reference).join(''));
+  });
+
+  it('gives back the rows a run was made of', () => {
+    const rows: HistoryRow[] = [
+      { t_ms: 1, value: -0, flags: QualityFlag.CLOCK_SUSPECT, device_ms: 0 },
+      { t_ms: 2, value: NaN, flags: 0, device_ms: null },
+    ];
+    const run = ReadingRun.of(rows);
+    expect([run.row(0), run.row(1)]).toEqual(rows);
+  });
+
+  it('writes times as Date does, with years outside 0000..9999 and before a lead', () => {
+    const times = new IsoTimes('{"t":"');
+    const buf = Buffer.alloc(64);
+    for (const ms of [Date.UTC(10000, 0, 1, 0, 0, 1, 5), Date.UTC(-1, 5, 1), 8.64e15, Date.UTC(2026, 2, 1, 23, 59, 59, 999), Date.UTC(2026, 2, 2), -1]) {
+      expect(buf.toString('latin1', 0, times.write(ms, buf, 0))).toBe(`{"t":"${new Date(ms).toISOString()}`);
     }
   });
 });

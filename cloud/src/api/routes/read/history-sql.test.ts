@@ -16,7 +16,9 @@ import { HR, seedHistory, seedHospital } from '../../testing/read-fixtures.js';
 import { HISTORY_STREAM_SQL, type HourRow } from './history-sql.js';
 import { hourRowsSource } from './hour-rows.js';
 import { cursorSource, INT8_AS_NUMBER } from './row-source.js';
-import type { HistoryRow } from './history-line.js';
+import { HistoryLines, type HistoryRow } from './history-line.js';
+import { ndjsonLine } from './ndjson.js';
+import { flagNames } from './vital-view.js';
 
 const db = useLifecycleDatabase();
 const D0 = Date.parse('2026-03-01T00:00:00Z');
@@ -26,8 +28,10 @@ const insert = (rows: string) =>
   db.pool.query(`INSERT INTO vital_data (t, received_at, batch_seq, value, metric, flags, hospital_id, patient_id, gateway_id, device_id, bed_id) VALUES ${rows}`);
 
 /** Both statements' readings as comparable text: t in µs (exact), value, flags, and
- * received_at where the route shows it. */
-async function both(from: string, to: string): Promise<{ plain: string[]; stream: string[] }> {
+ * received_at where the route shows it; and the NDJSON the route writes of the stream's
+ * runs (history-line.ts, from the block's columns for an hour of one block) beside the
+ * lines JSON.stringify makes of HISTORY_SQL's readings. */
+async function both(from: string, to: string): Promise<{ plain: string[]; stream: string[]; lines: string; expectedLines: string }> {
   const params = ['h-sql', 'P1', HR, new Date(from), new Date(to)];
   const plain = await db.pool.query<{ t_us: string; value: number; flags: number; r_ms: string }>(
     `SELECT (extract(epoch FROM t) * 1000000)::int8 AS t_us, value, flags, floor(extract(epoch FROM received_at) * 1000)::int8 AS r_ms FROM (${HISTORY_SQL}) q`,
@@ -41,7 +45,25 @@ async function both(from: string, to: string): Promise<{ plain: string[]; stream
   const stream: HistoryRow[] = [];
   for (let rows = await source.next(); rows.length > 0; rows = await source.next()) stream.push(...rows);
   await source.close();
+  const runs = hourRowsSource(await cursorSource<HourRow>(db.pool, HISTORY_STREAM_SQL, [...params, QualityFlag.CLOCK_SUSPECT], { types: INT8_AS_NUMBER, batchRows: 3 }), {
+    from: new Date(from),
+    to: new Date(to),
+    suspectBit: QualityFlag.CLOCK_SUSPECT,
+  });
+  const writer = new HistoryLines();
+  let lines = '';
+  for (let batch = await runs.nextRuns(); batch.length > 0; batch = await runs.nextRuns()) {
+    for (const run of batch) writer.addRun(run);
+    lines += writer.take().toString();
+  }
+  await runs.close();
+  const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+  const expectedLines = plain.rows
+    .map((r) => ndjsonLine({ t: iso(Math.floor(Number(r.t_us) / 1000)), value: r.value, flags: flagNames(r.flags), ...(r.flags & QualityFlag.CLOCK_SUSPECT ? { deviceClock: iso(r.r_ms) } : {}) }))
+    .join('');
   return {
+    lines,
+    expectedLines,
     plain: plain.rows.map((r) => `${Math.floor(Number(r.t_us) / 1000)} ${r.value} ${r.flags} ${r.flags & QualityFlag.CLOCK_SUSPECT ? r.r_ms : null}`),
     stream: stream.map((r) => `${r.t_ms} ${r.value} ${r.flags} ${r.device_ms}`),
   };
@@ -86,9 +108,10 @@ describe('HISTORY_STREAM_SQL', () => {
     ['across midnight', '2026-03-01T23:30:00Z', '2026-03-02T00:30:00.5Z'],
     ['past the end of the readings', '2026-03-02T10:00:00Z', '2026-03-03T00:00:00Z'],
   ])('answers exactly what HISTORY_SQL answers, in its order: %s', async (_, from, to) => {
-    const { plain, stream } = await both(from, to);
+    const { plain, stream, lines, expectedLines } = await both(from, to);
     expect(plain.length).toBeGreaterThan(0);
     expect(stream).toEqual(plain);
+    expect(lines).toBe(expectedLines);
   });
 
   it('holds the late rows beside the blocks of their hour, in time order', async () => {

@@ -11,8 +11,9 @@ import { streamSource } from './cursor-stream.js';
 import type { ReadRouteDeps } from './deps.js';
 import { HistoryPurgedError } from './history-errors.js';
 import { parseHistoryQuery } from './history-params.js';
-import { historyLine, IsoTimes, type HistoryRow } from './history-line.js';
+import { HistoryLines, type ReadingRun } from './history-line.js';
 import { historySources } from './history-sources.js';
+import { readingRuns } from './hour-rows.js';
 import { metricUnitsOf } from './metric-units.js';
 import { NDJSON, ndjsonLine } from './ndjson.js';
 import type { ReadHandler } from './read-route.js';
@@ -41,24 +42,25 @@ export function patientHistory(deps: ReadRouteDeps, route: string): ReadHandler 
     let sent = 0;
     let nextFrom: string | undefined;
     // One line per reading; a CLOCK_SUSPECT reading also says what the device's clock said.
-    const times = new IsoTimes();
-    await streamSource<HistoryRow>(ctx, deps, plan.source, {
+    const writer = new HistoryLines();
+    await streamSource<ReadingRun>(ctx, deps, readingRuns(plan.source), {
       route,
       contentType: NDJSON,
       ...(plan.archivedDays.length > 0 ? { headers: { [ARCHIVED_DAYS_HEADER]: plan.archivedDays.join(',') } } : {}),
-      format: (rows) => {
-        let text = '';
+      // Each read's lines are written into one buffer, sent in one write.
+      format: (runs) => {
         let count = 0;
-        for (const r of rows) {
-          if (sent === deps.historyMaxRows) {
-            nextFrom = times.format(r.t_ms);
+        for (const run of runs) {
+          const lines = Math.min(run.length, deps.historyMaxRows - sent);
+          writer.addRun(run, 0, lines);
+          sent += lines;
+          count += lines;
+          if (lines < run.length) {
+            nextFrom = new Date(run.t_ms[lines]!).toISOString();
             break;
           }
-          text += historyLine(r, times);
-          sent++;
-          count++;
         }
-        return { text, rows: count, stop: nextFrom !== undefined };
+        return { text: writer.take(), rows: count, stop: nextFrom !== undefined };
       },
       check: plan.check,
       done: (rows) => ndjsonLine({ done: true, rows, truncated: nextFrom !== undefined, ...(nextFrom === undefined ? {} : { nextFrom }), ...archived, metric }),

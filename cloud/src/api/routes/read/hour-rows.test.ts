@@ -1,7 +1,11 @@
 /** How many rows the history cursor reads next: about the same number of readings whether
- * its rows are single readings or blocks of an hour. */
+ * its rows are single readings or blocks of an hour; and how the readings are given out
+ * (a batch read ahead, an hour at a time). */
 import { describe, expect, it } from 'vitest';
-import { historyBatchRows } from './hour-rows.js';
+import { QualityFlag } from '@wardlink/shared';
+import type { HourRow } from './history-sql.js';
+import { historyBatchRows, hourRowsSource } from './hour-rows.js';
+import type { RowSource } from './row-source.js';
 
 const rows = (count: number, n: number | null) => Array.from({ length: count }, () => ({ n }));
 
@@ -13,5 +17,68 @@ describe('historyBatchRows', () => {
     expect(historyBatchRows(rows(8, 4))).toBe(625); // a blood pressure every 15 min: 625 hours, ~2,500 readings
     expect(historyBatchRows(rows(1, 360_000))).toBe(1); // a 100 Hz series: one hour at a time
     expect(historyBatchRows([...rows(500, null), ...rows(2, 3_600)])).toBe(162); // 502 rows holding 7,700 readings: ~2,500 a read
+  });
+});
+
+/** Plain rows (one reading each) of hour `hour`, a second apart. */
+const hourOf = (hour: number, count: number): HourRow[] =>
+  Array.from({ length: count }, (_, i) => ({ hour, t_us: (hour * 3_600 + i) * 1e6, value: i % 50, flags: 0, device_ms: null, n: null, t_unit_us: null, v_scale: null, lag_unit_us: null, dt: null, dv: null, vr: null, fl: null, lag: null }));
+
+/** A source of `batches`, counting reads and closing with what it was given. */
+function scripted(batches: Array<HourRow[] | Error>) {
+  const state = { reads: 0, closed: undefined as unknown, closedWhilePending: false, pending: 0 };
+  const source: RowSource<HourRow> = {
+    async next() {
+      const batch = batches[state.reads++] ?? [];
+      state.pending++;
+      await new Promise((resolve) => setImmediate(resolve));
+      state.pending--;
+      if (batch instanceof Error) throw batch;
+      return batch;
+    },
+    async close(failure?: unknown) {
+      state.closedWhilePending = state.pending > 0;
+      state.closed = failure ?? 'closed';
+    },
+  };
+  return { source, state };
+}
+
+const RANGE = { from: new Date(0), to: new Date(86_400_000), suspectBit: QualityFlag.CLOCK_SUSPECT };
+
+describe('hourRowsSource', () => {
+  it('reads the next batch while this one is given out, and gives a batch of several hours out an hour at a time', async () => {
+    const { source, state } = scripted([[...hourOf(1, 2_600), ...hourOf(2, 2_600), ...hourOf(3, 10)], hourOf(4, 5)]);
+    const readings = hourRowsSource(source, RANGE);
+    const sizes: number[] = [];
+    const reads: number[] = [];
+    for (let runs = await readings.nextRuns(); runs.length > 0; runs = await readings.nextRuns()) {
+      sizes.push(runs.reduce((n, r) => n + r.length, 0));
+      reads.push(state.reads);
+    }
+    // Hour 3 is complete only once the next batch shows hour 4, which is given out at the end.
+    expect(sizes).toEqual([2_600, 2_600, 10, 5]);
+    expect(reads[0]).toBe(2); // the second batch was asked for before the first hour was given out
+    await readings.close();
+    expect(state.closed).toBe('closed');
+  });
+
+  it('waits for the read ahead before closing the cursor, and closes it as broken when that read failed', async () => {
+    const failure = new Error('connection lost');
+    const { source, state } = scripted([[...hourOf(1, 3_000), ...hourOf(2, 1)], failure]);
+    const readings = hourRowsSource(source, RANGE);
+    expect((await readings.nextRuns())[0]!.length).toBe(3_000);
+    expect(state.pending).toBe(1);
+    await readings.close();
+    expect(state.closedWhilePending).toBe(false);
+    expect(state.closed).toBe(failure);
+  });
+
+  it('gives the failure of a read ahead to the next call', async () => {
+    const failure = new Error('statement timeout');
+    const { source } = scripted([[...hourOf(1, 3_000), ...hourOf(2, 1)], failure]);
+    const readings = hourRowsSource(source, RANGE);
+    await readings.nextRuns();
+    await expect(readings.nextRuns()).rejects.toBe(failure);
   });
 });

@@ -2,19 +2,24 @@
  * The history statement's rows (history-sql.ts: rows and whole blocks, in hour order)
  * as readings in time order: each hour is gathered, its blocks unpacked (block-rows.ts),
  * and sorted on its own when it has more than one source (two devices, or late rows
- * beside a block). Memory holds one hour of the series, whatever the range.
+ * beside a block). Memory holds one hour of the series, whatever the range. The readings
+ * come as runs (columns, history-line.ts), which the history route formats; next() gives
+ * them as row objects, for the merge with archived days.
  */
-import { blockReadings, type TimedReading } from './block-rows.js';
-import type { HistoryRow } from './history-line.js';
+import { blockRun } from './block-rows.js';
+import { ReadingRun, type HistoryRow, type TimedReading } from './history-line.js';
 import type { HourRow } from './history-sql.js';
 import { BATCH_ROWS, type RowSource } from './row-source.js';
 
 const byTime = (a: TimedReading, b: TimedReading) => a.t_us - b.t_us;
 
-/** Readings one cursor read should bring, about (BATCH_ROWS rows, or one block): each
- * read's readings are unpacked and formatted in one go on the event loop, which answers
- * nothing else meanwhile; at 10,000 a read held it ~25 ms, longer than a latest answer
- * may take (issue 17), at 2,500 about an hour of a 1 Hz series (~6 ms). */
+/** Readings one cursor read should bring, about (BATCH_ROWS rows, or one block), and
+ * that the route formats in one go on the event loop, which answers nothing else
+ * meanwhile: at 10,000 a read held it ~25 ms, longer than a latest answer may take
+ * (issue 17); 2,500 is about an hour of a 1 Hz series, unpacked and formatted in under
+ * a millisecond (history-line.ts). Reads of 4 times as many, fewer round trips, made a
+ * day's answer slower: the database and the service overlapped less (the cursor reads
+ * one batch ahead). */
 const READINGS_PER_READ = 2_500;
 
 /** The next read's size: rows are one reading each, a block up to an hour's worth (3,600
@@ -26,45 +31,115 @@ export function historyBatchRows(previous: unknown[]): number {
   return Math.min(BATCH_ROWS, Math.max(1, Math.floor((READINGS_PER_READ * previous.length) / readings)));
 }
 
-function readingsOf(hour: HourRow[], fromUs: number, toUs: number, suspectBit: number): HistoryRow[] {
+function hourRun(hour: HourRow[], fromUs: number, toUs: number, suspectBit: number): ReadingRun {
+  // The common case, a compacted hour of one device: the block's readings are in time
+  // order, and are formatted from its columns with no object per reading.
+  if (hour.length === 1 && hour[0]!.n !== null) return blockRun(hour[0]!, fromUs, toUs, suspectBit);
   const timed: TimedReading[] = [];
   for (const r of hour) {
     if (r.n === null) timed.push({ t_us: r.t_us, t_ms: Math.floor(r.t_us / 1000), value: r.value!, flags: r.flags!, device_ms: r.device_ms });
-    else blockReadings(r, fromUs, toUs, suspectBit, timed);
+    else {
+      const run = blockRun(r, fromUs, toUs, suspectBit);
+      for (let i = 0; i < run.length; i++) timed.push(run.reading(i));
+    }
   }
-  // One block's readings are in time order; anything else is sorted (rows come in the
-  // order of their scan, which a bitmap scan does not keep). Array.sort is stable and
-  // linear on a run already in order.
-  if (hour.length > 1 || hour[0]!.n === null) timed.sort(byTime);
-  return timed;
+  // Rows come in the order of their scan, which a bitmap scan does not keep. Array.sort
+  // is stable and linear on a run already in order.
+  timed.sort(byTime);
+  return ReadingRun.of(timed);
 }
 
-export function hourRowsSource(rows: RowSource<HourRow>, range: { from: Date; to: Date; suspectBit: number }): RowSource<HistoryRow> {
-  const fromUs = range.from.getTime() * 1000;
-  const toUs = range.to.getTime() * 1000;
-  let hour: HourRow[] = [];
-  let exhausted = false;
-  return {
-    async next() {
-      while (!exhausted) {
-        const batch = await rows.next();
-        if (batch.length === 0) exhausted = true;
-        const out: HistoryRow[] = [];
-        for (const r of batch) {
-          if (hour.length > 0 && r.hour !== hour[0]!.hour) {
-            for (const reading of readingsOf(hour, fromUs, toUs, range.suspectBit)) out.push(reading);
-            hour = [];
-          }
-          hour.push(r);
+/**
+ * The readings of `rows` (HISTORY_STREAM_SQL's), about READINGS_PER_READ at a time.
+ * - The cursor reads one batch ahead: the database unpacks the next blocks' arrays into
+ *   text (most of its time for a day's answer) while the service formats and sends this
+ *   batch's readings, instead of each waiting for the other. Memory holds two batches.
+ * - A batch of several hours (the first read brings 8 rows, which may be 8 blocks of an
+ *   hour each) is given out an hour at a time, so what the event loop does in one go stays
+ *   about READINGS_PER_READ readings (or one hour) whatever the read brought.
+ */
+export class HourReadings implements RowSource<HistoryRow> {
+  private readonly fromUs: number;
+  private readonly toUs: number;
+  private hour: HourRow[] = [];
+  private batch: HourRow[] = [];
+  private at = 0;
+  private ahead: Promise<HourRow[]> | undefined;
+  private exhausted = false;
+
+  constructor(
+    private readonly rows: RowSource<HourRow>,
+    private readonly range: { from: Date; to: Date; suspectBit: number },
+  ) {
+    this.fromUs = range.from.getTime() * 1000;
+    this.toUs = range.to.getTime() * 1000;
+  }
+
+  /** The next hours' readings, one run an hour (none empty); none once exhausted. */
+  async nextRuns(): Promise<ReadingRun[]> {
+    const out: ReadingRun[] = [];
+    let readings = 0;
+    const flush = () => {
+      const run = hourRun(this.hour, this.fromUs, this.toUs, this.range.suspectBit);
+      if (run.length > 0) out.push(run);
+      readings += run.length;
+      this.hour = [];
+    };
+    for (;;) {
+      if (this.at === this.batch.length) {
+        if (this.exhausted || readings > 0) break;
+        const pending = this.ahead ?? this.rows.next();
+        this.ahead = undefined;
+        this.batch = await pending;
+        this.at = 0;
+        if (this.batch.length === 0) {
+          this.exhausted = true;
+          if (this.hour.length > 0) flush();
+          break;
         }
-        if (exhausted && hour.length > 0) {
-          for (const reading of readingsOf(hour, fromUs, toUs, range.suspectBit)) out.push(reading);
-          hour = [];
-        }
-        if (out.length > 0) return out;
+        this.ahead = this.rows.next();
+        this.ahead.catch(() => undefined); // awaited by the next call, or by close(): never unhandled
       }
-      return [];
+      const r = this.batch[this.at]!;
+      if (this.hour.length > 0 && r.hour !== this.hour[0]!.hour) {
+        flush();
+        if (readings >= READINGS_PER_READ) break;
+      }
+      this.hour.push(r);
+      this.at++;
+    }
+    return out;
+  }
+
+  async next(): Promise<HistoryRow[]> {
+    const rows: HistoryRow[] = [];
+    for (const run of await this.nextRuns()) for (let i = 0; i < run.length; i++) rows.push(run.row(i));
+    return rows;
+  }
+
+  async close(failure?: unknown): Promise<void> {
+    // A read still under way is waited for: the cursor closes only between reads. If it
+    // failed, the connection may be broken, as after any failure.
+    let broken = failure;
+    if (this.ahead !== undefined) await this.ahead.catch((err: unknown) => (broken ??= err));
+    this.ahead = undefined;
+    await this.rows.close(broken);
+  }
+}
+
+export function hourRowsSource(rows: RowSource<HourRow>, range: { from: Date; to: Date; suspectBit: number }): HourReadings {
+  return new HourReadings(rows, range);
+}
+
+/** Any history source as runs: HourReadings' own, or each batch of rows as one run (the
+ * merge with archived days). */
+export function readingRuns(source: RowSource<HistoryRow>): RowSource<ReadingRun> {
+  if (source instanceof HourReadings) return { next: () => source.nextRuns(), close: (failure?: unknown) => source.close(failure) };
+  return {
+    next: async () => {
+      const rows = await source.next();
+      return rows.length === 0 ? [] : [ReadingRun.of(rows)];
     },
-    close: (failure?: unknown) => rows.close(failure),
+    close: (failure?: unknown) => source.close(failure),
   };
 }

@@ -17,8 +17,8 @@ export class StreamWriter {
     return this.gone || this.res.destroyed;
   }
 
-  /** Writes the text; true when the client may take more. */
-  async write(text: string): Promise<boolean> {
+  /** Writes the text (or bytes); true when the client may take more. */
+  async write(text: string | Uint8Array): Promise<boolean> {
     if (this.clientGone) return false;
     if (this.res.write(text)) return true;
     await new Promise<void>((resolve) => {
