@@ -13,7 +13,8 @@
  *   PostgreSQL, which was most of the time of a day's answer (~150 of ~250 ms).
  * - Times as integers (epoch µs of a row's t and of a block's t_first), so nothing parses
  *   timestamptz text into a Date; received_at only for CLOCK_SUSPECT rows ($6), the only
- *   ones whose line shows it (as deviceClock).
+ *   ones whose line shows it (as deviceClock); a block's lag array only when it has
+ *   flags at all (most blocks have none, and the array's text was ~20% of the statement).
  * The plain bounds on $4/$5 beside the per-hour ones keep the partition pruning by the
  * range (at plan time, or at executor start for a generic plan).
  *
@@ -26,7 +27,7 @@ const ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'";
 
 /** Its prepared statement's name on each connection (versioned: a connection keeps a
  * statement under its name, so a changed text needs a new name). */
-export const HISTORY_STATEMENT = 'wl_history_hours_v1';
+export const HISTORY_STATEMENT = 'wl_history_hours_v2';
 
 export interface HourRow {
   /** The hour's index in the range, 1-based. */
@@ -60,7 +61,7 @@ CROSS JOIN LATERAL (
   UNION ALL
   SELECT (extract(epoch FROM b.t_first) * 1000000)::int8, NULL, NULL, NULL, b.n, b.t_unit_us, b.v_scale, b.lag_unit_us,
          coalesce(array_to_string(b.dt, ','), array_to_string(b.dt64, ',')), array_to_string(b.dv, ','), array_to_string(b.v_raw, ','),
-         array_to_string(b.flags, ','), coalesce(array_to_string(b.lag16, ','), array_to_string(b.lag64, ','))
+         array_to_string(b.flags, ','), CASE WHEN b.flags IS NOT NULL THEN coalesce(array_to_string(b.lag16, ','), array_to_string(b.lag64, ',')) END
   FROM vital_blocks b
   WHERE b.hospital_id = $1 AND b.patient_id = $2 AND b.metric = $3
     AND b.block_start >= date_bin('1 hour', $4::timestamptz, ${ORIGIN}) AND b.block_start < $5
