@@ -16,11 +16,10 @@
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Reading } from '@wardlink/shared';
-import { encodeBinaryCopy } from './copy-binary.js';
+import { readingsOfColumns } from '@wardlink/shared';
+import { encodeBinaryCopy, encodeBinaryCopyColumns } from './copy-binary.js';
 import { encodeTextCopy } from './copy-text.js';
-import type { RowContext } from './rows.js';
-import { VITAL_COLUMN_LIST } from './rows.js';
+import { isColumns, VITAL_COLUMN_LIST, type BatchReadings, type RowContext } from './rows.js';
 
 export type CopyFormat = 'binary' | 'text';
 export const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
@@ -28,7 +27,9 @@ export const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
 /** Chunks of this size let PostgreSQL start parsing before the last byte has arrived. */
 const CHUNK_BYTES = 256 * 1024;
 
-export function encodeCopyRows(readings: readonly Reading[], ctx: RowContext, format: CopyFormat): Buffer {
+/** Readings as objects or as the columns a batch was decoded into (binary: no object per reading). */
+export function encodeCopyRows(readings: BatchReadings, ctx: RowContext, format: CopyFormat): Buffer {
+  if (isColumns(readings)) return format === 'binary' ? encodeBinaryCopyColumns(readings, ctx) : encodeTextCopy(readingsOfColumns(readings), ctx);
   return format === 'binary' ? encodeBinaryCopy(readings, ctx) : encodeTextCopy(readings, ctx);
 }
 

@@ -12,9 +12,9 @@
  * plan on every batch after the first.
  */
 import type pg from 'pg';
-import type { Reading } from '@wardlink/shared';
+import { readingOfColumns, type Reading, type ReadingColumns, type ReadingSeries } from '@wardlink/shared';
 import { LATEST_CHANNEL, latestChangePayload } from './latest-notify.js';
-import { float4Safe, mdcCodeOf, NO_PATIENT } from './rows.js';
+import { float4Safe, isColumns, mdcCodeOf, NO_PATIENT, type BatchReadings } from './rows.js';
 
 interface Latest {
   bed: string;
@@ -52,7 +52,45 @@ export function newestPerBedAndMetric(readings: readonly Reading[]): Latest[] {
     }
     if (r.deviceTimeMs > current.r.deviceTimeMs) current.r = r;
   }
-  return all.sort((a, b) => (a.bed < b.bed ? -1 : a.bed > b.bed ? 1 : a.metric - b.metric));
+  return all.sort(byKey);
+}
+
+/**
+ * `newestPerBedAndMetric(readingsOfColumns(columns))`, from the columns: the newest
+ * reading of each series is found in its time column, and only the ~500 winners become
+ * `Reading` objects. The first of equal times wins, as there.
+ */
+export function newestPerBedAndMetricOfColumns(columns: ReadingColumns): Latest[] {
+  interface Newest {
+    bed: string;
+    metric: number;
+    series: ReadingSeries;
+    i: number;
+  }
+  const byBed = new Map<string, Map<number, Newest>>();
+  const found: Newest[] = [];
+  const times = columns.deviceTimeMs;
+  for (const s of columns.series) {
+    let newest = s.start;
+    for (let i = s.start + 1, end = s.start + s.count; i < end; i++) if (times[i]! > times[newest]!) newest = i;
+    const metric = mdcCodeOf(s.metric);
+    let ofBed = byBed.get(s.bedId);
+    if (ofBed === undefined) byBed.set(s.bedId, (ofBed = new Map()));
+    const current = ofBed.get(metric);
+    if (current === undefined) {
+      const n: Newest = { bed: s.bedId, metric, series: s, i: newest };
+      ofBed.set(metric, n);
+      found.push(n);
+    } else if (times[newest]! > times[current.i]!) {
+      current.series = s;
+      current.i = newest;
+    }
+  }
+  return found.map((n) => ({ bed: n.bed, metric: n.metric, r: readingOfColumns(columns, n.series, n.i) })).sort(byKey);
+}
+
+function byKey(a: Latest, b: Latest): number {
+  return a.bed < b.bed ? -1 : a.bed > b.bed ? 1 : a.metric - b.metric;
 }
 
 /** What an upsert did: rows changed, and the time range of the candidates (for the
@@ -77,10 +115,10 @@ export async function upsertLatestVitals(
   client: pg.PoolClient,
   hospitalId: string,
   gatewayId: string,
-  readings: readonly Reading[],
+  readings: BatchReadings,
   options: UpsertOptions = {},
 ): Promise<LatestUpsert> {
-  const rows = newestPerBedAndMetric(readings);
+  const rows = isColumns(readings) ? newestPerBedAndMetricOfColumns(readings) : newestPerBedAndMetric(readings);
   if (rows.length === 0) return { changed: 0, fromMs: 0, toMs: 0 };
   let fromMs = Infinity;
   let toMs = -Infinity;
@@ -150,7 +188,8 @@ export class TextArrayLiteral {
 
   quote(v: string): string {
     let q = this.quoted.get(v);
-    if (q === undefined) this.quoted.set(v, (q = `"${v.replace(/["\\]/g, '\\$&')}"`));
+    // Ids rarely hold a quote or a backslash: the regex runs only for those that do.
+    if (q === undefined) this.quoted.set(v, (q = v.includes('"') || v.includes('\\') ? `"${v.replace(/["\\]/g, '\\$&')}"` : `"${v}"`));
     return q;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mdcCodeOfKey, METRICS, QualityFlag, type AlarmEvent, type Batch, type Reading } from '@wardlink/shared';
+import { decodeBatch, decodeBatchColumns, encodeBatch, mdcCodeOfKey, METRICS, QualityFlag, type AlarmEvent, type Batch, type Reading } from '@wardlink/shared';
 import { createTestLogger, silentLogger } from '../testing/logger.js';
 import { useTestDatabase } from '../testing/pg.js';
 import { partitionName } from '../storage/partitions.js';
@@ -92,6 +92,32 @@ describe('loadBatch', () => {
       { batch_seq: '1', readings: first.readings.length },
       { batch_seq: '2', readings: second.readings.length },
     ]);
+  });
+
+  it('stores the same rows from the columns the service decodes a batch into as from Reading objects, staged and duplicate paths included', async () => {
+    const ward = simulatedWard('gw-cols');
+    const odd = batchOf(ward, 1, T0);
+    const suspect = { ...odd.readings[0]!, deviceId: 'mon-x', metric: 'TEMP' as const, value: 37.1 };
+    odd.readings.push(
+      { ...suspect, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T0 - 3_600_000 },
+      { ...suspect, deviceTimeMs: suspect.deviceTimeMs + 1000, flags: QualityFlag.CLOCK_SUSPECT },
+      { ...suspect, deviceTimeMs: suspect.deviceTimeMs + 2000, value: 1e300, flags: QualityFlag.INVALID, patientId: null },
+    );
+    const bytes = [encodeBatch(odd), encodeBatch(batchOf(ward, 2, T0, 20_000))];
+    const objects = await gateway('gw-objects');
+    const columns = await gateway('gw-columns');
+    for (const b of bytes) {
+      const byObjects = await loadBatch(db.pool, objects, decodeBatch(b), opts);
+      const columnar = decodeBatchColumns(b).batch;
+      const byColumns = await loadBatch(db.pool, columns, columnar, opts);
+      expect(byColumns).toEqual({ ...byObjects, copyMs: byColumns.copyMs });
+      expect(await loadBatch(db.pool, columns, columnar, opts)).toMatchObject({ duplicate: true, storedReadings: 0 });
+    }
+    expect(actual(await rowsOf('gw-columns'))).toEqual(actual(await rowsOf('gw-objects')));
+    expect(await countRows(db.pool, 'vital_data', 'gw-columns')).toBe(decodeBatch(bytes[1]!).readings.length + 3);
+    const latest = (gatewayId: string) =>
+      db.pool.query('SELECT bed_id, metric, t, value, flags, patient_id, device_id FROM latest_vitals WHERE gateway_id = $1 ORDER BY bed_id, metric', [gatewayId]);
+    expect((await latest('gw-columns')).rows).toEqual((await latest('gw-objects')).rows);
   });
 
   it('stores a batch once however often it is sent, even 5 times at once', async () => {

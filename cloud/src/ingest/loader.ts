@@ -24,7 +24,7 @@
  * (Citus reports both from a COPY as XX000 with PostgreSQL's message: copy-errors.ts.)
  */
 import type pg from 'pg';
-import { isMetricId, systemClock, type Batch, type Clock, type SeriesEntry } from '@wardlink/shared';
+import { isMetricId, readingsOfColumns, systemClock, type Batch, type Clock, type ColumnarBatch, type SeriesEntry } from '@wardlink/shared';
 import { compactedBeforeMs } from './compaction-horizon.js';
 import { poolHasCitus } from '../storage/citus-detect.js';
 import { recoverableLoadError } from './copy-errors.js';
@@ -39,7 +39,7 @@ import { upsertLatestVitals } from './latest-vitals.js';
 import { reconcileUnits } from './metric-units.js';
 import { storeDictionaryEntries } from './series-dictionary.js';
 import type { ReadingTimeBounds } from './time-bounds.js';
-import { VITAL_COLUMN_LIST } from './rows.js';
+import { isColumns, VITAL_COLUMN_LIST, type BatchReadings } from './rows.js';
 
 /** The gateway a batch was authenticated as; hospital and ward come from its row. */
 export interface GatewayIdentity {
@@ -80,23 +80,22 @@ export interface LoadResult {
 const STAGE_TABLE = 'wl_vital_stage';
 const HOUR_MS = 3_600_000;
 
-export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: Batch, options: LoadOptions): Promise<LoadResult> {
+/**
+ * `batch` as the service decodes it (ColumnarBatch: its readings as columns, COPYed and
+ * upserted with no object per reading) or with `Reading` objects; the rows are the same.
+ */
+export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: Batch | ColumnarBatch, options: LoadOptions): Promise<LoadResult> {
   const clock = options.clock ?? systemClock;
   const format = options.copyFormat ?? DEFAULT_COPY_FORMAT;
-  const { readings } = batch;
-  let minT = Infinity;
-  let maxT = -Infinity;
-  for (const r of readings) {
-    if (r.deviceTimeMs < minT) minT = r.deviceTimeMs;
-    if (r.deviceTimeMs > maxT) maxT = r.deviceTimeMs;
-  }
+  const readings = readingsToLoad(batch.readings);
+  const { minT, maxT } = timeRange(readings);
   const partitionOptions = { logger: options.logger, clock, ...(options.ddlLockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.ddlLockTimeoutMs }) };
   if (readings.length > 0) await options.timeBounds?.check(minT, maxT);
   if (readings.length > 0) await ensurePartitionsForRange(pool, minT, maxT, partitionOptions);
   const rowContext = { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, batchSeq: batch.seq };
   // Uncatalogued terms may need a unit conversion decided inside the transaction: their
   // rows are encoded there. Every other batch is encoded once, before it.
-  const uncatalogued = readings.some((r) => !isMetricId(r.metric));
+  const uncatalogued = !isColumns(readings) && readings.some((r) => !isMetricId(r.metric));
   const encoded = readings.length > 0 && !uncatalogued ? encodeCopyRows(readings, rowContext, format) : undefined;
 
   // Readings before the compaction cutoff may have a copy in vital_blocks: such a batch
@@ -127,7 +126,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
         const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
         let rows = encoded;
-        if (uncatalogued) {
+        if (uncatalogued && !isColumns(readings)) {
           await reconcileUnits(client, gateway.hospitalId, gateway.gatewayId, readings, options.logger);
           rows = encodeCopyRows(readings, rowContext, format);
         }
@@ -166,6 +165,34 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
       throw err;
     }
   }
+}
+
+/**
+ * The readings as the loader takes them: columns stay columns unless they hold an
+ * uncatalogued term, whose values reconcileUnits may convert in place (objects then).
+ */
+function readingsToLoad(readings: BatchReadings): BatchReadings {
+  if (isColumns(readings) && readings.uncatalogued) return readingsOfColumns(readings);
+  return readings;
+}
+
+function timeRange(readings: BatchReadings): { minT: number; maxT: number } {
+  let minT = Infinity;
+  let maxT = -Infinity;
+  if (isColumns(readings)) {
+    const times = readings.deviceTimeMs;
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i]!;
+      if (t < minT) minT = t;
+      if (t > maxT) maxT = t;
+    }
+    return { minT, maxT };
+  }
+  for (const r of readings) {
+    if (r.deviceTimeMs < minT) minT = r.deviceTimeMs;
+    if (r.deviceTimeMs > maxT) maxT = r.deviceTimeMs;
+  }
+  return { minT, maxT };
 }
 
 /**

@@ -21,7 +21,7 @@ export interface UnitOutcome {
 
 const NONE: UnitOutcome = { converted: 0, incommensurable: 0 };
 
-export async function reconcileUnits(client: pg.PoolClient, hospitalId: string, gatewayId: string, readings: Reading[], logger: Logger): Promise<UnitOutcome> {
+export async function reconcileUnits(client: pg.PoolClient, hospitalId: string, gatewayId: string, readings: readonly Reading[], logger: Logger): Promise<UnitOutcome> {
   const sent = new Map<number, string>(); // code → first unit this batch brings
   for (const r of readings) {
     if (isMetricId(r.metric)) continue;

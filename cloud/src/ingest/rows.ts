@@ -2,7 +2,14 @@
  * What the loader writes for each reading: one vital_data row. Shared by the binary and
  * text COPY encoders and the latest_vitals upsert.
  */
-import { METRIC_IDS, METRICS, QualityFlag, type MetricKey, type Reading } from '@wardlink/shared';
+import { METRIC_IDS, METRICS, QualityFlag, type MetricKey, type Reading, type ReadingColumns } from '@wardlink/shared';
+
+/** A batch's readings: objects, or the columns the service decodes a batch into. */
+export type BatchReadings = readonly Reading[] | ReadingColumns;
+
+export function isColumns(readings: BatchReadings): readings is ReadingColumns {
+  return !Array.isArray(readings);
+}
 
 /** vital_data's columns in COPY order (the table's own column order). */
 export const VITAL_COLUMNS = ['t', 'received_at', 'batch_seq', 'value', 'metric', 'flags', 'hospital_id', 'patient_id', 'gateway_id', 'device_id', 'bed_id'] as const;

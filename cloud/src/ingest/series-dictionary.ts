@@ -10,13 +10,13 @@
  */
 import type pg from 'pg';
 import {
-  decodeBatchWithDictionary,
+  decodeBatchColumns,
   DictionaryConflictError,
   DictionaryUnknownError,
   peekBatchHeader,
   SeriesDictionary,
   seriesKey,
-  type DecodedBatch,
+  type DecodedBatchColumns,
   type DecodeLimits,
   type SeriesEntry,
 } from '@wardlink/shared';
@@ -34,20 +34,23 @@ export class CloudDictionaries {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Decodes a batch, loading its gateway's dictionary from PostgreSQL when it uses entries not held. */
-  async decode(hospitalId: string, body: Uint8Array, limits: Partial<DecodeLimits>): Promise<DecodedBatch> {
+  /**
+   * Decodes a batch (its readings as columns, as the loader takes them), loading its
+   * gateway's dictionary from PostgreSQL when it uses entries not held.
+   */
+  async decode(hospitalId: string, body: Uint8Array, limits: Partial<DecodeLimits>): Promise<DecodedBatchColumns> {
     const { gatewayId, dictionaryId } = peekBatchHeader(body, limits);
-    if (dictionaryId === 0) return decodeBatchWithDictionary(body, limits);
+    if (dictionaryId === 0) return decodeBatchColumns(body, limits);
     const key = `${gatewayId}\u0000${dictionaryId}`;
     const lookup = (id: number) => (id === dictionaryId ? this.held.get(key) : undefined);
-    let decoded: DecodedBatch;
+    let decoded: DecodedBatchColumns;
     try {
-      decoded = decodeBatchWithDictionary(body, limits, { dictionaries: lookup });
+      decoded = decodeBatchColumns(body, limits, { dictionaries: lookup });
     } catch (err) {
       if (!(err instanceof DictionaryUnknownError)) throw err;
       // Another instance may have learnt the entries: read what the database holds, once.
       await this.load(hospitalId, gatewayId, dictionaryId, key);
-      decoded = decodeBatchWithDictionary(body, limits, { dictionaries: lookup });
+      decoded = decodeBatchColumns(body, limits, { dictionaries: lookup });
     }
     // Checks the inline entries against those held (an entry never changes) and keeps them.
     // One that contradicts is refused (409) before anything is stored or kept.

@@ -4,12 +4,13 @@
 import { CodecInputError } from '../errors/codec.js';
 import type { Batch } from '../types.js';
 import { compress, decompress, resolveCompression, type CompressionChoice } from './compression.js';
-import { decodePayload } from './decode-payload.js';
+import { decodePayload, decodePayloadColumns, type PayloadContext } from './decode-payload.js';
 import type { DictionaryEncoding, DictionaryLookup, SeriesEntry } from './dictionary.js';
 import { encodePayload } from './encode-payload.js';
 import { FORMAT_VERSION, isTimeInRange, isWellFormed } from './format.js';
-import { readHeader, verifyChecksum, writeFrame, type BatchHeader } from './frame.js';
+import { readHeader, verifyChecksum, writeFrame, type BatchHeader, type ParsedHeader } from './frame.js';
 import { resolveDecodeLimits, type DecodeLimits } from './limits.js';
+import type { ColumnarBatch } from './reading-columns.js';
 
 export type EncodeOptions = Partial<CompressionChoice> & {
   /** Write the batch against a series dictionary (dictionary.ts). Without one, the batch names every series in full. */
@@ -77,23 +78,52 @@ export function decodeBatch(bytes: Uint8Array, limits?: Partial<DecodeLimits>, o
  * `DictionaryUnknownError` (409 WL_DICTIONARY_UNKNOWN) after the checksum is verified.
  */
 export function decodeBatchWithDictionary(bytes: Uint8Array, limits?: Partial<DecodeLimits>, opts: DecodeOptions = {}): DecodedBatch {
+  const { header, context } = verifiedPayload(bytes, limits, opts);
+  const { readings, alarms, inlineEntries } = decodePayload(context.payload, context);
+  return { batch: { gatewayId: header.gatewayId, seq: header.seq, createdAtMs: header.createdAtMs, alarms, readings }, dictionaryId: header.dictionaryId, inlineEntries };
+}
+
+/** A decoded batch with its readings as columns (reading-columns.ts), not objects. */
+export interface DecodedBatchColumns {
+  batch: ColumnarBatch;
+  /** 0 when the batch was written without a dictionary. */
+  dictionaryId: number;
+  inlineEntries: Map<number, SeriesEntry>;
+}
+
+/**
+ * `decodeBatchWithDictionary`, with the readings as columns: the same checks and the same
+ * readings (`readingsOfColumns` gives what `decodeBatch` returns), and no object per
+ * reading for a receiver that only copies them on.
+ */
+export function decodeBatchColumns(bytes: Uint8Array, limits?: Partial<DecodeLimits>, opts: DecodeOptions = {}): DecodedBatchColumns {
+  const { header, context } = verifiedPayload(bytes, limits, opts);
+  const { columns, alarms, inlineEntries } = decodePayloadColumns(context.payload, context);
+  return { batch: { gatewayId: header.gatewayId, seq: header.seq, createdAtMs: header.createdAtMs, alarms, readings: columns }, dictionaryId: header.dictionaryId, inlineEntries };
+}
+
+/** Header read, body decompressed and checksum verified: the payload and how to decode it. */
+function verifiedPayload(bytes: Uint8Array, limits: Partial<DecodeLimits> | undefined, opts: DecodeOptions): { header: ParsedHeader; context: PayloadContext & { payload: Uint8Array } } {
   const resolved = resolveDecodeLimits(limits);
   const header = readHeader(bytes, resolved);
   const body = bytes.subarray(header.bodyOffset, header.bodyOffset + header.bodyBytes);
   const payload = decompress(body, header.compression, header.payloadBytes);
   verifyChecksum(bytes, header, payload);
-  const { readings, alarms, inlineEntries } = decodePayload(payload, {
-    version: header.version,
-    gatewayId: header.gatewayId,
-    createdAtMs: header.createdAtMs,
-    readingCount: header.readingCount,
-    alarmCount: header.alarmCount,
-    maxStringLength: resolved.maxStringLength,
-    dictionaryId: header.dictionaryId,
-    dictionaryEntries: header.dictionaryEntries,
-    dictionaries: opts.dictionaries,
-  });
-  return { batch: { gatewayId: header.gatewayId, seq: header.seq, createdAtMs: header.createdAtMs, alarms, readings }, dictionaryId: header.dictionaryId, inlineEntries };
+  return {
+    header,
+    context: {
+      payload,
+      version: header.version,
+      gatewayId: header.gatewayId,
+      createdAtMs: header.createdAtMs,
+      readingCount: header.readingCount,
+      alarmCount: header.alarmCount,
+      maxStringLength: resolved.maxStringLength,
+      dictionaryId: header.dictionaryId,
+      dictionaryEntries: header.dictionaryEntries,
+      dictionaries: opts.dictionaries,
+    },
+  };
 }
 
 /**

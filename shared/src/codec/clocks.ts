@@ -42,15 +42,20 @@ export function writeClocks(w: ByteWriter, readings: readonly Reading[], streams
   }
 }
 
-/** Fills in `deviceClockMs` of every CLOCK_SUSPECT reading (readings in canonical order). */
-export function readClocks(r: ByteReader, readings: Reading[]): void {
-  for (const reading of readings) {
-    if (!(reading.flags & SUSPECT)) continue;
+/**
+ * The device clocks of the CLOCK_SUSPECT readings (columns in canonical order), by
+ * reading index; only readings whose device gave a time have one.
+ */
+export function readClocks(r: ByteReader, flags: Uint8Array, deviceTimes: Float64Array): Map<number, number> {
+  const clocks = new Map<number, number>();
+  for (let i = 0; i < flags.length; i++) {
+    if (!(flags[i]! & SUSPECT)) continue;
     const tag = r.uvarint('clocks.tag');
     if (tag === 0) continue;
     if (tag !== 1) throw new CodecInvalidFieldError('clocks.tag', tag, 'must be 0 or 1');
-    const clock = reading.deviceTimeMs + r.svarint('clocks.offset');
+    const clock = deviceTimes[i]! + r.svarint('clocks.offset');
     if (!isClockTime(clock)) throw new CodecInvalidFieldError('clocks.offset', clock, 'gives a device time outside years 1..9999');
-    reading.deviceClockMs = clock;
+    clocks.set(i, clock);
   }
+  return clocks;
 }

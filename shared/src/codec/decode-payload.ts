@@ -2,8 +2,11 @@
  * Parses a checksum-verified payload back into readings and alarms. The checksum only
  * proves the bytes are what the sender wrote, not that the sender was honest, so every
  * index, count, enum and time is still checked before it is used. The column framing
- * (decode-columns.ts), dictionary entries (decode-series-entries.ts) and the reused
- * per-series arrays (decode-scratch.ts) are beside it.
+ * (decode-columns.ts) and dictionary entries (decode-series-entries.ts) are beside it.
+ *
+ * Readings are decoded into columns (reading-columns.ts): typed arrays for the
+ * per-reading fields and one record per series for the ids, so a receiver that copies
+ * readings on needs no object per reading. `decodePayload` builds the `Reading` objects.
  */
 import { CodecCorruptError, CodecInvalidFieldError } from '../errors/codec.js';
 import { QualityFlag, type AlarmEvent, type Reading } from '../types.js';
@@ -11,7 +14,6 @@ import { readAlarms } from './alarms.js';
 import { unzigzag } from './bytes.js';
 import { readClocks } from './clocks.js';
 import { columnReaders, readDeltaRefs, readRefs } from './decode-columns.js';
-import { scratchFor } from './decode-scratch.js';
 import { seriesEntries } from './decode-series-entries.js';
 import { readDictionaryColumn, type DictionaryLookup, type SeriesEntry } from './dictionary.js';
 import { readExact } from './exact.js';
@@ -32,6 +34,7 @@ import {
 } from './format.js';
 import { readFlagRuns } from './flags.js';
 import { RangeDecoder } from './range-coder.js';
+import { readingsOfColumns, type ReadingColumns, type ReadingSeries } from './reading-columns.js';
 import { nullableStringAt, readStringTable, stringAt } from './strings.js';
 import { readTimes } from './times.js';
 import { readSubsetTimes } from './times-subset.js';
@@ -59,7 +62,18 @@ export interface DecodedPayload {
   inlineEntries: Map<number, SeriesEntry>;
 }
 
+export interface DecodedPayloadColumns {
+  columns: ReadingColumns;
+  alarms: AlarmEvent[];
+  inlineEntries: Map<number, SeriesEntry>;
+}
+
 export function decodePayload(payload: Uint8Array, ctx: PayloadContext): DecodedPayload {
+  const { columns, alarms, inlineEntries } = decodePayloadColumns(payload, ctx);
+  return { readings: readingsOfColumns(columns), alarms, inlineEntries };
+}
+
+export function decodePayloadColumns(payload: Uint8Array, ctx: PayloadContext): DecodedPayloadColumns {
   const version = ctx.version;
   const cols = columnReaders(payload, columnCount(version));
   const strings = readStringTable(cols[COLUMN.strings]!, ctx.maxStringLength);
@@ -124,7 +138,11 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
 
   const n = ctx.readingCount;
   const seriesStart = new Int32Array(seriesCount);
-  const readings = new Array<Reading>(n);
+  const deviceTimes = new Float64Array(n);
+  const receivedTimes = new Float64Array(n);
+  const values = new Float64Array(n);
+  const flags = new Uint8Array(n);
+  const decodedSeries = new Array<ReadingSeries>(seriesCount);
   const flagsCol = cols[COLUMN.flags]!;
   const timesCol = cols[COLUMN.times]!;
   const offsetsCol = cols[COLUMN.offsets]!;
@@ -138,6 +156,8 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
   let prevFirst = ctx.createdAtMs;
   let out = 0;
   let series = 0;
+  let flagsSeen = 0;
+  let uncatalogued = false;
   const seenStreams = new Set<string>();
 
   for (let st = 0; st < streamCount; st++) {
@@ -175,43 +195,28 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
       const count = counts[series]!;
       if (count < 1 || count > n - out) throw new CodecInvalidFieldError('series.readingCount', count, 'must be 1..remaining readings');
       const start = out;
+      const end = start + count;
       seriesStart[series] = start;
-      const { deviceTimes, receivedTimes, flags } = scratchFor(count);
+      const catalog = isCatalogCodec(metric);
+      const unit = catalog ? '' : units.get(series)!;
+      decodedSeries[series] = { deviceId, bedId, patientId, metric: metric.id, mdcCode: metric.mdcCode, unit: unit === '' ? undefined : unit, start, count };
       const hasFlags = (mode & SERIES_HAS_FLAGS) !== 0;
-      if (hasFlags) readFlagRuns(flagsCol, flags, 0, count, flagMask);
+      if (hasFlags) flagsSeen |= readFlagRuns(flagsCol, flags, start, count, flagMask);
       if (mode & SERIES_SHARES_TIMES) {
         const other = series - s + ref;
         const from = seriesStart[other]!;
         if (counts[other] !== count) throw new CodecCorruptError('a series shares times with a series of another length');
-        for (let i = 0; i < count; i++) {
-          const r = readings[from + i]!;
-          deviceTimes[i] = r.deviceTimeMs;
-          receivedTimes[i] = r.receivedAtMs;
-        }
+        deviceTimes.copyWithin(start, from, from + count);
+        receivedTimes.copyWithin(start, from, from + count);
       } else if (mode & SERIES_SUBSET_TIMES) {
         const other = series - s + ref;
-        readSubsetTimes(timesCol, seriesStart[other]!, counts[other]!, count, readings, deviceTimes, receivedTimes);
+        readSubsetTimes(timesCol, seriesStart[other]!, counts[other]!, count, deviceTimes, receivedTimes, start);
       } else {
-        prevFirst = readTimes(timesCol, offsetsCol, deviceTimes, receivedTimes, 0, count, prevFirst);
+        prevFirst = readTimes(timesCol, offsetsCol, deviceTimes, receivedTimes, start, count, prevFirst);
       }
-      const metricId = metric.id;
-      if (!isCatalogCodec(metric)) {
-        const unit = units.get(series)!;
-        for (let i = 0; i < count; i++) {
-          const reading: Reading = {
-            gatewayId,
-            deviceId,
-            bedId,
-            patientId,
-            metric: metricId,
-            deviceTimeMs: deviceTimes[i]!,
-            receivedAtMs: receivedTimes[i]!,
-            value: readExact(rawCol, 'raw.value', version),
-            flags: hasFlags ? flags[i]! : 0,
-          };
-          if (unit !== '') reading.unit = unit;
-          readings[start + i] = reading;
-        }
+      if (!catalog) {
+        uncatalogued = true;
+        for (let i = start; i < end; i++) values[i] = readExact(rawCol, 'raw.value', version);
         out += count;
         continue;
       }
@@ -220,8 +225,8 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
       const deltaBase = modelBase(metric.index, ROLE_DELTA);
       let steps = Number.NaN;
       let cls = 0;
-      for (let i = 0; i < count; i++) {
-        const f = hasFlags ? flags[i]! : 0;
+      for (let i = start; i < end; i++) {
+        const f = flags[i]!;
         let value: number;
         if (f & INVALID) value = readExact(rawCol, 'raw.value', version);
         else {
@@ -236,26 +241,18 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
           if (!(steps <= MAX_STEPS && steps >= -MAX_STEPS)) throw new CodecInvalidFieldError('values', steps, 'beyond 2^48 resolution steps');
           value = steps / divisor;
         }
-        readings[start + i] = {
-          gatewayId,
-          deviceId,
-          bedId,
-          patientId,
-          metric: metricId,
-          deviceTimeMs: deviceTimes[i]!,
-          receivedAtMs: receivedTimes[i]!,
-          value,
-          flags: f,
-        };
+        values[i] = value;
       }
       out += count;
     }
   }
   if (series !== seriesCount) throw new CodecCorruptError('series table and streams disagree', { seriesCount, used: series });
   if (out !== n) throw new CodecCorruptError('series hold fewer readings than the header declares', { declared: n, found: out });
+  let deviceClocks: Map<number, number> = NO_CLOCKS;
   if (version >= 2) {
     const clocksCol = cols[COLUMN.clocks]!;
-    readClocks(clocksCol, readings);
+    // Only CLOCK_SUSPECT readings have an entry: none, nothing to scan for.
+    if (flagsSeen & QualityFlag.CLOCK_SUSPECT) deviceClocks = readClocks(clocksCol, flags, deviceTimes);
     clocksCol.expectEnd();
   }
   for (const c of [seriesCol, flagsCol, timesCol, offsetsCol, rawCol]) c.expectEnd();
@@ -264,5 +261,9 @@ export function decodePayload(payload: Uint8Array, ctx: PayloadContext): Decoded
   const alarmsCol = cols[COLUMN.alarms]!;
   const alarms = readAlarms(alarmsCol, ctx.alarmCount, strings, ctx.createdAtMs, version);
   alarmsCol.expectEnd();
-  return { readings, alarms, inlineEntries };
+  const columns: ReadingColumns = { gatewayId, length: n, series: decodedSeries, uncatalogued, deviceTimeMs: deviceTimes, receivedAtMs: receivedTimes, value: values, flags, deviceClockMs: deviceClocks };
+  return { columns, alarms, inlineEntries };
 }
+
+/** The clocks of a payload with no device clock (shared, never written to). */
+const NO_CLOCKS: Map<number, number> = new Map();

@@ -37,16 +37,19 @@ export function writeFlags(w: ByteWriter, readings: readonly Reading[], rows: re
   return true;
 }
 
-/** `mask`: the flag bits the payload's version may carry (`flagMaskOf`). */
-export function readFlagRuns(r: ByteReader, flags: Uint8Array, start: number, count: number, mask = QUALITY_FLAG_MASK): void {
+/** `mask`: the flag bits the payload's version may carry (`flagMaskOf`). Returns every bit read (OR of the flags). */
+export function readFlagRuns(r: ByteReader, flags: Uint8Array, start: number, count: number, mask = QUALITY_FLAG_MASK): number {
   let k = start;
   const end = start + count;
+  let seen = 0;
   while (k < end) {
     const run = r.uvarint('flags.run');
     if (run < 1 || run > end - k) throw new CodecInvalidFieldError('flags.run', run, `must be 1..${end - k}`);
     const f = r.uvarint('flags.value');
     if (f & ~mask) throw new CodecInvalidFieldError('flags.value', f, 'has unknown QualityFlag bits');
     flags.fill(f, k, k + run);
+    seen |= f;
     k += run;
   }
+  return seen;
 }

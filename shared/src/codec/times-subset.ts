@@ -55,17 +55,18 @@ export function writeSubsetBitmap(times: ByteWriter, subset: SubsetTimes): void 
 }
 
 /**
- * Reads a subset bitmap over `refCount` readings and copies the chosen times into the
- * arrays. The bitmap must choose exactly `count` readings and have no bit past the end.
+ * Reads a subset bitmap over the `refCount` times at `refStart` and copies the chosen
+ * ones to `start` in the same arrays. The bitmap must choose exactly `count` readings and
+ * have no bit past the end.
  */
 export function readSubsetTimes(
   times: ByteReader,
   refStart: number,
   refCount: number,
   count: number,
-  refReadings: readonly Reading[],
   deviceTimes: Float64Array,
   receivedTimes: Float64Array,
+  start: number,
 ): void {
   if (count >= refCount) throw new CodecCorruptError('a series takes a subset of the times of a series no longer than itself');
   const bitmap = times.bytes((refCount + 7) >> 3);
@@ -74,9 +75,8 @@ export function readSubsetTimes(
     if (!(bitmap[j >> 3]! & (1 << (j & 7)))) continue;
     if (j >= refCount) throw new CodecInvalidFieldError('times.subset', j, 'a bit past the referenced series');
     if (k === count) throw new CodecCorruptError('a subset bitmap chooses more readings than the series holds');
-    const r = refReadings[refStart + j]!;
-    deviceTimes[k] = r.deviceTimeMs;
-    receivedTimes[k] = r.receivedAtMs;
+    deviceTimes[start + k] = deviceTimes[refStart + j]!;
+    receivedTimes[start + k] = receivedTimes[refStart + j]!;
     k++;
   }
   if (k !== count) throw new CodecCorruptError('a subset bitmap chooses fewer readings than the series holds');
