@@ -70,8 +70,8 @@ export interface OutboxOptions {
   /**
    * Commit the transactions that hand out seqs as any other (NORMAL) and make them durable
    * with an fsync off the event loop, which the sender awaits (`durable()`) before a batch
-   * leaves (wal-sync.ts). Without it they commit with synchronous = FULL (the CLI's
-   * quarantine resend, which exits right after).
+   * leaves (wal-sync.ts). Without it (an Outbox a CLI command makes to list or show
+   * batches) they commit with synchronous = FULL.
    */
   walSync?: WalSync;
 }

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fsyncFile, WalSync, type SyncFile } from './wal-sync.js';
+import { keptOpenSync, walPathOf, WalSync, type FileSync } from './wal-sync.js';
 import { tempDir, type TempDir } from './testing/fixtures.js';
 
 let dir: TempDir;
@@ -9,31 +10,32 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
-/** The real fsync, held until released, counting the calls. */
-function heldSync(): { sync: SyncFile; calls: string[]; release: () => void; fail: (err: Error) => void } {
-  const calls: string[] = [];
+/** The real fsync, each call held until released or failed, counted. */
+function heldFile(path: string): FileSync & { calls: number; release: () => void; fail: (err: Error) => void } {
+  const real = keptOpenSync(path);
   let waiting: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-  return {
-    calls,
-    sync: (path) => {
-      calls.push(path);
-      return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })).then(() => fsyncFile(path));
+  const held = {
+    calls: 0,
+    sync: () => {
+      held.calls++;
+      return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })).then(() => real.sync());
     },
+    close: () => real.close(),
     release: () => {
       for (const w of waiting) w.resolve();
       waiting = [];
     },
-    fail: (err) => {
+    fail: (err: Error) => {
       for (const w of waiting) w.reject(err);
       waiting = [];
     },
   };
+  return held;
 }
 
 const settled = async (p: Promise<unknown>): Promise<boolean> => {
   let done = false;
   p.then(() => (done = true), () => (done = true));
-  for (let i = 0; i < 5; i++) await Promise.resolve();
   await new Promise((r) => setImmediate(r));
   return done;
 };
@@ -42,49 +44,69 @@ describe('WalSync', () => {
   it('syncs once at start (batches an earlier process built), then once per commit noted, concurrent waiters sharing one fsync', async () => {
     const wal = dir.file('gw.db-wal');
     writeFileSync(wal, 'frames');
-    const h = heldSync();
-    const s = new WalSync(wal, h.sync);
+    const f = heldFile(wal);
+    const s = new WalSync(wal, f);
     const first = [s.durable(), s.durable()];
     expect(await settled(Promise.all(first))).toBe(false);
-    h.release();
+    f.release();
     await Promise.all(first);
-    expect(h.calls).toEqual([wal]);
+    expect(f.calls).toBe(1);
     await s.durable(); // nothing new: no fsync
-    expect(h.calls).toHaveLength(1);
+    expect(f.calls).toBe(1);
 
     s.noteCommitted();
     const second = s.durable();
     // A commit noted while that fsync runs is not covered by it: its waiter needs the next one.
     s.noteCommitted();
     const third = s.durable();
-    expect(h.calls).toHaveLength(2);
-    h.release();
+    expect(f.calls).toBe(2);
+    f.release();
     await second;
     expect(await settled(third)).toBe(false);
-    expect(h.calls).toHaveLength(3);
-    h.release();
+    expect(f.calls).toBe(3);
+    f.release();
     await third;
     expect(s.syncs).toBe(3);
+    await s.close();
   });
 
-  it('rejects when the fsync fails and tries again at the next call', async () => {
+  it('after a failed fsync rejects every later wait with WL_BUFFER_FSYNC_FAILED and syncs no more (a later success could not be trusted)', async () => {
     const wal = dir.file('gw.db-wal');
     writeFileSync(wal, 'frames');
-    const h = heldSync();
-    const s = new WalSync(wal, h.sync);
+    const f = heldFile(wal);
+    const s = new WalSync(wal, f);
     const p = s.durable();
-    h.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
-    await expect(p).rejects.toMatchObject({ code: 'EIO' });
-    const again = s.durable();
-    expect(h.calls).toHaveLength(2);
-    h.release();
-    await again;
-    expect(s.syncs).toBe(1);
+    f.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(p).rejects.toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED' });
+    s.noteCommitted();
+    await expect(s.durable()).rejects.toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED', message: expect.stringMatching(/EIO.*restarted/) });
+    expect(f.calls).toBe(1);
+    expect(s.failed?.code).toBe('WL_BUFFER_FSYNC_FAILED');
+    await s.close();
   });
 
-  it('treats a missing WAL file as synced (its connections checkpointed and removed it); other errors reject', async () => {
-    await expect(new WalSync(dir.file('none.db-wal')).durable()).resolves.toBeUndefined();
-    writeFileSync(dir.file('plain'), '');
-    await expect(new WalSync(dir.file('plain/x.db-wal')).durable()).rejects.toMatchObject({ code: 'ENOTDIR' });
+  it('a WAL file that is not there is a failure, not "nothing to sync"', async () => {
+    const s = new WalSync(dir.file('none.db-wal'));
+    await expect(s.durable()).rejects.toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED', message: expect.stringMatching(/ENOENT/) });
+    await s.close();
+  });
+
+  it('takes the WAL path SQLite uses: a database reached through a symlink has its WAL beside the target', async () => {
+    mkdirSync(dir.file('card'));
+    const db = new Database(dir.file('card/gw.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    symlinkSync(dir.file('card/gw.db'), dir.file('gw.db'));
+    const viaLink = new Database(dir.file('gw.db'));
+    try {
+      viaLink.prepare('INSERT INTO t VALUES (2)').run();
+      expect(walPathOf(viaLink)).toBe(dir.file('card/gw.db-wal'));
+      const s = new WalSync(walPathOf(viaLink));
+      await expect(s.durable()).resolves.toBeUndefined();
+      await s.close();
+    } finally {
+      viaLink.close();
+      db.close();
+    }
   });
 });

@@ -13,64 +13,121 @@
  * durable anyway: in NORMAL mode SQLite syncs the WAL before a checkpoint and the
  * database file after it, before the WAL is reused.
  *
+ * - The WAL's path is SQLite's own (`walPathOf`): a database path through a symlink names
+ *   its WAL beside the link's target, not beside the link.
+ * - The file is opened once and kept open: Linux reports a failed writeback once to each
+ *   open file description, so a descriptor opened after the failure (or one SQLite's
+ *   checkpoint consumed the error on) would see a later fsync succeed over pages the
+ *   kernel has dropped. The first sync also syncs the directory (the WAL is created anew
+ *   at every start).
+ * - A failed fsync is final for the process: what reached the disk is unknown, so no
+ *   batch leaves until the daemon is restarted and SQLite recovers the WAL from the disk
+ *   (PostgreSQL stops for the same reason). The uplink reports itself down meanwhile.
+ *
  * One fsync serves every commit before it started: batches built while one runs wait for
  * the next. A process starts "unsynced", so that pending batches an earlier process built
  * are synced before this one sends them.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { WardlinkError } from '@wardlink/shared';
 
-/** fsync of a file's data; a file that does not exist has nothing to sync. */
-export type SyncFile = (path: string) => Promise<void>;
+/** fsync of a file's data (its first call: also of its directory). */
+export interface FileSync {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
-export const fsyncFile: SyncFile = async (path) => {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    // No WAL file: its last connection checkpointed it into the database and removed it.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+/** The buffer's fsync failed: nothing more leaves until a restart. */
+export class WalSyncError extends WardlinkError {
+  constructor(path: string, options: { cause: unknown }) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super('WL_BUFFER_FSYNC_FAILED', `the buffer's write-ahead log could not be synced to disk (${why}): batches stay buffered and are not sent until the gateway is restarted; check the disk`, { path }, options);
   }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-};
+}
+
+/** The WAL file of the database `db` has open, as SQLite names it. */
+export function walPathOf(db: Database.Database): string {
+  const main = (db.pragma('database_list') as Array<{ name: string; file: string }>).find((d) => d.name === 'main');
+  if (main === undefined || main.file === '') throw new Error('the buffer has no database file (an in-memory database has no WAL)');
+  return `${main.file}-wal`;
+}
+
+/** The real one: the file kept open, the directory synced on the first call. */
+export function keptOpenSync(path: string): FileSync {
+  let handle: Promise<FileHandle> | null = null;
+  return {
+    async sync() {
+      if (handle === null) {
+        handle = open(path, 'r');
+        handle.catch(() => undefined);
+        const dir = await open(dirname(path), 'r');
+        try {
+          await dir.sync();
+        } finally {
+          await dir.close();
+        }
+      }
+      await (await handle).sync();
+    },
+    async close() {
+      const h = handle;
+      handle = null;
+      if (h !== null) await (await h.catch(() => null))?.close();
+    },
+  };
+}
 
 export class WalSync {
   /** Counts the commits that must be durable; the first (1) stands for an earlier process's. */
   private committed = 1;
   private synced = 0;
   private running: { covers: number; done: Promise<void> } | null = null;
-  /** fsyncs done (for tests and the metrics of whoever asks). */
+  private failure: WalSyncError | null = null;
+  private readonly file: FileSync;
+  /** fsyncs done (for tests and whoever counts). */
   syncs = 0;
 
   constructor(
     readonly walPath: string,
-    private readonly syncFile: SyncFile = fsyncFile,
-  ) {}
+    file?: FileSync,
+  ) {
+    this.file = file ?? keptOpenSync(walPath);
+  }
+
+  /** The fsync failed once: every later durable() rejects with this. */
+  get failed(): WalSyncError | null {
+    return this.failure;
+  }
 
   /** A transaction that must be durable before what it wrote is sent has committed. */
   noteCommitted(): void {
     this.committed++;
   }
 
-  /** Resolves once every transaction noted so far is on disk; rejects if the fsync fails. */
+  /** Resolves once every transaction noted so far is on disk; rejects (for good) if an fsync fails. */
   async durable(): Promise<void> {
     const wanted = this.committed;
     while (this.synced < wanted) {
-      // A sync started after the commit covers it; one started before it may not.
+      if (this.failure !== null) throw this.failure;
+      // A sync that started after the commit covers it; one started before it may not.
       if (this.running !== null && this.running.covers >= wanted) return this.running.done;
       if (this.running !== null) {
         await this.running.done.catch(() => undefined);
         continue;
       }
       const covers = this.committed;
-      const done = this.syncFile(this.walPath).then(() => {
-        this.syncs++;
-        this.synced = Math.max(this.synced, covers);
-      });
+      const done = this.file.sync().then(
+        () => {
+          this.syncs++;
+          this.synced = Math.max(this.synced, covers);
+        },
+        (err: unknown) => {
+          this.failure ??= new WalSyncError(this.walPath, { cause: err });
+          throw this.failure;
+        },
+      );
       const running = { covers, done };
       this.running = running;
       void done.catch(() => undefined).finally(() => {
@@ -78,5 +135,10 @@ export class WalSync {
       });
       return done;
     }
+  }
+
+  async close(): Promise<void> {
+    await this.running?.done.catch(() => undefined);
+    await this.file.close();
   }
 }

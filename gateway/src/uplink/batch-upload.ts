@@ -45,6 +45,17 @@ export class BatchUploader {
   async upload(batch: OutboxBatch, lane: Lane): Promise<void> {
     const { clock, logger, client, outbox, breaker, settler, dictionary } = this.u;
     const trace = newTrace();
+    // Nothing of a batch leaves before its transaction is on disk (buffer/wal-sync.ts). A
+    // failed fsync is final until a restart: the batch stays pending, the uplink down.
+    try {
+      await outbox.durable();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      settler.failed(batch, lane, new UplinkSendError(e.code ?? 'WL_BUFFER_FSYNC_FAILED', 'retry', e.message ?? String(err), { status: null, retryAfterMs: null }, { cause: err }), null, trace.traceId, 0);
+      return;
+    }
+    // stop() came during the fsync: the batch stays pending for the next start.
+    if (this.u.stopping()) return;
     let body: Buffer;
     let use: DictionaryUse | null = null;
     try {

@@ -15,7 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { sleep, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import { Outbox } from '../buffer/outbox.js';
-import { WalSync, type SyncFile } from '../buffer/wal-sync.js';
+import { WalSync, walPathOf, type FileSync } from '../buffer/wal-sync.js';
 import type { BufferStore } from '../buffer/store.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -45,8 +45,8 @@ export interface UplinkDeps {
   /** Write batches against the series dictionary kept in the store (series-dictionary.ts).
    * Default true; it is used only when the database has the dictionary's tables. */
   seriesDictionary?: boolean;
-  /** How the outbox's WAL is fsynced before a batch is sent (wal-sync.ts); tests wrap it. */
-  syncFile?: SyncFile;
+  /** How the outbox's WAL is fsynced before a batch is sent (wal-sync.ts keptOpenSync); tests wrap it. */
+  walFile?: (walPath: string) => FileSync;
 }
 
 const TICK_MS = 1000;
@@ -59,6 +59,8 @@ const IDLE_LOOK_MS = 5_000;
 export class Uplink extends EventEmitter<UplinkEvents> {
   readonly options: UplinkOptions;
   private readonly outbox: Outbox;
+  /** The fsync every batch waits for before it leaves (wal-sync.ts). */
+  private readonly walSync: WalSync;
   private readonly client: UplinkClient;
   private readonly breaker: CircuitBreaker;
   private readonly progress: DrainProgress;
@@ -91,7 +93,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
-    this.outbox = new Outbox(deps.store, { walSync: new WalSync(`${deps.store.path}-wal`, deps.syncFile) });
+    const walPath = walPathOf(deps.store.db);
+    this.walSync = new WalSync(walPath, deps.walFile?.(walPath));
+    this.outbox = new Outbox(deps.store, { walSync: this.walSync });
     this.dictionary = deps.seriesDictionary === false ? null : UplinkSeriesDictionary.open(deps.store.db);
     this.client = new UplinkClient(this.options, () => this.clock.now());
     this.breaker = new CircuitBreaker({
@@ -186,6 +190,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
     await this.client.destroy().catch(() => undefined);
     await Promise.allSettled([...this.sends]);
+    await this.walSync.close().catch(() => undefined);
     await fleetStopped;
     this.logger.info({ batchesSent: this.settler.counts.sent, readingsSent: this.settler.counts.readings }, 'uplink stopped');
   }
@@ -195,15 +200,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     return uplinkStatus({ options, outbox, progress, breaker, settler, stopping, inFlight: this.inFlight.size, nowMs: this.clock.now() });
   }
 
-  /** After a failed fsync of the outbox (wal-sync.ts), no batch leaves before this. */
-  private syncRetryAtMs = -Infinity;
-
   /** Fills the free slots; wakes itself when there is nothing to do yet. */
   private pump(): void {
     if (this.stopping || !this.started) return;
     const now = this.clock.now();
     if (now < this.settler.notBeforeMs) return this.wakeAt(this.settler.notBeforeMs);
-    if (now < this.syncRetryAtMs) return this.wakeAt(this.syncRetryAtMs);
     for (;;) {
       const slots = this.breaker.state === 'half-open' ? 1 : this.options.concurrency;
       if (this.inFlight.size >= slots) return;
@@ -251,19 +252,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private launch(batch: OutboxBatch, lane: Lane): void {
     this.inFlight.set(batch.seq, lane);
     this.metrics?.uplinkInFlight.set(this.inFlight.size);
-    // The batch leaves only once its transaction is on disk (wal-sync.ts). A failed fsync
-    // leaves it pending; the next look tries again.
-    const p: Promise<void> = this.outbox
-      .durable()
-      .then(
-        () => this.uploader.upload(batch, lane),
-        (err: unknown) => {
-          this.breaker.release();
-          this.syncRetryAtMs = this.clock.now() + TICK_MS;
-          this.logger.error({ err, seq: batch.seq }, 'uplink: the batch could not be synced to disk (fsync failed); it stays pending and is sent after a later sync');
-        },
-      )
-      .catch((err: unknown) => this.logger.error({ err, seq: batch.seq }, 'uplink: settling a batch failed; it stays pending'))
+    const p: Promise<void> = this.uploader.upload(batch, lane)
+      .catch((err: unknown) => {
+        // Settling threw (e.g. markSent on a busy or full disk) before the breaker heard the
+        // outcome: give back its slot, or a half-open breaker would wait for this probe forever.
+        this.breaker.release();
+        this.logger.error({ err, seq: batch.seq }, 'uplink: settling a batch failed; it stays pending');
+      })
       .finally(() => {
         this.inFlight.delete(batch.seq);
         this.sends.delete(p);

@@ -5,6 +5,7 @@
 // The daemon loads undici at the first send (lazy-pool.ts); loaded there, its ~0.1-0.3 s
 // of real time would move the manual clock by many runUntil steps. Loaded here, it is not.
 import 'undici';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type { AlarmEvent, Reading } from '@wardlink/shared';
 import { openBufferStore, type BufferStore } from '../../buffer/store.js';
 import { BufferWriter } from '../../buffer/writer.js';
@@ -12,7 +13,7 @@ import { T0_MS, tempDir, type TempDir } from '../../buffer/testing/fixtures.js';
 import { ManualClock } from '../../buffer/testing/manual-clock.js';
 import { GatewayMetrics } from '../../observability/metrics.js';
 import type { Migration } from '../../buffer/types.js';
-import { fsyncFile, type SyncFile } from '../../buffer/wal-sync.js';
+import type { FileSync } from '../../buffer/wal-sync.js';
 import type { UplinkSettings } from '../options.js';
 import { Uplink } from '../uplink.js';
 import type { UplinkLogger } from '../types.js';
@@ -62,7 +63,7 @@ export interface HarnessOptions {
   /** Tell the uplink of every commit (Uplink.notifyCommitted), as the daemon's writer does. */
   notifyCommits?: boolean;
   /** How the outbox's WAL is fsynced (wal-sync.ts): wrap the real one to hold or fail it. */
-  syncFile?: SyncFile;
+  walFile?: (walPath: string) => FileSync;
 }
 
 export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
@@ -74,19 +75,26 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
   const metrics = new GatewayMetrics();
   const logger = recordingLogger();
   const states: UplinkHarness['states'] = [];
-  // The real fsync takes real milliseconds, in which runUntil would move the manual clock
-  // by many steps: runUntil lets each one finish before the next step. (A test's own
-  // syncFile is not waited for: it may hold a sync on purpose.)
-  const syncing = new Set<Promise<void>>();
-  const realSync: SyncFile = (path) => {
-    const p = fsyncFile(path);
-    syncing.add(p);
-    void p.catch(() => undefined).finally(() => syncing.delete(p));
-    return p;
+  // The real fsync, done synchronously: on the thread pool it takes real milliseconds in
+  // which runUntil would move the manual clock by whole steps, and sends whose timing a
+  // test checks would move with the machine's load. (wal-sync.test.ts and the held-fsync
+  // test in uplink.test.ts cover the asynchronous one.)
+  const realFile = (walPath: string): FileSync => {
+    let fd: number | null = null;
+    return {
+      sync: async () => {
+        fd ??= openSync(walPath, 'r');
+        fsyncSync(fd);
+      },
+      close: async () => {
+        if (fd !== null) closeSync(fd);
+        fd = null;
+      },
+    };
   };
   const makeUplink = () => new Uplink(
     { token: 'test-token', stopGraceMs: 0, random: () => 0.5, ...settings },
-    { store, clock, logger, metrics, syncFile: opts.syncFile ?? realSync, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
+    { store, clock, logger, metrics, walFile: opts.walFile ?? realFile, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
       states.push({ up, sinceMs, atMs: clock.now() });
       opts.onUplinkState?.(up, sinceMs);
     } },
@@ -118,11 +126,6 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
       const deadline = Date.now() + (opts.realTimeoutMs ?? 10_000);
       while (!done()) {
         if (Date.now() > deadline) throw new Error('runUntil: condition not reached in time');
-        if (syncing.size > 0) {
-          // ...and gives what follows it (the upload) the same real time as a step gives.
-          await Promise.allSettled([...syncing]);
-          await new Promise((r) => setTimeout(r, 2));
-        }
         clock.advance(opts.stepMs ?? 50);
         await new Promise((r) => setTimeout(r, 2));
       }
