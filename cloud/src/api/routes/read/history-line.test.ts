@@ -57,6 +57,43 @@ describe('HistoryLines', () => {
     expect(lines.take().toString()).toBe(rows.map(reference).join(''));
   });
 
+  it('writes the lines of more distinct values than it keeps the line ends of, kept or not, in any mask', () => {
+    const lines = new HistoryLines();
+    const rows: HistoryRow[] = [];
+    // 12 masks (4 of them CLOCK_SUSPECT) of 3,000 values each (whole ones below 1,024 and
+    // others), every value twice: the second time from the kept line ends where there are some.
+    for (let i = 0; i < 72_000; i++) {
+      const k = i % 36_000;
+      const tMs = Date.UTC(2026, 2, 1) + i * 1_000;
+      rows.push({ t_ms: tMs, value: k % 3 === 0 ? k % 1_500 : k / 7, flags: (k % 12) * 2, device_ms: tMs - 5_000 });
+    }
+    const run = ReadingRun.of(rows);
+    let text = '';
+    for (let at = 0; at < run.length; at += 5_000) {
+      lines.addRun(run, at, Math.min(run.length, at + 5_000));
+      text += lines.take().toString('latin1');
+    }
+    expect(text).toBe(rows.map(reference).join(''));
+  });
+
+  it('sizes each chunk for its own lines: one large chunk does not make the later ones large', () => {
+    const lines = new HistoryLines();
+    const fast = new ReadingRun(360_000); // an hour at 100 Hz
+    for (let i = 0; i < 360_000; i++) fast.push(Date.UTC(2026, 2, 1) + i * 10, 60 + (i % 40), 0, null);
+    lines.addRun(fast);
+    const big = lines.take();
+    expect(big.length).toBeGreaterThan(19_000_000);
+    expect(big.buffer.byteLength).toBeLessThan(1.5 * big.length);
+    const hour = new ReadingRun(3_600); // then an hour at 1 Hz
+    for (let i = 0; i < 3_600; i++) hour.push(Date.UTC(2026, 2, 1, 1) + i * 1_000, 60 + (i % 40), 0, null);
+    for (let i = 0; i < 3; i++) {
+      lines.addRun(hour);
+      const chunk = lines.take();
+      expect(chunk.toString('latin1')).toBe(Array.from({ length: 3_600 }, (_, j) => reference(hour.row(j))).join(''));
+      expect(chunk.buffer.byteLength).toBeLessThan(2 * 1024 * 1024); // before: the 100 Hz hour's ~20 MB
+    }
+  });
+
   it('gives back the rows a run was made of', () => {
     const rows: HistoryRow[] = [
       { t_ms: 1, value: -0, flags: QualityFlag.CLOCK_SUSPECT, device_ms: 0 },

@@ -150,13 +150,24 @@ const LINE_START = '{"t":"';
 const DEVICE = Buffer.from(',"deviceClock":"');
 const CLOSE = Buffer.from('}\n');
 const QUOTE = 34;
-/** The most a line takes besides its flags: two times of a six-digit year, the longest
- * number text (24 characters) and the fixed parts. */
+/** The room a line needs besides its end (value and flags, lineEnd()): its start, its time
+ * and a device clock's part, with six-digit years, are 79 bytes; twice that, to spare. */
 const LINE_BYTES = 160;
-const FIRST_CHUNK_BYTES = 64 * 1024;
-/** Distinct values whose line ends are kept, per flags mask, and masks kept. */
-const ENDS_PER_MASK = 4_096;
-const MASKS = 64;
+/** The least a chunk's buffer starts with, and the most the last chunk's size may make the
+ * next one's start with: a chunk of a few runs (hours of a sparse series) fits it without
+ * a copy, and one chunk of a fast series (~20 MB for an hour at 100 Hz) does not make every
+ * later chunk take as much. A longer run asks for what it needs (addRun). */
+const MIN_CHUNK_BYTES = 64 * 1024;
+const MAX_CHUNK_START_BYTES = 1024 * 1024;
+/** What a line takes, about, before any was written: a 1 Hz series' lines are ~55 bytes. */
+const FIRST_LINE_BYTES = 64;
+/** Flag masks whose line ends are kept, and line ends kept per mask besides those of whole
+ * values below SMALL_VALUES: ~2,000 line ends (~150 kB) a mask at most, where 64 masks of
+ * 1,024 + 4,096 kept ~14 MB of heap and ~18 MB of buffers for a day of distinct values. A
+ * series has a few masks, and most of its values recur; the ends of others are made for
+ * each line, as the first time. */
+const MASKS = 8;
+const ENDS_PER_MASK = 1_024;
 
 /** `part` into `buf` at `at`; the offset after it. TypedArray set() copies a line's
  * parts faster than a loop of bytes (~7 against ~10 ms for a day at 1 Hz). */
@@ -181,12 +192,20 @@ interface MaskEnds {
   other: Map<number, Buffer>;
 }
 
+/** Bytes of the slabs the kept line ends are copied into. */
+const SLAB_BYTES = 16 * 1024;
+
 /** lineEnd's bytes per flags mask and value: a series has few distinct values, and
  * most of its readings the same mask. */
 class LineEnds {
   private mask = NaN;
   private ends: MaskEnds = { small: [], other: new Map() };
   private readonly byMask = new Map<number, MaskEnds>();
+  /** The kept ends are copied into slabs of their own: a small Buffer is a slice of
+   * Node's shared 8 kB pool, and one kept would keep its whole pool slice, with the ends
+   * not kept around it (~8 MB for a day at 1 Hz of 64 masks and distinct values). */
+  private slab = Buffer.alloc(0);
+  private slabAt = 0;
 
   get(value: number, flags: number): Buffer {
     if (flags !== this.mask) {
@@ -202,10 +221,21 @@ class LineEnds {
     let end = small ? this.ends.small[value] : this.ends.other.get(value);
     if (end === undefined) {
       end = lineEnd(value, flags, true);
-      if (small) this.ends.small[value] = end;
-      else if (this.ends.other.size < ENDS_PER_MASK) this.ends.other.set(value, end);
+      if (small) this.ends.small[value] = end = this.keep(end);
+      else if (this.ends.other.size < ENDS_PER_MASK) this.ends.other.set(value, (end = this.keep(end)));
     }
     return end;
+  }
+
+  private keep(bytes: Buffer): Buffer {
+    if (this.slabAt + bytes.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes.length));
+      this.slabAt = 0;
+    }
+    const kept = this.slab.subarray(this.slabAt, this.slabAt + bytes.length);
+    bytes.copy(kept);
+    this.slabAt += bytes.length;
+    return kept;
   }
 }
 
@@ -213,9 +243,14 @@ class LineEnds {
 export class HistoryLines {
   private buf: Buffer = Buffer.alloc(0);
   private at = 0;
+  /** Lines written since the last take(). */
+  private lines = 0;
   private readonly ends = new LineEnds();
-  /** The size of the next chunk's buffer: the last chunk's, so most reads grow none. */
-  private chunkBytes = FIRST_CHUNK_BYTES;
+  /** The size the next chunk's buffer starts with: the last chunk's, so a read like the
+   * last grows none, up to MAX_CHUNK_START_BYTES. */
+  private chunkBytes = MIN_CHUNK_BYTES;
+  /** The last chunk's bytes a line: a run's room is asked for at once, not grown into. */
+  private lineBytes = FIRST_LINE_BYTES;
 
   /** Times of the lines (each after the line's start) and of the device clocks. */
   private readonly times = new IsoTimes(LINE_START);
@@ -223,24 +258,27 @@ export class HistoryLines {
 
   /** The lines of `run`'s readings start..end-1. */
   addRun(run: ReadingRun, start = 0, end = run.length): void {
+    if (end <= start) return;
+    this.reserve(LINE_BYTES + this.estimate(end - start));
     const { t_ms, value, flags, device_ms } = run;
     for (let i = start; i < end; i++) {
       const mask = flags[i]!;
       const deviceMs = device_ms[i]!;
       if ((mask & QualityFlag.CLOCK_SUSPECT) !== 0 && !Number.isNaN(deviceMs)) {
-        this.addWithDevice(t_ms[i]!, value[i]!, mask, deviceMs);
+        this.addWithDevice(t_ms[i]!, value[i]!, mask, deviceMs, end - i - 1);
         continue;
       }
       const tail = this.ends.get(value[i]!, mask);
-      if (this.at + LINE_BYTES + tail.length > this.buf.length) this.grow(LINE_BYTES + tail.length);
+      if (this.at + LINE_BYTES + tail.length > this.buf.length) this.reserve(LINE_BYTES + tail.length + this.estimate(end - i - 1));
       const buf = this.buf;
       this.at = put(tail, buf, this.times.write(t_ms[i]!, buf, this.at));
     }
+    this.lines += end - start;
   }
 
-  private addWithDevice(tMs: number, value: number, flags: number, deviceMs: number): void {
+  private addWithDevice(tMs: number, value: number, flags: number, deviceMs: number, linesAfter: number): void {
     const tail = lineEnd(value, flags, false);
-    if (this.at + LINE_BYTES + tail.length > this.buf.length) this.grow(LINE_BYTES + tail.length);
+    if (this.at + LINE_BYTES + tail.length > this.buf.length) this.reserve(LINE_BYTES + tail.length + this.estimate(linesAfter));
     const buf = this.buf;
     let at = this.times.write(tMs, buf, this.at);
     at = this.deviceTimes.write(deviceMs, buf, put(DEVICE, buf, put(tail, buf, at)));
@@ -252,14 +290,25 @@ export class HistoryLines {
    * buffer (the socket may still hold this one). */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.at);
-    this.chunkBytes = Math.max(FIRST_CHUNK_BYTES, this.at + LINE_BYTES);
+    if (this.lines > 0) this.lineBytes = this.at / this.lines;
+    this.chunkBytes = Math.min(MAX_CHUNK_START_BYTES, Math.max(MIN_CHUNK_BYTES, this.at + LINE_BYTES));
     this.buf = Buffer.alloc(0);
     this.at = 0;
+    this.lines = 0;
     return chunk;
   }
 
-  private grow(needed: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.chunkBytes, this.at + needed));
+  /** The room `lines` more lines take, about: an eighth more than the last chunk's lines
+   * took, as a series' lines differ little. */
+  private estimate(lines: number): number {
+    return Math.ceil(lines * this.lineBytes * 1.125);
+  }
+
+  /** Room for `bytes` more. A bigger buffer is at least half as big again, so the copies
+   * of a chunk of many small runs stay linear. */
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.at + bytes, this.buf.length + (this.buf.length >> 1), this.chunkBytes));
     this.buf.copy(bigger, 0, 0, this.at);
     this.buf = bigger;
   }

@@ -88,6 +88,7 @@ export async function historySources(deps: ReadRouteDeps, req: HistoryRequest): 
       nextBatchRows: historyBatchRows,
     }),
     { from: req.from, to: req.to, suspectBit: QualityFlag.CLOCK_SUSPECT },
+    deps.clock,
   );
   if (locations.length === 0) return { source: hot, archivedDays, check };
   const cold = concatSources(locations.map((l) => daySource(deps, reader, l, req)));

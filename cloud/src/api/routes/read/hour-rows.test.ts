@@ -2,9 +2,9 @@
  * its rows are single readings or blocks of an hour; and how the readings are given out
  * (a batch read ahead, an hour at a time). */
 import { describe, expect, it } from 'vitest';
-import { QualityFlag } from '@wardlink/shared';
+import { ManualClock, QualityFlag } from '@wardlink/shared';
 import type { HourRow } from './history-sql.js';
-import { historyBatchRows, hourRowsSource } from './hour-rows.js';
+import { historyBatchRows, HistorySourceClosedError, hourRowsSource, READ_CLOSE_TIMEOUT_MS } from './hour-rows.js';
 import type { RowSource } from './row-source.js';
 
 const rows = (count: number, n: number | null) => Array.from({ length: count }, () => ({ n }));
@@ -81,4 +81,67 @@ describe('hourRowsSource', () => {
     await readings.nextRuns();
     await expect(readings.nextRuns()).rejects.toBe(failure);
   });
+
+  it('waits for a read nextRuns() itself started, and no longer than the close timeout, before closing', async () => {
+    const { source, state, answer } = held();
+    const clock = new ManualClock(0);
+    const readings = hourRowsSource(source, RANGE, clock);
+    const reading = readings.nextRuns(); // the first read: none read ahead yet
+    reading.catch(() => undefined);
+    const closing = readings.close();
+    await settle();
+    expect(state.closed).toBeUndefined(); // the read is under way: the cursor cannot close yet
+    clock.advance(READ_CLOSE_TIMEOUT_MS - 1);
+    await settle();
+    expect(state.closed).toBeUndefined();
+    clock.advance(1);
+    await closing;
+    // Not answered in time (a host gone silent): closed as broken, so the connection is dropped.
+    expect(state.closed).toBeInstanceOf(Error);
+    expect((state.closed as Error).message).toMatch(/not answered within 2000 ms/);
+    answer(hourOf(1, 10));
+    await expect(reading).rejects.toBeInstanceOf(HistorySourceClosedError);
+    expect(state.reads).toBe(1); // no read after the close
+  });
+
+  it('closes as the read ended when it is answered within the close timeout, and at once after a failure', async () => {
+    const clock = new ManualClock(0);
+    const answered = held();
+    const readings = hourRowsSource(answered.source, RANGE, clock);
+    readings.nextRuns().catch(() => undefined);
+    const closing = readings.close();
+    answered.answer(hourOf(1, 10));
+    await closing;
+    expect(answered.state.closed).toBe('closed');
+
+    const failed = held();
+    const failing = hourRowsSource(failed.source, RANGE, clock);
+    failing.nextRuns().catch(() => undefined);
+    const failure = new Error('client went away');
+    await failing.close(failure); // no clock advance: no waiting
+    expect(failed.state.closed).toBe(failure);
+  });
 });
+
+/** A source whose reads are answered only when the test says so (`answer`). */
+function held() {
+  const state = { reads: 0, closed: undefined as unknown };
+  let answers: Array<(rows: HourRow[]) => void> = [];
+  const source: RowSource<HourRow> = {
+    next() {
+      state.reads++;
+      return new Promise<HourRow[]>((resolve) => answers.push(resolve));
+    },
+    async close(failure?: unknown) {
+      state.closed = failure ?? 'closed';
+    },
+  };
+  const answer = (rows: HourRow[]) => {
+    const pending = answers;
+    answers = [];
+    for (const resolve of pending) resolve(rows);
+  };
+  return { source, state, answer };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -6,10 +6,17 @@
  * come as runs (columns, history-line.ts), which the history route formats; next() gives
  * them as row objects, for the merge with archived days.
  */
+import { systemClock, type Clock } from '@wardlink/shared';
 import { blockRun } from './block-rows.js';
 import { ReadingRun, type HistoryRow, type TimedReading } from './history-line.js';
 import type { HourRow } from './history-sql.js';
 import { BATCH_ROWS, type RowSource } from './row-source.js';
+
+/** The longest close() waits for a read still under way before it gives the connection
+ * up: as long as a cursor's close may wait for its answer (row-source.ts,
+ * CURSOR_CLOSE_TIMEOUT_MS), for the same database host that went silent without closing
+ * the socket, whose read is never answered. */
+export const READ_CLOSE_TIMEOUT_MS = 2_000;
 
 const byTime = (a: TimedReading, b: TimedReading) => a.t_us - b.t_us;
 
@@ -64,12 +71,17 @@ export class HourReadings implements RowSource<HistoryRow> {
   private hour: HourRow[] = [];
   private batch: HourRow[] = [];
   private at = 0;
-  private ahead: Promise<HourRow[]> | undefined;
+  /** The last read started whose rows are not taken yet: the one read ahead, or the one
+   * nextRuns() waits for. It stays here until nextRuns() has its rows, so close() always
+   * sees a read under way, however it was started. */
+  private reading: Promise<HourRow[]> | undefined;
   private exhausted = false;
+  private closing = false;
 
   constructor(
     private readonly rows: RowSource<HourRow>,
     private readonly range: { from: Date; to: Date; suspectBit: number },
+    private readonly clock: Clock = systemClock,
   ) {
     this.fromUs = range.from.getTime() * 1000;
     this.toUs = range.to.getTime() * 1000;
@@ -88,17 +100,19 @@ export class HourReadings implements RowSource<HistoryRow> {
     for (;;) {
       if (this.at === this.batch.length) {
         if (this.exhausted || readings > 0) break;
-        const pending = this.ahead ?? this.rows.next();
-        this.ahead = undefined;
-        this.batch = await pending;
+        if (this.closing) throw new HistorySourceClosedError();
+        this.reading ??= this.read();
+        this.batch = await this.reading;
+        this.reading = undefined;
+        // close() ran meanwhile: it gave the rows up, so no read may follow.
+        if (this.closing) throw new HistorySourceClosedError();
         this.at = 0;
         if (this.batch.length === 0) {
           this.exhausted = true;
           if (this.hour.length > 0) flush();
           break;
         }
-        this.ahead = this.rows.next();
-        this.ahead.catch(() => undefined); // awaited by the next call, or by close(): never unhandled
+        this.reading = this.read();
       }
       const r = this.batch[this.at]!;
       if (this.hour.length > 0 && r.hour !== this.hour[0]!.hour) {
@@ -111,6 +125,12 @@ export class HourReadings implements RowSource<HistoryRow> {
     return out;
   }
 
+  private read(): Promise<HourRow[]> {
+    const read = this.rows.next();
+    read.catch(() => undefined); // awaited by nextRuns() or by close(): never unhandled
+    return read;
+  }
+
   async next(): Promise<HistoryRow[]> {
     const rows: HistoryRow[] = [];
     for (const run of await this.nextRuns()) for (let i = 0; i < run.length; i++) rows.push(run.row(i));
@@ -118,17 +138,46 @@ export class HourReadings implements RowSource<HistoryRow> {
   }
 
   async close(failure?: unknown): Promise<void> {
-    // A read still under way is waited for: the cursor closes only between reads. If it
-    // failed, the connection may be broken, as after any failure.
+    this.closing = true;
+    const reading = this.reading;
+    this.reading = undefined;
+    // The cursor closes only between reads, so a read under way is waited for, but no
+    // longer than a cursor's close would be: a host gone silent never answers it, and the
+    // request and its connection would be held until TCP gives up (minutes). After a
+    // failure there is no waiting: the rows are closed as broken at once, which destroys
+    // the connection and so ends the read (into its catch). A read that failed, or was
+    // not answered in time, leaves the connection broken too.
     let broken = failure;
-    if (this.ahead !== undefined) await this.ahead.catch((err: unknown) => (broken ??= err));
-    this.ahead = undefined;
+    if (broken === undefined && reading !== undefined) broken = await readFailure(reading, this.clock);
     await this.rows.close(broken);
   }
 }
 
-export function hourRowsSource(rows: RowSource<HourRow>, range: { from: Date; to: Date; suspectBit: number }): HourReadings {
-  return new HourReadings(rows, range);
+/** nextRuns() after (or during) close(): the rows were given up, so the readings would
+ * end short. An error, not an empty answer, which would read as a complete one. */
+export class HistorySourceClosedError extends Error {
+  readonly code = 'WL_HISTORY_SOURCE_CLOSED';
+  constructor() {
+    super('the history readings were read after their source was closed');
+  }
+}
+
+/** How `read` ended within READ_CLOSE_TIMEOUT_MS: undefined when it brought rows, its
+ * error when it failed, an error saying so when it was not answered in time. */
+async function readFailure(read: Promise<unknown>, clock: Clock): Promise<unknown> {
+  let timer: ReturnType<Clock['setTimeout']> | undefined;
+  const late = new Promise<Error>((resolve) => {
+    timer = clock.setTimeout(() => resolve(new Error(`the read under way was not answered within ${READ_CLOSE_TIMEOUT_MS} ms of the close`)), READ_CLOSE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([read.then(() => undefined, (err: unknown) => err ?? new Error('the read failed')), late]);
+  } finally {
+    timer?.cancel();
+  }
+}
+
+export function hourRowsSource(rows: RowSource<HourRow>, range: { from: Date; to: Date; suspectBit: number }, clock: Clock = systemClock): HourReadings {
+  return new HourReadings(rows, range, clock);
 }
 
 /** Any history source as runs: HourReadings' own, or each batch of rows as one run (the

@@ -1,0 +1,117 @@
+/**
+ * The history's readings over a real cursor (hourRowsSource over cursorSource, as the
+ * route reads them) when the database host goes silent without closing the socket
+ * (powered off, a firewall dropping packets) while the batch read ahead is under way: a
+ * client that leaves must not hold the request and its connection until TCP gives up. A
+ * TCP proxy in front of a real PostgreSQL plays the host: when told, it forwards nothing
+ * more either way and closes nothing.
+ */
+import net from 'node:net';
+import pg from 'pg';
+import { QualityFlag } from '@wardlink/shared';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../../testing/pg.js';
+import type { HourRow } from './history-sql.js';
+import { historyBatchRows, hourRowsSource, READ_CLOSE_TIMEOUT_MS } from './hour-rows.js';
+import { cursorSource, INT8_AS_NUMBER } from './row-source.js';
+
+const db = useTestDatabase({ migrate: false });
+let proxy: net.Server;
+let silent = false;
+const sockets = new Set<net.Socket>();
+let proxyUrl: string;
+/** A pool of one connection through the proxy, each test its own. */
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  const target = new URL(db.connectionString);
+  proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (d) => silent || upstream.write(d));
+    upstream.on('data', (d) => silent || client.write(d));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const via = new URL(db.connectionString);
+  via.hostname = '127.0.0.1';
+  via.port = String((proxy.address() as net.AddressInfo).port);
+  proxyUrl = via.toString();
+});
+
+beforeEach(() => {
+  pool = new pg.Pool({ connectionString: proxyUrl, max: 1, connectionTimeoutMillis: 1_000 });
+  pool.on('error', () => undefined);
+});
+
+afterEach(async () => {
+  silent = false;
+  // Ends whatever a failed test left waiting on the silent connection.
+  for (const s of sockets) s.destroy();
+  await pool.end().catch(() => undefined);
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => proxy?.close(resolve));
+});
+
+/** HISTORY_STREAM_SQL's columns: plain rows (a reading each), 100 an hour. The first
+ * nextRuns() reads 8 rows, then 1,000 (historyBatchRows), and gives out the 10 complete
+ * hours; the read it leaves ahead, from row 1,008, sleeps 1 s on the server first, so it
+ * is still under way when the host goes silent, and its answer is never delivered. */
+const ROWS_SQL = `
+SELECT (g / 100 + 1)::int AS hour, g::int8 * 1000000 AS t_us,
+  (g % 50)::float8 + CASE WHEN g = 1008 THEN (SELECT 0 FROM pg_sleep(1)) ELSE 0 END AS value,
+  0::int AS flags, NULL::int8 AS device_ms, NULL::int4 AS n, NULL::int4 AS t_unit_us, NULL::int4 AS v_scale,
+  NULL::int4 AS lag_unit_us, NULL::text AS dt, NULL::text AS dv, NULL::text AS vr, NULL::text AS fl, NULL::text AS lag
+FROM generate_series(0, 100000) g`;
+const RANGE = { from: new Date(0), to: new Date(1e12), suspectBit: QualityFlag.CLOCK_SUSPECT };
+
+/** The history's readings as the route opens them, with one batch given out and the read
+ * ahead under way when the host goes silent. */
+async function readingsLeftOnSilentHost() {
+  const readings = hourRowsSource(await cursorSource<HourRow>(pool, ROWS_SQL, [], { types: INT8_AS_NUMBER, batchRows: 8, nextBatchRows: historyBatchRows }), RANGE);
+  const runs = await readings.nextRuns();
+  expect(runs.map((r) => r.length)).toEqual(Array.from({ length: 10 }, () => 100));
+  silent = true;
+  return readings;
+}
+
+/** How `closing` ended within 8 s, and after how long. */
+async function timed(closing: Promise<void>): Promise<{ outcome: string; ms: number }> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    closing.then(() => 'closed'),
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still waiting after 8 s'), 8_000))),
+  ]);
+  clearTimeout(timer);
+  return { outcome, ms: Date.now() - started };
+}
+
+describe('history readings on a database host that goes silent during the read ahead', () => {
+  it('give the connection up within the close timeout when the client leaves, freeing the pool slot', async () => {
+    const readings = await readingsLeftOnSilentHost();
+    const { outcome, ms } = await timed(readings.close());
+    expect(outcome).toBe('closed'); // before: waited for the read ahead until TCP gave up
+    expect(ms).toBeGreaterThanOrEqual(READ_CLOSE_TIMEOUT_MS - 50);
+    expect(ms).toBeLessThan(READ_CLOSE_TIMEOUT_MS + 1_000);
+    expect(pool.totalCount).toBe(0); // destroyed, not handed to the next request
+    silent = false;
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+  }, 20_000);
+
+  it('give the connection up at once after a failure', async () => {
+    const readings = await readingsLeftOnSilentHost();
+    const failure = new Error('the client connection was reset');
+    const { outcome, ms } = await timed(readings.close(failure));
+    expect(outcome).toBe('closed');
+    expect(ms).toBeLessThan(500);
+    expect(pool.totalCount).toBe(0);
+    silent = false;
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+  }, 20_000);
+});
