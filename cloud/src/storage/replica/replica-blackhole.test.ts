@@ -6,53 +6,37 @@
  * nothing. A read already sent to the replica when it goes silent must be answered from
  * the primary once the monitor finds the replica gone, not wait for TCP.
  */
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@wardlink/shared';
 import { silentLogger } from '../../testing/logger.js';
 import { useTestDatabase } from '../../testing/pg.js';
+import { startSilentProxy, type SilentProxy } from '../../testing/silent-proxy.js';
 import { cursorSource } from '../../api/routes/read/row-source.js';
 import { ReadRouting } from './read-routing.js';
 import { ReplicaMetrics } from './replica-metrics.js';
 import { ReplicaMonitor } from './replica-monitor.js';
 
 const db = useTestDatabase({ migrate: false });
-let proxy: net.Server;
-let blackhole = false;
-const sockets = new Set<net.Socket>();
+let proxy: SilentProxy;
 let primary: pg.Pool;
 let replica: pg.Pool;
 let replicaUrl: string;
 
 beforeAll(async () => {
-  const target = new URL(db.connectionString);
-  proxy = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-    client.on('data', (d) => blackhole || upstream.write(d));
-    upstream.on('data', (d) => blackhole || client.write(d));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const via = new URL(db.connectionString);
-  via.hostname = '127.0.0.1';
-  via.port = String((proxy.address() as net.AddressInfo).port);
+  proxy = await startSilentProxy(db.connectionString);
   primary = new pg.Pool({ connectionString: db.connectionString, max: 2 });
-  replicaUrl = via.toString();
+  replicaUrl = proxy.url;
   replica = new pg.Pool({ connectionString: replicaUrl, max: 2, connectionTimeoutMillis: 1_000 });
   replica.on('error', () => undefined);
 });
 
 afterAll(async () => {
-  blackhole = false;
-  for (const s of sockets) s.destroy();
+  if (proxy) proxy.silent = false;
+  proxy?.destroyConnections();
   await primary?.end();
   await replica?.end().catch(() => undefined);
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
 });
 
 describe('a replica host that stops answering', () => {
@@ -61,13 +45,13 @@ describe('a replica host that stops answering', () => {
     expect(await monitor.check()).toMatchObject({ up: true });
     expect(replica.totalCount).toBe(1);
 
-    blackhole = true;
+    proxy.silent = true;
     const started = Date.now();
     expect(await monitor.check()).toMatchObject({ up: false });
     expect(Date.now() - started).toBeLessThan(5_000); // without the bound: until TCP gives up, hours
     expect(replica.totalCount).toBe(0); // destroyed, not handed to the next request
 
-    blackhole = false;
+    proxy.silent = false;
     expect(await monitor.check()).toMatchObject({ up: true });
   });
 
@@ -84,8 +68,8 @@ describe('a replica host that stops answering', () => {
       // Where each attempt ran: the replica's connections come through the proxy.
       const read = routing.pool.query<{ port: number }>('SELECT pg_sleep(0.6), inet_client_port() AS port');
       await new Promise((r) => setTimeout(r, 150)); // sent, and sleeping on the server
-      const proxyPorts = new Set([...sockets].map((s) => s.remotePort).concat([...sockets].map((s) => s.localPort)));
-      blackhole = true;
+      const proxyPorts = new Set([...proxy.sockets].map((s) => s.remotePort).concat([...proxy.sockets].map((s) => s.localPort)));
+      proxy.silent = true;
       const started = Date.now();
       const res = await read;
       expect(Date.now() - started).toBeLessThan(5_000); // before: no answer until TCP gave up
@@ -95,7 +79,7 @@ describe('a replica host that stops answering', () => {
       expect(fallbacks.values.find((v) => v.labels.reason === 'error')?.value).toBe(1);
     } finally {
       await monitor.stop();
-      blackhole = false;
+      proxy.silent = false;
       await checks.end().catch(() => undefined);
     }
   }, 15_000);
@@ -110,7 +94,7 @@ describe('a replica host that stops answering', () => {
     try {
       const source = await cursorSource<{ n: number }>(routing.pool, 'SELECT n FROM generate_series(1, 100000) n', [], { batchRows: 10 });
       expect((await source.next()).map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      blackhole = true;
+      proxy.silent = true;
       expect(await monitor.check()).toMatchObject({ up: false }); // ends the cursor's connection
       // The client went away (no failure): the close is written to a dead socket and never
       // answered; it must give the connection up instead of holding the request and the slot.
@@ -120,7 +104,7 @@ describe('a replica host that stops answering', () => {
       expect(replica.totalCount).toBe(0);
     } finally {
       await monitor.stop();
-      blackhole = false;
+      proxy.silent = false;
       await checks.end().catch(() => undefined);
     }
   }, 15_000);

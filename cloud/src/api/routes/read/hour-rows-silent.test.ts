@@ -6,56 +6,38 @@
  * TCP proxy in front of a real PostgreSQL plays the host: when told, it forwards nothing
  * more either way and closes nothing.
  */
-import net from 'node:net';
 import pg from 'pg';
 import { QualityFlag } from '@wardlink/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../../testing/pg.js';
+import { startSilentProxy, type SilentProxy } from '../../../testing/silent-proxy.js';
 import type { HourRow } from './history-sql.js';
 import { historyBatchRows, hourRowsSource, READ_CLOSE_TIMEOUT_MS } from './hour-rows.js';
 import { cursorSource, INT8_AS_NUMBER } from './row-source.js';
 
 const db = useTestDatabase({ migrate: false });
-let proxy: net.Server;
-let silent = false;
-const sockets = new Set<net.Socket>();
-let proxyUrl: string;
+let proxy: SilentProxy;
 /** A pool of one connection through the proxy, each test its own. */
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  const target = new URL(db.connectionString);
-  proxy = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-    client.on('data', (d) => silent || upstream.write(d));
-    upstream.on('data', (d) => silent || client.write(d));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const via = new URL(db.connectionString);
-  via.hostname = '127.0.0.1';
-  via.port = String((proxy.address() as net.AddressInfo).port);
-  proxyUrl = via.toString();
+  proxy = await startSilentProxy(db.connectionString);
 });
 
 beforeEach(() => {
-  pool = new pg.Pool({ connectionString: proxyUrl, max: 1, connectionTimeoutMillis: 1_000 });
+  pool = new pg.Pool({ connectionString: proxy.url, max: 1, connectionTimeoutMillis: 1_000 });
   pool.on('error', () => undefined);
 });
 
 afterEach(async () => {
-  silent = false;
+  proxy.silent = false;
   // Ends whatever a failed test left waiting on the silent connection.
-  for (const s of sockets) s.destroy();
+  proxy.destroyConnections();
   await pool.end().catch(() => undefined);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
 });
 
 /** HISTORY_STREAM_SQL's columns: plain rows (a reading each), 100 an hour. The first
@@ -76,7 +58,7 @@ async function readingsLeftOnSilentHost() {
   const readings = hourRowsSource(await cursorSource<HourRow>(pool, ROWS_SQL, [], { types: INT8_AS_NUMBER, batchRows: 8, nextBatchRows: historyBatchRows }), RANGE);
   const runs = await readings.nextRuns();
   expect(runs.map((r) => r.length)).toEqual(Array.from({ length: 10 }, () => 100));
-  silent = true;
+  proxy.silent = true;
   return readings;
 }
 
@@ -100,7 +82,7 @@ describe('history readings on a database host that goes silent during the read a
     expect(ms).toBeGreaterThanOrEqual(READ_CLOSE_TIMEOUT_MS - 50);
     expect(ms).toBeLessThan(READ_CLOSE_TIMEOUT_MS + 1_000);
     expect(pool.totalCount).toBe(0); // destroyed, not handed to the next request
-    silent = false;
+    proxy.silent = false;
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   }, 20_000);
 
@@ -111,7 +93,7 @@ describe('history readings on a database host that goes silent during the read a
     expect(outcome).toBe('closed');
     expect(ms).toBeLessThan(500);
     expect(pool.totalCount).toBe(0);
-    silent = false;
+    proxy.silent = false;
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   }, 20_000);
 });
