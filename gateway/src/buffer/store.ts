@@ -16,6 +16,7 @@ import { UnsentTally } from './backlog.js';
 import { applyConnectionPragmas, type ConnectionSettings } from './connection-pragmas.js';
 import { applyMigrations, bufferMigrations } from './migrations.js';
 import { isCorrupt, toBufferError } from './sqlite-errors.js';
+import { WalSync, walPathOf, type FileSync } from './wal-sync.js';
 import { silentBufferLogger, type BufferLogger, type Durability, type Migration } from './types.js';
 
 export interface BufferStoreOptions {
@@ -45,6 +46,8 @@ export interface BufferStoreOptions {
   cacheSizeKiB?: number;
   clock?: Clock;
   logger?: BufferLogger;
+  /** How the WAL is fsynced before a batch leaves (wal-sync.ts keptOpenSync); tests wrap it. */
+  walFile?: (walPath: string) => FileSync;
 }
 
 export interface BufferStore {
@@ -59,6 +62,9 @@ export interface BufferStore {
   readonly connection: ConnectionSettings;
   /** Unsent readings, kept current by the writer, outbox and eviction. */
   readonly tally: UnsentTally;
+  /** The fsync a batch waits for before it leaves (wal-sync.ts): one per open file, so a
+   * failure stays known to every uplink of this process. */
+  readonly walSync: WalSync;
   /** The gateway id from `meta`, or null when none was ever given. */
   gatewayId(): string | null;
   getMeta(key: string): string | undefined;
@@ -189,6 +195,8 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
     if (stored !== opts.gatewayId) setMeta('gateway_id', opts.gatewayId);
   }
 
+  const walPath = walPathOf(db);
+  const walSync = new WalSync(walPath, opts.walFile?.(walPath));
   return {
     db,
     path: opts.path,
@@ -198,10 +206,12 @@ export function openBufferStore(opts: BufferStoreOptions): BufferStore {
     busyTimeoutMs,
     connection,
     tally: new UnsentTally(db),
+    walSync,
     gatewayId: () => getMeta('gateway_id') ?? null,
     getMeta,
     setMeta,
     close: () => {
+      walSync.close();
       if (db.open) db.close();
     },
   };

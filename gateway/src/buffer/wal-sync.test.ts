@@ -67,7 +67,7 @@ describe('WalSync', () => {
     f.release();
     await third;
     expect(s.syncs).toBe(3);
-    await s.close();
+    s.close();
   });
 
   it('after a failed fsync rejects every later wait with WL_BUFFER_FSYNC_FAILED and syncs no more (a later success could not be trusted)', async () => {
@@ -82,13 +82,13 @@ describe('WalSync', () => {
     await expect(s.durable()).rejects.toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED', message: expect.stringMatching(/EIO.*restarted/) });
     expect(f.calls).toBe(1);
     expect(s.failed?.code).toBe('WL_BUFFER_FSYNC_FAILED');
-    await s.close();
+    s.close();
   });
 
   it('a WAL file that is not there is a failure, not "nothing to sync"', async () => {
     const s = new WalSync(dir.file('none.db-wal'));
     await expect(s.durable()).rejects.toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED', message: expect.stringMatching(/ENOENT/) });
-    await s.close();
+    s.close();
   });
 
   it('takes the WAL path SQLite uses: a database reached through a symlink has its WAL beside the target', async () => {
@@ -103,7 +103,7 @@ describe('WalSync', () => {
       expect(walPathOf(viaLink)).toBe(dir.file('card/gw.db-wal'));
       const s = new WalSync(walPathOf(viaLink));
       await expect(s.durable()).resolves.toBeUndefined();
-      await s.close();
+      s.close();
     } finally {
       viaLink.close();
       db.close();

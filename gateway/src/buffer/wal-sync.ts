@@ -24,19 +24,24 @@
  *   batch leaves until the daemon is restarted and SQLite recovers the WAL from the disk
  *   (PostgreSQL stops for the same reason). The uplink reports itself down meanwhile.
  *
+ * - It belongs to the buffer store (`store.walSync`), not to an uplink: a reload makes a new
+ *   uplink in the same process, which must not trust a new descriptor either.
+ *
  * One fsync serves every commit before it started: batches built while one runs wait for
  * the next. A process starts "unsynced", so that pending batches an earlier process built
  * are synced before this one sends them.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsync as fsyncCallback, open as openCallback } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import type Database from 'better-sqlite3';
 import { WardlinkError } from '@wardlink/shared';
 
 /** fsync of a file's data (its first call: also of its directory). */
 export interface FileSync {
   sync(): Promise<void>;
-  close(): Promise<void>;
+  /** Synchronous: the store closes it with its database. */
+  close(): void;
 }
 
 /** The buffer's fsync failed: nothing more leaves until a restart. */
@@ -47,34 +52,53 @@ export class WalSyncError extends WardlinkError {
   }
 }
 
+/** The database has no file of its own (an in-memory one), hence no WAL to sync. */
+export class NoWalFileError extends WardlinkError {
+  constructor() {
+    super('WL_BUFFER_NO_WAL_FILE', 'the buffer has no database file (an in-memory database has no WAL)', {});
+  }
+}
+
 /** The WAL file of the database `db` has open, as SQLite names it. */
 export function walPathOf(db: Database.Database): string {
   const main = (db.pragma('database_list') as Array<{ name: string; file: string }>).find((d) => d.name === 'main');
-  if (main === undefined || main.file === '') throw new Error('the buffer has no database file (an in-memory database has no WAL)');
+  if (main === undefined || main.file === '') throw new NoWalFileError();
   return `${main.file}-wal`;
 }
 
-/** The real one: the file kept open, the directory synced on the first call. */
+const openAsync = promisify(openCallback);
+const fsyncAsync = promisify(fsyncCallback);
+
+/** The real one: the file opened at the first sync and kept open, its directory synced then. */
 export function keptOpenSync(path: string): FileSync {
-  let handle: Promise<FileHandle> | null = null;
+  let fd: Promise<number> | null = null;
+  let opened: number | null = null;
+  let closed = false;
   return {
     async sync() {
-      if (handle === null) {
-        handle = open(path, 'r');
-        handle.catch(() => undefined);
-        const dir = await open(dirname(path), 'r');
+      if (fd === null) {
+        fd = openAsync(path, 'r').then((n) => {
+          if (closed) {
+            closeSync(n);
+            throw new Error('the buffer was closed');
+          }
+          opened = n;
+          return n;
+        });
+        fd.catch(() => undefined);
+        const dir = await openAsync(dirname(path), 'r');
         try {
-          await dir.sync();
+          await fsyncAsync(dir);
         } finally {
-          await dir.close();
+          closeSync(dir);
         }
       }
-      await (await handle).sync();
+      await fsyncAsync(await fd);
     },
-    async close() {
-      const h = handle;
-      handle = null;
-      if (h !== null) await (await h.catch(() => null))?.close();
+    close() {
+      closed = true;
+      if (opened !== null) closeSync(opened);
+      opened = null;
     },
   };
 }
@@ -137,8 +161,8 @@ export class WalSync {
     }
   }
 
-  async close(): Promise<void> {
-    await this.running?.done.catch(() => undefined);
-    await this.file.close();
+  /** With the store's database: a sync under way then fails, which no longer matters. */
+  close(): void {
+    this.file.close();
   }
 }

@@ -46,12 +46,13 @@ export class BatchUploader {
     const { clock, logger, client, outbox, breaker, settler, dictionary } = this.u;
     const trace = newTrace();
     // Nothing of a batch leaves before its transaction is on disk (buffer/wal-sync.ts). A
-    // failed fsync is final until a restart: the batch stays pending, the uplink down.
+    // failed fsync is final until a restart: the batch stays pending and the uplink halts
+    // (down, not blaming the cloud; it looks again every haltedRetryMs).
     try {
       await outbox.durable();
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      settler.failed(batch, lane, new UplinkSendError(e.code ?? 'WL_BUFFER_FSYNC_FAILED', 'retry', e.message ?? String(err), { status: null, retryAfterMs: null }, { cause: err }), null, trace.traceId, 0);
+      settler.failed(batch, lane, new UplinkSendError(e.code ?? 'WL_BUFFER_FSYNC_FAILED', 'halt', e.message ?? String(err), { status: null, retryAfterMs: null }, { cause: err }), null, trace.traceId, 0);
       return;
     }
     // stop() came during the fsync: the batch stays pending for the next start.

@@ -114,8 +114,7 @@ export class Settler {
   }
 
   private retry(batch: OutboxBatch, lane: Lane, err: UplinkSendError, traceId: string, now: number): void {
-    const { outbox, breaker, logger, metrics, options } = this.ctx;
-    outbox.noteAttempt(batch.seq, `${err.code}: ${err.message}`.slice(0, 500));
+    const { breaker, logger, metrics, options } = this.ctx;
     const paced = err.status === 429;
     if (paced) breaker.onSuccess();
     else {
@@ -128,6 +127,17 @@ export class Settler {
     this.notBeforeMs = Math.max(this.notBeforeMs, now + delayMs);
     metrics?.uplinkBatches.inc({ result: 'retry', status: err.status === null ? 'none' : String(err.status) });
     logger.warn({ seq: batch.seq, lane, code: err.code, status: err.status, attempts: batch.attempts + 1, retryInMs: delayMs, traceId }, err.message);
+    this.noteAttempt(batch, err);
+  }
+
+  /** The attempt in the batch's row, for `status`, after the state above: a disk that
+   * refuses the write (full, busy) must not leave the breaker and the backoff untold. */
+  private noteAttempt(batch: OutboxBatch, err: UplinkSendError): void {
+    try {
+      this.ctx.outbox.noteAttempt(batch.seq, `${err.code}: ${err.message}`.slice(0, 500));
+    } catch (e) {
+      this.ctx.logger.warn({ seq: batch.seq, err: e }, 'uplink: recording the failed attempt failed');
+    }
   }
 
   private reject(batch: OutboxBatch, lane: Lane, err: UplinkSendError, traceId: string, now: number): void {
@@ -153,8 +163,7 @@ export class Settler {
   }
 
   private halt(batch: OutboxBatch, err: UplinkSendError, traceId: string, now: number): void {
-    const { outbox, breaker, logger, metrics, options } = this.ctx;
-    if (err.code !== 'WL_UPLINK_REJECT_STREAK') outbox.noteAttempt(batch.seq, `${err.code}: ${err.message}`.slice(0, 500));
+    const { breaker, logger, metrics, options } = this.ctx;
     breaker.onSuccess();
     this.notBeforeMs = now + options.haltedRetryMs;
     this.setUp(false, now);
@@ -164,6 +173,7 @@ export class Settler {
     if (this.halted === null) logger.error(fields, err.message);
     else logger.warn(fields, `uplink still refused: ${err.message}`);
     this.halted = err;
+    if (err.code !== 'WL_UPLINK_REJECT_STREAK') this.noteAttempt(batch, err);
   }
 
   /**

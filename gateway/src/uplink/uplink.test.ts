@@ -2,6 +2,7 @@
  * The uploader against a scripted HTTP cloud (real sockets, real codec, real SQLite
  * buffer) on a manual clock: ordering, exactly-once, and every failure path.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alarmEvent, wardReadings } from '../buffer/testing/fixtures.js';
 import { keptOpenSync, type FileSync } from '../buffer/wal-sync.js';
@@ -50,7 +51,7 @@ describe('Uplink', () => {
     expect(h.logger.lines.find((l) => l.msg === 'uplink: batch sent')!.obj).toHaveProperty('traceId');
   });
 
-  it('sends a batch only once its transaction is synced to disk; after a failed fsync nothing leaves until a restart', async () => {
+  it('sends a batch only once its transaction is synced to disk; after a failed fsync nothing leaves, a reload included', async () => {
     cloud = await startFakeCloud(() => h!.clock.now());
     const syncs: Array<{ release: () => void; fail: (e: Error) => void }> = [];
     const held = (walPath: string): FileSync => {
@@ -67,22 +68,52 @@ describe('Uplink', () => {
     await h.runUntil(() => syncs.length === 1);
     await h.runUntil(() => h!.clock.now() >= HARNESS_START_MS + 3_000, { stepMs: 100 });
     expect(c.deliveries).toHaveLength(0); // built, held behind its fsync
-    syncs[0]!.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    syncs[0]!.release();
+    await h.runUntil(() => c.deliveries.length === 1 && h!.uplink.status().inFlight === 0);
+
+    await h.append(wardReadings(500, 1000));
+    await h.runUntil(() => syncs.length === 2);
+    syncs[1]!.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
     await h.runUntil(() => h!.uplink.status().up === false);
     expect(h.uplink.status().lastError).toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED' });
-    // What reached the disk is unknown: no later fsync is trusted, nothing is sent.
-    await h.runUntil(() => h!.clock.now() >= HARNESS_START_MS + 60_000, { stepMs: 500 });
-    expect(syncs).toHaveLength(1);
-    expect(c.deliveries).toHaveLength(0);
-    // A restart (a new uplink: SQLite recovers the WAL from the disk) syncs again, then sends.
+    // What reached the disk is unknown: no later fsync is trusted, nothing is sent...
+    await h.runUntil(() => h!.clock.now() >= HARNESS_START_MS + 120_000, { stepMs: 1_000 });
+    // ...not after a reload either (a new uplink in the same process, the same open file).
     await h.restartUplink();
     h.uplink.start();
-    await h.runUntil(() => syncs.length === 2);
-    expect(c.deliveries).toHaveLength(0);
-    syncs[1]!.release();
-    await h.runUntil(() => c.deliveries.length === 1 && h!.uplink.status().inFlight === 0);
-    expect(c.deliveries[0]!.batch.seq).toBe(1); // the same batch, not a new one
-    expectExactlyOnce(c, 500);
+    await h.runUntil(() => h!.clock.now() >= HARNESS_START_MS + 240_000, { stepMs: 1_000 });
+    expect(syncs).toHaveLength(2);
+    expect(c.deliveries).toHaveLength(1);
+    expect(h.uplink.status().up).toBe(false);
+    expect(h.store.walSync.failed?.code).toBe('WL_BUFFER_FSYNC_FAILED');
+  });
+
+  it('keeps the event loop turning when recording a failed attempt fails too (a full or locked disk)', async () => {
+    cloud = await startFakeCloud(() => h!.clock.now());
+    const syncs: Array<(e: Error) => void> = [];
+    h = createUplinkHarness({ url: cloud.url, maxBatchReadings: 1000, maxBatchAgeMs: 1000, concurrency: 1 }, {
+      walFile: () => ({ sync: () => new Promise<void>((_, reject) => syncs.push(reject)), close: () => undefined }),
+    });
+    await h.append(wardReadings(0, 100));
+    h.uplink.start();
+    await h.runUntil(() => syncs.length === 1); // the batch is built and waits for its fsync
+    // Now another connection holds the write lock: recording the attempt fails at once.
+    const other = new Database(h.dir.file('gw.db'));
+    other.prepare('BEGIN IMMEDIATE').run();
+    h.store.db.pragma('busy_timeout = 0');
+    try {
+      syncs[0]!(Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' }));
+      let timerTurns = 0;
+      const ticker = setInterval(() => timerTurns++, 5);
+      await h.runUntil(() => h!.uplink.status().up === false && timerTurns >= 5, { stepMs: 200 });
+      clearInterval(ticker);
+      expect(h.uplink.status().lastError).toMatchObject({ code: 'WL_BUFFER_FSYNC_FAILED' });
+      expect(h.logger.lines.some((l) => /recording the failed attempt failed/.test(l.msg))).toBe(true);
+      expect(cloud.deliveries).toHaveLength(0);
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
   });
 
   it('keeps a small batch until it is maxBatchAgeMs old, but sends an alarm at once', async () => {

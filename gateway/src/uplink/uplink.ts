@@ -15,7 +15,6 @@
 import { EventEmitter } from 'node:events';
 import { sleep, systemClock, type Clock, type TimerHandle } from '@wardlink/shared';
 import { Outbox } from '../buffer/outbox.js';
-import { WalSync, walPathOf, type FileSync } from '../buffer/wal-sync.js';
 import type { BufferStore } from '../buffer/store.js';
 import type { OutboxBatch } from '../buffer/types.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -45,8 +44,6 @@ export interface UplinkDeps {
   /** Write batches against the series dictionary kept in the store (series-dictionary.ts).
    * Default true; it is used only when the database has the dictionary's tables. */
   seriesDictionary?: boolean;
-  /** How the outbox's WAL is fsynced before a batch is sent (wal-sync.ts keptOpenSync); tests wrap it. */
-  walFile?: (walPath: string) => FileSync;
 }
 
 const TICK_MS = 1000;
@@ -59,8 +56,6 @@ const IDLE_LOOK_MS = 5_000;
 export class Uplink extends EventEmitter<UplinkEvents> {
   readonly options: UplinkOptions;
   private readonly outbox: Outbox;
-  /** The fsync every batch waits for before it leaves (wal-sync.ts). */
-  private readonly walSync: WalSync;
   private readonly client: UplinkClient;
   private readonly breaker: CircuitBreaker;
   private readonly progress: DrainProgress;
@@ -93,9 +88,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
-    const walPath = walPathOf(deps.store.db);
-    this.walSync = new WalSync(walPath, deps.walFile?.(walPath));
-    this.outbox = new Outbox(deps.store, { walSync: this.walSync });
+    this.outbox = new Outbox(deps.store, { walSync: deps.store.walSync });
     this.dictionary = deps.seriesDictionary === false ? null : UplinkSeriesDictionary.open(deps.store.db);
     this.client = new UplinkClient(this.options, () => this.clock.now());
     this.breaker = new CircuitBreaker({
@@ -190,7 +183,6 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
     await this.client.destroy().catch(() => undefined);
     await Promise.allSettled([...this.sends]);
-    await this.walSync.close().catch(() => undefined);
     await fleetStopped;
     this.logger.info({ batchesSent: this.settler.counts.sent, readingsSent: this.settler.counts.readings }, 'uplink stopped');
   }
@@ -257,6 +249,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         // Settling threw (e.g. markSent on a busy or full disk) before the breaker heard the
         // outcome: give back its slot, or a half-open breaker would wait for this probe forever.
         this.breaker.release();
+        // ...and no batch for a second: pump() below would otherwise try again at once,
+        // and a failure that repeats (a full disk) would hold the event loop in a loop of
+        // promise callbacks, with no reading acknowledged meanwhile.
+        this.settler.notBeforeMs = Math.max(this.settler.notBeforeMs, this.clock.now() + TICK_MS);
         this.logger.error({ err, seq: batch.seq }, 'uplink: settling a batch failed; it stays pending');
       })
       .finally(() => {

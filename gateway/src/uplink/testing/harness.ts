@@ -69,12 +69,6 @@ export interface HarnessOptions {
 export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { token?: string }, opts: HarnessOptions = {}): UplinkHarness {
   const dir = tempDir('wl-uplink-');
   const clock = new ManualClock(HARNESS_START_MS);
-  const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [] });
-  // The closure runs only on a commit, after `h` below exists.
-  const writer = new BufferWriter(store, { flushIntervalMs: 5, ...(opts.notifyCommits ? { onCommit: (c) => h.uplink.notifyCommitted(c.readings, c.alarms) } : {}) });
-  const metrics = new GatewayMetrics();
-  const logger = recordingLogger();
-  const states: UplinkHarness['states'] = [];
   // The real fsync, done synchronously: on the thread pool it takes real milliseconds in
   // which runUntil would move the manual clock by whole steps, and sends whose timing a
   // test checks would move with the machine's load. (wal-sync.test.ts and the held-fsync
@@ -86,15 +80,21 @@ export function createUplinkHarness(settings: Omit<UplinkSettings, 'token'> & { 
         fd ??= openSync(walPath, 'r');
         fsyncSync(fd);
       },
-      close: async () => {
+      close: () => {
         if (fd !== null) closeSync(fd);
         fd = null;
       },
     };
   };
+  const store = openBufferStore({ path: dir.file('gw.db'), gatewayId: opts.gatewayId ?? 'gw-test', clock, extraMigrations: opts.extraMigrations ?? [], walFile: opts.walFile ?? realFile });
+  // The closure runs only on a commit, after `h` below exists.
+  const writer = new BufferWriter(store, { flushIntervalMs: 5, ...(opts.notifyCommits ? { onCommit: (c) => h.uplink.notifyCommitted(c.readings, c.alarms) } : {}) });
+  const metrics = new GatewayMetrics();
+  const logger = recordingLogger();
+  const states: UplinkHarness['states'] = [];
   const makeUplink = () => new Uplink(
     { token: 'test-token', stopGraceMs: 0, random: () => 0.5, ...settings },
-    { store, clock, logger, metrics, walFile: opts.walFile ?? realFile, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
+    { store, clock, logger, metrics, ...(opts.fleet ? { fleet: { gatewayId: opts.gatewayId ?? 'gw-test' } } : {}), onUplinkState: (up, sinceMs) => {
       states.push({ up, sinceMs, atMs: clock.now() });
       opts.onUplinkState?.(up, sinceMs);
     } },
