@@ -6,7 +6,7 @@
  * come as runs (columns, history-line.ts), which the history route formats; next() gives
  * them as row objects, for the merge with archived days.
  */
-import { systemClock, type Clock } from '@wardlink/shared';
+import { systemClock, WardlinkError, type Clock } from '@wardlink/shared';
 import { blockRun } from './block-rows.js';
 import { ReadingRun, type HistoryRow, type TimedReading } from './history-line.js';
 import type { HourRow } from './history-sql.js';
@@ -155,10 +155,9 @@ export class HourReadings implements RowSource<HistoryRow> {
 
 /** nextRuns() after (or during) close(): the rows were given up, so the readings would
  * end short. An error, not an empty answer, which would read as a complete one. */
-export class HistorySourceClosedError extends Error {
-  readonly code = 'WL_HISTORY_SOURCE_CLOSED';
+export class HistorySourceClosedError extends WardlinkError {
   constructor() {
-    super('the history readings were read after their source was closed');
+    super('WL_HISTORY_SOURCE_CLOSED', 'the history readings were read after their source was closed', {});
   }
 }
 
