@@ -70,10 +70,10 @@ export interface OutboxOptions {
   /**
    * Commit the transactions that hand out seqs as any other (NORMAL) and make them durable
    * with an fsync off the event loop, which the sender awaits (`durable()`) before a batch
-   * leaves (wal-sync.ts). Without it (an Outbox a CLI command makes to list or show
-   * batches) they commit with synchronous = FULL.
+   * leaves (the store's WalSync, wal-sync.ts). Without it (an Outbox a CLI command makes
+   * to list or show batches) they commit with synchronous = FULL.
    */
-  walSync?: WalSync;
+  syncOffLoop?: boolean;
 }
 
 export class Outbox {
@@ -87,7 +87,7 @@ export class Outbox {
     opts: OutboxOptions = {},
   ) {
     // A buffer in `full` durability commits everything with an fsync already.
-    this.walSync = store.durability === 'full' ? undefined : opts.walSync;
+    this.walSync = store.durability === 'full' || opts.syncOffLoop !== true ? undefined : store.walSync;
     const db = store.db;
     this.spans = outboxSpans(db);
     this.taker = new RecordTaker(db, this.spans);

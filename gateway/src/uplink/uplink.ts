@@ -88,7 +88,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
-    this.outbox = new Outbox(deps.store, { walSync: deps.store.walSync });
+    this.outbox = new Outbox(deps.store, { syncOffLoop: true });
     this.dictionary = deps.seriesDictionary === false ? null : UplinkSeriesDictionary.open(deps.store.db);
     this.client = new UplinkClient(this.options, () => this.clock.now());
     this.breaker = new CircuitBreaker({
