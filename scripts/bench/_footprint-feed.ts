@@ -15,6 +15,9 @@ import { WARD_BEDS, deviceOf } from './_footprint-ward.js';
 
 export interface FootprintFeed {
   published: number;
+  /** Readings (values) in the MQTT records published so far: the per-reading divisor of a
+   * broker that commits nothing (the bare-aedes baseline). */
+  mqttReadings: number;
   /** PUBACK latency of each MQTT publish since the last reset, ms. */
   ackMs: number[];
   stop(): Promise<void>;
@@ -42,7 +45,7 @@ export async function startFootprintFeed(opts: { mqttPort: number; passwords: Ma
     serials.set(deviceId, port);
   }
   const ward = createWard({ beds: WARD_BEDS, seed: opts.seed, startMs: Date.now() });
-  const feed: FootprintFeed = { published: 0, ackMs: [], stop: async () => undefined };
+  const feed: FootprintFeed = { published: 0, mqttReadings: 0, ackMs: [], stop: async () => undefined };
   let cursor = ward.startMs;
   let controlId = 0;
   const tick = () => {
@@ -56,6 +59,7 @@ export async function startFootprintFeed(opts: { mqttPort: number; passwords: Ma
         client.publish(`wardlink/devices/${deviceId}/readings`, toMqttMessage(record).payload, { qos: 1 }, (err) => {
           if (!err) feed.ackMs.push(performance.now() - sent);
         });
+        feed.mqttReadings += Object.keys(record.values).length;
       }
       else if (serial) serial.write(mllpFrame(toHl7Message({ ...record, deviceId }, { controlId: `F${controlId++}` })));
       else continue;

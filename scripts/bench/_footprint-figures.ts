@@ -24,7 +24,7 @@ export type FootprintFigures = Record<string, number | string | boolean | null |
 
 const r = (v: number, digits = 1) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
 
-function perReading(from: Mark, to: Mark, key: 'cpuUs' | 'writeBytes'): number {
+function perReading(from: Mark, to: Mark, key: 'cpuUs' | 'sysUs' | 'mainThreadUs' | 'writeBytes'): number {
   return (to.proc[key] - from.proc[key]) / Math.max(1, to.readings - from.readings);
 }
 
@@ -38,6 +38,9 @@ export function loadFigures(m: { steady: Mark; outage: Mark; drain: Mark; draine
     cpu_us_per_reading_steady: r(perReading(m.steady, m.outage, 'cpuUs'), 2),
     cpu_us_per_reading_outage: r(perReading(m.outage, m.drain, 'cpuUs'), 2),
     cpu_us_per_reading_drain: r(perReading(m.drain, m.drained, 'cpuUs'), 2),
+    // Where the CPU per reading goes (steady start to drain end, as cpu_us_per_reading).
+    cpu_sys_us_per_reading: r(perReading(m.steady, m.drained, 'sysUs'), 2),
+    cpu_main_thread_us_per_reading: r(perReading(m.steady, m.drained, 'mainThreadUs'), 2),
     disk_write_bytes_per_reading: r(perReading(m.steady, m.drained, 'writeBytes'), 2),
     disk_write_bytes_per_reading_steady: r(perReading(m.steady, m.outage, 'writeBytes'), 2),
     disk_write_bytes_per_reading_outage: r(perReading(m.outage, m.drain, 'writeBytes'), 2),

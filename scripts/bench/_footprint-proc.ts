@@ -1,7 +1,8 @@
 /**
  * What the kernel says a process costs, sampled once a second for `pnpm bench
  * gateway-footprint`: resident memory (/proc/<pid>/status VmRSS), CPU time (utime + stime
- * of /proc/<pid>/stat, every thread, the commit worker included) and the bytes it dirtied
+ * of /proc/<pid>/stat, every thread, the commit worker included; the system share and
+ * the main thread's share apart) and the bytes it dirtied
  * for the disk (/proc/<pid>/io write_bytes: WAL, checkpoints and the outbox alike).
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,11 @@ export interface ProcSample {
   rssKb: number;
   /** user + system CPU, microseconds. */
   cpuUs: number;
+  /** Of which system (kernel) time: syscalls, page faults, the I/O the writes start. */
+  sysUs: number;
+  /** Of which the main thread's (tid = pid), user + system: the event loop; the rest is
+   * the commit worker, libuv's pool (the WAL fsync) and V8's GC helpers. */
+  mainThreadUs: number;
   writeBytes: number;
 }
 
@@ -26,9 +32,13 @@ export function readProc(pid: number): Omit<ProcSample, 'atMs' | 'phase'> | null
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const main = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const mainFields = main.slice(main.lastIndexOf(')') + 2).split(' ');
     return {
       rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
       cpuUs: ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_S,
+      sysUs: (Number(fields[12]) * 1_000_000) / TICKS_PER_S,
+      mainThreadUs: ((Number(mainFields[11]) + Number(mainFields[12])) * 1_000_000) / TICKS_PER_S,
       writeBytes: Number(/^write_bytes:\s+(\d+)/m.exec(io)?.[1] ?? 0),
     };
   } catch {

@@ -14,6 +14,10 @@
  * buffer gets hours of unsent readings (24 h; --quick 10 min), and a restart is timed
  * from the spawn to /healthz 200 (the relay cut, so no drain competes).
  *
+ * Before the gateway starts, a baseline (_footprint-baseline.ts): bare aedes takes the same
+ * 58 MQTT monitors' records for up to a minute (--quick: the steady phase's length);
+ * aedes_cpu_us_per_reading is the transport's own cost, cpu_x_bare_aedes the gateway's
+ * steady CPU per reading over it.
  * Sampled every second from /proc/<pid>: VmRSS, utime + stime, io write_bytes.
  * Per-reading figures divide a counter's growth from the steady phase's start to the
  * drain's end by the readings committed meanwhile (wardlink_gateway_readings_in_total).
@@ -40,6 +44,7 @@ import Database from 'better-sqlite3';
 import { createTestDatabase, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
 import type { BenchOptions } from './run.js';
 import { startUplinkProxy } from '../demo/uplink-proxy.js';
+import { bareAedesCost } from './_footprint-baseline.js';
 import { ensureGatewayDist, SHIPPED_NODE_FLAGS, startupMs, type RunningGateway } from './_footprint-daemon.js';
 import { startFootprintFeed } from './_footprint-feed.js';
 import { idleCpuPercent, loadFigures, targetsMet, type FootprintFigures, type Mark } from './_footprint-figures.js';
@@ -89,6 +94,11 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     cloud = cloudProcess;
     wardToClean = ward;
     log(`cloud and ward ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+    // The transport's floor first, on the same machine, before the gateway runs.
+    const baselineMs = Math.min(steadyMs, 60_000);
+    log(`baseline: bare aedes under the ward's MQTT monitors, ${baselineMs / 1000} s`);
+    const bare = await bareAedesCost({ passwords: ward.mqttPasswords, warmupMs: quick ? 2_000 : 10_000, windowMs: baselineMs, log });
+    log(`bare aedes: ${bare.cpuUsPerReading.toFixed(1)} µs CPU per reading (${bare.readings} readings)`);
     const sizeBefore = fileSize(ward.databasePath);
     log('starting the gateway');
     const first = await startupMs(ward.configPath, ward.httpPort, 60_000);
@@ -153,6 +163,10 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       ...load,
       write_amplification: typeof load.disk_write_bytes_per_reading === 'number' ? Number((load.disk_write_bytes_per_reading / storedBytesPerReading).toFixed(2)) : null,
       stored_bytes_per_reading: Number(storedBytesPerReading.toFixed(2)),
+      // The same ward's MQTT records into bare aedes (_footprint-baseline.ts): the transport's floor.
+      aedes_cpu_us_per_reading: Number(bare.cpuUsPerReading.toFixed(2)),
+      aedes_sys_us_per_reading: Number(bare.sysUsPerReading.toFixed(2)),
+      cpu_x_bare_aedes: typeof load.cpu_us_per_reading_steady === 'number' ? Number((load.cpu_us_per_reading_steady / bare.cpuUsPerReading).toFixed(2)) : null,
       startup_ms: Math.round(restart.ms),
       startup_ms_empty_buffer: Math.round(first.ms),
       idle_cpu_percent: Number(idleCpuPercent(idleFrom, idleTo).toFixed(3)),
