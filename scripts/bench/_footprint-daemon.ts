@@ -5,9 +5,10 @@
  * the command scripts/package.ts runs), and /healthz polled for the startup time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../gateway-launcher.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const GATEWAY_DIST_MAIN = join(ROOT, 'gateway', 'dist', 'cli', 'main.js');
@@ -43,8 +44,8 @@ export function ensureGatewayDist(log: (m: string) => void, reuse: boolean): 'fr
   return 'rebuilt';
 }
 
-/** The node flags the package's launcher starts the daemon with (its `node_flags=` line), so the bench runs the daemon as it ships. */
-export const SHIPPED_NODE_FLAGS: string[] = (/^node_flags="([^"]*)"/m.exec(readFileSync(join(ROOT, 'packaging', 'gateway', 'wardlink-gateway'), 'utf8'))?.[1] ?? '').split(' ').filter((a) => a !== '');
+/** The node flags the package's launcher starts the daemon with, so the bench runs the daemon as it ships. */
+export const SHIPPED_NODE_FLAGS: readonly string[] = GATEWAY_NODE_FLAGS;
 
 export interface RunningGateway {
   child: ChildProcess;

@@ -1,14 +1,11 @@
 /** Child processes for the demo: the cloud and the gateway CLIs, run from source with tsx. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../gateway-launcher.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const CLOUD_CLI = `${root}cloud/src/cli/main.ts`;
 export const GATEWAY_CLI = `${root}gateway/src/cli/main.ts`;
-/** The node flags the gateway package's launcher starts the daemon with (its `node_flags=`
- * line, e.g. a 2 MB young generation), so the demo's gateway runs as it ships. */
-const GATEWAY_NODE_FLAGS = (/^node_flags="([^"]*)"/m.exec(readFileSync(`${root}packaging/gateway/wardlink-gateway`, 'utf8'))?.[1] ?? '').split(' ').filter((a) => a !== '');
 
 export interface Started {
   child: ChildProcess;
@@ -17,6 +14,7 @@ export interface Started {
 
 /** Starts a long-running CLI command with --json and resolves with its "started" line. */
 export function startJson(cli: string, args: string[], env: NodeJS.ProcessEnv, logFile: NodeJS.WritableStream): Promise<Started> {
+  // The gateway runs with its launcher's node flags, as it ships.
   const nodeFlags = cli === GATEWAY_CLI ? GATEWAY_NODE_FLAGS : [];
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', cli, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.pipe(logFile, { end: false });
