@@ -4,6 +4,11 @@
  * (as ACTIVE_PATIENTS_SQL). Rows are keyed like the table, by (gateway, bed, metric); a
  * row is replaced only by one at least as new, as the loader's upsert does (`WHERE
  * excluded.t > lv.t`), so applying an old read after a newer one cannot go back in time.
+ *
+ * The dashboard's beds are remembered between changes (issue 17: a hospital's dashboard may
+ * be asked for hundreds of times a second by its screens, and changes only when a batch of
+ * any of its gateways is applied: for a one-ward hospital every 0.5-2 s),
+ * for the range of `since` over which the same rows are in and out (see `dashboard`).
  */
 import type { CacheRow } from './cache-queries.js';
 
@@ -21,22 +26,39 @@ export interface CachedReading {
   displayName: string | null;
 }
 
-/** A dashboard bed, as the dashboard SQL's row: vitals keyed by MDC code. */
+/** A dashboard bed, as the dashboard SQL's row: vitals keyed by MDC code. Read-only: one
+ * answer is shared by every read until the rows change (dashboard-json.ts memoizes its text
+ * by the array's identity). */
 export interface CachedBed {
-  wardId: string;
-  gatewayId: string;
-  bedId: string;
-  patientId: string;
-  displayName: string | null;
-  lastT: Date;
-  vitals: Array<[code: number, ms: number, value: number, flags: number]>;
+  readonly wardId: string;
+  readonly gatewayId: string;
+  readonly bedId: string;
+  readonly patientId: string;
+  readonly displayName: string | null;
+  readonly lastT: Date;
+  readonly vitals: ReadonlyArray<readonly [code: number, ms: number, value: number, flags: number]>;
 }
+
+/** The last dashboard built, and the `since` values (ms) it is the answer for while the
+ * rows are unchanged: `newestOutMs < since <= oldestInMs`. */
+interface DashboardMemo {
+  version: number;
+  beds: readonly CachedBed[];
+  oldestInMs: number;
+  newestOutMs: number;
+}
+
+/** A bed while it is being built: the only time its fields are written. */
+type BedDraft = { -readonly [K in keyof CachedBed]: CachedBed[K] } & { vitals: Array<readonly [number, number, number, number]> };
 
 const keyOf = (gatewayId: string, bedId: string, metric: number) => `${gatewayId}\u0000${bedId}\u0000${metric}`;
 
 export class HospitalLatest {
   private readonly rows = new Map<string, CachedReading>();
   private readonly keysOfPatient = new Map<string, Set<string>>();
+  /** Bumped by every row that changes. */
+  private version = 0;
+  private memo: DashboardMemo | undefined;
 
   get size(): number {
     return this.rows.size;
@@ -57,34 +79,64 @@ export class HospitalLatest {
     return [...newest.values()].sort((a, b) => a.metric - b.metric);
   }
 
-  /** Beds with an admitted patient that reported at or after `since`, by ward then bed. */
-  dashboard(since: Date): CachedBed[] {
+  /** Beds with an admitted patient that reported at or after `since`, by ward then bed.
+   * The same array (do not change it) while no row changed and no row's time lies between
+   * this `since` and the one it was built for: the same rows are in, in the same order. */
+  dashboard(since: Date): readonly CachedBed[] {
     const sinceMs = since.getTime();
-    const beds = new Map<string, CachedBed>();
+    const m = this.memo;
+    if (m !== undefined && m.version === this.version && m.newestOutMs < sinceMs && sinceMs <= m.oldestInMs) return m.beds;
+    const memo = this.buildDashboard(sinceMs);
+    this.memo = memo;
+    return memo.beds;
+  }
+
+  private buildDashboard(sinceMs: number): DashboardMemo {
+    const beds = new Map<string, BedDraft>();
+    let oldestInMs = Infinity;
+    let newestOutMs = -Infinity;
     for (const r of this.rows.values()) {
+      if (r.patientId === '' || r.wardId === null) continue;
       // The driver's Date is the stored time truncated to the ms, and `since` is whole ms,
       // so this is the SQL's `t >= $2` exactly.
-      if (r.patientId === '' || r.wardId === null || r.t.getTime() < sinceMs) continue;
+      const tMs = r.t.getTime();
+      if (tMs < sinceMs) {
+        if (tMs > newestOutMs) newestOutMs = tMs;
+        continue;
+      }
+      if (tMs < oldestInMs) oldestInMs = tMs;
       const bedKey = `${r.gatewayId}\u0000${r.bedId}\u0000${r.patientId}`;
       let bed = beds.get(bedKey);
       if (bed === undefined) {
         bed = { wardId: r.wardId, gatewayId: r.gatewayId, bedId: r.bedId, patientId: r.patientId, displayName: r.displayName, lastT: r.t, vitals: [] };
         beds.set(bedKey, bed);
       }
-      if (r.t.getTime() > bed.lastT.getTime()) {
+      if (tMs > bed.lastT.getTime()) {
         bed.lastT = r.t;
         // Each re-read row brings the name as it is now: the newest row's is the freshest.
         bed.displayName = r.displayName;
       }
       bed.vitals.push([r.metric, r.tMs, r.value, r.flags]);
     }
-    return [...beds.values()].sort((a, b) => cmp(a.wardId, b.wardId) || cmp(a.bedId, b.bedId) || cmp(a.gatewayId, b.gatewayId) || cmp(a.patientId, b.patientId));
+    const sorted = [...beds.values()].sort((a, b) => cmp(a.wardId, b.wardId) || cmp(a.bedId, b.bedId) || cmp(a.gatewayId, b.gatewayId) || cmp(a.patientId, b.patientId));
+    // Frozen: every read until the next change shares these beds, so a caller that changed
+    // one would change what every other screen shows; it throws instead (strict mode).
+    for (const bed of sorted) {
+      for (const v of bed.vitals) Object.freeze(v);
+      Object.freeze(bed.vitals);
+      Object.freeze(bed);
+    }
+    return { version: this.version, beds: Object.freeze(sorted), oldestInMs, newestOutMs };
   }
 
   private put(r: CacheRow): void {
     const key = keyOf(r.gateway_id, r.bed_id, r.metric);
     const old = this.rows.get(key);
     if (old !== undefined && old.t.getTime() > r.t.getTime()) return;
+    // A re-read of the same row (overlapping change reads) changes nothing: the remembered
+    // dashboard stays good.
+    if (old !== undefined && sameRow(old, r)) return;
+    this.version++;
     const reading: CachedReading = {
       gatewayId: r.gateway_id,
       bedId: r.bed_id,
@@ -108,6 +160,19 @@ export class HospitalLatest {
     if (keys === undefined) this.keysOfPatient.set(reading.patientId, (keys = new Set()));
     keys.add(key);
   }
+}
+
+function sameRow(old: CachedReading, r: CacheRow): boolean {
+  return (
+    old.t.getTime() === r.t.getTime() &&
+    old.tMs === Number(r.t_ms) &&
+    Object.is(old.value, r.value) &&
+    old.flags === r.flags &&
+    old.patientId === r.patient_id &&
+    old.deviceId === r.device_id &&
+    old.wardId === r.ward_id &&
+    old.displayName === r.display_name
+  );
 }
 
 // COLLATE "C" order: by code unit, not by locale.

@@ -2,9 +2,10 @@
  * database (the latest-vitals cache off) and when the cache loads the hospital. */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeBatch } from '@wardlink/shared';
 import { useTestDatabase } from '../../../testing/pg.js';
 import { getRead, HR, seedHospital, SPO2, type ReadFixture } from '../../testing/read-fixtures.js';
-import { startTestService, type TestService } from '../../testing/service.js';
+import { postBatch, startTestService, type TestService } from '../../testing/service.js';
 import { CACHE_HEADER } from './cached-read-deps.js';
 
 const db = useTestDatabase();
@@ -84,5 +85,40 @@ describe('GET /v1/hospitals/:hospitalId/dashboard', () => {
       expect(res.status, sinceS).toBe(400);
       expect(res.json().error?.code).toBe('WL_API_INVALID_PARAMETER');
     }
+  });
+
+  // Last: it uploads to h-dash. The cache remembers a dashboard between changes: going back
+  // to a wider window, or a batch landing, must show what the database shows.
+  it('with the latest-vitals cache: answers what the database answers as sinceS moves back and forth and a batch lands', async () => {
+    for (let i = 0; i < 100 && !cached.service.latestCache?.trusted; i++) await new Promise((r) => setTimeout(r, 50));
+    const answer = async (svc: TestService, sinceS: number) => {
+      const res = await getRead(svc.url, `/v1/hospitals/h-dash/dashboard?sinceS=${sinceS}`, h.readerToken);
+      expect(res.status).toBe(200);
+      return { body: res.text.replace(/"since":"[^"]*",/, '').replace(/,"traceId":"[^"]*"/, ''), cache: res.headers.get(CACHE_HEADER) };
+    };
+    // Windows that no row's time is near (rows: 10 s and 1 h old, and the batch's at upload).
+    const compare = async (label: string, windows: number[]) => {
+      for (const sinceS of windows) {
+        const fromCache = await answer(cached, sinceS);
+        expect(fromCache.cache, `${label} sinceS=${sinceS}`).not.toBe('bypass');
+        expect(fromCache.body, `${label} sinceS=${sinceS}`).toBe((await answer(t, sinceS)).body);
+      }
+    };
+    await compare('seeded', [300, 86_400, 300, 3, 7_200, 300, 86_400, 86_400]);
+    expect(JSON.parse((await answer(cached, 3)).body).patients).toEqual([]);
+    // P3 moves to bed-20, P4's HR changes.
+    const now = Date.now();
+    const readings = [
+      { gatewayId: 'h-dash-gw', deviceId: 'mon-20', bedId: 'bed-20', patientId: 'P3', metric: 'HR' as const, deviceTimeMs: now, receivedAtMs: now, value: 101, flags: 0 },
+      { gatewayId: 'h-dash-gw', deviceId: 'mon-4', bedId: 'bed-4', patientId: 'P4', metric: 'HR' as const, deviceTimeMs: now, receivedAtMs: now, value: 55, flags: 0 },
+    ];
+    const res = await postBatch(cached.url, encodeBatch({ gatewayId: 'h-dash-gw', seq: 1, createdAtMs: now, alarms: [], readings }), h.gatewayToken);
+    expect(res.status).toBe(200);
+    const until = Date.now() + 3_000;
+    while (!(await answer(cached, 300)).body.includes('"bedId":"bed-20"') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await compare('after the batch', [300, 86_400, 300, 7_200, 300]);
+    const beds = JSON.parse((await answer(cached, 300)).body).patients as Array<{ bedId: string; patientId: string; vitals: Array<{ value: number }> }>;
+    expect(beds.filter((b) => b.patientId === 'P3').map((b) => b.bedId)).toEqual(['bed-20', 'bed-3']);
+    expect(beds.find((b) => b.bedId === 'bed-4')!.vitals[0]!.value).toBe(55);
   });
 });

@@ -72,12 +72,24 @@ export async function queryDashboard(pool: pg.Pool, hospitalId: string, since: D
   };
 }
 
+/** The distinct metric codes of a beds array (HospitalLatest.dashboard's, never changed:
+ * the same array comes back until a row changes, so this runs once per change). */
+const codesMemo = new WeakMap<readonly CachedBed[], readonly number[]>();
+
+function codesOf(beds: readonly CachedBed[]): readonly number[] {
+  let codes = codesMemo.get(beds);
+  if (codes === undefined) {
+    const set = new Set<number>();
+    for (const b of beds) for (const [code] of b.vitals) set.add(code);
+    codesMemo.set(beds, (codes = [...set]));
+  }
+  return codes;
+}
+
 /** The cache's beds of the dashboard and the units of their uncatalogued codes (cached per hospital). */
-async function cachedBeds(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<{ beds: CachedBed[]; units: ReadonlyMap<number, string> }> {
+async function cachedBeds(pool: pg.Pool, data: HospitalLatest, hospitalId: string, since: Date): Promise<{ beds: readonly CachedBed[]; units: ReadonlyMap<number, string> }> {
   const beds = data.dashboard(since);
-  const codes = new Set<number>();
-  for (const b of beds) for (const [code] of b.vitals) codes.add(code);
-  return { beds, units: await metricUnitsOf(pool).unitsOf(hospitalId, codes) };
+  return { beds, units: await metricUnitsOf(pool).unitsOf(hospitalId, codesOf(beds)) };
 }
 
 /** The same view from the latest-vitals cache: no query. */

@@ -87,7 +87,8 @@ const SECOND_DIGITS = digitTable(60, 2);
 const MILLI_DIGITS = digitTable(1_000, 3);
 
 /** ISO 8601 UTC times of ascending epoch ms, cheaply: the date, hour and minute are
- * formatted once per minute, the seconds and milliseconds by hand. */
+ * formatted once per minute, the seconds and milliseconds by hand. iso-time.ts does the
+ * same as text for the dashboard: a fix to one belongs in the other. */
 export class IsoTimes {
   private minuteMs = NaN;
   /** The lead, then the minute's prefix, as write() puts them. */
