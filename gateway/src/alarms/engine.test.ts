@@ -57,6 +57,30 @@ describe('condition delay and hysteresis', () => {
   });
 });
 
+describe('a tracker with every band idle (judged without visiting its bands, issue 18)', () => {
+  it('sees the first value beyond a limit, after a long quiet run and after the rules change', () => {
+    const h = harness([SPO2_LOW]);
+    let t = feedSeries(h, 'SPO2', repeat(97, 30), s(0));
+    t = feedSeries(h, 'SPO2', repeat(89, 11), t); // 89 from 30 s: raised at 40 s
+    expect(h.phases()).toEqual(['raised:medium:low:89']);
+    t = feedSeries(h, 'SPO2', repeat(97, 30), t); // cleared, then quiet again
+    h.engine.setRules([{ ...SPO2_LOW, lowLimit: 95 }]);
+    t = feedSeries(h, 'SPO2', repeat(96, 5), t);
+    const from = t;
+    feedSeries(h, 'SPO2', repeat(93, 11), t); // beyond the new limit only
+    expect(h.phases()).toEqual(['raised:medium:low:89', 'cleared:medium:low:97', 'raised:medium:low:93']);
+    expect(h.events.at(-1)!.timeMs).toBe(from + 10_000);
+  });
+
+  it('raises each band of several as the value passes it', () => {
+    const h = harness([SPO2_LOW, rule({ metric: 'SPO2', lowLimit: 85, lowPriority: 'high', delayMs: 10_000, hysteresis: 2 })]);
+    let t = feedSeries(h, 'SPO2', repeat(97, 30), s(0));
+    t = feedSeries(h, 'SPO2', repeat(87, 11), t);
+    feedSeries(h, 'SPO2', repeat(83, 11), t);
+    expect(h.phases()).toEqual(['raised:medium:low:87', 'updated:medium:low:83', 'updated:high:low:83']);
+  });
+});
+
 describe('priority bands, latching and acknowledgement', () => {
   it('escalates the priority as the value worsens, latches high, and clears on acknowledgement', () => {
     const h = harness(); // ward defaults: HR medium > 120, high > 130, 10 s, hysteresis 3

@@ -40,8 +40,23 @@ export function backInside(direction: Direction, value: number, band: Band): boo
   return direction === 'low' ? value >= band.limit + band.hysteresis : value <= band.limit - band.hysteresis;
 }
 
+/** The limit of the band a value is beyond first: the highest low limit, the lowest high one. */
+function firstLimitOf(direction: Direction, bands: readonly Band[]): number {
+  let first = direction === 'low' ? -Infinity : Infinity;
+  for (const b of bands) first = direction === 'low' ? Math.max(first, b.limit) : Math.min(first, b.limit);
+  return first;
+}
+
 export class LimitTracker {
   private states: BandState[] = [];
+  /**
+   * Only true while no band is active or pending (found at the end of a full sample). A
+   * sample then within `firstLimit` changes no band: it is judged without visiting them,
+   * the common case by far (issue 18: on a busy gateway the bands are cold in the cache).
+   */
+  private quiet = false;
+  /** The limit a value passes first on its way beyond any band (no band: never passed). */
+  private firstLimit: number;
   private alarm: AlarmRecord | null = null;
   private lastValue: number | null = null;
   private ctx: TrackerContext;
@@ -55,6 +70,7 @@ export class LimitTracker {
     private readonly book: AlarmBook,
   ) {
     this.ctx = ctx;
+    this.firstLimit = firstLimitOf(direction, []);
     // A latched alarm restored at start (or left by a previous binding) is taken over.
     this.alarm = book.byCondition(key) ?? null;
   }
@@ -64,12 +80,19 @@ export class LimitTracker {
     const wasActive = new Set(this.states.filter((s) => s.active).map((s) => s.band.priority));
     this.reset();
     this.states = bands.map((band) => ({ band, pendingSinceMs: null, timer: null, active: wasActive.has(band.priority) }));
+    this.firstLimit = firstLimitOf(this.direction, bands);
+    this.quiet = false;
   }
 
   /** A clean sample. */
   sample(value: number, atMs: number, ctx: TrackerContext): void {
     this.ctx = ctx;
     this.lastValue = value;
+    if (this.quiet && !beyond(this.direction, value, this.firstLimit)) {
+      // What the loop below would find: every band idle and staying so.
+      this.settleTo(undefined, atMs, value);
+      return;
+    }
     for (const s of this.states) {
       if (s.active) {
         if (backInside(this.direction, value, s.band)) s.active = false;
@@ -80,6 +103,7 @@ export class LimitTracker {
       }
     }
     this.settle(atMs, value);
+    this.quiet = this.states.every((s) => !s.active && s.pendingSinceMs === null);
   }
 
   /** A flagged sample (invalid, sensor off, demo) or lost link: no evidence either way.
@@ -111,6 +135,7 @@ export class LimitTracker {
       s.timer = null;
       s.pendingSinceMs = null;
       s.active = true;
+      this.quiet = false;
       this.settle(this.clock.now(), this.lastValue);
     }, due);
     s.timer.unref();
@@ -124,8 +149,12 @@ export class LimitTracker {
 
   /** Brings the alarm in line with the bands. */
   private settle(atMs: number, value: number | null): void {
+    this.settleTo(this.states.find((s) => s.active)?.band, atMs, value);
+  }
+
+  /** `top`: the first active band, if any. */
+  private settleTo(top: Band | undefined, atMs: number, value: number | null): void {
     if (this.alarm?.closed) this.alarm = null;
-    const top = this.states.find((s) => s.active)?.band;
     const alarm = this.alarm;
     if (!top) {
       if (alarm?.conditionPresent) this.book.conditionEnded(alarm, atMs, value);

@@ -21,9 +21,21 @@ import type { ParsedObservation, ParsedRecord } from './format.js';
 const timeKey = (o: ParsedObservation, record: ParsedRecord) => `${o.metric}\u0000${o.deviceTimeMs ?? record.deviceTimeMs}`;
 
 export function settleFamilies(record: ParsedRecord): void {
-  if (record.observations.length < 2) return;
+  // Nearly every record names each metric once: then no key repeats and there is nothing to
+  // settle, and the keys (a string per observation, two maps) need not be built (issue 18).
+  if (!repeatsAMetric(record.observations)) return;
   resolveFamilies(record);
   separateInstances(record);
+}
+
+/** Whether two observations share a metric: pairwise for a monitor's few, by a set beyond. */
+function repeatsAMetric(obs: readonly ParsedObservation[]): boolean {
+  if (obs.length > 32) return new Set(obs.map((o) => o.metric)).size < obs.length;
+  for (let i = 1; i < obs.length; i++) {
+    const metric = obs[i]!.metric;
+    for (let j = 0; j < i; j++) if (obs[j]!.metric === metric) return true;
+  }
+  return false;
 }
 
 /** Per catalog metric and time, the best ranked term is the metric; other terms keep their codes. */

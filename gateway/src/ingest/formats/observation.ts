@@ -3,8 +3,9 @@
  * a number is stored flagged INVALID, and how a resolved term becomes an observation.
  * Keeping them here means HL7, ASCII and MQTT treat the same input the same way.
  */
-import { isPossible, QualityFlag, quantize, type MdcCodeKey, type ResolvedTerm } from '@wardlink/shared';
+import { isPossible, QualityFlag, type MdcCodeKey, type ResolvedTerm } from '@wardlink/shared';
 import type { FormatContext, FormatReject, ParsedObservation } from './format.js';
+import { quantizePossible } from './quantizer.js';
 import { checkUnit, ucumFor } from './units.js';
 
 /**
@@ -75,7 +76,7 @@ export function buildObservation(input: ObservationInput, ctx: FormatContext): P
       return { code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${sent.slice(0, 40)}", expected ${check.expected}`, rawCode: input.rawCode };
     }
     const converted = check.convert(input.raw);
-    if (isPossible(metric, converted)) value = quantize(metric, converted);
+    if (isPossible(metric, converted)) value = quantizePossible(metric, converted);
     else {
       flags |= QualityFlag.INVALID;
       value = input.raw;
