@@ -6,6 +6,7 @@ import { BufferCap } from './eviction.js';
 import { BufferMaintenance } from './maintenance.js';
 import { Outbox } from './outbox.js';
 import { openBufferStore, type BufferStore, type BufferStoreOptions } from './store.js';
+import { trendIndex } from './trend-index.js';
 import { BufferWriter } from './writer.js';
 import { alarmEvent, tempDir, wardReadings, type TempDir } from './testing/fixtures.js';
 
@@ -94,6 +95,33 @@ describe('BufferMaintenance', () => {
     expect(await maintenance.pruneSettledBatches(now)).toBe(3); // the 25 h old sent batches
     expect(count("SELECT count(*) FROM outbox_batches WHERE state = 'sent'")).toBe(1);
     expect(count("SELECT count(*) FROM outbox_batches WHERE state = 'quarantined'")).toBe(1);
+  });
+
+  it('prunes in one transaction per chunk with the trend-index entries, not one per batch and per entry', async () => {
+    // Flash wear (issue 18): each transaction writes at least a page to the WAL, so one per
+    // deleted row's trend entry wrote more than the rows' own pages many times over.
+    open({ walAutocheckpointPages: 0 });
+    const now = systemClock.now();
+    for (let i = 0; i < 30; i++) {
+      await append(wardReadings(i * 400, (i + 1) * 400).map((r) => ({ ...r, receivedAtMs: now - 25 * HOUR_MS })));
+      const batch = outbox.nextBatch({ maxReadings: 5000 })!;
+      outbox.markSent(batch.seq, now - 25 * HOUR_MS);
+    }
+    trendIndex(store.db).catchUp();
+    const recordRows = count('SELECT count(*) FROM reading_records');
+    expect(count('SELECT count(*) FROM reading_trend')).toBe(recordRows);
+    const maintenance = new BufferMaintenance(store, { chunkRows: 5000 });
+    expect(maintenance.checkpoint().walBytes).toBe(0);
+
+    expect(await maintenance.pruneUploaded(now)).toBe(12_000);
+    expect(await maintenance.pruneSettledBatches(now)).toBe(30);
+    expect(count('SELECT count(*) FROM reading_records')).toBe(0);
+    expect(count('SELECT count(*) FROM reading_trend')).toBe(0);
+    const pageSize = store.db.pragma('page_size', { simple: true }) as number;
+    const walFrames = maintenance.walBytes() / (pageSize + 24);
+    // The pages the rows, their index entries and the batches were on, about once each.
+    expect(recordRows).toBeGreaterThan(1000);
+    expect(walFrames).toBeLessThan(recordRows / 4);
   });
 
   it('returns free pages beyond the reserve to the filesystem', async () => {

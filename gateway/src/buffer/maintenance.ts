@@ -185,42 +185,56 @@ export class BufferMaintenance {
    * Deletes the readings of batches uploaded before now - localRetentionMs; returns how
    * many. Retention runs from the upload, not the receipt: a backlog sent after an outage
    * stays for the trend view as long as live data does.
+   *
+   * One transaction per chunk of chunkRows record rows, across batches, with their
+   * trend-index entries: the disk's writes are what wears a gateway's flash out (issue 18).
+   * A DELETE per batch and one per trend entry, each its own transaction, wrote ~1,800
+   * one-page WAL commits a cycle once retention began pruning (a gateway's second day),
+   * ~200 bytes per reading received.
    */
   async pruneUploaded(nowMs: number = this.clock.now()): Promise<number> {
+    const batches = this.s.oldSentBatches.all(nowMs - this.localRetentionMs) as [number, number, number][];
     let readings = 0;
-    for (const [seq, first, last] of this.s.oldSentBatches.all(nowMs - this.localRetentionMs) as [number, number, number][]) {
-      readings += await this.pruneBatchReadings(seq, first, last);
-    }
+    let next = 0;
+    await this.inChunks((limit) =>
+      this.store.db
+        .transaction((): number => {
+          let rowsLeft = limit;
+          while (next < batches.length && rowsLeft > 0) {
+            const [seq, first, last] = batches[next]!;
+            const rows = this.s.pruneRange.all(first, last, seq, rowsLeft) as DeletedRow[];
+            trendIndex(this.store.db).forget(rows);
+            for (const r of rows) readings += r[0];
+            // Fewer than asked: this batch has no rows left. As many: it may have more.
+            if (rows.length < rowsLeft) next++;
+            rowsLeft -= rows.length;
+          }
+          return limit - rowsLeft;
+        })
+        .immediate(),
+    );
     return readings;
   }
 
   /**
    * Forgets sent and evicted batches settled before the retention cutoff (quarantined
    * stay), with any readings still in their range: no row may outlive the batch that
-   * says it was sent.
+   * says it was sent. One transaction per chunk of batches, as above.
    */
   async pruneSettledBatches(nowMs: number = this.clock.now()): Promise<number> {
-    return this.inChunks((limit) => {
-      const batches = this.s.oldSettledBatches.all(nowMs - this.localRetentionMs, limit) as [number, number | null, number | null][];
-      for (const [seq, first, last] of batches) {
-        if (first !== null && last !== null) trendIndex(this.store.db).forget(this.s.pruneRange.all(first, last, seq, Number.MAX_SAFE_INTEGER) as DeletedRow[]); // normally none left
-        this.s.forgetBatch.run(seq);
-      }
-      outboxSpans(this.store.db).compact();
-      return batches.length;
-    });
-  }
-
-  /** Deletes one batch's readings in chunks of record rows; returns the readings deleted. */
-  private async pruneBatchReadings(seq: number, first: number, last: number): Promise<number> {
-    let readings = 0;
-    await this.inChunks((limit) => {
-      const rows = this.s.pruneRange.all(first, last, seq, limit) as DeletedRow[];
-      trendIndex(this.store.db).forget(rows);
-      for (const r of rows) readings += r[0];
-      return rows.length;
-    });
-    return readings;
+    return this.inChunks((limit) =>
+      this.store.db
+        .transaction((): number => {
+          const batches = this.s.oldSettledBatches.all(nowMs - this.localRetentionMs, limit) as [number, number | null, number | null][];
+          for (const [seq, first, last] of batches) {
+            if (first !== null && last !== null) trendIndex(this.store.db).forget(this.s.pruneRange.all(first, last, seq, Number.MAX_SAFE_INTEGER) as DeletedRow[]); // normally none left
+            this.s.forgetBatch.run(seq);
+          }
+          outboxSpans(this.store.db).compact();
+          return batches.length;
+        })
+        .immediate(),
+    );
   }
 
   /** Returns free pages beyond the reserve to the filesystem; returns how many. */
