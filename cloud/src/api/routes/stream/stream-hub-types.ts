@@ -25,6 +25,8 @@ export interface StreamHubOptions {
   maxStreamsPerHospital?: number;
   /** How often the open streams' tokens are checked again. Default 2000. */
   revalidateMs?: number;
+  /** Streams a frame is written to before the event loop gets a turn (fan-out.ts). Default 50. */
+  fanOutSlice?: number;
 }
 
 export interface StreamHubDeps {

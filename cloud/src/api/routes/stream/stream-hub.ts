@@ -27,6 +27,8 @@
  *   queued for it since it joined, so it misses none and gets none twice. Past
  *   `maxQueuedBytes` of such frames a new client reads a snapshot of its own instead.
  *   The snapshot comes from the latest-vitals cache when it can answer (no query).
+ * - Writing: a frame goes to a hospital's clients a slice of streams at a time, the
+ *   event loop free between slices (fan-out.ts), each stream's frames in order.
  * Snapshots are read and shared in stream-snapshot.ts, revoked tokens are ended in
  * stream-revocation.ts, the types are in stream-hub-types.ts.
  */
@@ -36,6 +38,7 @@ import type { LatestChange } from '../../../ingest/latest-notify.js';
 import { metricUnitsOf } from '../read/metric-units.js';
 import { changedRowView, queryChangedRows } from './changed-rows.js';
 import { TooManyStreamsError } from './errors.js';
+import { FanOut } from './fan-out.js';
 import { sseFrame, SseStream } from './sse-stream.js';
 import type { HospitalState, Pending, StreamHubDeps, StreamHubOptions } from './stream-hub-types.js';
 import { StreamRevocation } from './stream-revocation.js';
@@ -62,6 +65,7 @@ export class StreamHub {
   private droppedSinceLog = 0;
   private lastDropLogMs = -Infinity;
   private closed = false;
+  private readonly fanOut: FanOut;
 
   constructor(
     private readonly deps: StreamHubDeps,
@@ -74,6 +78,9 @@ export class StreamHub {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
     this.coalesceMs = options.coalesceMs ?? 500;
     this.retryMs = options.retryMs ?? 3_000;
+    this.fanOut = new FanOut((event, sent) => {
+      if (event !== 'keep-alive') this.deps.metrics.streamEvents.inc({ event }, sent);
+    }, options.fanOutSlice);
     // A comment line keeps proxies and NAT from closing an idle stream, and lets a
     // client notice a dead link; it also finds slow clients on a quiet hospital.
     this.keepAlive = deps.clock.setInterval(() => this.sendAll(': keep-alive\n\n'), options.keepAliveMs ?? 15_000).unref();
@@ -133,6 +140,7 @@ export class StreamHub {
   /** Ends every stream (shutdown: clients reconnect, to another instance). */
   close(): void {
     this.closed = true;
+    this.fanOut.close();
     this.keepAlive.cancel();
     this.revalidate?.cancel();
     for (const state of this.hospitals.values()) {
@@ -221,15 +229,14 @@ export class StreamHub {
       if (shared.sentBytes > this.maxQueuedBytes) shared.joinable = false;
       else shared.sentSince.push(frame);
     }
-    let sent = 0;
-    const bytes = state.streams.size > 1 ? Buffer.from(frame) : undefined;
-    for (const s of state.streams) if (s.send(frame, bytes)) sent++;
-    if (sent > 0) this.deps.metrics.streamEvents.inc({ event }, sent);
+    // Written a slice of streams at a time (fan-out.ts), to the streams the hospital has now.
+    this.fanOut.send([...state.streams], frame, event);
   }
 
   private sendAll(frame: string): void {
-    const bytes = Buffer.from(frame);
-    for (const state of this.hospitals.values()) for (const s of state.streams) s.send(frame, bytes);
+    const streams: SseStream[] = [];
+    for (const state of this.hospitals.values()) for (const s of state.streams) streams.push(s);
+    this.fanOut.send(streams, frame, 'keep-alive');
   }
 
   private onDrop(stream: SseStream, queuedBytes: number): void {

@@ -84,7 +84,9 @@ function open(): Promise<TestSseClient> {
 beforeAll(async () => {
   h = await seedHospital(db.pool, HOSPITAL, 2, new Date());
   metrics = new CloudMetrics();
-  hub = new StreamHub({ pool: gatedPool(db.pool), metrics, logger: silentLogger, clock: systemClock }, { coalesceMs: 0, maxStreamsPerHospital: 100 });
+  // One stream per slice: every frame to several clients spans loop turns, so the join
+  // protocol below is tested across them (fan-out.ts).
+  hub = new StreamHub({ pool: gatedPool(db.pool), metrics, logger: silentLogger, clock: systemClock }, { coalesceMs: 0, maxStreamsPerHospital: 100, fanOutSlice: 1 });
   server = createServer((req, res) => {
     hub.attach(HOSPITAL, res, () => res.writeHead(200, { 'content-type': 'text/event-stream' })).catch(() => {
       res.writeHead(503).end();
