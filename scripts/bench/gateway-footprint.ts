@@ -21,8 +21,8 @@
  * Sampled every second from /proc/<pid>: VmRSS, utime + stime, io write_bytes.
  * Per-reading figures divide a counter's growth from the steady phase's start to the
  * drain's end by the readings committed meanwhile (wardlink_gateway_readings_in_total).
- * stored_bytes_per_reading: the SQLite file's growth (WAL checkpointed by the clean stop)
- * over every reading the run stored; buffer_page_size_bytes: the buffer file's SQLite page
+ * stored_bytes_per_reading: the growth of the SQLite file's pages in use (WAL checkpointed
+ * by the clean stop; free pages left by the prune not counted) over the readings it holds; buffer_page_size_bytes: the buffer file's SQLite page
  * size (a new file's, gateway/src/buffer/store.ts), which sets how much a commit rewrites.
  * --quick does not fit in 30 s: on a shared 2-core machine (load ~15) it takes ~100 s,
  * most of it the setup (the cloud started through tsx, a PostgreSQL database, 58 scrypt
@@ -33,6 +33,9 @@
  * own), to see what the group commit's interval does to the writes per reading;
  * --max-commit-delay-ms sets buffer.maxCommitDelayMs (the longest wait for a page's worth
  * of readings; = the flush interval turns it off) for the same comparison.
+ * --local-retention-s sets buffer.localRetentionMs (default 60 s here: sent readings are
+ * pruned a minute after their upload, as every day after a gateway's first prunes what it
+ * sent 24 h before; 86400 measures a first day, when nothing is pruned yet).
  * --max-batch-age-ms sets cloud.maxBatchAgeMs (how long the uplink lets a batch fill; each
  * batch costs an outbox transaction, its upload and its settle whatever its size).
  * The daemon runs with the node flags of the package's launcher (a 2 MB young generation);
@@ -76,7 +79,11 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   const flushIntervalMs = option('flush-interval-ms', 0);
   const maxCommitDelayMs = option('max-commit-delay-ms', 0);
   const maxBatchAgeMs = option('max-batch-age-ms', 0);
-  const bufferSettings = { ...(flushIntervalMs ? { flushIntervalMs } : {}), ...(maxCommitDelayMs ? { maxCommitDelayMs } : {}) };
+  // A gateway spends every day after its first pruning what it sent a retention ago while
+  // it stores: that is its steady state for years, and the prune writes too. A short
+  // retention puts the run in it (--local-retention-s 86400: a first day's, no prune).
+  const localRetentionS = option('local-retention-s', 60);
+  const bufferSettings = { localRetentionMs: localRetentionS * 1000, ...(flushIntervalMs ? { flushIntervalMs } : {}), ...(maxCommitDelayMs ? { maxCommitDelayMs } : {}) };
   const build = ensureGatewayDist(log, process.argv.includes('--reuse-build'));
 
   const db = await createTestDatabase({ poolMax: 2 });
@@ -90,7 +97,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   let feed: Awaited<ReturnType<typeof startFootprintFeed>> | undefined;
   try {
     const setupStarted = performance.now();
-    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, ...(Object.keys(bufferSettings).length > 0 ? { buffer: bufferSettings } : {}), ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
+    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, buffer: bufferSettings, ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
     cloud = cloudProcess;
     wardToClean = ward;
     log(`cloud and ward ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
@@ -145,9 +152,11 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     const stored = (sqlite.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records').get() as { n: number }).n;
     // A buffer keeps the page size it was created with (gateway/src/buffer/store.ts); the writes depend on it.
     const pageSizeBytes = sqlite.pragma('page_size', { simple: true }) as number;
+    // The pages in use, not the file: pruned rows leave free pages (kept up to a reserve)
+    // that the readings still stored do not take.
+    const usedBytes = ((sqlite.pragma('page_count', { simple: true }) as number) - (sqlite.pragma('freelist_count', { simple: true }) as number)) * pageSizeBytes;
     sqlite.close();
-    const sizeAfter = fileSize(ward.databasePath) + fileSize(`${ward.databasePath}-wal`);
-    const storedBytesPerReading = (sizeAfter - sizeBefore) / stored;
+    const storedBytesPerReading = (usedBytes - sizeBefore) / stored;
     const load = loadFigures({ steady, outage, drain, drained }, sampler);
 
     log(`restart with ${bufferHours} h of unsent buffer`);
@@ -189,6 +198,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       // PUBACK latency of the MQTT monitors in the steady phase: what the group commit's wait costs.
       puback_ms_p50: Number((ackMs[Math.floor(ackMs.length * 0.5)] ?? NaN).toFixed(1)),
       puback_ms_p99: Number((ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN).toFixed(1)),
+      local_retention_s: localRetentionS,
       flush_interval_ms: flushIntervalMs || 'default',
       max_commit_delay_ms: maxCommitDelayMs || 'default',
       max_batch_age_ms: maxBatchAgeMs || 'default',
