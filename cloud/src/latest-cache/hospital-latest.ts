@@ -40,9 +40,8 @@ export interface CachedBed {
 }
 
 /** The last dashboard built, and the `since` values (ms) it is the answer for while the
- * rows are unchanged: `newestOutMs < since <= oldestInMs`. */
+ * rows are unchanged: `newestOutMs < since <= oldestInMs`. A changed row drops it. */
 interface DashboardMemo {
-  version: number;
   beds: readonly CachedBed[];
   oldestInMs: number;
   newestOutMs: number;
@@ -56,8 +55,6 @@ const keyOf = (gatewayId: string, bedId: string, metric: number) => `${gatewayId
 export class HospitalLatest {
   private readonly rows = new Map<string, CachedReading>();
   private readonly keysOfPatient = new Map<string, Set<string>>();
-  /** Bumped by every row that changes. */
-  private version = 0;
   private memo: DashboardMemo | undefined;
 
   get size(): number {
@@ -85,7 +82,7 @@ export class HospitalLatest {
   dashboard(since: Date): readonly CachedBed[] {
     const sinceMs = since.getTime();
     const m = this.memo;
-    if (m !== undefined && m.version === this.version && m.newestOutMs < sinceMs && sinceMs <= m.oldestInMs) return m.beds;
+    if (m !== undefined && m.newestOutMs < sinceMs && sinceMs <= m.oldestInMs) return m.beds;
     const memo = this.buildDashboard(sinceMs);
     this.memo = memo;
     return memo.beds;
@@ -126,7 +123,7 @@ export class HospitalLatest {
       Object.freeze(bed.vitals);
       Object.freeze(bed);
     }
-    return { version: this.version, beds: Object.freeze(sorted), oldestInMs, newestOutMs };
+    return { beds: Object.freeze(sorted), oldestInMs, newestOutMs };
   }
 
   private put(r: CacheRow): void {
@@ -136,7 +133,7 @@ export class HospitalLatest {
     // A re-read of the same row (overlapping change reads) changes nothing: the remembered
     // dashboard stays good.
     if (old !== undefined && sameRow(old, r)) return;
-    this.version++;
+    this.memo = undefined;
     const reading: CachedReading = {
       gatewayId: r.gateway_id,
       bedId: r.bed_id,
