@@ -4,8 +4,9 @@
  * The service is `wardlink-cloud serve` as a CHILD process (_read-path-service.ts), so the
  * bench's load generators do not share its event loop; they do share the machine's 2 cores.
  * Data (_read-path-data.ts): NOT 3 days of 5,000 beds as rows (~10 billion readings): a
- * sample of monitors over 24 h of yesterday, compacted into vital_blocks by the real job,
- * and over part of the day before, archived to a local folder by the real retention job;
+ * sample of monitors over the 24 h before the bench's start, compacted into vital_blocks by
+ * the real job (all but the current hour, as for a real patient's last 24 h),
+ * and over part of the day before yesterday, archived to a local folder by the real retention job;
  * the 5,000 beds (100 simulated 50-bed wards; --quick: 10 wards) report live.
  *
  * Before the window, alone (no ingest, no streams): the latest route against its bare
@@ -234,6 +235,8 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       sample_patients: samplePatients,
       loaded_readings: stored.loadedReadings,
       compacted_readings: stored.compactedReadings,
+      history_24h_plain_readings: stored.windowPlainReadings,
+      history_24h_block_readings: stored.windowBlockReadings,
       archived_rows: stored.archivedRows,
       latest_alone_p99_ms: p(alone.latest, 99),
       latest_with_ingest_p99_ms: p(withIngest.latest, 99),
@@ -260,7 +263,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       pg_cpu_pct_of_core: w.pgCpuPct,
       database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
       notes:
-        `PROVISIONAL: a shared, heavily loaded 2-core machine. Service: child process; ingest and SSE clients: a second child (load process); readers timed in the bench process (bench_loop_delay_*). Loaded: ${samplePatients} sample monitors x 24 h yesterday from 08:00Z (compacted to blocks) + 1 h of ${stored.archivedDay} (archived to a local folder); ` +
+        `PROVISIONAL: a shared, heavily loaded 2-core machine. Service: child process; ingest and SSE clients: a second child (load process); readers timed in the bench process (bench_loop_delay_*). Loaded: ${samplePatients} sample monitors x the 24 h before the start (${stored.historyFrom.toISOString()} to ${stored.historyTo.toISOString()}; compacted to blocks but the current hour: history_24h_plain_readings rows, history_24h_block_readings in blocks) + 1 h of ${stored.archivedDay} (archived to a local folder); ` +
         `${gateways * 50} beds live (latest from ingest), not 3 days of 5,000 beds as rows. Dashboard and SSE on a one-ward hospital of 60 beds. Archived figures after the window, without ingest. ` +
         'split_*: the same load on two service children, serve --role ingest (batches) and --role read (readers, SSE), one database, after the single instance stopped.' +
         (quick ? ' --quick: 500 beds live, 6 s window, HR alone (1 Hz) in the 24 h history window, so its answer is the full 86,400 lines; loaded_readings counts it.' : ''),

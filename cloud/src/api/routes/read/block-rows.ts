@@ -33,8 +33,9 @@ const COMMA = 44;
 const MINUS = 45;
 const ZERO = 48;
 
-/** The comma-separated integers of `text` (array_to_string of an int array), n of them. */
-function integers(text: string, n: number): Float64Array {
+/** The comma-separated integers of `text` (array_to_string of an int array, or
+ * string_agg of ints), n of them. */
+export function integers(text: string, n: number): Float64Array {
   const out = new Float64Array(n);
   let k = 0;
   let value = 0;
@@ -49,7 +50,7 @@ function integers(text: string, n: number): Float64Array {
     } else if (c === MINUS) negative = true;
     else value = value * 10 + (c - ZERO);
   }
-  if (k !== n) throw new RangeError(`a block of ${n} readings has an array of ${k}`);
+  if (k !== n) throw new RangeError(`a list of ${n} integers has ${k}`);
   return out;
 }
 

@@ -7,22 +7,25 @@ import type { HourRow } from './history-sql.js';
 import { historyBatchRows, HistorySourceClosedError, hourRowsSource, READ_CLOSE_TIMEOUT_MS } from './hour-rows.js';
 import type { RowSource } from './row-source.js';
 
-const rows = (count: number, n: number | null) => Array.from({ length: count }, () => ({ n }));
+const rows = (count: number, n: number) => Array.from({ length: count }, () => ({ n }));
 
 describe('historyBatchRows', () => {
-  it('reads 1,000 rows after rows, one block after blocks, and never none', () => {
-    expect(historyBatchRows(rows(8, null))).toBe(1_000);
+  it('reads 1,000 rows after hours of a reading, one block after blocks, and never none', () => {
+    expect(historyBatchRows(rows(8, 1))).toBe(1_000);
     expect(historyBatchRows(rows(8, 3_600))).toBe(1); // 1 Hz blocks: an hour (3,600 readings) a read
     expect(historyBatchRows(rows(8, 600))).toBe(4); // 1/6 Hz blocks: ~2,400 readings a read
     expect(historyBatchRows(rows(8, 4))).toBe(625); // a blood pressure every 15 min: 625 hours, ~2,500 readings
     expect(historyBatchRows(rows(1, 360_000))).toBe(1); // a 100 Hz series: one hour at a time
-    expect(historyBatchRows([...rows(500, null), ...rows(2, 3_600)])).toBe(162); // 502 rows holding 7,700 readings: ~2,500 a read
+    expect(historyBatchRows([...rows(500, 1), ...rows(2, 3_600)])).toBe(162); // 502 rows holding 7,700 readings: ~2,500 a read
   });
 });
 
-/** Plain rows (one reading each) of hour `hour`, a second apart. */
-const hourOf = (hour: number, count: number): HourRow[] =>
-  Array.from({ length: count }, (_, i) => ({ hour, t_us: (hour * 3_600 + i) * 1e6, value: i % 50, flags: 0, device_ms: null, n: null, t_unit_us: null, v_scale: null, lag_unit_us: null, dt: null, dv: null, vr: null, fl: null, lag: null }));
+/** Hour `hour`'s rows of vital_data, `count` readings a second apart, as the statement
+ * gathers them (history-sql.ts: one row). */
+const hourOf = (hour: number, count: number): HourRow[] => {
+  const list = (f: (i: number) => number) => Array.from({ length: count }, (_, i) => f(i)).join(',');
+  return [{ hour, plain: true, t_us: hour * 3_600e6, n: count, t_unit_us: null, v_scale: null, lag_unit_us: null, dt: list((i) => i * 1e6), dv: null, vr: list((i) => i % 50), fl: list(() => 0), lag: null }];
+};
 
 /** A source of `batches`, counting reads and closing with what it was given. */
 function scripted(batches: Array<HourRow[] | Error>) {
@@ -45,6 +48,31 @@ function scripted(batches: Array<HourRow[] | Error>) {
 }
 
 const RANGE = { from: new Date(0), to: new Date(86_400_000), suspectBit: QualityFlag.CLOCK_SUSPECT };
+
+describe('an hour of rows of vital_data', () => {
+  it('is put in time order when the scan did not keep it, readings at the same time in the order scanned', async () => {
+    // Times (µs after the hour) as a bitmap scan may give them, two at the same time.
+    const row: HourRow = { hour: 1, plain: true, t_us: 3_600e6, n: 5, t_unit_us: null, v_scale: null, lag_unit_us: null, dt: '3000000,1000,2000000,1000,0', dv: null, vr: '3,1,2,-1,NaN', fl: '0,8,0,0,1', lag: '1234567' };
+    const { source } = scripted([[row]]);
+    const readings = hourRowsSource(source, RANGE);
+    expect(await readings.next()).toEqual([
+      { t_ms: 3_600_000, value: NaN, flags: 1, device_ms: null },
+      { t_ms: 3_600_001, value: 1, flags: 8, device_ms: 1_234_567 },
+      { t_ms: 3_600_001, value: -1, flags: 0, device_ms: null },
+      { t_ms: 3_602_000, value: 2, flags: 0, device_ms: null },
+      { t_ms: 3_603_000, value: 3, flags: 0, device_ms: null },
+    ]);
+    await readings.close();
+  });
+
+  it('is refused when a clock-suspect reading comes without its device clock, never shown without it', async () => {
+    const row: HourRow = { hour: 1, plain: true, t_us: 3_600e6, n: 2, t_unit_us: null, v_scale: null, lag_unit_us: null, dt: '0,1000', dv: null, vr: '1,2', fl: '0,8', lag: null };
+    const { source } = scripted([[row]]);
+    const readings = hourRowsSource(source, RANGE);
+    await expect(readings.next()).rejects.toThrow(/clock-suspect/);
+    await readings.close().catch(() => undefined);
+  });
+});
 
 describe('hourRowsSource', () => {
   it('reads the next batch while this one is given out, and gives a batch of several hours out an hour at a time', async () => {

@@ -1,8 +1,9 @@
 /**
- * The history statement's rows (history-sql.ts: rows and whole blocks, in hour order)
- * as readings in time order: each hour is gathered, its blocks unpacked (block-rows.ts),
- * and sorted on its own when it has more than one source (two devices, or late rows
- * beside a block). Memory holds one hour of the series, whatever the range. The readings
+ * The history statement's rows (history-sql.ts: an hour's rows of vital_data, and whole
+ * blocks, in hour order) as readings in time order: each hour is gathered, its blocks
+ * and rows unpacked (block-rows.ts, plain-rows.ts), and sorted on its own when it has
+ * more than one source (two devices, or late rows beside a block) or its rows did not
+ * come in time order. Memory holds one hour of the series, whatever the range. The readings
  * come as runs (columns, history-line.ts), which the history route formats; next() gives
  * them as row objects, for the merge with archived days.
  */
@@ -10,6 +11,7 @@ import { systemClock, WardlinkError, type Clock } from '@wardlink/shared';
 import { blockRun } from './block-rows.js';
 import { ReadingRun, type HistoryRow, type TimedReading } from './history-line.js';
 import type { HourRow } from './history-sql.js';
+import { plainRun } from './plain-rows.js';
 import { BATCH_ROWS, type RowSource } from './row-source.js';
 
 /** The longest close() waits for a read still under way before it gives the connection
@@ -29,29 +31,28 @@ const byTime = (a: TimedReading, b: TimedReading) => a.t_us - b.t_us;
  * one batch ahead). */
 const READINGS_PER_READ = 2_500;
 
-/** The next read's size: rows are one reading each, a block up to an hour's worth (3,600
- * at 1 Hz), so after blocks the cursor reads one at a time. Memory then holds about
- * READINGS_PER_READ readings (~140 kB of text) however long the range, and one hour of a series at least. */
+/** The next read's size: a row is a block or an hour's rows of vital_data, a few readings
+ * or an hour's worth (3,600 at 1 Hz), so after hours of a 1 Hz series the cursor reads
+ * one at a time. Memory then holds about READINGS_PER_READ readings (~140 kB of text)
+ * however long the range, and one hour of a series at least. */
 export function historyBatchRows(previous: unknown[]): number {
   let readings = 0;
-  for (const r of previous as HourRow[]) readings += r.n ?? 1;
+  for (const r of previous as HourRow[]) readings += r.n;
   return Math.min(BATCH_ROWS, Math.max(1, Math.floor((READINGS_PER_READ * previous.length) / readings)));
 }
 
 function hourRun(hour: HourRow[], fromUs: number, toUs: number, suspectBit: number): ReadingRun {
   // The common case, a compacted hour of one device: the block's readings are in time
   // order, and are formatted from its columns with no object per reading.
-  if (hour.length === 1 && hour[0]!.n !== null) return blockRun(hour[0]!, fromUs, toUs, suspectBit);
+  if (hour.length === 1 && !hour[0]!.plain) return blockRun(hour[0]!, fromUs, toUs, suspectBit);
+  const runs = hour.map((r) => (r.plain ? plainRun(r, suspectBit) : { run: blockRun(r, fromUs, toUs, suspectBit), inOrder: true }));
+  // An hour not compacted yet (one row, whatever its devices): in the index's time order.
+  if (runs.length === 1 && runs[0]!.inOrder) return runs[0]!.run;
   const timed: TimedReading[] = [];
-  for (const r of hour) {
-    if (r.n === null) timed.push({ t_us: r.t_us, t_ms: Math.floor(r.t_us / 1000), value: r.value!, flags: r.flags!, device_ms: r.device_ms });
-    else {
-      const run = blockRun(r, fromUs, toUs, suspectBit);
-      for (let i = 0; i < run.length; i++) timed.push(run.reading(i));
-    }
-  }
-  // Rows come in the order of their scan, which a bitmap scan does not keep. Array.sort
-  // is stable and linear on a run already in order.
+  for (const { run } of runs) for (let i = 0; i < run.length; i++) timed.push(run.reading(i));
+  // The rows come in the order of their scan, which a bitmap scan does not keep, and
+  // before the blocks of their hour. Array.sort is stable and linear on a run already in
+  // order.
   timed.sort(byTime);
   return ReadingRun.of(timed);
 }

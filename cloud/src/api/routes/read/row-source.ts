@@ -29,8 +29,9 @@ export interface RowSource<Row> {
 export interface CursorOptions {
   batchRows?: number;
   /** The size of each read after the first, from the rows of the one before: for
-   * statements whose rows differ much in size (history-sql.ts: a reading, or a block of
-   * an hour's readings), so a read stays about the same number of readings. */
+   * statements whose rows differ much in size (history-sql.ts: an hour's few late
+   * readings, or a block of an hour's readings), so a read stays about the same number
+   * of readings. */
   nextBatchRows?: (previous: unknown[]) => number;
   /** Type parsers for this statement's columns instead of node-postgres' defaults. */
   types?: pg.CustomTypesConfig;
