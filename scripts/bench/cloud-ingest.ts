@@ -23,7 +23,7 @@ import { addGateway, encodeBinaryCopy, encodeTextCopy, ensurePartitions, migrate
 import { copyCeiling, naiveInserts, truncate } from './_cloud-ingest-baselines.js';
 import { dbCpuProbe, selfCpuMs, sPerMillion } from './_cloud-ingest-cpu.js';
 import { BATCH_MS, BEDS, buildLoad, HOSPITAL, START_MS, type GatewayLoad } from './_cloud-ingest-load.js';
-import { cpuMs, peakRssMb } from './_cloud-ingest-proc.js';
+import { cpuMs, peakRssMb, threadCpuMs } from './_cloud-ingest-proc.js';
 import { post, startService } from './_cloud-ingest-service.js';
 import { WARM_UP_BATCHES, warmUpBodies } from './_cloud-ingest-warmup.js';
 import { benchDatabase, quietLogger } from './_database.js';
@@ -113,6 +113,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     const latencies: number[] = [];
     const refused: string[] = [];
     const cloudCpuBefore = cpuMs(service.child.pid!);
+    const threadsBefore = threadCpuMs(service.child.pid!);
     const pgCpuBefore = await dbCpu.snapshot();
     const started = performance.now();
     await Promise.all(
@@ -127,6 +128,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     );
     const wallMs = performance.now() - started;
     const cloudCpu = cpuMs(service.child.pid!) - cloudCpuBefore;
+    const threadsAfter = threadCpuMs(service.child.pid!);
     const servicePgCpuMs = await dbCpu.since(pgCpuBefore);
     const rssMb = peakRssMb(service.child.pid!);
     for (const a of agents) a.destroy();
@@ -142,6 +144,10 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     // CPU per million readings, each side from /proc: what the comparison with bare COPY
     // rests on when the 2 shared cores, not the design, decide the wall time.
     const serviceCpuS = sPerMillion(cloudCpu, total);
+    // The event loop's share, and the rest: V8's background compiler and GC threads
+    // (still busy when the warm-up left code to optimize), libuv's pool.
+    const serviceMainCpuS = sPerMillion(threadsAfter.main - threadsBefore.main, total);
+    const serviceOtherThreadsCpuS = sPerMillion(threadsAfter.others - threadsBefore.others, total);
     const serviceDbCpuS = sPerMillion(servicePgCpuMs, total);
     const copyClientCpuS = sPerMillion(copyClientCpuMs, total);
     const copyDbCpuS = sPerMillion(ceilingPgCpuMs, total);
@@ -149,7 +155,7 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
     // ratio_vs_copy these CPU costs allow on a CPU-bound box.
     const cpuBoundRatio = (copyClientCpuS + copyDbCpuS) / (serviceCpuS + serviceDbCpuS);
     log(
-      `cpu s per million readings: service ${serviceCpuS} + db ${serviceDbCpuS}; bare COPY client ${copyClientCpuS} + db ${copyDbCpuS} ` +
+      `cpu s per million readings: service ${serviceCpuS} (main thread ${serviceMainCpuS}, other threads ${serviceOtherThreadsCpuS}) + db ${serviceDbCpuS}; bare COPY client ${copyClientCpuS} + db ${copyDbCpuS} ` +
         `(db cpu from ${dbCpu.source}); load average ${loadAverage()}`,
     );
 
@@ -173,6 +179,8 @@ export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
       encode_text_rows_per_s: round(encodeTextPerS),
       // CPU per 1,000 readings: where the time goes (2 cores shared by all of it).
       service_cpu_s_per_million: serviceCpuS,
+      service_main_thread_cpu_s_per_million: serviceMainCpuS,
+      service_other_threads_cpu_s_per_million: serviceOtherThreadsCpuS,
       service_db_cpu_s_per_million: serviceDbCpuS,
       copy_client_cpu_s_per_million: copyClientCpuS,
       copy_db_cpu_s_per_million: copyDbCpuS,

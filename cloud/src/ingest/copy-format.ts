@@ -1,6 +1,6 @@
 /**
- * Running one COPY FROM STDIN (pg-copy-streams) of pre-encoded rows, and the choice of
- * format.
+ * Running one COPY FROM STDIN of pre-encoded rows (copy-pipelined.ts: statement, rows and
+ * end in one write), and the choice of format.
  *
  * Binary vs text, measured by `pnpm bench cloud-ingest` (2 shared cores, embedded
  * PostgreSQL 17 with fsync on, 10 s batches of a 50-bed ward, ~3,900 rows each, into
@@ -15,17 +15,14 @@
  * So binary is the default. Text stays available (`copyFormat: 'text'`) for comparison.
  */
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { readingsOfColumns } from '@wardlink/shared';
 import { encodeBinaryCopy, encodeBinaryCopyColumns } from './copy-binary.js';
+import { PipelinedCopy } from './copy-pipelined.js';
 import { encodeTextCopy } from './copy-text.js';
 import { isColumns, VITAL_COLUMN_LIST, type BatchReadings, type RowContext } from './rows.js';
 
 export type CopyFormat = 'binary' | 'text';
 export const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
-
-/** Chunks of this size let PostgreSQL start parsing before the last byte has arrived. */
-const CHUNK_BYTES = 256 * 1024;
 
 /** Readings as objects or as the columns a batch was decoded into (binary: no object per reading). */
 export function encodeCopyRows(readings: BatchReadings, ctx: RowContext, format: CopyFormat): Buffer {
@@ -40,11 +37,5 @@ export function encodeCopyRows(readings: BatchReadings, ctx: RowContext, format:
  */
 export function copyRows(client: pg.PoolClient | pg.Client, table: string, data: Buffer, format: CopyFormat): Promise<number> {
   const sql = `COPY ${table} (${VITAL_COLUMN_LIST}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`;
-  const stream = client.query(copyFrom(sql));
-  return new Promise<number>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', () => resolve(stream.rowCount));
-    for (let off = 0; off < data.length; off += CHUNK_BYTES) stream.write(data.subarray(off, Math.min(data.length, off + CHUNK_BYTES)));
-    stream.end();
-  });
+  return client.query(new PipelinedCopy(sql, data)).done;
 }
