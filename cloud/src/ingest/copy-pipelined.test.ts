@@ -26,7 +26,8 @@ describe('PipelinedCopy (statement, rows and end in one write)', () => {
   it('stores every row and reports their number, for data of a few bytes and of many megabytes', async () => {
     await withTable(async (client) => {
       expect(await client.query(new PipelinedCopy('COPY wl_pipe (n, s) FROM STDIN', rows(0, 3))).done).toBe(3);
-      // ~9 MB: far more than a socket buffer, so the write completes while PostgreSQL reads.
+      // ~9 MB: far more than a socket buffer (the write completes while PostgreSQL reads),
+      // and ~36 CopyData messages of 256 KiB.
       const big = rows(3, 100_003, 'x'.repeat(80));
       expect(big.length).toBeGreaterThan(8_000_000);
       expect(await client.query(new PipelinedCopy('COPY wl_pipe (n, s) FROM STDIN', big)).done).toBe(100_000);

@@ -19,8 +19,13 @@
  */
 import type pg from 'pg';
 
-/** Bytes per CopyData message: far under PostgreSQL's 1 GB message limit. */
-const MAX_COPY_DATA_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes per CopyData message. The backend reads each message whole into one buffer
+ * before it parses any of it (and holds off cancels meanwhile), so messages of this
+ * size let it start on the rows while the rest arrives and bound its buffer per COPY;
+ * corked into one write, more messages cost the service nothing.
+ */
+const MAX_COPY_DATA_BYTES = 256 * 1024;
 
 /** What node-postgres hands a submittable query (pg.Connection, typed for what is used). */
 interface Connection {
