@@ -3,6 +3,7 @@
  * scrypt parameters follow OWASP's minimum (N=2^15, r=8, p=1) scaled for a small box.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { scryptGate } from './scrypt-gate.js';
 
 const N = 1 << 15;
 const R = 8;
@@ -10,10 +11,14 @@ const P = 1;
 const KEY_LEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
+/** Through the gate: a burst of connects must not run four 32 MiB computations at once (scrypt-gate.ts). */
 function scryptAsync(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return scryptGate.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password, salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 export function generatePassword(): string {
