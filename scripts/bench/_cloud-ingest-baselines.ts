@@ -36,6 +36,24 @@ export async function copyCeiling(pool: pg.Pool, chunks: readonly Buffer[], form
   }
 }
 
+/**
+ * COPYs each stream's chunks in order, one session per stream, the streams at once: as
+ * the service loads its gateways (one session each, batches in order), not a shared
+ * queue that puts one gateway's consecutive batches side by side.
+ */
+export async function copyStreams(pool: pg.Pool, streams: ReadonlyArray<readonly Buffer[]>): Promise<void> {
+  const clients = await Promise.all(streams.map(() => pool.connect()));
+  try {
+    await Promise.all(
+      streams.map(async (chunks, i) => {
+        for (const data of chunks) await copyRows(clients[i]!, 'vital_data', data, 'binary');
+      }),
+    );
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+
 export async function naiveInserts(pool: pg.Pool, batches: readonly Batch[], sample: number, sessions: number): Promise<number> {
   const rows = batches.flatMap((b) => b.readings.map((r) => ({ r, seq: b.seq }))).slice(0, sample);
   const clients = await Promise.all(Array.from({ length: sessions }, () => pool.connect()));
