@@ -56,7 +56,19 @@ import { prefillBuffer } from './_footprint-prefill.js';
 import { ProcSampler } from './_footprint-proc.js';
 import { freePort, GATEWAY_ID, setUpFootprintWard, SERIAL_BEDS, WARD_BEDS, type FootprintWard } from './_footprint-ward.js';
 
-function option(name: string, fallback: number): number {
+/** The options `run` reads (scripts/bench/run.ts refuses any other). */
+export const options = {
+  minutes: 'minutes of steady ward load (default 10; --quick 10 s)',
+  'outage-minutes': 'minutes of uplink outage (default 5; --quick 4 s)',
+  'buffer-hours': 'hours of unsent buffer on disk for the start-up figure (default 24; --quick 10 min)',
+  'local-retention-s': 'sent readings pruned this long after upload (default 60: a day-2 gateway; 86400: a first day)',
+  'flush-interval-ms': "the writer's flush interval (default: the daemon's)",
+  'max-commit-delay-ms': "the writer's longest commit delay (default: the daemon's)",
+  'max-batch-age-ms': "the uplink's cloud.maxBatchAgeMs (default: the daemon's)",
+  'reuse-build': 'use the gateway dist/ as built, do not rebuild',
+} as const;
+
+function option(name: keyof typeof options, fallback: number): number {
   const args = process.argv.slice(2);
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return fallback;

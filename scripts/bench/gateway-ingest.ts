@@ -93,6 +93,9 @@ function sqliteCeiling(dir: string, readings: number): number {
   return perS;
 }
 
+/** The options `run` reads (scripts/bench/run.ts refuses any other). */
+export const options = { 'reuse-build': 'use the gateway dist/ as built, do not rebuild' } as const;
+
 export async function run({ quick, log }: BenchOptions): Promise<BenchFigures> {
   const durationMs = quick ? 5_000 : 20_000;
   const window = Number(process.env.BENCH_WINDOW ?? 32);
