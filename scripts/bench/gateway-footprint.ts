@@ -1,6 +1,5 @@
 /**
- * `pnpm bench gateway-footprint [--quick] [--minutes N] [--outage-minutes N] [--buffer-hours N] [--reuse-build]
- *   [--flush-interval-ms N] [--max-commit-delay-ms N]`:
+ * `pnpm bench gateway-footprint [--quick] [options]` (`options` below; `--help` lists them):
  * what a ward costs the gateway as it ships (gateway/dist, rebuilt when stale unless
  * --reuse-build says to run the build there is, however old), for a
  * fanless box with 1-2 GB of RAM and flash storage.
