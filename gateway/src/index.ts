@@ -31,6 +31,7 @@ export {
   Outbox,
   BufferCap,
   BufferMaintenance,
+  TREND_INDEX_INTERVAL_MS,
   bufferMigrations,
   countUnsentReadings,
   silentBufferLogger,

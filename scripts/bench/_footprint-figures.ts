@@ -32,7 +32,7 @@ export function loadFigures(m: { steady: Mark; outage: Mark; drain: Mark; draine
   const run = sampler.rssMb(['steady', 'outage', 'drain']);
   return {
     rss_mb_p99: r(percentile(run, 99)),
-    rss_mb_max: r(Math.max(...sampler.rssMb(['warm-up', 'steady', 'outage', 'drain', 'disconnect', 'idle']))),
+    rss_mb_max: r(Math.max(...sampler.rssMb(['warm-up', 'steady', 'outage', 'drain', 'disconnect', 'settle', 'idle']))),
     rss_mb_p50: r(percentile(run, 50)),
     cpu_us_per_reading: r(perReading(m.steady, m.drained, 'cpuUs'), 2),
     cpu_us_per_reading_steady: r(perReading(m.steady, m.outage, 'cpuUs'), 2),

@@ -9,7 +9,10 @@
  * alarm engine on its defaults; the uplink to the real cloud (`wardlink-cloud serve` on
  * DATABASE_URL or embedded PostgreSQL) through a relay the bench cuts for the outage.
  * Phases: warm-up, steady (10 min; --quick 10 s), outage (5 min; 4 s), drain (until the
- * backlog is 0), disconnect (9 s: the comm-loss alarms raised, stored, sent), idle (no devices connected: 10 s; 3 s). Then the daemon stops, the
+ * backlog is 0), disconnect (9 s: the comm-loss alarms raised, stored, sent), settle (full runs
+ * only: until housekeeping has pruned what the run sent and the trend index has caught up
+ * with it, ~2.5 min), idle (no devices connected: 30 s, one housekeeping period; --quick
+ * 3 s, right after the disconnect, so it may hold that work). Then the daemon stops, the
  * buffer gets hours of unsent readings (24 h; --quick 10 min), and a restart is timed
  * from the spawn to /healthz 200 (the relay cut, so no drain competes).
  *
@@ -43,6 +46,7 @@
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { TREND_INDEX_INTERVAL_MS } from '@wardlink/gateway';
 import { createTestDatabase, registerGateway, spawnCloud, type CloudProcess } from '@wardlink/cloud/testing';
 import type { BenchOptions } from './run.js';
 import { startUplinkProxy } from '../demo/uplink-proxy.js';
@@ -84,7 +88,6 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   const outageMs = option('outage-minutes', quick ? 4 / 60 : 5) * 60_000;
   const bufferHours = option('buffer-hours', quick ? 1 / 6 : 24);
   const warmupMs = quick ? 2_000 : 60_000;
-  const idleMs = quick ? 3_000 : 10_000;
   /** From the devices' disconnection to idle: the comm-loss delay (5 s) and its alarms' commit and upload. */
   const DISCONNECT_SETTLE_MS = 9_000;
   const flushIntervalMs = option('flush-interval-ms', 0);
@@ -111,6 +114,13 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, buffer: bufferSettings, ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
     cloud = cloudProcess;
     wardToClean = ward;
+    // Idle: one housekeeping period (its cycle is what an idle gateway still does). Before
+    // it, the run's last readings are still pruned (a retention after their upload) and
+    // trend indexed (within a catch-up period): work the run left, not what a gateway with
+    // no devices does for hours, so a full run waits it out first.
+    const housekeepingMs = ward.config.buffer.checkpointIntervalMs;
+    const idleMs = quick ? 3_000 : housekeepingMs;
+    const settleMs = quick ? 0 : Math.max(TREND_INDEX_INTERVAL_MS, localRetentionS <= 600 ? localRetentionS * 1000 + housekeepingMs : 0) + 10_000;
     log(`cloud and ward ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
     // The transport's floor first, on the same machine, before the gateway runs.
     const baselineMs = Math.min(steadyMs, 60_000);
@@ -152,13 +162,8 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     // alarm is raised, stored and sent. That is work, not idling: measured apart.
     const disconnectFrom = sampler.enter('disconnect')!;
     await sleep(DISCONNECT_SETTLE_MS);
-    const idleFrom = sampler.enter('idle')!;
-    await sleep(idleMs);
-    const idleTo = sampler.take()!;
-    sampler.stop();
-    await gateway.stop();
-    gateway = undefined;
-
+    // What the run stored, before the settle prunes it (a reader beside the live daemon
+    // sees its last commit; the WAL is not checkpointed yet, page_count counts it anyway).
     const sqlite = new Database(ward.databasePath, { readonly: true });
     const stored = (sqlite.prepare('SELECT coalesce(sum(n), 0) AS n FROM reading_records').get() as { n: number }).n;
     // A buffer keeps the page size it was created with (gateway/src/buffer/store.ts); the writes depend on it.
@@ -168,6 +173,16 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     const usedBytes = ((sqlite.pragma('page_count', { simple: true }) as number) - (sqlite.pragma('freelist_count', { simple: true }) as number)) * pageSizeBytes;
     sqlite.close();
     const storedBytesPerReading = (usedBytes - sizeBefore) / stored;
+    const settleFrom = sampler.enter('settle')!;
+    if (settleMs > 0) log(`settle: ${Math.round(settleMs / 1000)} s for the prune and trend index of the run's last readings`);
+    await sleep(settleMs);
+    const idleFrom = sampler.enter('idle')!;
+    await sleep(idleMs);
+    const idleTo = sampler.take()!;
+    sampler.stop();
+    await gateway.stop();
+    gateway = undefined;
+
     const load = loadFigures({ steady, outage, drain, drained }, sampler);
 
     log(`restart with ${bufferHours} h of unsent buffer`);
@@ -190,7 +205,9 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       startup_ms: Math.round(restart.ms),
       startup_ms_empty_buffer: Math.round(first.ms),
       idle_cpu_percent: Number(idleCpuPercent(idleFrom, idleTo).toFixed(3)),
-      disconnect_cpu_percent: Number(idleCpuPercent(disconnectFrom, idleFrom).toFixed(3)),
+      disconnect_cpu_percent: Number(idleCpuPercent(disconnectFrom, settleFrom).toFixed(3)),
+      settle_cpu_percent: settleMs > 0 ? Number(idleCpuPercent(settleFrom, idleFrom).toFixed(3)) : null,
+      idle_window_s: idleMs / 1000,
       ...memory,
       restart_rss_mb: Math.round(restartRssMb),
       restart_buffer_hours: Number(bufferHours.toFixed(3)),
@@ -220,7 +237,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       'gateway from gateway/dist (node, no tsx); /proc sampled every 1 s; CPU and writes per reading from steady start to drain end',
       'write_bytes counts pages dirtied for the disk (a page rewritten while still dirty counts once)',
       'startup_ms: spawn to /healthz 200 with the buffer above unsent and the uplink cut',
-      'figures are provisional on a shared machine (load_average_1m); idle_cpu_percent: 9 s after the devices disconnect (their comm-loss alarms raised, stored and sent), no devices connected; disconnect_cpu_percent: those 9 s',
+      'figures are provisional on a shared machine (load_average_1m); disconnect_cpu_percent: the 9 s after the devices disconnect (their comm-loss alarms raised, stored and sent); settle_cpu_percent (full runs): the prune and trend index of the run\'s last readings after it; idle_cpu_percent: then no devices connected for one housekeeping period (--quick: 3 s right after the disconnect)',
     ].join('; ');
     figures.load_average_1m = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     return figures;

@@ -16,6 +16,6 @@ export { DirectAlarmSink } from './direct-alarm-sink.js';
 export { WRITER_DEFAULTS, type WriterLimits } from './writer-options.js';
 export { Outbox, type NextBatchOptions, type Backlog, type QuarantinedBatch } from './outbox.js';
 export { BufferCap, type BufferCapOptions } from './eviction.js';
-export { BufferMaintenance, type MaintenanceOptions, type CheckpointResult, type HousekeepingReport } from './maintenance.js';
+export { BufferMaintenance, TREND_INDEX_INTERVAL_MS, type MaintenanceOptions, type CheckpointResult, type HousekeepingReport } from './maintenance.js';
 export { countUnsentReadings, countUnsentAlarms, oldestUnsentMs, UnsentTally } from './backlog.js';
 export * from './types.js';
