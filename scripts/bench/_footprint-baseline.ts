@@ -20,7 +20,7 @@ export interface BareAedesCost {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function bareAedesCost(opts: { passwords: Map<string, string>; warmupMs: number; windowMs: number; log: (line: string) => void }): Promise<BareAedesCost> {
+export async function bareAedesCost(opts: { beds: number; passwords: Map<string, string>; warmupMs: number; windowMs: number; log: (line: string) => void }): Promise<BareAedesCost> {
   const script = fileURLToPath(new URL('./_aedes-bare.ts', import.meta.url));
   const child = spawn(process.execPath, [...SHIPPED_NODE_FLAGS, '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -29,7 +29,7 @@ export async function bareAedesCost(opts: { passwords: Map<string, string>; warm
       child.once('exit', (code) => reject(new Error(`bare aedes exited (${code}) before listening`)));
       child.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { ports: { mqtt: number } }).ports.mqtt));
     });
-    const feed = await startFootprintFeed({ mqttPort: port, passwords: opts.passwords, serialMonitors: new Map(), seed: 7, onError: (m) => opts.log(`baseline feed: ${m}`) });
+    const feed = await startFootprintFeed({ beds: opts.beds, mqttPort: port, passwords: opts.passwords, serialMonitors: new Map(), seed: 7, onError: (m) => opts.log(`baseline feed: ${m}`) });
     try {
       await sleep(opts.warmupMs);
       const from = readProc(child.pid!);

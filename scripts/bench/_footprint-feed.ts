@@ -11,7 +11,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
 import { createWard, mllpFrame, toHl7Message, toMqttMessage } from '@wardlink/simulator';
-import { WARD_BEDS, deviceOf } from './_footprint-ward.js';
+import { deviceOf } from './_footprint-ward.js';
 
 export interface FootprintFeed {
   published: number;
@@ -30,7 +30,7 @@ async function openSerial(path: string): Promise<SerialPort> {
   return port;
 }
 
-export async function startFootprintFeed(opts: { mqttPort: number; passwords: Map<string, string>; serialMonitors: Map<string, string>; seed: number; onError: (message: string) => void }): Promise<FootprintFeed> {
+export async function startFootprintFeed(opts: { beds: number; mqttPort: number; passwords: Map<string, string>; serialMonitors: Map<string, string>; seed: number; onError: (message: string) => void }): Promise<FootprintFeed> {
   const clients = new Map<string, MqttClient>();
   for (const [deviceId, password] of opts.passwords) {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${opts.mqttPort}`, { username: deviceId, password, clientId: deviceId });
@@ -44,7 +44,7 @@ export async function startFootprintFeed(opts: { mqttPort: number; passwords: Ma
     port.on('error', (err) => opts.onError(`${deviceId}: ${err.message}`));
     serials.set(deviceId, port);
   }
-  const ward = createWard({ beds: WARD_BEDS, seed: opts.seed, startMs: Date.now() });
+  const ward = createWard({ beds: opts.beds, seed: opts.seed, startMs: Date.now() });
   const feed: FootprintFeed = { published: 0, mqttReadings: 0, ackMs: [], stop: async () => undefined };
   let cursor = ward.startMs;
   let controlId = 0;

@@ -11,14 +11,14 @@
  */
 import { BufferMaintenance, BufferWriter, openBufferStore } from '@wardlink/gateway';
 import { createWard } from '@wardlink/simulator';
-import { GATEWAY_ID, WARD_BEDS } from './_footprint-ward.js';
+import { GATEWAY_ID } from './_footprint-ward.js';
 
 const CHUNK_MS = 60_000;
 /** How far behind the trend index of a running daemon can be (TREND_INDEX_INTERVAL_MS). */
 const TREND_LAG_MS = 2 * 60_000;
 
-/** Writes `hours` of the ward ending now; returns the readings written. */
-export async function prefillBuffer(databasePath: string, hours: number, log: (m: string) => void): Promise<number> {
+/** Writes `hours` of a ward of `beds` ending now; returns the readings written. */
+export async function prefillBuffer(databasePath: string, hours: number, beds: number, log: (m: string) => void): Promise<number> {
   const store = openBufferStore({ path: databasePath, gatewayId: GATEWAY_ID, durability: 'normal' });
   const writer = new BufferWriter(store);
   // Each housekeeping catches the index up (the daemon's runs every 30 s of its time).
@@ -28,7 +28,7 @@ export async function prefillBuffer(databasePath: string, hours: number, log: (m
   try {
     const endMs = Date.now() - 60_000; // before the live run's own readings
     const fromMs = endMs - hours * 3_600_000;
-    const ward = createWard({ beds: WARD_BEDS, seed: 11, startMs: fromMs, gatewayId: GATEWAY_ID });
+    const ward = createWard({ beds, seed: 11, startMs: fromMs, gatewayId: GATEWAY_ID });
     let lastLog = started;
     let caughtUpNearEnd = false;
     for (let t = fromMs; t < endMs; t += CHUNK_MS) {
@@ -50,6 +50,6 @@ export async function prefillBuffer(databasePath: string, hours: number, log: (m
     await writer.close().catch(() => undefined);
     store.close();
   }
-  log(`prefill: ${written.toLocaleString('en-US')} readings (${hours} h of ${WARD_BEDS} beds) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(`prefill: ${written.toLocaleString('en-US')} readings (${hours} h of ${beds} beds) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return written;
 }

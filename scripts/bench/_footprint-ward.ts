@@ -11,11 +11,14 @@ import { join } from 'node:path';
 import { generatePassword, hashPassword, openGatewayDatabase, validate } from '@wardlink/gateway';
 import { startPtyPair, type PtyPair } from '@wardlink/gateway/testing';
 
+/** The ward's beds unless `--beds` says otherwise: the largest ward designed for. */
 export const WARD_BEDS = 60;
 export const SERIAL_BEDS = 2;
 export const GATEWAY_ID = 'gw-footprint';
 
 export interface FootprintWard {
+  /** Admitted beds, each with one monitor (SERIAL_BEDS of them serial HL7, the rest MQTT). */
+  beds: number;
   dir: string;
   configPath: string;
   config: ReturnType<typeof validate>;
@@ -39,7 +42,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number>; /** cloud.maxBatchAgeMs to try, else the default */ maxBatchAgeMs?: number }): Promise<FootprintWard> {
+export async function setUpFootprintWard(opts: { beds: number; cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number>; /** cloud.maxBatchAgeMs to try, else the default */ maxBatchAgeMs?: number }): Promise<FootprintWard> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-footprint-'));
   const configPath = join(dir, 'gateway.json');
   const httpPort = await freePort();
@@ -48,7 +51,7 @@ export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: s
     log: { level: 'warn' },
     http: { host: '127.0.0.1', port: httpPort },
     // Every simulated monitor connects from 127.0.0.1; on a ward each has its own address.
-    mqtt: { host: '127.0.0.1', port: 0, maxConnectionsPerAddress: 100 },
+    mqtt: { host: '127.0.0.1', port: 0, maxConnectionsPerAddress: opts.beds + 40 },
     hl7: { host: '127.0.0.1', port: 0 },
     // Retries back off to 5 s at most (default 60 s): the drain starts soon after the outage.
     cloud: { url: opts.cloudUrl, token: opts.cloudToken, backoffMaxMs: 5000, ...(opts.maxBatchAgeMs !== undefined ? { maxBatchAgeMs: opts.maxBatchAgeMs } : {}) },
@@ -59,13 +62,13 @@ export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: s
   const ptys: PtyPair[] = [];
   const serialMonitors = new Map<string, string>();
   const mqttPasswords = new Map<string, string>();
-  const mqttBeds = Array.from({ length: WARD_BEDS - SERIAL_BEDS }, (_, i) => deviceOf(bedId(i + 1)));
+  const mqttBeds = Array.from({ length: opts.beds - SERIAL_BEDS }, (_, i) => deviceOf(bedId(i + 1)));
   for (const deviceId of mqttBeds) mqttPasswords.set(deviceId, generatePassword());
   // scrypt on libuv's thread pool: all at once, not one after the other.
   const hashes = new Map(await Promise.all(mqttBeds.map(async (id) => [id, await hashPassword(mqttPasswords.get(id)!)] as const)));
   const db = openGatewayDatabase(config);
   try {
-    for (let i = 1; i <= WARD_BEDS; i++) {
+    for (let i = 1; i <= opts.beds; i++) {
       const bed = bedId(i);
       const deviceId = deviceOf(bed);
       db.registry.addBed(bed);
@@ -83,5 +86,5 @@ export async function setUpFootprintWard(opts: { cloudUrl: string; cloudToken: s
   } finally {
     db.close();
   }
-  return { dir, configPath, config, databasePath: config.databasePath, httpPort, mqttPasswords, serialMonitors, ptys };
+  return { beds: opts.beds, dir, configPath, config, databasePath: config.databasePath, httpPort, mqttPasswords, serialMonitors, ptys };
 }

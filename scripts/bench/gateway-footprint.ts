@@ -4,8 +4,8 @@
  * --reuse-build says to run the build there is, however old), for a
  * fanless box with 1-2 GB of RAM and flash storage.
  *
- * The ward: 60 admitted beds of the seeded simulator in real time (1 Hz records, NIBP every
- * 15 min), 58 MQTT monitors over real MQTT and 2 serial HL7 monitors over socat ptys; the
+ * The ward: 60 admitted beds (--beds) of the seeded simulator in real time (1 Hz records, NIBP every
+ * 15 min), 2 serial HL7 monitors over socat ptys and the rest (58) over real MQTT; the
  * alarm engine on its defaults; the uplink to the real cloud (`wardlink-cloud serve` on
  * DATABASE_URL or embedded PostgreSQL) through a relay the bench cuts for the outage.
  * Phases: warm-up, steady (10 min; --quick 10 s), outage (5 min; 4 s), drain (until the
@@ -17,7 +17,7 @@
  * from the spawn to /healthz 200 (the relay cut, so no drain competes).
  *
  * Before the gateway starts, a baseline (_footprint-baseline.ts): bare aedes takes the same
- * 58 MQTT monitors' records for up to a minute (--quick: the steady phase's length);
+ * MQTT monitors' records for up to a minute (--quick: the steady phase's length);
  * aedes_cpu_us_per_reading is the transport's own cost, cpu_x_bare_aedes the gateway's
  * steady CPU per reading over it.
  * Sampled every second from /proc/<pid>: VmRSS, utime + stime, io write_bytes.
@@ -68,6 +68,7 @@ export const options = {
   'flush-interval-ms': "the writer's flush interval (default: the daemon's)",
   'max-commit-delay-ms': "the writer's longest commit delay (default: the daemon's)",
   'max-batch-age-ms': "the uplink's cloud.maxBatchAgeMs (default: the daemon's)",
+  beds: `admitted beds, one monitor each, ${SERIAL_BEDS} of them serial HL7 (default ${WARD_BEDS}: the largest ward designed for)`,
   'reuse-build': 'use the gateway dist/ as built, do not rebuild',
 } as const;
 
@@ -87,6 +88,8 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   const steadyMs = option('minutes', quick ? 10 / 60 : 10) * 60_000;
   const outageMs = option('outage-minutes', quick ? 4 / 60 : 5) * 60_000;
   const bufferHours = option('buffer-hours', quick ? 1 / 6 : 24);
+  const beds = Math.round(option('beds', WARD_BEDS));
+  if (beds <= SERIAL_BEDS) throw new Error(`--beds must be more than the ${SERIAL_BEDS} serial beds`);
   const warmupMs = quick ? 2_000 : 60_000;
   /** From the devices' disconnection to idle: the comm-loss delay (5 s) and its alarms' commit and upload. */
   const DISCONNECT_SETTLE_MS = 9_000;
@@ -111,7 +114,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   let feed: Awaited<ReturnType<typeof startFootprintFeed>> | undefined;
   try {
     const setupStarted = performance.now();
-    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ cloudUrl: proxy.url, cloudToken: token, buffer: bufferSettings, ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
+    const [cloudProcess, ward] = await Promise.all([spawnCloud(db.connectionString, cloudPort), setUpFootprintWard({ beds, cloudUrl: proxy.url, cloudToken: token, buffer: bufferSettings, ...(maxBatchAgeMs ? { maxBatchAgeMs } : {}) })]);
     cloud = cloudProcess;
     wardToClean = ward;
     // Idle: one housekeeping period (its cycle is what an idle gateway still does). Before
@@ -125,7 +128,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     // The transport's floor first, on the same machine, before the gateway runs.
     const baselineMs = Math.min(steadyMs, 60_000);
     log(`baseline: bare aedes under the ward's MQTT monitors, ${baselineMs / 1000} s`);
-    const bare = await bareAedesCost({ passwords: ward.mqttPasswords, warmupMs: quick ? 2_000 : 10_000, windowMs: baselineMs, log });
+    const bare = await bareAedesCost({ beds, passwords: ward.mqttPasswords, warmupMs: quick ? 2_000 : 10_000, windowMs: baselineMs, log });
     log(`bare aedes: ${bare.cpuUsPerReading.toFixed(1)} µs CPU per reading (${bare.readings} readings)`);
     const sizeBefore = fileSize(ward.databasePath);
     log('starting the gateway');
@@ -138,7 +141,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     const mark = async (phase: string): Promise<Mark> => ({ readings: await readingsCommitted(ward), proc: sampler.enter(phase)! });
     sampler.enter('warm-up');
     log('connecting the monitors');
-    feed = await startFootprintFeed({ mqttPort: gateway.ports.mqtt, passwords: ward.mqttPasswords, serialMonitors: ward.serialMonitors, seed: 7, onError: (m) => log(`feed: ${m}`) });
+    feed = await startFootprintFeed({ beds, mqttPort: gateway.ports.mqtt, passwords: ward.mqttPasswords, serialMonitors: ward.serialMonitors, seed: 7, onError: (m) => log(`feed: ${m}`) });
     await sleep(warmupMs);
     log(`steady: ${steadyMs / 1000} s`);
     const steady = await mark('steady');
@@ -186,7 +189,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
     const load = loadFigures({ steady, outage, drain, drained }, sampler);
 
     log(`restart with ${bufferHours} h of unsent buffer`);
-    const prefilled = await prefillBuffer(ward.databasePath, bufferHours, log);
+    const prefilled = await prefillBuffer(ward.databasePath, bufferHours, beds, log);
     proxy.cut();
     const bufferBytes = fileSize(ward.databasePath) + fileSize(`${ward.databasePath}-wal`);
     const restart = await startupMs(ward.configPath, ward.httpPort, 60_000);
@@ -218,7 +221,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
       drain_s: Number((drainMs / 1000).toFixed(1)),
       steady_s: steadyMs / 1000,
       outage_s: outageMs / 1000,
-      beds: WARD_BEDS,
+      beds,
       serial_beds: SERIAL_BEDS,
       gateway_build: build,
       // The launcher's flags (packaging/gateway/wardlink-gateway) plus FOOTPRINT_NODE_ARGS.
