@@ -95,7 +95,16 @@ export class MqttAuthenticator {
   /** Authenticated: the client id is this account's while the connection (or its persistent session) lasts. */
   private admitted(client: Client, username: string): void {
     this.clientIds.claim(client.id, username, client.clean === false);
-    client.conn.once('close', () => this.clientIds.release(client.id));
+    // The password check was awaited: the connection may have died meanwhile, its 'close'
+    // already emitted (or about to be: destroyed emits it a tick later). Release once.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.clientIds.release(client.id);
+    };
+    client.conn.once('close', release);
+    if (client.conn.destroyed) release();
   }
 
   /** The CN of a client certificate the configured CA signed, over the TLS listener; else null. */

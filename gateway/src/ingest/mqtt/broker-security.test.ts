@@ -66,6 +66,17 @@ async function device(id: string, clientId: string = id): Promise<mqtt.MqttClien
   clients.push(c);
   return c;
 }
+/** An MQTT 3.1.1 CONNECT (clean session, username and password) as bytes. */
+function connectPacket(clientId: string, username: string, password: string): Buffer {
+  const field = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+  };
+  // Protocol name, level 4, flags: username, password, clean session; keep-alive 60 s.
+  const body = Buffer.concat([field('MQTT'), Buffer.from([4, 0xc2, 0, 60]), field(clientId), field(username), field(password)]);
+  if (body.length > 127) throw new Error('one-byte remaining length only');
+  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+}
 function rejects(code: string): number {
   return daemon.rejects.countsByCode()[code] ?? 0;
 }
@@ -137,6 +148,25 @@ describe('the embedded broker', () => {
     await mac.endAsync();
     clients.splice(clients.indexOf(mac), 1);
     await device('mon-1', '00-1B-63-84-45-E6'); // free again once its clean session ended
+  });
+
+  it('frees a client id whose connection died while its password was being checked', async () => {
+    // The password check (scrypt) is awaited: a device that resets its connection during
+    // it used to leave its id claimed until the gateway restarted, its 'close' long gone
+    // (another account was refused the id; past mqtt.maxClientIds no new id was taken).
+    for (let round = 0; round < 5; round++) {
+      const socket = tcpConnect(daemon.ports.mqtt, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(connectPacket(`dropped-${round}`, 'mon-1', gw.passwords.get('mon-1')!));
+      await new Promise((resolve) => setTimeout(resolve, round)); // dies while the hash is checked
+      socket.resetAndDestroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the checks finish
+    for (let round = 0; round < 5; round++) {
+      const other = await mqtt.connectAsync(url(), { username: 'mon-2', password: gw.passwords.get('mon-2')!, clientId: `dropped-${round}`, reconnectPeriod: 0 });
+      await other.endAsync();
+    }
   });
 
   it('caps the connections from one address', async () => {
