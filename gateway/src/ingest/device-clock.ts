@@ -42,6 +42,10 @@ export type ClockVerdict =
   /** skewMs: receive time − device time (positive: the device's clock is behind). */
   | { trusted: false; skewMs: number; reason: 'ahead' | 'behind' | 'jump' };
 
+/** The trusted verdicts, shared (frozen: a caller cannot change another's). */
+const LIVE: ClockVerdict = Object.freeze({ trusted: true, backlog: false });
+const BACKLOG: ClockVerdict = Object.freeze({ trusted: true, backlog: true });
+
 interface DeviceClock {
   trusted: boolean;
   lastDeviceMs: number;
@@ -55,12 +59,18 @@ export class DeviceClocks {
 
   /** Judges one record's time and remembers it. `deviceTimeMs` null: nothing to judge. */
   judge(deviceId: string, deviceTimeMs: number | null, receivedAtMs: number): ClockVerdict {
-    if (deviceTimeMs === null) return { trusted: true, backlog: false };
+    if (deviceTimeMs === null) return LIVE;
     const skewMs = receivedAtMs - deviceTimeMs;
     const previous = this.devices.get(deviceId);
     const verdict = this.verdict(skewMs, deviceTimeMs, previous);
-    const trusted = verdict.trusted;
-    this.devices.set(deviceId, { trusted, lastDeviceMs: deviceTimeMs, lastSkewMs: skewMs });
+    // Updated in place: a device's entry lives as long as the process, and a new one per
+    // record would be old-generation garbage at every record (issue 18).
+    if (previous === undefined) this.devices.set(deviceId, { trusted: verdict.trusted, lastDeviceMs: deviceTimeMs, lastSkewMs: skewMs });
+    else {
+      previous.trusted = verdict.trusted;
+      previous.lastDeviceMs = deviceTimeMs;
+      previous.lastSkewMs = skewMs;
+    }
     return verdict;
   }
 
@@ -87,10 +97,10 @@ export class DeviceClocks {
     const { maxAheadMs, maxLagMs, horizonMs } = this.window;
     if (skewMs < -maxAheadMs) return { trusted: false, skewMs, reason: 'ahead' };
     if (skewMs > horizonMs) return { trusted: false, skewMs, reason: 'behind' };
-    if (skewMs <= maxLagMs) return { trusted: true, backlog: false };
+    if (skewMs <= maxLagMs) return LIVE;
     const continues = previous !== undefined && previous.trusted && deviceTimeMs > previous.lastDeviceMs;
     const catchingUp = previous !== undefined && (previous.lastSkewMs <= maxLagMs || skewMs < previous.lastSkewMs);
-    if (continues && catchingUp) return { trusted: true, backlog: true };
+    if (continues && catchingUp) return BACKLOG;
     return { trusted: false, skewMs, reason: previous !== undefined && previous.trusted && deviceTimeMs <= previous.lastDeviceMs ? 'jump' : 'behind' };
   }
 }

@@ -54,12 +54,21 @@ const FLAG_NAMES = Object.entries(QualityFlag) as [string, number][];
 export function instanceId(deviceId: string, channel: string): string {
   return `${deviceId}~${channel.replace(/[^A-Za-z0-9._:-]/g, '_')}`;
 }
+/** The sink's options, one object each, not one per record (frozen: every record shares them). */
+type SinkOptions = Readonly<{ dedup: boolean; prompt?: boolean }>;
+const NO_DEDUP: SinkOptions = Object.freeze({ dedup: false });
+const PROMPT: SinkOptions = Object.freeze({ dedup: false, prompt: true });
+const DEDUP: SinkOptions = Object.freeze({ dedup: true });
+const DEDUP_PROMPT: SinkOptions = Object.freeze({ dedup: true, prompt: true });
 /** A status that makes a record without values still usable: the device is talking. */
 const STATUS_FLAGS = QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
 
 interface DeviceCounters {
   messages: { inc(n?: number): void };
   readings: { inc(n?: number): void };
+  /** Counted and not yet added to the prom-client children (see `count`). */
+  pendingMessages: number;
+  pendingReadings: number;
 }
 
 export class IngestPipeline {
@@ -69,6 +78,9 @@ export class IngestPipeline {
   private readonly counters = new Map<string, DeviceCounters>();
   /** Readings committed since start, for the ingest rate. */
   storedTotal = 0;
+  /** The counters with pending counts, added to prom-client in one microtask. */
+  private readonly dirty: DeviceCounters[] = [];
+  private flushQueued = false;
 
   constructor(
     private readonly deps: {
@@ -98,10 +110,24 @@ export class IngestPipeline {
    * time: HL7 over TCP or serial, the MQTT bridge), so the buffer commits it without
    * waiting for more readings to share the commit with (BufferWriter.append's `prompt`).
    */
-  async submit(device: Device, record: ParsedRecord, receivedAtMs = this.deps.now(), opts: { senderWaits?: boolean } = {}): Promise<SubmitResult> {
+  submit(device: Device, record: ParsedRecord, receivedAtMs?: number, opts?: { senderWaits?: boolean }): Promise<SubmitResult> {
+    try {
+      return this.submitNow(device, record, receivedAtMs ?? this.deps.now(), opts?.senderWaits === true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * `submit` without an async function (issue 18): under a flood ~1,600 records wait for
+   * their commit at once, and an async function's frame would keep each whole record (its
+   * observations, the readings) alive until then, to be copied by every young-generation
+   * GC; the continuation below holds three numbers and the counters.
+   */
+  private submitNow(device: Device, record: ParsedRecord, receivedAtMs: number, senderWaits: boolean): Promise<SubmitResult> {
     const { rejects } = this.deps;
     const counters = this.countersFor(device);
-    counters.messages.inc();
+    this.count(counters, 1, 0);
 
     for (const code of record.unknownCodes) rejects.record(device.deviceId, new UnknownMetricError(code));
     for (const reject of record.rejects) rejects.record(device.deviceId, reject);
@@ -130,12 +156,13 @@ export class IngestPipeline {
       readings.push(reading);
     }
     const refused = record.rejects.length;
-    if (readings.length === 0 && refused + record.unknownCodes.length > 0 && (record.recordFlags & STATUS_FLAGS) === 0) {
+    const unknown = record.unknownCodes.length;
+    if (readings.length === 0 && refused + unknown > 0 && (record.recordFlags & STATUS_FLAGS) === 0) {
       // Everything it sent was refused: the device is not talking to us, whatever it sends.
       // (A record with no value and no refusal, only dashes, is a device measuring nothing.)
       const code = record.rejects[0]?.code ?? 'WL_INGEST_UNKNOWN_METRIC';
       for (const observer of this.refusalObservers) observer(device, code, receivedAtMs);
-      return { stored: 0, refused, unknown: record.unknownCodes.length };
+      return Promise.resolve({ stored: 0, refused, unknown });
     }
     this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
     const context: RecordContext = { recordFlags: record.recordFlags, clockSkewMs: verdict.trusted ? null : verdict.skewMs, namedPatientId };
@@ -147,12 +174,14 @@ export class IngestPipeline {
         this.deps.logger.error({ err, device: device.deviceId }, 'reading observer failed');
       }
     }
-    if (readings.length > 0) {
-      await this.deps.sink.append(readings, { dedup: recordTime !== null, ...(opts.senderWaits === true ? { prompt: true } : {}) });
-      counters.readings.inc(readings.length);
-      this.storedTotal += readings.length;
-    }
-    return { stored: readings.length, refused, unknown: record.unknownCodes.length };
+    const stored = readings.length;
+    if (stored === 0) return Promise.resolve({ stored, refused, unknown });
+    const committed = this.deps.sink.append(readings, recordTime === null ? (senderWaits ? PROMPT : NO_DEDUP) : senderWaits ? DEDUP_PROMPT : DEDUP);
+    return committed.then(() => {
+      this.count(counters, 0, stored);
+      this.storedTotal += stored;
+      return { stored, refused, unknown };
+    });
   }
 
   /**
@@ -169,12 +198,38 @@ export class IngestPipeline {
     reading.deviceClockMs = deviceTimeMs;
   }
 
+  /**
+   * Adds to a device's counters. prom-client hashes the labels of every inc() (even a
+   * labelled child's) and stamps it; the counts of a socket read or of a commit (hundreds
+   * of records) are added with one inc() per device instead (issue 18), in a microtask:
+   * before anything else runs, so /metrics and every caller's continuation see them.
+   */
+  private count(c: DeviceCounters, messages: number, readings: number): void {
+    if (c.pendingMessages === 0 && c.pendingReadings === 0) this.dirty.push(c);
+    c.pendingMessages += messages;
+    c.pendingReadings += readings;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushCounts);
+  }
+
+  private readonly flushCounts = (): void => {
+    this.flushQueued = false;
+    for (const c of this.dirty) {
+      if (c.pendingMessages > 0) c.messages.inc(c.pendingMessages);
+      if (c.pendingReadings > 0) c.readings.inc(c.pendingReadings);
+      c.pendingMessages = 0;
+      c.pendingReadings = 0;
+    }
+    this.dirty.length = 0;
+  };
+
   private countersFor(device: Device): DeviceCounters {
     const key = `${device.deviceId}\u0000${device.format}`;
     let c = this.counters.get(key);
     if (!c) {
       const labels = { device: device.deviceId, format: device.format };
-      c = { messages: this.deps.metrics.messagesIn.labels(labels), readings: this.deps.metrics.readingsIn.labels(labels) };
+      c = { messages: this.deps.metrics.messagesIn.labels(labels), readings: this.deps.metrics.readingsIn.labels(labels), pendingMessages: 0, pendingReadings: 0 };
       this.counters.set(key, c);
     }
     return c;

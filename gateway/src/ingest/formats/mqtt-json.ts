@@ -18,7 +18,7 @@
 import { BadPayloadError, BadTimestampError, PayloadTooLargeError, QualityFlag, resolveTerm, type ResolvedTerm, type VendorCodeMap } from '@wardlink/shared';
 import { settleFamilies } from './families.js';
 import { emptyRecord, type FormatContext, type ParsedRecord } from './format.js';
-import { buildObservation, isReject } from './observation.js';
+import { isReject, observationOf } from './observation.js';
 import type { PayloadFormatEntry } from './payload-entry.js';
 
 /** A message of 20 readings is about 400 bytes; 16 KiB leaves room and stops floods. */
@@ -134,8 +134,7 @@ function decode(payload: Buffer | Uint8Array | string, maxBytes: number): unknow
 export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: FormatContext, options: MqttParseOptions = {}): ParsedRecord {
   const doc = decode(payload, options.maxBytes ?? DEFAULT_MAX_MQTT_PAYLOAD_BYTES);
   if (!isPlainObject(doc)) throw new BadPayloadError('the payload must be a JSON object');
-  const extra = Object.keys(doc).find((k) => !TOP_LEVEL.has(k));
-  if (extra !== undefined) throw new BadPayloadError(`unknown field "${extra.slice(0, 40)}"`);
+  for (const k in doc) if (!TOP_LEVEL.has(k)) throw new BadPayloadError(`unknown field "${k.slice(0, 40)}"`);
   if (!Object.hasOwn(doc, 'ts')) throw new BadPayloadError('missing "ts"');
   const readings = doc.readings;
   if (!isPlainObject(readings)) throw new BadPayloadError('"readings" must be an object of key → number');
@@ -163,7 +162,7 @@ export function parseMqttJson(payload: Buffer | Uint8Array | string, ctx: Format
       continue;
     }
     const unit = unitsByKey.get(key);
-    const obs = buildObservation({ term, raw: value, units: unit === undefined ? NO_UNIT_LIST : [unit], flags, deviceTimeMs: record.deviceTimeMs, rawCode: key }, ctx);
+    const obs = observationOf(term, value, unit === undefined ? NO_UNIT_LIST : [unit], flags, record.deviceTimeMs, key, ctx);
     if (isReject(obs)) record.rejects.push(obs);
     else record.observations.push(obs);
   }

@@ -55,34 +55,49 @@ export interface ObservationInput {
  * value is kept exactly as sent with its unit, flagged INVALID when it is a marker.
  */
 export function buildObservation(input: ObservationInput, ctx: FormatContext): ParsedObservation | FormatReject {
+  return observationOf(input.term, input.raw, input.units ?? NO_UNITS, input.flags ?? 0, input.deviceTimeMs, input.rawCode, ctx);
+}
+
+const NO_UNITS: readonly string[] = [];
+
+/**
+ * `buildObservation` with its input as arguments, for a format's per-value loop (the MQTT
+ * path, issue 18): no input object per value.
+ */
+export function observationOf(
+  term: ResolvedTerm,
+  raw: number,
+  units: readonly string[],
+  flags: number,
+  deviceTimeMs: number | null,
+  rawCode: string,
+  ctx: FormatContext,
+): ParsedObservation | FormatReject {
   const markers = ctx.invalidMarkers ?? DEFAULT_INVALID_MARKERS;
-  const marker = markers.includes(input.raw);
-  let flags = input.flags ?? 0;
-  const units = input.units ?? [];
-  const { term } = input;
+  const marker = markers.includes(raw);
   if (term.kind === 'uncatalogued') {
     if (marker) flags |= QualityFlag.INVALID;
-    return { metric: String(term.code) as MdcCodeKey, value: input.raw, flags, deviceTimeMs: input.deviceTimeMs, rawCode: input.rawCode, term: term.code, rank: 0, unit: ucumFor(units) };
+    return { metric: String(term.code) as MdcCodeKey, value: raw, flags, deviceTimeMs, rawCode, term: term.code, rank: 0, unit: ucumFor(units) };
   }
   const metric = term.metric;
   let value: number;
   if (marker) {
     flags |= QualityFlag.INVALID;
-    value = input.raw;
+    value = raw;
   } else {
     const check = checkUnit(metric, units);
     if (!check.ok) {
       const sent = units.find((u) => u.trim() !== '') ?? '';
-      return { code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${sent.slice(0, 40)}", expected ${check.expected}`, rawCode: input.rawCode };
+      return { code: 'WL_INGEST_UNIT_MISMATCH', message: `${metric.id} in unit "${sent.slice(0, 40)}", expected ${check.expected}`, rawCode };
     }
-    const converted = check.convert(input.raw);
+    const converted = check.convert(raw);
     if (isPossible(metric, converted)) value = quantizePossible(metric, converted);
     else {
       flags |= QualityFlag.INVALID;
-      value = input.raw;
+      value = raw;
     }
   }
-  return { metric: metric.id, value, flags, deviceTimeMs: input.deviceTimeMs, rawCode: input.rawCode, term: term.code, rank: term.rank };
+  return { metric: metric.id, value, flags, deviceTimeMs, rawCode, term: term.code, rank: term.rank };
 }
 
 /** True when `buildObservation` refused the value. */

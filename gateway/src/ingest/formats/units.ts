@@ -17,6 +17,8 @@ import { convertUcum, ucumCodeOf, ucumOfToken, type MetricDefinition } from '@wa
 export type UnitCheck = { ok: true; convert: (value: number) => number } | { ok: false; expected: string };
 
 const identity = (v: number): number => v;
+/** The verdict for a value in the catalog unit, shared. */
+const CATALOG_UNIT: UnitCheck = Object.freeze({ ok: true, convert: identity });
 
 // A UCUM expression is printable ASCII; anything else is no unit we can check.
 const UCUM_SHAPE = /^[\x21-\x7e]{1,64}$/;
@@ -36,6 +38,8 @@ export function ucumOf(token: string): string | undefined {
  * decides; identifiers given but none recognised is a mismatch.
  */
 export function checkUnit(metric: MetricDefinition, identifiers: readonly string[]): UnitCheck {
+  // Most values come without a unit (every MQTT reading without `units`): no arrays built.
+  if (identifiers.length === 0) return CATALOG_UNIT;
   const present = identifiers.map((s) => s.trim()).filter((s) => s !== '');
   if (present.length === 0) return { ok: true, convert: identity };
   for (const id of present) {
