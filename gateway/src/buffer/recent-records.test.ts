@@ -23,6 +23,31 @@ describe('RecentRecords', () => {
     expect(recent.filter([{ ...suspect, deviceTimeMs: T + 9000, receivedAtMs: T + 9000 }], overlay).dropped).toBe(1);
   });
 
+  it('tells apart, in one call, two times of one device and two devices at one time', () => {
+    const recent = new RecentRecords(60_000);
+    const overlay = new Map<string, RecentEntry>();
+    const batch = [reading(), reading({ deviceTimeMs: T + 1000 }), reading({ deviceId: 'mon-2' }), reading({ deviceId: 'mon-2', deviceTimeMs: T + 1000 }), reading()];
+    expect(recent.filter(batch, overlay)).toEqual({ kept: batch.slice(0, 4), dropped: 1 });
+    recent.commit(overlay);
+    expect(recent.filter([reading({ deviceId: 'mon-3' }), reading({ deviceTimeMs: T + 2000 }), reading({ deviceId: 'mon-2', deviceTimeMs: T + 1000 })], new Map()).dropped).toBe(1);
+  });
+
+  it('keeps what was received within the window, to its edge, and a receive time of NaN does not pin it', () => {
+    const recent = new RecentRecords(60_000);
+    let overlay = new Map<string, RecentEntry>();
+    recent.filter([reading({ receivedAtMs: Number.NaN, deviceTimeMs: T - 1000 }), reading({ receivedAtMs: T })], overlay);
+    recent.commit(overlay);
+    overlay = new Map();
+    recent.filter([reading({ deviceTimeMs: T + 60_000, receivedAtMs: T + 60_000 })], overlay);
+    recent.commit(overlay);
+    expect(recent.filter([reading()], new Map()).dropped).toBe(1); // received exactly a window ago: still known
+    overlay = new Map();
+    recent.filter([reading({ deviceTimeMs: T + 60_001, receivedAtMs: T + 60_001 })], overlay);
+    recent.commit(overlay);
+    expect(recent.filter([reading()], new Map()).dropped).toBe(0);
+    expect(recent.size).toBe(2);
+  });
+
   it('forgets what is older than the window', () => {
     const recent = new RecentRecords(60_000);
     const overlay = new Map<string, RecentEntry>();
