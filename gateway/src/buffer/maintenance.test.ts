@@ -124,6 +124,44 @@ describe('BufferMaintenance', () => {
     expect(walFrames).toBeLessThan(recordRows / 4);
   });
 
+  it('prunes with the trend catch-up every trendIndexIntervalMs, after the checkpoint, so its pages wait in the WAL for the next', async () => {
+    // Flash wear (issue 18): the pages a prune frees are taken by the next commits; left in
+    // the WAL until the next cycle's checkpoint they are copied into the file once, not twice.
+    open({ walAutocheckpointPages: 0 });
+    const t = systemClock.now() - HOUR_MS;
+    const maintenance = new BufferMaintenance(store, { localRetentionMs: 60_000, trendIndexIntervalMs: 120_000 });
+    await uploaded(0, 8000, t);
+    void writer.appendAlarm(alarmEvent(1, { timeMs: t - HOUR_MS }));
+    await writer.flush();
+
+    const first = await maintenance.runHousekeeping(t + 61_000); // the first cycle runs the round at once
+    expect(first.prunedReadings).toBe(8000);
+    expect(first.checkpoint.walBytes).toBe(0); // the checkpoint came first...
+    expect(maintenance.walBytes()).toBeGreaterThan(0); // ...and the prune's pages wait in the WAL
+    expect(count('SELECT count(*) FROM readings')).toBe(0);
+    expect(count('SELECT count(*) FROM alarm_events')).toBe(1);
+
+    await uploaded(9000, 13_000, t + 62_000);
+    await append(wardReadings(13_000, 14_000).map((r) => ({ ...r, receivedAtMs: t - HOUR_MS }))); // old, never sent
+    const between = await maintenance.runHousekeeping(t + 61_000 + 90_000); // past retention, but the round is not due
+    expect(between.prunedReadings).toBe(0);
+    expect(between.checkpoint).toMatchObject({ busy: false, walBytes: 0 });
+    expect(maintenance.walBytes()).toBe(0); // the previous prune's pages are in the file, and nothing came after
+    expect(count('SELECT count(*) FROM readings')).toBe(5000);
+
+    const due = await maintenance.runHousekeeping(t + 61_000 + 120_000);
+    expect(due.prunedReadings).toBe(4000);
+    expect(count('SELECT count(*) FROM readings')).toBe(1000);
+    expect(count('SELECT count(*) FROM readings WHERE uploaded_at_ms IS NULL')).toBe(1000);
+    expect(count('SELECT count(*) FROM reading_trend')).toBe(count('SELECT count(*) FROM reading_records'));
+    expect(count('SELECT count(*) FROM alarm_events')).toBe(1);
+
+    await append(wardReadings(14_000, 15_000).map((r) => ({ ...r, receivedAtMs: t })));
+    await maintenance.runHousekeeping(t); // the clock went back: the round runs at once
+    expect(count('SELECT count(*) FROM readings')).toBe(2000);
+    expect(count('SELECT count(*) FROM reading_trend')).toBe(count('SELECT count(*) FROM reading_records'));
+  });
+
   it('returns free pages beyond the reserve to the filesystem', async () => {
     open();
     await uploaded(0, 100_000, systemClock.now() - 48 * HOUR_MS);

@@ -76,7 +76,7 @@ export const GATEWAY_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>>
   'buffer.maxQueuedReadings': "Readings queued for the writer at most (while another process holds the write lock) before producers are paused.",
   'buffer.diskReserveBytes': 'Disk space kept free for alarm events and the audit: readings stop before it is used.',
   'buffer.localRetentionMs': 'How long uploaded readings stay in the buffer for the local trend view before they are pruned.',
-  'buffer.checkpointIntervalMs': 'Period of the buffer housekeeping: prune, incremental vacuum, WAL checkpoint.',
+  'buffer.checkpointIntervalMs': 'Period of the buffer housekeeping: WAL checkpoint and incremental vacuum. The retention prune and the trend index catch-up run with it every 2 min (uploaded readings stay up to 2 min past buffer.localRetentionMs).',
 
   'ingest.maxFutureMs': 'A device clock further ahead than this is suspect: its readings take the receive time, flagged CLOCK_SUSPECT.',
   'ingest.maxLagMs': 'A live record may be this far behind the receive time; older, it must continue a catching-up backlog.',
