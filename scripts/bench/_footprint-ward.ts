@@ -30,7 +30,8 @@ export interface FootprintWard {
   ptys: PtyPair[];
 }
 
-export const bedId = (i: number) => `bed-${String(i).padStart(2, '0')}`;
+/** Bed i (from 1) of a ward of `beds`, numbered as the simulator numbers them (two digits, three from 100 beds). */
+export const bedId = (i: number, beds: number) => `bed-${String(i).padStart(Math.max(2, String(beds).length), '0')}`;
 export const deviceOf = (bed: string) => `mon-${bed}`;
 
 /** A free TCP port now: the restart's /healthz is polled from the spawn, before the process can say its ports. */
@@ -62,14 +63,14 @@ export async function setUpFootprintWard(opts: { beds: number; cloudUrl: string;
   const ptys: PtyPair[] = [];
   const serialMonitors = new Map<string, string>();
   const mqttPasswords = new Map<string, string>();
-  const mqttBeds = Array.from({ length: opts.beds - SERIAL_BEDS }, (_, i) => deviceOf(bedId(i + 1)));
+  const mqttBeds = Array.from({ length: opts.beds - SERIAL_BEDS }, (_, i) => deviceOf(bedId(i + 1, opts.beds)));
   for (const deviceId of mqttBeds) mqttPasswords.set(deviceId, generatePassword());
   // scrypt on libuv's thread pool: all at once, not one after the other.
   const hashes = new Map(await Promise.all(mqttBeds.map(async (id) => [id, await hashPassword(mqttPasswords.get(id)!)] as const)));
   const db = openGatewayDatabase(config);
   try {
     for (let i = 1; i <= opts.beds; i++) {
-      const bed = bedId(i);
+      const bed = bedId(i, opts.beds);
       const deviceId = deviceOf(bed);
       db.registry.addBed(bed);
       db.registry.admit(bed, `P${String(i).padStart(4, '0')}`);
