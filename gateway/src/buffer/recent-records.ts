@@ -25,7 +25,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Reading } from '@wardlink/shared';
-import { RecentRing } from './recent-ring.js';
+import { RecentRing, sameTime } from './recent-ring.js';
 
 /** Long enough for a client to reconnect and resend after a gateway restart. */
 export const DEDUP_WINDOW_MS = 10 * 60_000;
@@ -113,7 +113,7 @@ export class RecentRecords {
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i]!;
       const ms = r.deviceClockMs ?? r.deviceTimeMs;
-      if (r.deviceId !== device || !(ms === timeMs || (ms !== ms && timeMs !== timeMs)) || i === 0) {
+      if (r.deviceId !== device || !sameTime(ms, timeMs) || i === 0) {
         device = r.deviceId;
         timeMs = ms;
         key = identityOf(r);
@@ -147,10 +147,5 @@ export class RecentRecords {
   /** Distinct keys (device, time) held. */
   get size(): number {
     return this.ring.size;
-  }
-
-  /** Bytes the index holds in typed arrays. */
-  get bytes(): number {
-    return this.ring.bytes;
   }
 }

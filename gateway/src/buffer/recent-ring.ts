@@ -37,7 +37,7 @@ const MIN_BUCKETS = 4096;
 const MAX_ENTRY_METRICS = 0xffff;
 
 /** The same key time: `===`, except that NaN is NaN (as the string key it replaces had it). */
-const sameTime = (a: number, b: number) => a === b || (a !== a && b !== b);
+export const sameTime = (a: number, b: number) => a === b || (a !== a && b !== b);
 
 class Block {
   readonly time: Float64Array;
