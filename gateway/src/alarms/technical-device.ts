@@ -30,6 +30,8 @@ export interface RecordFacts {
   recordFlags: number;
   /** Not null: the device clock was not trusted; receive time − device time, ms. */
   clockSkewMs?: number | null;
+  /** Not null: the device clock has stopped at this time (UTC ms). */
+  clockStoppedAtMs?: number | null;
   /** Not undefined: the patient the device named, when it is not the admitted one. */
   namedPatientId?: string | undefined;
 }
@@ -105,7 +107,9 @@ export class DeviceTechnical {
     w.alarms['comm-loss'].release(atMs);
     w.alarms['port-gone'].release(atMs);
     const skew = facts.clockSkewMs ?? null;
-    this.toggle(w, 'device-clock', skew !== null, () => this.describe(w, `device clock ${describeSkew(skew ?? 0)}; its readings are kept at the gateway's receive time. Set the monitor's clock.`, Math.round((skew ?? 0) / 1000)), atMs);
+    const stoppedAt = facts.clockStoppedAtMs ?? null;
+    const clock = stoppedAt === null ? `device clock ${describeSkew(skew ?? 0)}` : `device clock stopped at ${new Date(stoppedAt).toISOString()} (its records carry that one time)`;
+    this.toggle(w, 'device-clock', skew !== null, () => this.describe(w, `${clock}; its readings are kept at the gateway's receive time. Set the monitor's clock.`, Math.round((skew ?? 0) / 1000)), atMs);
     const named = facts.namedPatientId;
     this.toggle(w, 'patient-mismatch', named !== undefined, () => this.describe(w, `the monitor names patient ${named ?? ''}, but ${w.patientId ?? 'nobody'} is admitted to the bed. Check the patient and the admission.`), atMs);
     let all = facts.recordFlags;

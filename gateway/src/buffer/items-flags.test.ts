@@ -85,6 +85,16 @@ describe('buffer-005: flags 0 left out of items', () => {
 
     const recent = new RecentRecords();
     expect(recent.seed(store.db)).toBe(2);
-    expect(lastRecordOf(store.db, 'mon-1', 'bed-1')).toEqual({ deviceTimeMs: T0_MS + 1000, receivedAtMs: T0_MS + 1005, flags: 0 });
+    expect(lastRecordOf(store.db, 'mon-1', 'bed-1')).toEqual({
+      deviceTimeMs: T0_MS + 1000,
+      receivedAtMs: T0_MS + 1005,
+      flags: 0,
+      deviceClockMs: T0_MS + 1000,
+      values: [
+        { metric: 'HR', value: 73 },
+        { metric: 'SPO2', value: 96 },
+        { metric: 'PI', value: 1.5 },
+      ],
+    });
   });
 });

@@ -14,13 +14,23 @@ export interface LastRecord {
   receivedAtMs: number;
   /** The flags of its first reading. */
   flags: number;
+  /** The device's own time of its first reading (a CLOCK_SUSPECT one is filed at another). */
+  deviceClockMs: number;
+  /** The readings at that time, to tell a stopped clock from a re-sent copy (device-clock.ts). */
+  values: { metric: string; value: number }[];
 }
 
 type Row = { device_time_ms: number; received_at_ms: number; items: string };
+/** [metric, value, flags, deviceTimeDelta?, receivedDelta?, deviceClockOffset?, unit?] (rows.ts) */
+type Item = [string, number, number?, number?, number?, (number | null)?];
 
 function toLastRecord(row: Row): LastRecord {
-  const first = (JSON.parse(row.items) as [string, number, number?][])[0];
-  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags: first?.[2] ?? 0 };
+  const items = JSON.parse(row.items) as Item[];
+  const first = items[0];
+  const clockOf = (it: Item) => row.device_time_ms + (it[3] ?? 0) + (it[5] ?? 0);
+  const deviceClockMs = first === undefined ? row.device_time_ms : clockOf(first);
+  const values = items.filter((it) => clockOf(it) === deviceClockMs).map((it) => ({ metric: it[0], value: it[1] }));
+  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags: first?.[2] ?? 0, deviceClockMs, values };
 }
 
 export function lastRecordOf(db: Database.Database, deviceId: string, bedId: string): LastRecord | undefined {

@@ -21,8 +21,8 @@ describe('DeviceClocks', () => {
 
   it('suspects a clock 8 days behind and one an hour ahead, from their first record', () => {
     const clocks = new DeviceClocks();
-    expect(live(clocks, 'old', 8 * DAY, 3)).toEqual(Array(3).fill({ trusted: false, skewMs: 8 * DAY, reason: 'behind' }));
-    expect(live(clocks, 'ahead', -60 * MIN, 2)).toEqual(Array(2).fill({ trusted: false, skewMs: -60 * MIN, reason: 'ahead' }));
+    expect(live(clocks, 'old', 8 * DAY, 3)).toEqual([0, 1, 2].map((i) => ({ trusted: false, skewMs: 8 * DAY, reason: 'behind', fileAtMs: NOW + i * S })));
+    expect(live(clocks, 'ahead', -60 * MIN, 2)).toEqual([0, 1].map((i) => ({ trusted: false, skewMs: -60 * MIN, reason: 'ahead', fileAtMs: NOW + i * S })));
   });
 
   it('suspects a clock steadily an hour behind: it never catches up', () => {
@@ -44,11 +44,76 @@ describe('DeviceClocks', () => {
   it('suspects a clock that jumps back, or forward, by more than the window while the device talks', () => {
     const clocks = new DeviceClocks();
     live(clocks, 'mon', 30, 10);
-    expect(clocks.judge('mon', NOW + 10 * S - 10 * MIN, NOW + 10 * S)).toEqual({ trusted: false, skewMs: 10 * MIN, reason: 'jump' });
+    expect(clocks.judge('mon', NOW + 10 * S - 10 * MIN, NOW + 10 * S)).toEqual({ trusted: false, skewMs: 10 * MIN, reason: 'jump', fileAtMs: NOW + 10 * S });
     expect(clocks.judge('mon', NOW + 11 * S - 10 * MIN, NOW + 11 * S)).toMatchObject({ trusted: false, reason: 'behind' });
     // Set right again: trusted from the first record in the window.
     expect(clocks.judge('mon', NOW + 12 * S, NOW + 12 * S + 25)).toEqual({ trusted: true, backlog: false });
-    expect(clocks.judge('mon', NOW + 13 * S + 6 * MIN, NOW + 13 * S)).toEqual({ trusted: false, skewMs: -6 * MIN, reason: 'ahead' });
+    expect(clocks.judge('mon', NOW + 13 * S + 6 * MIN, NOW + 13 * S)).toEqual({ trusted: false, skewMs: -6 * MIN, reason: 'ahead', fileAtMs: NOW + 13 * S });
+  });
+
+  it('files a burst of suspect records at strictly increasing times, in arrival order', () => {
+    const clocks = new DeviceClocks();
+    // A monitor 8 days behind replays 5 queued records within one millisecond, then talks live.
+    const burst = [0, 1, 2, 3, 4].map((i) => clocks.judge('old', NOW - 8 * DAY + i * S, NOW));
+    expect(burst.map((v) => (v.trusted ? null : v.fileAtMs))).toEqual([NOW, NOW + 1, NOW + 2, NOW + 3, NOW + 4]);
+    expect(clocks.judge('old', NOW - 8 * DAY + 5 * S, NOW + 2)).toMatchObject({ trusted: false, fileAtMs: NOW + 5 });
+    expect(clocks.judge('old', NOW - 8 * DAY + 6 * S, NOW + S)).toMatchObject({ trusted: false, fileAtMs: NOW + S });
+    // Another device's burst is its own: the two devices' readings never share a key.
+    expect(clocks.judge('other', NOW - 8 * DAY, NOW)).toMatchObject({ trusted: false, fileAtMs: NOW });
+  });
+
+  describe('a clock that stopped', () => {
+    const vitals = (hr: number, spo2: number) => [
+      { metric: 'HR', value: hr },
+      { metric: 'SPO2', value: spo2 },
+    ];
+    const T = NOW - 10 * S;
+
+    it('is told from a re-sent copy by a new value at the same device time, and stays stopped until its time moves', () => {
+      const clocks = new DeviceClocks();
+      expect(clocks.judge('mon', T, NOW, vitals(72, 97))).toEqual({ trusted: true, backlog: false });
+      // The same record again (its PUBACK was lost): a copy, judged as before, for the buffer to drop.
+      expect(clocks.judge('mon', T, NOW + 3 * S, vitals(72, 97))).toEqual({ trusted: true, backlog: false });
+      // A new heart rate at the same device time: the clock stands still.
+      expect(clocks.judge('mon', T, NOW + 4 * S, vitals(73, 97))).toEqual({ trusted: false, skewMs: NOW + 4 * S - T, reason: 'stopped', fileAtMs: NOW + 4 * S });
+      // Stopped from now on, also for a record that repeats every value (a steady patient).
+      expect(clocks.judge('mon', T, NOW + 5 * S, vitals(73, 97))).toMatchObject({ trusted: false, reason: 'stopped' });
+      expect(clocks.judge('mon', T, NOW + 5 * S, vitals(74, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + 5 * S + 1 });
+      // Set right: trusted again from its first record in the window.
+      expect(clocks.judge('mon', NOW + 7 * S, NOW + 7 * S, vitals(74, 97))).toEqual({ trusted: true, backlog: false });
+      expect(clocks.judge('mon', NOW + 8 * S, NOW + 8 * S, vitals(75, 97))).toEqual({ trusted: true, backlog: false });
+    });
+
+    it('is not suspected for another message of the same instant (an NIBP beside the vitals), nor for a second channel', () => {
+      const clocks = new DeviceClocks();
+      clocks.judge('mon', T, NOW, vitals(72, 97));
+      const nibp = [
+        { metric: 'NIBP_SYS', value: 120 },
+        { metric: 'NIBP_DIA', value: 80 },
+      ];
+      expect(clocks.judge('mon', T, NOW + 20, nibp)).toEqual({ trusted: true, backlog: false });
+      expect(clocks.judge('mon', T, NOW + 40, [{ metric: 'TEMP', value: 37.1, instance: '1.26.1.2' }])).toEqual({ trusted: true, backlog: false });
+      // Copies of either, in any order: still copies.
+      expect(clocks.judge('mon', T, NOW + 2 * S, vitals(72, 97))).toEqual({ trusted: true, backlog: false });
+      expect(clocks.judge('mon', T, NOW + 2 * S, nibp)).toEqual({ trusted: true, backlog: false });
+      // A second temperature probe's new value is not the first probe's.
+      expect(clocks.judge('mon', T, NOW + 3 * S, [{ metric: 'TEMP', value: 37.4 }])).toEqual({ trusted: true, backlog: false });
+      expect(clocks.judge('mon', T, NOW + 4 * S, [{ metric: 'TEMP', value: 37.2, instance: '1.26.1.2' }])).toMatchObject({ trusted: false, reason: 'stopped' });
+    });
+
+    it('is recognised after a gateway restart from the last record the buffer kept', () => {
+      const clocks = new DeviceClocks();
+      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, trusted: false, values: vitals(72, 97) });
+      expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: true }); // the copy resent after the restart
+      expect(clocks.judge('mon', T, NOW + 10 * S, vitals(71, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + 10 * S });
+    });
+
+    it('is recognised whatever the skew: a clock stopped days ago', () => {
+      const clocks = new DeviceClocks();
+      const old = NOW - 3 * DAY;
+      expect(clocks.judge('mon', old, NOW, vitals(72, 97))).toMatchObject({ trusted: false, reason: 'behind' });
+      expect(clocks.judge('mon', old, NOW + S, vitals(73, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + S });
+    });
   });
 
   it('judges an observation time of its own (an NIBP minutes old) by the absolute window only', () => {

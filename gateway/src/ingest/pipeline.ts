@@ -32,6 +32,8 @@ export interface RecordContext {
   recordFlags: number;
   /** The record's device clock was not trusted: receive time − device time, ms. */
   clockSkewMs: number | null;
+  /** The device's clock has stopped (device-clock.ts): the time it stands at, UTC ms. */
+  clockStoppedAtMs: number | null;
   /** The record names another patient than the one its readings are kept under. */
   namedPatientId: string | undefined;
 }
@@ -135,7 +137,7 @@ export class IngestPipeline {
     const { patientId, namedPatientId } = this.deps.patients.decide(device, record.patientId, receivedAtMs);
     const mismatch = namedPatientId === undefined ? 0 : QualityFlag.PATIENT_MISMATCH;
     const recordTime = record.deviceTimeMs ?? record.observations.find((o) => o.deviceTimeMs !== null)?.deviceTimeMs ?? null;
-    const verdict = this.deps.clocks.judge(device.deviceId, recordTime, receivedAtMs);
+    const verdict = this.deps.clocks.judge(device.deviceId, recordTime, receivedAtMs, record.observations);
     const readings: Reading[] = [];
     for (const obs of record.observations) {
       const reading: Reading = {
@@ -165,7 +167,12 @@ export class IngestPipeline {
       return Promise.resolve({ stored: 0, refused, unknown });
     }
     this.deps.deviceStates.seen(device.deviceId, receivedAtMs);
-    const context: RecordContext = { recordFlags: record.recordFlags, clockSkewMs: verdict.trusted ? null : verdict.skewMs, namedPatientId };
+    const context: RecordContext = {
+      recordFlags: record.recordFlags,
+      clockSkewMs: verdict.trusted ? null : verdict.skewMs,
+      clockStoppedAtMs: !verdict.trusted && verdict.reason === 'stopped' ? recordTime : null,
+      namedPatientId,
+    };
     for (const observer of this.observers) {
       try {
         observer(readings, device, context);
@@ -176,7 +183,10 @@ export class IngestPipeline {
     }
     const stored = readings.length;
     if (stored === 0) return Promise.resolve({ stored, refused, unknown });
-    const committed = this.deps.sink.append(readings, recordTime === null ? (senderWaits ? PROMPT : NO_DEDUP) : senderWaits ? DEDUP_PROMPT : DEDUP);
+    // A stopped clock's readings are not copies of each other, whatever their device time
+    // says (device-clock.ts): stored without the duplicate filter.
+    const dedup = recordTime !== null && (verdict.trusted || verdict.reason !== 'stopped');
+    const committed = this.deps.sink.append(readings, dedup ? (senderWaits ? DEDUP_PROMPT : DEDUP) : senderWaits ? PROMPT : NO_DEDUP);
     return committed.then(() => {
       this.count(counters, 0, stored);
       this.storedTotal += stored;
@@ -186,7 +196,8 @@ export class IngestPipeline {
 
   /**
    * A reading's time: the device's when its clock is trusted (device-clock.ts), else the
-   * receive time (already set), flagged CLOCK_SUSPECT with the device's own time kept.
+   * receive time (already set; for a suspect record the verdict's, which keeps the
+   * device's suspect records apart), flagged CLOCK_SUSPECT with the device's own time kept.
    */
   private placeInTime(reading: Reading, deviceTimeMs: number | null, verdict: ClockVerdict): void {
     if (deviceTimeMs === null) return;
@@ -194,6 +205,7 @@ export class IngestPipeline {
       reading.deviceTimeMs = deviceTimeMs;
       return;
     }
+    if (!verdict.trusted) reading.deviceTimeMs = verdict.fileAtMs;
     reading.flags |= QualityFlag.CLOCK_SUSPECT;
     reading.deviceClockMs = deviceTimeMs;
   }

@@ -132,6 +132,65 @@ describe('a monitor whose clock is wrong', () => {
     client.socket.destroy();
   });
 
+  it('stopped, over MQTT: each new record at the one time is stored apart, a re-sent copy once, and the nurse is told', async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-old', password: gw.passwords.get('mon-old')!, reconnectPeriod: 0 });
+    const topic = 'wardlink/devices/mon-old/readings';
+    const ts = Date.now(); // within this fixture's 1 s lag window: trusted
+    const first = JSON.stringify({ ts, readings: { SPO2: 97, PR: 80 } });
+    await client.publishAsync(topic, first, { qos: 1 });
+    await client.publishAsync(topic, first, { qos: 1 }); // its PUBACK lost: the same message again
+    // The clock has stopped: ten new records with that one time, in a burst.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => client.publishAsync(topic, JSON.stringify({ ts, readings: { SPO2: 90 + i, PR: 80 } }), { qos: 1 })));
+    const rows = rowsOf('mon-old');
+    expect(rows).toHaveLength(22); // the first record once, and every new one
+    expect(rows.slice(0, 2)).toMatchObject([
+      { metric: 'SPO2', value: 97, flags: 0, device_time_ms: ts, device_clock_ms: null },
+      { metric: 'PR', value: 80, flags: 0, device_time_ms: ts, device_clock_ms: null },
+    ]);
+    const stopped = rows.slice(2);
+    expect(stopped.filter((r) => r.metric === 'SPO2').map((r) => r.value)).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    for (const r of stopped) {
+      expect(r.flags & QualityFlag.CLOCK_SUSPECT).toBeTruthy();
+      expect(r.device_clock_ms).toBe(ts);
+      expect(r.device_time_ms).toBeGreaterThanOrEqual(r.received_at_ms);
+    }
+    // Filed at ten distinct, increasing times (a record's two readings share one): the
+    // cloud keys a reading by its time, where ten readings at one time would be one.
+    const times = stopped.filter((r) => r.metric === 'SPO2').map((r) => r.device_time_ms);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(new Set(times).size).toBe(10);
+    const clock = await until('the device-clock alarm', () => alarmsOf('bed-01').find((a) => a.condition === 'device-clock' && a.conditionPresent));
+    expect(clock.message).toContain(`device clock stopped at ${new Date(ts).toISOString()}`);
+    // Its clock runs again: trusted from its first record, and the technical alarm ends.
+    await client.publishAsync(topic, JSON.stringify({ ts: Date.now(), readings: { SPO2: 96, PR: 81 } }), { qos: 1 });
+    await until('the device-clock alarm to end', () => !alarmsOf('bed-01').some((a) => a.condition === 'device-clock' && a.conditionPresent));
+    expect(rowsOf('mon-old').at(-1)).toMatchObject({ flags: 0, device_clock_ms: null });
+    await client.endAsync();
+  });
+
+  it('stopped, over HL7/TCP, across a gateway restart: the copy resent after it is stored once, the next new record kept', async () => {
+    const T = Math.floor(Date.now() / 1000) * 1000; // HL7 times are to the second
+    let client = await MllpClient.open(daemon.ports.hl7);
+    expect((await client.request(oru('C0', T, 97)))[1]).toBe('AA');
+    expect((await client.request(oru('C1', T, 96)))[1]).toBe('AA'); // the clock stands still
+    client.socket.destroy();
+    await daemon.stop();
+    daemon = await startDaemon(gw);
+    client = await MllpClient.open(daemon.ports.hl7);
+    expect((await client.request(oru('C1', T, 96)))[1]).toBe('AA'); // its ACK was lost in the restart
+    expect((await client.request(oru('C2', T, 95)))[1]).toBe('AA');
+    client.socket.destroy();
+    const spo2 = rowsOf('mon-ahead').filter((r) => r.metric === 'SPO2');
+    expect(spo2.map((r) => [r.value, r.device_clock_ms ?? r.device_time_ms])).toEqual([
+      [97, T],
+      [96, T],
+      [95, T],
+    ]);
+    // (The first is trusted or not by its lag: this fixture's window is 1 s.) The later two
+    // are the stopped clock's, each filed at its receive time.
+    expect(spo2.slice(1).every((r) => r.flags & QualityFlag.CLOCK_SUSPECT && r.device_time_ms === r.received_at_ms)).toBe(true);
+  });
+
   it('a monitor with a good clock that replays its queue after a gateway restart keeps its own times', async () => {
     const topic = 'wardlink/devices/mon-old/readings';
     const options = { username: 'mon-old', password: gw.passwords.get('mon-old')!, reconnectPeriod: 0 };
