@@ -1,7 +1,7 @@
 /**
  * Wraps a FHIR handler as readRoute wraps a read handler (the reader must hold a token
- * of the hospital in the path, 401 / 403 before any query; the answer is counted by
- * route pattern), with one difference: errors are OperationOutcome resources in
+ * of the hospital in the path, 401 / 403 before any query, except for the
+ * CapabilityStatement; the answer is counted by route pattern), with one difference: errors are OperationOutcome resources in
  * application/fhir+json, the Wardlink code in issue[].details.coding.
  */
 import type { RequestContext } from '../../context.js';
@@ -25,13 +25,28 @@ export function sendFhir(ctx: RequestContext, status: number, body: unknown, hea
 }
 
 export function fhirRoute(pattern: string, deps: ReadRouteDeps, handle: FhirHandler): Handler {
+  return answerFhir(pattern, deps, async (ctx, params) => {
+    const reader = await deps.readers.authorize(ctx.req.headers.authorization, params.hospitalId!);
+    ctx.fields.readerId = reader.readerId;
+    await handle(ctx, params, reader);
+  });
+}
+
+/**
+ * A FHIR route that needs no token: only the CapabilityStatement, which a FHIR client
+ * reads before it authenticates (to learn how) and which says nothing of any patient.
+ * It must not tell whether the hospital in the path exists either: the handler answers
+ * without a query.
+ */
+export function anonymousFhirRoute(pattern: string, deps: ReadRouteDeps, handle: (ctx: RequestContext, params: PathParams) => Promise<void>): Handler {
+  return answerFhir(pattern, deps, handle);
+}
+
+function answerFhir(pattern: string, deps: ReadRouteDeps, handle: (ctx: RequestContext, params: PathParams) => Promise<void>): Handler {
   return async (ctx, params) => {
     try {
-      const hospitalId = params.hospitalId!;
-      ctx.fields.hospitalId = hospitalId;
-      const reader = await deps.readers.authorize(ctx.req.headers.authorization, hospitalId);
-      ctx.fields.readerId = reader.readerId;
-      await handle(ctx, params, reader);
+      ctx.fields.hospitalId = params.hospitalId!;
+      await handle(ctx, params);
     } catch (err) {
       if (!ctx.res.headersSent) sendOutcome(ctx, err);
       else throw err;

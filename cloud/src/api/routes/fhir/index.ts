@@ -2,7 +2,7 @@
 import type { Router } from '../../router.js';
 import type { ExportLevel } from '../../../fhir/export/export-store.js';
 import { exportDelete, exportFile, exportKickOff, exportStatus, type ExportRouteDeps } from './bulk-export.js';
-import { fhirRoute } from './fhir-route.js';
+import { anonymousFhirRoute, fhirRoute } from './fhir-route.js';
 import { fhirMetadata } from './metadata.js';
 import { observationRead } from './observation-read.js';
 import { observationSearch } from './observation-search.js';
@@ -24,7 +24,7 @@ export function registerFhirRoutes(router: Router, deps: ExportRouteDeps): void 
   router
     .add('GET', FHIR_ROUTES.observations, fhirRoute(FHIR_ROUTES.observations, deps, observationSearch(deps, FHIR_ROUTES.observations)))
     .add('GET', FHIR_ROUTES.observation, fhirRoute(FHIR_ROUTES.observation, deps, observationRead(deps)))
-    .add('GET', FHIR_ROUTES.metadata, fhirRoute(FHIR_ROUTES.metadata, deps, fhirMetadata(deps)))
+    .add('GET', FHIR_ROUTES.metadata, anonymousFhirRoute(FHIR_ROUTES.metadata, deps, fhirMetadata(deps)))
     .add('GET', FHIR_ROUTES.export, kickOff(FHIR_ROUTES.export, 'hospital'))
     .add('GET', FHIR_ROUTES.patientExport, kickOff(FHIR_ROUTES.patientExport, 'patient'))
     .add('GET', FHIR_ROUTES.exportStatus, fhirRoute(FHIR_ROUTES.exportStatus, deps, exportStatus(deps)))

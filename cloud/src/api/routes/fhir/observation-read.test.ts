@@ -116,7 +116,19 @@ describe('FHIR CapabilityStatement', () => {
     expect(observation.searchParam.map((p: Resource) => p.name)).toEqual(['patient', 'subject', 'code', 'date', '_count']);
     expect(rest.operation.map((o: Resource) => o.definition)).toEqual(['http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export']);
     expect(rest.resource.find((x: Resource) => x.type === 'Patient').operation[0].name).toBe('export');
-    expect((await fhir('/v1/hospitals/h1/fhir/metadata', null)).status).toBe(401);
+  });
+
+  it('is read without a token (a client learns there how to authenticate), and tells no hospital from another', async () => {
+    const anonymous = await fhir('/v1/hospitals/h1/fhir/metadata', null);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body.rest[0].security.description).toMatch(/Bearer reader token/);
+    const unknown = await fhir('/v1/hospitals/no-such-hospital/fhir/metadata', null);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.implementation.url).toBe(`${t.url}/v1/hospitals/no-such-hospital/fhir`);
+    // Everything else still needs the hospital's token.
+    const search = await fhir('/v1/hospitals/h1/fhir/Observation?patient=P1', null);
+    expect(search.status).toBe(401);
+    expect(codeOf(search.body)).toBe('WL_API_UNAUTHORIZED');
   });
 });
 
@@ -125,7 +137,7 @@ describe('FHIR read answers', () => {
     const validate = await fhirValidator();
     const distinct = new Map(validated.flatMap((r) => [r, ...(r.entry ?? []).map((e: Resource) => e.resource)]).map((r) => [JSON.stringify(r), r as Resource]));
     const resources = [...distinct.values()];
-    expect(resources.filter((r) => r.resourceType === 'CapabilityStatement')).toHaveLength(1);
+    expect(resources.filter((r) => r.resourceType === 'CapabilityStatement').length).toBeGreaterThanOrEqual(1); // with and without a token
     expect(resources.filter((r) => r.resourceType === 'Observation').length).toBeGreaterThan(2 * WARD_SAMPLE_OBSERVATIONS);
     const errors = resources.flatMap((r) => validate(r).errors.map((e) => `${r.resourceType}/${r.id ?? ''}: ${e}`));
     expect(errors).toEqual([]);
