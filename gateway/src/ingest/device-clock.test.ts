@@ -75,7 +75,7 @@ describe('DeviceClocks', () => {
       // The same record again (its PUBACK was lost): a copy, judged as before, for the buffer to drop.
       expect(clocks.judge('mon', T, NOW + 3 * S, vitals(72, 97))).toEqual({ trusted: true, backlog: false });
       // A new heart rate at the same device time: the clock stands still.
-      expect(clocks.judge('mon', T, NOW + 4 * S, vitals(73, 97))).toEqual({ trusted: false, skewMs: NOW + 4 * S - T, reason: 'stopped', fileAtMs: NOW + 4 * S });
+      expect(clocks.judge('mon', T, NOW + 4 * S, vitals(73, 97))).toEqual({ trusted: false, skewMs: NOW + 4 * S - T, reason: 'stopped', fileAtMs: NOW + 4 * S, sharedTime: true });
       // Stopped from now on, also for a record that repeats every value (a steady patient).
       expect(clocks.judge('mon', T, NOW + 5 * S, vitals(73, 97))).toMatchObject({ trusted: false, reason: 'stopped' });
       expect(clocks.judge('mon', T, NOW + 5 * S, vitals(74, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + 5 * S + 1 });
@@ -104,7 +104,9 @@ describe('DeviceClocks', () => {
     it('is recognised after a gateway restart from the last record the buffer kept', () => {
       const clocks = new DeviceClocks();
       clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, trusted: false, values: vitals(72, 97) });
-      expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: true }); // the copy resent after the restart
+      // The copy resent after the restart takes its original's verdict (suspect), and is
+      // keyed by the same device time for the buffer to drop.
+      expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: false });
       expect(clocks.judge('mon', T, NOW + 10 * S, vitals(71, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + 10 * S });
     });
 
@@ -114,6 +116,60 @@ describe('DeviceClocks', () => {
       expect(clocks.judge('mon', old, NOW, vitals(72, 97))).toMatchObject({ trusted: false, reason: 'behind' });
       expect(clocks.judge('mon', old, NOW + S, vitals(73, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + S });
     });
+  });
+
+  describe('two records in one second, from a clock stamped to the second', () => {
+    const T = NOW - 300;
+    it('are both trusted, the second filed within that second by how much later it came, and apart from the filter', () => {
+      const clocks = new DeviceClocks();
+      expect(clocks.judge('mon', T, NOW, [{ metric: 'SPO2', value: 97 }])).toEqual({ trusted: true, backlog: false });
+      expect(clocks.judge('mon', T, NOW + 480, [{ metric: 'SPO2', value: 96 }])).toEqual({ trusted: true, backlog: false, fileAtMs: T + 480, sharedTime: true });
+      // A copy of either: the first's verdict, no new time.
+      expect(clocks.judge('mon', T, NOW + 600, [{ metric: 'SPO2', value: 96 }])).toEqual({ trusted: true, backlog: false });
+      // A third within the same receive millisecond: 1 ms later still, and never past the second.
+      expect(clocks.judge('mon', T, NOW + 480, [{ metric: 'SPO2', value: 95 }])).toMatchObject({ trusted: true, fileAtMs: T + 481 });
+      expect(clocks.judge('mon', T, NOW + 1900, [{ metric: 'SPO2', value: 94 }])).toMatchObject({ trusted: true, fileAtMs: T + 999 });
+      // The next second is an ordinary record.
+      expect(clocks.judge('mon', T + S, NOW + 1950, [{ metric: 'SPO2', value: 94 }])).toEqual({ trusted: true, backlog: false });
+    });
+
+    it('for seconds on end: never suspect (no device-clock alarm raised and cleared each second)', () => {
+      const clocks = new DeviceClocks();
+      const verdicts = [];
+      for (let i = 0; i < 8; i++) {
+        const second = T + Math.floor(i / 2) * S; // two records a second, the clock's time to the second
+        verdicts.push(clocks.judge('mon', second, NOW + i * 500, [{ metric: 'SPO2', value: 90 + i }]));
+      }
+      expect(verdicts.every((v) => v.trusted)).toBe(true);
+      expect(verdicts.filter((v) => v.sharedTime === true)).toHaveLength(4);
+    });
+  });
+
+  it('recognises a clock that steps back onto times it used: the new values are kept apart as suspect', () => {
+    const clocks = new DeviceClocks();
+    for (let i = 0; i < 4; i++) clocks.judge('mon', NOW + i * S, NOW + i * S, [{ metric: 'SPO2', value: 90 + i }]);
+    // Set back 2 s: its times 2 and 3 come again, with new values.
+    expect(clocks.judge('mon', NOW + 2 * S, NOW + 4 * S, [{ metric: 'SPO2', value: 94 }])).toMatchObject({ trusted: false, reason: 'jump', sharedTime: true, fileAtMs: NOW + 4 * S });
+    expect(clocks.judge('mon', NOW + 1 * S, NOW + 5 * S, [{ metric: 'SPO2', value: 95 }])).toMatchObject({ trusted: false, reason: 'jump', sharedTime: true });
+    // Its own latest time again, over 2 s after it first came: not one second's two records.
+    expect(clocks.judge('mon', NOW + 3 * S, NOW + 5.5 * S, [{ metric: 'SPO2', value: 96 }])).toMatchObject({ trusted: false, reason: 'stopped', sharedTime: true });
+    expect(clocks.judge('mon', NOW + 4 * S, NOW + 6 * S, [{ metric: 'SPO2', value: 96 }])).toEqual({ trusted: true, backlog: false });
+  });
+
+  it('does not let a copy redelivered after an outage change what it knows of the device', () => {
+    const clocks = new DeviceClocks({ maxAheadMs: S, maxLagMs: S, horizonMs: DAY });
+    for (let i = 0; i < 4; i++) clocks.judge('mon', NOW + i * S, NOW + i * S, [{ metric: 'SPO2', value: 90 + i }]);
+    // Down 5 s; the monitor resends its last record (its PUBACK was lost), then its queue.
+    const back = NOW + 8 * S;
+    expect(clocks.judge('mon', NOW + 3 * S, back, [{ metric: 'SPO2', value: 93 }])).toEqual({ trusted: true, backlog: false });
+    const replay = [4, 5, 6].map((i) => clocks.judge('mon', NOW + i * S, back + (i - 3) * 100, [{ metric: 'SPO2', value: 90 + i }]));
+    expect(replay).toEqual(Array(3).fill({ trusted: true, backlog: true }));
+  });
+
+  it("files a clockless device's records at strictly increasing times", () => {
+    const clocks = new DeviceClocks();
+    expect([0, 0, 0, 5].map((d) => clocks.fileClockless('ser', NOW + d))).toEqual([NOW, NOW + 1, NOW + 2, NOW + 5]);
+    expect(clocks.fileClockless('other', NOW)).toBe(NOW);
   });
 
   it('judges an observation time of its own (an NIBP minutes old) by the absolute window only', () => {

@@ -16,33 +16,46 @@
  *    that is steadily behind never catches up, and a clock that jumps back while the
  *    device talks goes backwards on its own timeline.
  *
- * A clock that has STOPPED is judged apart from the window, because it fails differently:
- * every record carries the same time. A record at the very time of the device's previous
- * one is either a re-sent copy (a lost PUBACK or HL7 ACK: it repeats the values) or
- * another message of that instant (an NIBP beside the vitals: other metrics), and is judged
- * as above; but one that gives a metric already seen at that time a value never seen there
- * is a new measurement the device's time cannot tell apart: the clock stopped (or ticks
- * coarser than the device measures). It and every later record at that time are SUSPECT
- * (`stopped`) until the device's time moves on. Their readings must not be taken for
- * copies of each other (the buffer's duplicate window keys by device time, and would
- * drop all but the first: buffer/recent-records.ts), so the pipeline stores them without
- * that filter: a copy re-sent while the clock is stopped is stored twice, at two receive
- * times, rather than a new reading dropped. Until a value differs, a record identical in
- * time and every value to one before it cannot be told from a copy and is taken for one.
+ * A record at a time the device already used is judged apart from the window, by its values
+ * (recent-device-times.ts remembers the last 32 distinct times of each device). The same
+ * values, or other metrics (an NIBP beside the vitals), make it a re-sent copy (a lost
+ * PUBACK or HL7 ACK) or another message of that instant: it takes the verdict of the first
+ * record at that time and changes nothing of what is known of the device (a copy that
+ * arrives after an outage does not make the device's clock suspect, nor its replayed
+ * queue). A value never seen with a metric at that time makes it a new measurement the
+ * device's time does not tell apart, which the buffer's duplicate window (it keys by device
+ * time: buffer/recent-records.ts) would drop; such a record is `sharedTime`, stored without
+ * that filter, at a time of its own:
+ *
+ *  - at the device's latest time, within STILL_AFTER_MS of the first record at it, after a
+ *    trusted one: a clock stamped to the second with two records in one second. Trusted,
+ *    filed at that time plus the receive-time distance from the first (under a second, and
+ *    1 ms past the previous such record at the least);
+ *  - at the device's latest time otherwise: the clock has STOPPED. Suspect (`stopped`), and
+ *    so is every later record at that time, even one that repeats every value (a steady
+ *    patient), until the device's time moves on: a copy re-sent while the clock stands
+ *    still is stored twice rather than a new reading dropped;
+ *  - at an earlier time: the clock stepped back onto times it used. Suspect (`jump`).
+ *
+ * Until a value differs, a record identical in time and every value to one before it
+ * cannot be told from a copy and is taken for one. A step back further than 32 distinct
+ * times, onto times the buffer's 10-minute duplicate window still holds, is not recognised.
  *
  * A SUSPECT record is kept: its readings take the gateway's receive time (so it is filed
  * where it happened, and alarm evaluation, which runs on receive times, still alarms on a
  * desaturation), flagged CLOCK_SUSPECT, and keep the device's own time as the evidence
  * (`deviceClockMs`). The device-clock technical alarm tells the nurse and IT (technical-device.ts).
- * A device's suspect records are filed at strictly increasing times (`fileAtMs`: the
- * receive time, or 1 ms after the previous suspect record's when a burst arrives within one
- * millisecond): a reading's time is part of its key in the cloud (vital_data's primary
- * key), where two readings of one metric at one time would be one.
+ * A device's suspect records, and a clockless device's, are filed at strictly increasing
+ * times (`fileAtMs`: the receive time, or 1 ms after the previous one's when a burst arrives
+ * within one millisecond): a reading's time is part of its key in the cloud (vital_data's
+ * primary key), where two readings of one metric at one time would be one. (Such a time can
+ * still meet a trusted record's own device time to the millisecond; nothing prevents that.)
  *
  * Within a trusted record, an observation with its own time (HL7 OBX-14: an NIBP measured
  * minutes before the record) keeps it, unless that time alone is ahead of maxAheadMs or
  * past horizonMs.
  */
+import { RecentDeviceTimes, type RecordValue } from './recent-device-times.js';
 
 export interface ClockWindow {
   /** How far ahead of the gateway clock a device time may be. */
@@ -56,18 +69,20 @@ export interface ClockWindow {
 export const DEFAULT_CLOCK_WINDOW: Readonly<ClockWindow> = { maxAheadMs: 5 * 60_000, maxLagMs: 5 * 60_000, horizonMs: 24 * 60 * 60_000 };
 
 export type ClockVerdict =
-  | { trusted: true; backlog: boolean }
+  /** fileAtMs (a coarse tick, see above): the time to file the record's readings at. */
+  | { trusted: true; backlog: boolean; fileAtMs?: number; sharedTime?: true }
   /** skewMs: receive time − device time (positive: the device's clock is behind).
-   * fileAtMs: the time to file the record's readings at (see above). */
-  | { trusted: false; skewMs: number; reason: 'ahead' | 'behind' | 'jump' | 'stopped'; fileAtMs: number };
+   * fileAtMs: the time to file the record's readings at (see above). sharedTime: the
+   * record shares its device time with another of other values (see above). */
+  | { trusted: false; skewMs: number; reason: 'ahead' | 'behind' | 'jump' | 'stopped'; fileAtMs: number; sharedTime?: true };
 
-/** One value of a record, as compared to tell a re-sent copy from a stopped clock. */
-export interface RecordValue {
-  metric: string;
-  value: number;
-  /** A second channel of the metric (ParsedObservation.instance). */
-  instance?: string;
-}
+export type { RecordValue };
+
+/** A clock stamped to the second gives two records within one second one time; one that
+ * gives a new value at its latest time for longer than this has stopped. */
+export const STILL_AFTER_MS = 2000;
+/** A coarse tick's records are filed within it. */
+const TICK_MS = 1000;
 
 /** The trusted verdicts, shared (frozen: a caller cannot change another's). */
 const LIVE: ClockVerdict = Object.freeze({ trusted: true, backlog: false });
@@ -77,57 +92,81 @@ interface DeviceClock {
   trusted: boolean;
   lastDeviceMs: number;
   lastSkewMs: number;
-  /** The values of the records seen at lastDeviceMs (the newest few). */
-  atLastTime: (readonly RecordValue[])[];
-  /** The device's time has not moved since a record at it gave a new value. */
+  /** Its last distinct times and their values. */
+  recent: RecentDeviceTimes;
+  /** The device's time has not moved since a record at it gave a new value for too long. */
   stopped: boolean;
   /** The time the device's last suspect record was filed at. */
   lastFiledMs: number;
 }
 
-/** How many records at one device time are remembered to compare with (an instant's
- * vitals, its NIBP, a copy or two: a few). */
-const RECORDS_AT_ONE_TIME = 8;
 const NONE: readonly RecordValue[] = Object.freeze([]);
 
 export class DeviceClocks {
   private readonly devices = new Map<string, DeviceClock>();
+  /** A clockless device's last filing time (see above). */
+  private readonly clocklessFiledMs = new Map<string, number>();
 
   constructor(private readonly window: ClockWindow = DEFAULT_CLOCK_WINDOW) {}
 
   /**
    * Judges one record's time and remembers it. `deviceTimeMs` null: nothing to judge.
-   * `values`: the record's values, to tell a stopped clock from a re-sent copy.
+   * `values`: the record's values, to tell a copy from a new measurement at a used time.
    */
   judge(deviceId: string, deviceTimeMs: number | null, receivedAtMs: number, values: readonly RecordValue[] = NONE): ClockVerdict {
     if (deviceTimeMs === null) return LIVE;
     const skewMs = receivedAtMs - deviceTimeMs;
-    const previous = this.devices.get(deviceId);
-    if (previous === undefined) {
+    const device = this.devices.get(deviceId);
+    if (device === undefined) {
       const verdict = this.verdict(skewMs, deviceTimeMs, undefined, receivedAtMs);
-      this.devices.set(deviceId, { trusted: verdict.trusted, lastDeviceMs: deviceTimeMs, lastSkewMs: skewMs, atLastTime: [values], stopped: false, lastFiledMs: verdict.trusted ? -Infinity : verdict.fileAtMs });
+      const recent = new RecentDeviceTimes();
+      recent.add(deviceTimeMs, receivedAtMs, verdict.trusted, values);
+      this.devices.set(deviceId, { trusted: verdict.trusted, lastDeviceMs: deviceTimeMs, lastSkewMs: skewMs, recent, stopped: false, lastFiledMs: verdict.trusted ? -Infinity : verdict.fileAtMs });
       return verdict;
     }
-    const sameTime = deviceTimeMs === previous.lastDeviceMs;
-    if (sameTime && (previous.stopped || newValueAmong(values, previous.atLastTime))) {
-      previous.stopped = true;
-      previous.trusted = false;
-      previous.lastSkewMs = skewMs;
-      return this.suspect('stopped', skewMs, previous, receivedAtMs);
-    }
-    const verdict = this.verdict(skewMs, deviceTimeMs, previous, receivedAtMs);
+    const slot = device.recent.find(deviceTimeMs);
+    if (slot >= 0) return this.atUsedTime(device, slot, deviceTimeMs, skewMs, receivedAtMs, values);
+    const verdict = this.verdict(skewMs, deviceTimeMs, device, receivedAtMs);
     // Updated in place: a device's entry lives as long as the process, and a new one per
     // record would be old-generation garbage at every record (issue 18).
-    previous.trusted = verdict.trusted;
-    previous.lastSkewMs = skewMs;
-    if (sameTime) {
-      if (previous.atLastTime.length < RECORDS_AT_ONE_TIME) previous.atLastTime.push(values);
-    } else {
-      previous.lastDeviceMs = deviceTimeMs;
-      previous.atLastTime.length = 0;
-      previous.atLastTime.push(values);
-      previous.stopped = false;
+    device.trusted = verdict.trusted;
+    device.lastSkewMs = skewMs;
+    device.lastDeviceMs = deviceTimeMs;
+    device.stopped = false;
+    device.recent.add(deviceTimeMs, receivedAtMs, verdict.trusted, values);
+    return verdict;
+  }
+
+  /** The time to file a clockless device's record at (see above). */
+  fileClockless(deviceId: string, receivedAtMs: number): number {
+    const at = Math.max(receivedAtMs, (this.clocklessFiledMs.get(deviceId) ?? -Infinity) + 1);
+    this.clocklessFiledMs.set(deviceId, at);
+    return at;
+  }
+
+  /** A record at a time the device already used (see above). */
+  private atUsedTime(device: DeviceClock, slot: number, deviceTimeMs: number, skewMs: number, receivedAtMs: number, values: readonly RecordValue[]): ClockVerdict {
+    const { recent } = device;
+    const latest = deviceTimeMs === device.lastDeviceMs;
+    if (!(latest && device.stopped) && !recent.novel(slot, values)) {
+      // A copy, or another message of that instant: the first record's verdict, nothing learned.
+      recent.remember(slot, values);
+      return recent.trusted[slot] === 1 ? LIVE : this.suspect('behind', skewMs, device, receivedAtMs);
     }
+    recent.remember(slot, values);
+    if (latest && !device.stopped && recent.trusted[slot] === 1) {
+      const sinceFirstMs = receivedAtMs - recent.firstAtMs[slot]!;
+      const offsetMs = Math.max(Math.min(sinceFirstMs, TICK_MS - 1), recent.lastOffsetMs[slot]! + 1);
+      if (sinceFirstMs <= STILL_AFTER_MS && offsetMs < TICK_MS) {
+        recent.lastOffsetMs[slot] = offsetMs;
+        return { trusted: true, backlog: false, fileAtMs: deviceTimeMs + offsetMs, sharedTime: true };
+      }
+    }
+    device.stopped ||= latest;
+    device.trusted = false;
+    device.lastSkewMs = skewMs;
+    const verdict = this.suspect(latest ? 'stopped' : 'jump', skewMs, device, receivedAtMs);
+    verdict.sharedTime = true;
     return verdict;
   }
 
@@ -139,6 +178,7 @@ export class DeviceClocks {
 
   forget(deviceId: string): void {
     this.devices.delete(deviceId);
+    this.clocklessFiledMs.delete(deviceId);
   }
 
   /**
@@ -147,11 +187,13 @@ export class DeviceClocks {
    */
   remember(deviceId: string, last: { deviceClockMs: number; receivedAtMs: number; trusted: boolean; values: readonly RecordValue[] }): void {
     if (this.devices.has(deviceId)) return;
+    const recent = new RecentDeviceTimes();
+    recent.add(last.deviceClockMs, last.receivedAtMs, last.trusted, last.values);
     this.devices.set(deviceId, {
       trusted: last.trusted,
       lastDeviceMs: last.deviceClockMs,
       lastSkewMs: last.receivedAtMs - last.deviceClockMs,
-      atLastTime: [last.values],
+      recent,
       stopped: false,
       lastFiledMs: last.trusted ? -Infinity : last.receivedAtMs,
     });
@@ -168,7 +210,7 @@ export class DeviceClocks {
     return this.suspect(previous !== undefined && previous.trusted && deviceTimeMs <= previous.lastDeviceMs ? 'jump' : 'behind', skewMs, previous, receivedAtMs);
   }
 
-  private suspect(reason: 'ahead' | 'behind' | 'jump' | 'stopped', skewMs: number, device: DeviceClock | undefined, receivedAtMs: number): ClockVerdict {
+  private suspect(reason: 'ahead' | 'behind' | 'jump' | 'stopped', skewMs: number, device: DeviceClock | undefined, receivedAtMs: number): Extract<ClockVerdict, { trusted: false }> {
     return { trusted: false, skewMs, reason, fileAtMs: this.fileAt(device, receivedAtMs) };
   }
 
@@ -178,27 +220,6 @@ export class DeviceClocks {
     device.lastFiledMs = Math.max(receivedAtMs, device.lastFiledMs + 1);
     return device.lastFiledMs;
   }
-}
-
-/**
- * Whether `values` gives a metric seen in `seen` a value never seen with it there: a new
- * measurement at the same device time, which a re-sent copy (same values) or another
- * message of that instant (other metrics) does not.
- */
-function newValueAmong(values: readonly RecordValue[], seen: readonly (readonly RecordValue[])[]): boolean {
-  for (const v of values) {
-    let metricSeen = false;
-    let valueSeen = false;
-    for (const record of seen) {
-      for (const o of record) {
-        if (o.metric !== v.metric || o.instance !== v.instance) continue;
-        metricSeen = true;
-        if (Object.is(o.value, v.value)) valueSeen = true;
-      }
-    }
-    if (metricSeen && !valueSeen) return true;
-  }
-  return false;
 }
 
 /** "8 d 2 h behind", "1 h ahead", "42 s behind": a skew as a nurse and IT read it. */

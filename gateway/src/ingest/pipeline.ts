@@ -139,6 +139,9 @@ export class IngestPipeline {
     const recordTime = record.deviceTimeMs ?? record.observations.find((o) => o.deviceTimeMs !== null)?.deviceTimeMs ?? null;
     const verdict = this.deps.clocks.judge(device.deviceId, recordTime, receivedAtMs, record.observations);
     const readings: Reading[] = [];
+    /** Of a sharedTime record (device-clock.ts), the readings with a time of their own. */
+    let ownTimed: Reading[] | null = null;
+    const clocklessAtMs = recordTime === null && record.observations.length > 0 ? this.deps.clocks.fileClockless(device.deviceId, receivedAtMs) : receivedAtMs;
     for (const obs of record.observations) {
       const reading: Reading = {
         gatewayId: this.deps.gatewayId,
@@ -147,12 +150,14 @@ export class IngestPipeline {
         bedId: device.bedId,
         patientId,
         metric: obs.metric,
-        deviceTimeMs: receivedAtMs,
+        deviceTimeMs: clocklessAtMs,
         receivedAtMs,
         value: obs.value,
         flags: obs.flags | mismatch,
       };
-      this.placeInTime(reading, obs.deviceTimeMs ?? recordTime, verdict);
+      const ownTime = obs.deviceTimeMs !== null && obs.deviceTimeMs !== recordTime;
+      this.placeInTime(reading, obs.deviceTimeMs ?? recordTime, ownTime, verdict);
+      if (ownTime && verdict.sharedTime === true) (ownTimed ??= []).push(reading);
       if (obs.unit !== undefined) reading.unit = obs.unit;
       if (reading.flags !== 0) this.countFlags(device.deviceId, reading.flags);
       readings.push(reading);
@@ -183,11 +188,7 @@ export class IngestPipeline {
     }
     const stored = readings.length;
     if (stored === 0) return Promise.resolve({ stored, refused, unknown });
-    // A stopped clock's readings are not copies of each other, whatever their device time
-    // says (device-clock.ts): stored without the duplicate filter.
-    const dedup = recordTime !== null && (verdict.trusted || verdict.reason !== 'stopped');
-    const committed = this.deps.sink.append(readings, dedup ? (senderWaits ? DEDUP_PROMPT : DEDUP) : senderWaits ? PROMPT : NO_DEDUP);
-    return committed.then(() => {
+    return this.append(readings, ownTimed, recordTime, verdict, senderWaits).then(() => {
       this.count(counters, 0, stored);
       this.storedTotal += stored;
       return { stored, refused, unknown };
@@ -195,19 +196,44 @@ export class IngestPipeline {
   }
 
   /**
-   * A reading's time: the device's when its clock is trusted (device-clock.ts), else the
-   * receive time (already set; for a suspect record the verdict's, which keeps the
-   * device's suspect records apart), flagged CLOCK_SUSPECT with the device's own time kept.
+   * A reading's time: the device's when its clock is trusted (device-clock.ts; a coarse
+   * tick's repeat at the verdict's time), else the receive time (for a suspect record the
+   * verdict's, which keeps the device's suspect records apart), flagged CLOCK_SUSPECT with
+   * the device's own time kept. An observation with a time of its own is judged by that
+   * time alone when its record's is trusted or merely shared with another record's.
    */
-  private placeInTime(reading: Reading, deviceTimeMs: number | null, verdict: ClockVerdict): void {
+  private placeInTime(reading: Reading, deviceTimeMs: number | null, ownTime: boolean, verdict: ClockVerdict): void {
     if (deviceTimeMs === null) return;
-    if (verdict.trusted && this.deps.clocks.observationTrusted(deviceTimeMs, reading.receivedAtMs)) {
-      reading.deviceTimeMs = deviceTimeMs;
-      return;
+    if (ownTime ? verdict.trusted || verdict.sharedTime === true : verdict.trusted) {
+      if (!ownTime) {
+        reading.deviceTimeMs = verdict.fileAtMs ?? deviceTimeMs;
+        return;
+      }
+      if (this.deps.clocks.observationTrusted(deviceTimeMs, reading.receivedAtMs)) {
+        reading.deviceTimeMs = deviceTimeMs;
+        return;
+      }
     }
     if (!verdict.trusted) reading.deviceTimeMs = verdict.fileAtMs;
     reading.flags |= QualityFlag.CLOCK_SUSPECT;
     reading.deviceClockMs = deviceTimeMs;
+  }
+
+  /**
+   * Appends a record's readings. Those whose time the device gave go through the buffer's
+   * duplicate filter (a redelivered copy is stored once), except a sharedTime record's at
+   * its shared time: they are new measurements the device's time does not tell apart
+   * (device-clock.ts). Its readings with a time of their own (an NIBP measured before)
+   * are repeated in every such record and are filtered still.
+   */
+  private append(readings: Reading[], ownTimed: Reading[] | null, recordTime: number | null, verdict: ClockVerdict, senderWaits: boolean): Promise<unknown> {
+    const { sink } = this.deps;
+    if (recordTime === null) return sink.append(readings, senderWaits ? PROMPT : NO_DEDUP);
+    if (verdict.sharedTime !== true) return sink.append(readings, senderWaits ? DEDUP_PROMPT : DEDUP);
+    if (ownTimed === null) return sink.append(readings, senderWaits ? PROMPT : NO_DEDUP);
+    const shared = readings.filter((r) => !ownTimed.includes(r));
+    const own = sink.append(ownTimed, senderWaits ? DEDUP_PROMPT : DEDUP);
+    return shared.length === 0 ? own : Promise.all([own, sink.append(shared, senderWaits ? PROMPT : NO_DEDUP)]);
   }
 
   /**

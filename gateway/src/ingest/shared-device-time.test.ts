@@ -1,0 +1,158 @@
+/**
+ * Records that share a device time with another of other values, on the real daemon (HL7
+ * over MLLP/TCP, MQTT over TCP): a clock stamped to the second with two records in one
+ * second, a clock stepped back onto times it used, an NIBP repeated with its own time in
+ * every record of a stopped clock, and a copy redelivered after a restart before the
+ * monitor's queue. Every acknowledged new reading is stored, once, and no technical alarm
+ * is raised for a clock that is right. (device-clock.ts, recent-device-times.ts)
+ */
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QualityFlag } from '@wardlink/shared';
+import type { GatewayDaemon } from '../daemon.js';
+import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { formatHl7Time } from './formats/hl7/timestamp.js';
+import { MllpClient } from './testing/mllp-client.js';
+
+let gw: TestGateway | undefined;
+let daemon: GatewayDaemon | undefined;
+
+async function start(maxLagMs: number): Promise<{ gw: TestGateway; daemon: GatewayDaemon }> {
+  gw = await createTestGateway({
+    beds: ['bed-01', 'bed-02'],
+    patients: { 'bed-01': 'P1', 'bed-02': 'P2' },
+    devices: [
+      { deviceId: 'mon-mq', kind: 'mqtt', bedId: 'bed-01', format: 'mqtt-json' },
+      { deviceId: 'mon-hl7', kind: 'tcp-hl7', bedId: 'bed-02', format: 'hl7-mllp', matchId: 'MON-HL7' },
+    ],
+    raw: { ingest: { silentAfterMs: 5000, maxLagMs } },
+  });
+  daemon = await startDaemon(gw);
+  return { gw, daemon };
+}
+afterEach(async () => {
+  await daemon?.stop();
+  gw?.cleanup();
+  gw = undefined;
+  daemon = undefined;
+});
+
+interface Row {
+  metric: string;
+  value: number;
+  flags: number;
+  device_time_ms: number;
+  device_clock_ms: number | null;
+}
+function rowsOf(deviceId: string): Row[] {
+  const db = new Database(gw!.config.databasePath, { readonly: true });
+  try {
+    return db.prepare('SELECT metric, value, flags, device_time_ms, device_clock_ms FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as Row[];
+  } finally {
+    db.close();
+  }
+}
+function clockAlarmPhases(): string[] {
+  const db = new Database(gw!.config.databasePath, { readonly: true });
+  try {
+    return db.prepare("SELECT phase FROM alarm_events WHERE condition = 'device-clock' ORDER BY id").pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function oru(controlId: string, timeMs: number, spo2: number, nibpAtMs?: number): string {
+  return [
+    `MSH|^~\\&|MON-HL7|WARD||WARDLINK|${formatHl7Time(timeMs)}||ORU^R01^ORU_R01|${controlId}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO`,
+    'PID|||P2^^^HOSP^MR',
+    'PV1||I|ICU^^bed-02',
+    `OBR|1|||182777000^monitoring of patient^SCT|||${formatHl7Time(timeMs)}`,
+    `OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|${spo2}|262688^MDC_DIM_PERCENT^MDC|||||R`,
+    'OBX|2|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1.1.149530|88|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
+    ...(nibpAtMs === undefined ? [] : [`OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|120|266016^MDC_DIM_MMHG^MDC|||||R|||${formatHl7Time(nibpAtMs)}`]),
+  ].join('\r');
+}
+const spo2Of = (rows: Row[]) => rows.filter((r) => r.metric === 'SPO2');
+
+describe('records at a device time another record used', () => {
+  it('from a clock stamped to the second, two a second: all stored, none suspect, no device-clock alarm', async () => {
+    const { daemon } = await start(60_000);
+    const client = await MllpClient.open(daemon.ports.hl7);
+    const T0 = Math.floor(Date.now() / 1000) * 1000;
+    for (let n = 0; n < 8; n++) {
+      expect((await client.request(oru(`A${n}`, T0 + Math.floor(n / 2) * 1000, 90 + n)))[1]).toBe('AA');
+      await sleep(100);
+    }
+    client.socket.destroy();
+    const spo2 = spo2Of(rowsOf('mon-hl7'));
+    expect(spo2.map((r) => r.value)).toEqual([90, 91, 92, 93, 94, 95, 96, 97]);
+    expect(spo2.filter((r) => r.flags & QualityFlag.CLOCK_SUSPECT)).toEqual([]);
+    // Each second's second record within that second, after its first.
+    for (let s = 0; s < 4; s++) {
+      const [a, b] = [spo2[2 * s]!.device_time_ms, spo2[2 * s + 1]!.device_time_ms];
+      expect(a).toBe(T0 + s * 1000);
+      expect(b).toBeGreaterThan(a);
+      expect(b).toBeLessThan(a + 1000);
+    }
+    expect(clockAlarmPhases()).toEqual([]);
+  });
+
+  it('from a clock stepped back 2 s: every acknowledged new reading is stored', async () => {
+    const { daemon } = await start(60_000);
+    const client = await MllpClient.open(daemon.ports.hl7);
+    const T0 = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    const seconds = [0, 1, 2, 3, 2, 3, 4]; // the monitor's time is set back 2 s after T0 + 3
+    for (let i = 0; i < seconds.length; i++) {
+      expect((await client.request(oru(`B${i}`, T0 + seconds[i]! * 1000, 90 + i)))[1]).toBe('AA');
+      await sleep(i === 3 ? 2100 : 50);
+    }
+    client.socket.destroy();
+    const spo2 = spo2Of(rowsOf('mon-hl7'));
+    expect(spo2.map((r) => r.value)).toEqual([90, 91, 92, 93, 94, 95, 96]);
+    // The two at reused times are kept apart, suspect, with the device's time as evidence.
+    expect(spo2.slice(4, 6).map((r) => [r.flags & QualityFlag.CLOCK_SUSPECT, r.device_clock_ms])).toEqual([
+      [QualityFlag.CLOCK_SUSPECT, T0 + 2000],
+      [QualityFlag.CLOCK_SUSPECT, T0 + 3000],
+    ]);
+    expect(new Set(spo2.map((r) => r.device_time_ms)).size).toBe(7);
+  });
+
+  it('of a stopped clock, each repeating an NIBP with its own earlier time: that NIBP is stored once, at its own time', async () => {
+    const { daemon } = await start(60_000);
+    const client = await MllpClient.open(daemon.ports.hl7);
+    const T = Math.floor(Date.now() / 1000) * 1000;
+    const nibpAt = T - 5 * 60_000 + 7000; // measured ~5 min before, in OBX-14
+    for (let i = 0; i < 4; i++) {
+      expect((await client.request(oru(`F${i}`, T, 90 + i, nibpAt)))[1]).toBe('AA');
+      if (i === 0) await sleep(2100);
+    }
+    client.socket.destroy();
+    const rows = rowsOf('mon-hl7');
+    expect(spo2Of(rows).map((r) => r.value)).toEqual([90, 91, 92, 93]);
+    expect(rows.filter((r) => r.metric === 'NIBP_SYS')).toEqual([{ metric: 'NIBP_SYS', value: 120, flags: 0, device_time_ms: nibpAt, device_clock_ms: null }]);
+  });
+
+  it('a copy redelivered after a restart, before the queue: the queue keeps its own times and no alarm is raised', async () => {
+    const lagMs = 1000;
+    let { daemon: d } = await start(lagMs);
+    const topic = 'wardlink/devices/mon-mq/readings';
+    const options = { username: 'mon-mq', password: gw!.passwords.get('mon-mq')!, reconnectPeriod: 0 };
+    const liveAt = Date.now();
+    const last = JSON.stringify({ ts: liveAt, readings: { SPO2: 97 } });
+    const before = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    await before.publishAsync(topic, last, { qos: 1 });
+    await before.endAsync();
+    await d.stop();
+    await sleep(4 * lagMs); // down for longer than the lag window
+    d = daemon = await startDaemon(gw!);
+    const after = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    await after.publishAsync(topic, last, { qos: 1 }); // its PUBACK was lost in the restart
+    for (let i = 1; i <= 3; i++) await after.publishAsync(topic, JSON.stringify({ ts: liveAt + i * 1000, readings: { SPO2: 96 } }), { qos: 1 });
+    await after.endAsync();
+    const rows = rowsOf('mon-mq');
+    expect(rows.map((r) => [r.device_time_ms, r.flags])).toEqual([0, 1, 2, 3].map((i) => [liveAt + i * 1000, 0]));
+    expect(clockAlarmPhases()).toEqual([]);
+  });
+});
