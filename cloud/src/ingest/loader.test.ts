@@ -152,6 +152,34 @@ describe('loadBatch', () => {
     expect(await countRows(db.pool, 'vital_data', 'gw-resend')).toBe(b.readings.length);
   });
 
+  it('counts and logs, never drops in silence, a reading whose key was stored with another value', async () => {
+    const gw = await gateway('gw-conflict');
+    const ward = simulatedWard('gw-conflict');
+    const a = overTheWire(batchOf(ward, 1, T0, 10_000));
+    expect((await loadBatch(db.pool, gw, a, opts)).conflictingReadings).toBe(0);
+    // A re-sent copy of every reading (not a conflict), two of them with another value, one
+    // new key twice with two values, and one new reading.
+    const [r0, r1, r2] = a.readings as [Reading, Reading, Reading];
+    const fresh: Reading = { ...r0, deviceTimeMs: r0.deviceTimeMs + 1, value: 70 };
+    const b: Batch = {
+      ...a,
+      seq: 2,
+      readings: [...a.readings.slice(2), { ...r0, value: r0.value + 1 }, { ...r1, value: r1.value + 2 }, fresh, { ...fresh, value: 71 }, { ...r2, deviceTimeMs: r2.deviceTimeMs + 1 }],
+    };
+    const result = await loadBatch(db.pool, gw, b, opts);
+    expect(result).toMatchObject({ path: 'staged', storedReadings: 2, conflictingReadings: 3 });
+    // What was stored first stays.
+    const stored = await db.pool.query<{ value: number }>('SELECT value FROM vital_data WHERE gateway_id = $1 AND device_id = $2 AND metric = $3 AND t = $4', [
+      'gw-conflict',
+      r0.deviceId,
+      mdcCodeOfKey(r0.metric),
+      new Date(r0.deviceTimeMs),
+    ]);
+    expect(stored.rows.map((r) => r.value)).toEqual([Math.fround(r0.value)]);
+    // Exactly the same batch again under another seq: copies only, no conflict.
+    expect(await loadBatch(db.pool, gw, { ...a, seq: 3 }, opts)).toMatchObject({ storedReadings: 0, conflictingReadings: 0 });
+  });
+
   it('writes the same rows with text and binary COPY, odd ids and out-of-range raw values included', async () => {
     const rows: Reading[] = [];
     const base = { deviceTimeMs: T0 + 1234, receivedAtMs: T0 + 1300, flags: 0 };

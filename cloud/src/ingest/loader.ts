@@ -33,6 +33,7 @@ import type { Logger } from '../storage/logger.js';
 import { withTransaction } from '../storage/pool.js';
 import { insertAlarms } from './alarms.js';
 import { copyRows, DEFAULT_COPY_FORMAT, encodeCopyRows, type CopyFormat } from './copy-format.js';
+import { countConflicting } from './conflicts.js';
 import { claimBatch } from './ledger.js';
 import { notifyLatest } from './latest-notify.js';
 import { upsertLatestVitals } from './latest-vitals.js';
@@ -75,6 +76,11 @@ export interface LoadResult {
   storedAlarms: number;
   /** Milliseconds spent in COPY (and, when staged, the move out of staging). */
   copyMs: number;
+  /** Readings not stored because another reading with their key (patient, metric, time,
+   * gateway, device) but another value was stored before or came in the same batch: not a
+   * re-sent copy. A gateway files its readings at distinct times, so this should stay 0;
+   * counted and logged, never silently (conflicts.ts). */
+  conflictingReadings: number;
 }
 
 const STAGE_TABLE = 'wl_vital_stage';
@@ -123,7 +129,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
         // Also for a duplicate: the gateway takes the 2xx as proof that the cloud holds the
         // entries the batch carried, whatever became of the batch's first copy.
         if (options.dictionary) await storeDictionaryEntries(client, gateway.hospitalId, gateway.gatewayId, options.dictionary.id, options.dictionary.inline);
-        if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0 } satisfies LoadResult;
+        if (!claimed) return { duplicate: true, path: 'duplicate', readings: readings.length, storedReadings: 0, storedAlarms: 0, copyMs: 0, conflictingReadings: 0 } satisfies LoadResult;
         const storedAlarms = await insertAlarms(client, gateway.hospitalId, gateway.gatewayId, batch.seq, batch.alarms);
         let rows = encoded;
         if (uncatalogued && !isColumns(readings)) {
@@ -131,13 +137,12 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
           rows = encodeCopyRows(readings, rowContext, format);
         }
         let storedReadings = 0;
+        let conflictingReadings = 0;
         const started = clock.monotonicMs();
-        if (rows) {
-          storedReadings = !staged
-            ? await copyRows(client, 'vital_data', rows, format)
-            : distributed
-              ? await stagedInsertCitus(client, gateway.hospitalId, rows, format, minT, compactedBefore)
-              : await stagedInsert(client, rows, format, minT, compactedBefore);
+        if (rows && !staged) storedReadings = await copyRows(client, 'vital_data', rows, format);
+        else if (rows) {
+          const into = distributed ? stagedInsertCitus : stagedInsert;
+          ({ stored: storedReadings, conflicting: conflictingReadings } = await into(client, gateway.hospitalId, rows, format, { minT, maxT }, compactedBefore));
         }
         const copyMs = clock.monotonicMs() - started;
         if (readings.length > 0) {
@@ -146,7 +151,7 @@ export async function loadBatch(pool: pg.Pool, gateway: GatewayIdentity, batch: 
           // Nothing newer (a late backlog): no dashboard has anything to show, no NOTIFY.
           if (distributed && latest.changed > 0) await notifyLatest(client, { hospitalId: gateway.hospitalId, gatewayId: gateway.gatewayId, fromMs: latest.fromMs, toMs: latest.toMs });
         }
-        return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs } satisfies LoadResult;
+        return { duplicate: false, path: staged ? 'staged' : 'copy', readings: readings.length, storedReadings, storedAlarms, copyMs, conflictingReadings } satisfies LoadResult;
       });
     } catch (err) {
       const recoverable = recoverableLoadError(err);
@@ -203,7 +208,8 @@ function timeRange(readings: BatchReadings): { minT: number; maxT: number } {
  * twice. (One committed in the instant between this check and a compaction's commit
  * stays a row until the next compaction run drops it.)
  */
-async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFormat, minTMs: number, compactedBefore: number): Promise<number> {
+async function stagedInsert(client: pg.PoolClient, hospitalId: string, rows: Buffer, format: CopyFormat, range: { minT: number; maxT: number }, compactedBefore: number): Promise<StagedResult> {
+  const minTMs = range.minT;
   await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE vital_data INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyRows(client, STAGE_TABLE, rows, format);
   if (minTMs < compactedBefore) {
@@ -221,10 +227,16 @@ async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFor
       [new Date(Math.floor(minTMs / HOUR_MS) * HOUR_MS), new Date(compactedBefore)],
     );
   }
+  const conflicting = await countConflicting(client, STAGE_TABLE, hospitalId, range);
   const res = await client.query(
     `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING`,
   );
-  return res.rowCount ?? 0;
+  return { stored: res.rowCount ?? 0, conflicting };
+}
+
+interface StagedResult {
+  stored: number;
+  conflicting: number;
 }
 
 /**
@@ -237,7 +249,8 @@ async function stagedInsert(client: pg.PoolClient, rows: Buffer, format: CopyFor
  *   named), then the DELETE on the temporary table with its result.
  * - The move into vital_data is pulled through the coordinator and counted by RETURNING.
  */
-async function stagedInsertCitus(client: pg.PoolClient, hospitalId: string, rows: Buffer, format: CopyFormat, minTMs: number, compactedBefore: number): Promise<number> {
+async function stagedInsertCitus(client: pg.PoolClient, hospitalId: string, rows: Buffer, format: CopyFormat, range: { minT: number; maxT: number }, compactedBefore: number): Promise<StagedResult> {
+  const minTMs = range.minT;
   await client.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE vital_data INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyRows(client, STAGE_TABLE, rows, format);
   if (minTMs < compactedBefore) {
@@ -254,8 +267,9 @@ async function stagedInsertCitus(client: pg.PoolClient, hospitalId: string, rows
       [new Date(Math.floor(minTMs / HOUR_MS) * HOUR_MS), new Date(compactedBefore), hospitalId],
     );
   }
+  const conflicting = await countConflicting(client, STAGE_TABLE, hospitalId, range);
   const res = await client.query(
     `INSERT INTO vital_data (${VITAL_COLUMN_LIST}) SELECT ${VITAL_COLUMN_LIST} FROM ${STAGE_TABLE} ON CONFLICT DO NOTHING RETURNING 1`,
   );
-  return res.rows.length;
+  return { stored: res.rows.length, conflicting };
 }

@@ -34,6 +34,11 @@ export class CloudMetrics {
     help: 'Alarm events newly stored',
     registers: [this.registry],
   });
+  readonly conflictingReadings = new Counter({
+    name: 'wardlink_cloud_conflicting_readings_total',
+    help: 'Readings not stored: another reading with their key (patient, metric, time, gateway, device) but another value was stored first',
+    registers: [this.registry],
+  });
   readonly stagedLoads = new Counter({
     name: 'wardlink_cloud_staged_loads_total',
     help: 'Batches that overlapped readings already stored and went through the staging table',

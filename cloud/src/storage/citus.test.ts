@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { encodeBatch, QualityFlag } from '@wardlink/shared';
+import { encodeBatch, QualityFlag, type Reading } from '@wardlink/shared';
 import { addGateway } from '../api/auth/gateway-store.js';
 import { addReader } from '../api/auth/reader-store.js';
 import { HISTORY_STREAM_SQL } from '../api/routes/read/history-sql.js';
@@ -16,6 +16,7 @@ import { getRead } from '../api/testing/read-fixtures.js';
 import { attachedSql } from '../fhir/fhir-sql.js';
 import { postBatch, startTestService } from '../api/testing/service.js';
 import { LATEST_CHANNEL } from '../ingest/latest-notify.js';
+import { loadBatch } from '../ingest/loader.js';
 import { batchOf, simulatedWard, T0 } from '../ingest/testing/batches.js';
 import { checkCloud } from '../testing/cloud-process.js';
 import { citusSwitchOn, CITUS_SWITCH_ENV } from '../testing/citus-cluster.js';
@@ -154,6 +155,17 @@ describe.skipIf(!on)('the schema on Citus', () => {
     } finally {
       await service.service.stop();
     }
+  });
+
+  it('a batch overlapping stored readings loads through staging, and a reading stored with another value is counted', async () => {
+    const { token } = await addGateway(db.pool, { hospitalId: 'h-citus', wardId: 'icu', gatewayId: 'gw-conflict' });
+    expect(token).toBeTruthy();
+    const gw = { hospitalId: 'h-citus', gatewayId: 'gw-conflict', wardId: 'icu' };
+    const a = batchOf(simulatedWard('gw-conflict', 2), 1, T0);
+    expect(await loadBatch(db.pool, gw, a, { logger: silentLogger })).toMatchObject({ path: 'copy', conflictingReadings: 0 });
+    const [r0, r1] = a.readings as [Reading, Reading];
+    const b = { ...a, seq: 2, readings: [{ ...r0, value: r0.value + 1 }, { ...r1, deviceTimeMs: r1.deviceTimeMs + 1 }] };
+    expect(await loadBatch(db.pool, gw, b, { logger: silentLogger })).toMatchObject({ path: 'staged', storedReadings: 1, conflictingReadings: 1 });
   });
 
   /** The coordinator's plan of `sql` with the values bound (a custom plan, as for the

@@ -85,6 +85,13 @@ export async function handleBatch(ctx: RequestContext, deps: BatchRouteDeps): Pr
       deps.metrics.alarmsLoaded.inc(result.storedAlarms);
       deps.metrics.copyDuration.observe(result.copyMs / 1000);
       if (result.path === 'staged') deps.metrics.stagedLoads.inc();
+      if (result.conflictingReadings > 0) {
+        deps.metrics.conflictingReadings.inc(result.conflictingReadings);
+        ctx.log.warn(
+          { gatewayId: gateway.gatewayId, seq: batch.seq, conflicting: result.conflictingReadings, code: 'WL_INGEST_CONFLICTING_READINGS' },
+          'readings not stored: others with the same patient, metric, time and device but another value were stored first',
+        );
+      }
     }
     ctx.sendJson(200, {
       accepted: true,
