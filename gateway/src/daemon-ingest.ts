@@ -67,7 +67,7 @@ export function openDaemonIngest(config: GatewayConfig, w: IngestWiring): Daemon
   const clocks = new DeviceClocks({ maxAheadMs: config.ingest.maxFutureMs, maxLagMs: config.ingest.maxLagMs, horizonMs: config.ingest.horizonMs });
   // A monitor replaying its queue after a restart continues the timeline it had.
   for (const [deviceId, last] of lastRecordsOf(store.db, registry.listDevices())) {
-    clocks.remember(deviceId, { deviceClockMs: last.deviceClockMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0, values: last.values });
+    clocks.remember(deviceId, { deviceClockMs: last.deviceClockMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0, values: last.values, clockStopped: last.clockStopped });
   }
   const pipeline = new IngestPipeline({
     gatewayId: config.gatewayId,

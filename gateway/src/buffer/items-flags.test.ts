@@ -95,6 +95,7 @@ describe('buffer-005: flags 0 left out of items', () => {
         { metric: 'SPO2', value: 96 },
         { metric: 'PI', value: 1.5 },
       ],
+      clockStopped: false,
     });
   });
 });

@@ -7,6 +7,7 @@
  * after a restart on a long unsent buffer it can be many more).
  */
 import type Database from 'better-sqlite3';
+import { QualityFlag } from '@wardlink/shared';
 import { prepareTrendReader } from './trend-index.js';
 
 export interface LastRecord {
@@ -18,19 +19,38 @@ export interface LastRecord {
   deviceClockMs: number;
   /** The readings at that time, to tell a stopped clock from a re-sent copy (device-clock.ts). */
   values: { metric: string; value: number }[];
+  /** It was suspect, and the device's record before it had the same device time: the
+   * clock had stopped (device-clock.ts), and is taken to still stand still. */
+  clockStopped: boolean;
 }
 
-type Row = { device_time_ms: number; received_at_ms: number; items: string };
+type Row = { id: number; device_time_ms: number; received_at_ms: number; items: string };
+
+/** How far back (in rows of every device) the record before a suspect last one is looked
+ * for: a ward's few seconds; a bound on the start-up's work for a device long silent. */
+const PREVIOUS_WITHIN_ROWS = 5000;
 /** [metric, value, flags, deviceTimeDelta?, receivedDelta?, deviceClockOffset?, unit?] (rows.ts) */
 type Item = [string, number, number?, number?, number?, (number | null)?];
 
-function toLastRecord(row: Row): LastRecord {
+function clockOf(row: Pick<Row, 'device_time_ms' | 'items'>): { items: Item[]; deviceClockMs: number; flags: number } {
   const items = JSON.parse(row.items) as Item[];
   const first = items[0];
-  const clockOf = (it: Item) => row.device_time_ms + (it[3] ?? 0) + (it[5] ?? 0);
-  const deviceClockMs = first === undefined ? row.device_time_ms : clockOf(first);
-  const values = items.filter((it) => clockOf(it) === deviceClockMs).map((it) => ({ metric: it[0], value: it[1] }));
-  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags: first?.[2] ?? 0, deviceClockMs, values };
+  const deviceClockMs = first === undefined ? row.device_time_ms : row.device_time_ms + (first[3] ?? 0) + (first[5] ?? 0);
+  return { items, deviceClockMs, flags: first?.[2] ?? 0 };
+}
+
+function toLastRecord(row: Row, previous: () => Pick<Row, 'device_time_ms' | 'items'> | undefined): LastRecord {
+  const { items, deviceClockMs, flags } = clockOf(row);
+  const values = items.filter((it) => row.device_time_ms + (it[3] ?? 0) + (it[5] ?? 0) === deviceClockMs).map((it) => ({ metric: it[0], value: it[1] }));
+  let clockStopped = false;
+  if (flags & QualityFlag.CLOCK_SUSPECT) {
+    const before = previous();
+    if (before !== undefined) {
+      const b = clockOf(before);
+      clockStopped = b.deviceClockMs === deviceClockMs;
+    }
+  }
+  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags, deviceClockMs, values, clockStopped };
 }
 
 export function lastRecordOf(db: Database.Database, deviceId: string, bedId: string): LastRecord | undefined {
@@ -46,10 +66,12 @@ export function lastRecordsOf(db: Database.Database, devices: readonly { deviceI
     const row = reader.lastIndexedRecord(d.bedId, d.deviceId);
     if (row) newest.set(d.deviceId, row);
   }
-  for (const [bedId, deviceId, deviceTimeMs, receivedAtMs, items] of reader.newestAboveMark()) {
+  for (const [bedId, deviceId, deviceTimeMs, receivedAtMs, items, id] of reader.newestAboveMark()) {
     if (wanted.get(deviceId) !== bedId) continue;
     const known = newest.get(deviceId);
-    if (!known || deviceTimeMs > known.device_time_ms) newest.set(deviceId, { device_time_ms: deviceTimeMs, received_at_ms: receivedAtMs, items });
+    if (!known || deviceTimeMs > known.device_time_ms) newest.set(deviceId, { id, device_time_ms: deviceTimeMs, received_at_ms: receivedAtMs, items });
   }
-  return new Map([...newest].map(([id, row]) => [id, toLastRecord(row)]));
+  const before = db.prepare('SELECT device_time_ms, items FROM reading_records WHERE id < @id AND id >= @id - @within AND device_id = @device ORDER BY id DESC LIMIT 1');
+  const previous = (deviceId: string, id: number) => () => before.get({ id, within: PREVIOUS_WITHIN_ROWS, device: deviceId }) as Pick<Row, 'device_time_ms' | 'items'> | undefined;
+  return new Map([...newest].map(([deviceId, row]) => [deviceId, toLastRecord(row, previous(deviceId, row.id))]));
 }

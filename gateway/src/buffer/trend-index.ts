@@ -40,10 +40,10 @@ export interface TrendReader {
   /** One bed's record rows whose time is in [fromMs, toMs): (device_time_ms, items), in no particular order. */
   records(bedId: string, fromMs: number, toMs: number): IterableIterator<[number, string]>;
   /** One device's newest indexed record row on a bed (by its time), or undefined. */
-  lastIndexedRecord(bedId: string, deviceId: string): { device_time_ms: number; received_at_ms: number; items: string } | undefined;
+  lastIndexedRecord(bedId: string, deviceId: string): { id: number; device_time_ms: number; received_at_ms: number; items: string } | undefined;
   /** Of the rows above the mark (not indexed yet), each device's on each bed with the
-   * newest device time: [bed_id, device_id, device_time_ms, received_at_ms, items]. */
-  newestAboveMark(): IterableIterator<[string, string, number, number, string]>;
+   * newest device time: [bed_id, device_id, device_time_ms, received_at_ms, items, id]. */
+  newestAboveMark(): IterableIterator<[string, string, number, number, string, number]>;
 }
 
 export function prepareTrendReader(db: Database.Database): TrendReader {
@@ -56,18 +56,18 @@ export function prepareTrendReader(db: Database.Database): TrendReader {
       WHERE id > ${MARK_SQL} AND bed_id = @bed AND device_time_ms >= @from AND device_time_ms < @to`)
     .raw();
   const last = db.prepare(`
-    SELECT r.device_time_ms, r.received_at_ms, r.items FROM reading_trend AS t JOIN reading_records AS r ON r.id = t.id
+    SELECT r.id, r.device_time_ms, r.received_at_ms, r.items FROM reading_trend AS t JOIN reading_records AS r ON r.id = t.id
     WHERE t.bed_id = @bed AND r.device_id = @device AND t.id <= ${MARK_SQL} ORDER BY t.device_time_ms DESC LIMIT 1`);
   // SQLite takes a max() query's bare columns from the row holding the max: one row per
   // device comes back to JS instead of every record above the mark (after a restart on a
   // long unsent buffer that was most of the start-up: 30 min of a 60-bed ward, ~400 ms).
   const above = db
-    .prepare(`SELECT bed_id, device_id, max(device_time_ms), received_at_ms, items FROM reading_records WHERE id > ${MARK_SQL} GROUP BY bed_id, device_id`)
+    .prepare(`SELECT bed_id, device_id, max(device_time_ms), received_at_ms, items, id FROM reading_records WHERE id > ${MARK_SQL} GROUP BY bed_id, device_id`)
     .raw();
   return {
     records: (bed, from, to) => records.iterate({ bed, from, to }) as IterableIterator<[number, string]>,
     lastIndexedRecord: (bed, device) => last.get({ bed, device }) as ReturnType<TrendReader['lastIndexedRecord']>,
-    newestAboveMark: () => above.iterate() as IterableIterator<[string, string, number, number, string]>,
+    newestAboveMark: () => above.iterate() as IterableIterator<[string, string, number, number, string, number]>,
   };
 }
 

@@ -110,6 +110,12 @@ describe('DeviceClocks', () => {
       expect(clocks.judge('mon', T, NOW + 10 * S, vitals(71, 97))).toMatchObject({ trusted: false, reason: 'stopped', fileAtMs: NOW + 10 * S });
     });
 
+    it('stays stopped across a restart when the buffer says so: a steady record is kept', () => {
+      const clocks = new DeviceClocks();
+      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, trusted: false, values: vitals(72, 97), clockStopped: true });
+      expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: false, reason: 'stopped', sharedTime: true });
+    });
+
     it('is recognised whatever the skew: a clock stopped days ago', () => {
       const clocks = new DeviceClocks();
       const old = NOW - 3 * DAY;

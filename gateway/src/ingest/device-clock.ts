@@ -38,7 +38,9 @@
  *  - at an earlier time: the clock stepped back onto times it used. Suspect (`jump`).
  *
  * Until a value differs, a record identical in time and every value to one before it
- * cannot be told from a copy and is taken for one. A step back further than 32 distinct
+ * cannot be told from a copy and is taken for one. After a restart, a clock is taken to
+ * have stopped when the device's last two stored records share their device time
+ * (buffer/last-record.ts). A step back further than 32 distinct
  * times, onto times the buffer's 10-minute duplicate window still holds, is not recognised.
  *
  * A SUSPECT record is kept: its readings take the gateway's receive time (so it is filed
@@ -185,7 +187,7 @@ export class DeviceClocks {
    * What the device's last stored record says (at start: the buffer survives a restart,
    * this memory does not). `trusted` false for a record that was CLOCK_SUSPECT.
    */
-  remember(deviceId: string, last: { deviceClockMs: number; receivedAtMs: number; trusted: boolean; values: readonly RecordValue[] }): void {
+  remember(deviceId: string, last: { deviceClockMs: number; receivedAtMs: number; trusted: boolean; values: readonly RecordValue[]; clockStopped?: boolean }): void {
     if (this.devices.has(deviceId)) return;
     const recent = new RecentDeviceTimes();
     recent.add(last.deviceClockMs, last.receivedAtMs, last.trusted, last.values);
@@ -194,7 +196,7 @@ export class DeviceClocks {
       lastDeviceMs: last.deviceClockMs,
       lastSkewMs: last.receivedAtMs - last.deviceClockMs,
       recent,
-      stopped: false,
+      stopped: last.clockStopped === true,
       lastFiledMs: last.trusted ? -Infinity : last.receivedAtMs,
     });
   }

@@ -155,4 +155,28 @@ describe('records at a device time another record used', () => {
     expect(rows.map((r) => [r.device_time_ms, r.flags])).toEqual([0, 1, 2, 3].map((i) => [liveAt + i * 1000, 0]));
     expect(clockAlarmPhases()).toEqual([]);
   });
+
+  it("of a clock that stopped before a gateway restart: still stopped after it, a steady patient's records kept", async () => {
+    let { daemon: d } = await start(60_000);
+    const topic = 'wardlink/devices/mon-mq/readings';
+    const options = { username: 'mon-mq', password: gw!.passwords.get('mon-mq')!, reconnectPeriod: 0 };
+    const ts = Date.now();
+    const steady = JSON.stringify({ ts, readings: { SPO2: 96, PR: 80 } });
+    let c = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    await c.publishAsync(topic, JSON.stringify({ ts, readings: { SPO2: 97, PR: 80 } }), { qos: 1 });
+    await sleep(2100);
+    await c.publishAsync(topic, steady, { qos: 1 }); // a new value: the clock stopped
+    await c.publishAsync(topic, steady, { qos: 1 }); // the patient steady: kept while it stands still
+    await c.endAsync();
+    expect(rowsOf('mon-mq')).toHaveLength(6);
+    await d.stop();
+    d = daemon = await startDaemon(gw!);
+    c = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    for (let i = 0; i < 3; i++) await c.publishAsync(topic, steady, { qos: 1 }); // still steady, the clock still stopped
+    await c.endAsync();
+    const rows = rowsOf('mon-mq');
+    expect(rows).toHaveLength(12);
+    expect(rows.slice(2).every((r) => r.flags & QualityFlag.CLOCK_SUSPECT && r.device_clock_ms === ts)).toBe(true);
+    expect(new Set(rows.filter((r) => r.metric === 'SPO2').map((r) => r.device_time_ms)).size).toBe(6);
+  });
 });
