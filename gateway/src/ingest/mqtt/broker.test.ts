@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from '../../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../../testing/fixture.js';
+import { packetNumberCacheOn } from './packet-numbers.js';
 
 let gw: TestGateway;
 let daemon: GatewayDaemon;
@@ -74,6 +76,19 @@ describe('embedded MQTT broker', () => {
       { device_id: 'mon-1', bed_id: 'bed-01', patient_id: 'P0001', metric: 'SPO2', value: 97, flags: 0 },
       { device_id: 'mon-1', bed_id: 'bed-01', patient_id: 'P0001', metric: 'TEMP', value: 36.6, flags: 0 },
     ]);
+    await client.endAsync();
+  });
+
+  it("PUBACKs hundreds of packet ids right without mqtt-packet's 6.4 MB number cache (issue 18)", async () => {
+    const client = await connect('mon-1');
+    const at = Date.now() - 1000;
+    // MQTT.js numbers its packets 1, 2, 3...: 300 in flight, each PUBACK matched by its id.
+    await Promise.all(Array.from({ length: 300 }, (_, i) => client.publishAsync('wardlink/devices/mon-1/readings', JSON.stringify({ ts: at + i, readings: { HR: 60 + (i % 40) } }), { qos: 1 })));
+    expect(storedReadings()).toHaveLength(300);
+    expect(packetNumberCacheOn()).toBe(false);
+    // The cache is built at the first write with it on; it never was.
+    const numbers = createRequire(createRequire(import.meta.url).resolve('mqtt-packet'))('./numbers.js') as { cache: Record<number, Buffer> };
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
     await client.endAsync();
   });
 

@@ -48,6 +48,7 @@ import type { ViewerAuthenticator } from '../../alarms/delivery/viewers.js';
 import { ConnectionLimiter, type ConnectionCaps } from '../connection-limits.js';
 import { DEVICE, MqttAuthenticator, VIEWER, type DeviceClient } from './broker-auth.js';
 import { guardedConnection, PacketTooLargeError } from './packet-guard.js';
+import { skipPacketNumberCache } from './packet-numbers.js';
 import { deviceOfReadingsTopic } from './topics.js';
 
 export type MqttPayloadParser = (payload: Buffer, device: { format: string; vendorMap: Readonly<Record<string, string>>; utcOffsetMinutes: number }) => ParsedRecord;
@@ -87,6 +88,7 @@ export class MqttIngest {
   private readonly auth: MqttAuthenticator;
 
   constructor(private readonly opts: MqttIngestOptions) {
+    skipPacketNumberCache();
     this.broker = new Aedes({
       authenticate: (client, username, password, done) => void this.auth.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client as DeviceClient | null, packet, done),
