@@ -1,6 +1,8 @@
 /**
  * Turns the rule rows into the bands one (bed, patient, metric) is evaluated against, and
- * caches them, so a reading costs one Map lookup.
+ * caches them, so a reading costs one Map lookup. The cache holds one entry per (bed,
+ * metric), for the patient last asked about: keyed by patient too, it would keep every
+ * patient a bed ever had until the rules change, and a gateway runs for years of admissions.
  *
  * Override model: every (metric, direction, priority) is a slot. For each slot the most
  * specific enabled rule wins: patient over bed over ward. So a COPD patient's
@@ -43,7 +45,8 @@ export function bandsFor(rules: readonly AlarmRule[], direction: Direction): Ban
 
 export class RuleResolver {
   private byMetric = new Map<MetricId, AlarmRule[]>();
-  private cache = new Map<string, MetricLimits>();
+  /** Per (bed, metric): the limits of the patient last asked about. */
+  private cache = new Map<string, { patientId: string | null; limits: MetricLimits }>();
 
   constructor(rules: readonly AlarmRule[] = []) {
     this.load(rules);
@@ -67,17 +70,25 @@ export class RuleResolver {
     );
   }
 
-  /** The bands for (bed, patient, metric). The same object is returned until `load`. */
+  /**
+   * The bands for (bed, patient, metric). The same object is returned until `load` or a
+   * question about another patient of that bed (the engine asks again only when the bed's
+   * patient changes: it keeps the object it was given).
+   */
   limitsFor(bedId: string, patientId: string | null, metric: MetricId): MetricLimits {
-    const key = `${bedId}\u0000${patientId ?? ''}\u0000${metric}`;
-    let limits = this.cache.get(key);
-    if (!limits) {
-      const rules = this.applicable(bedId, patientId, metric);
-      const low = bandsFor(rules, 'low');
-      const high = bandsFor(rules, 'high');
-      limits = { metric, low: low.length ? low : EMPTY, high: high.length ? high : EMPTY };
-      this.cache.set(key, limits);
-    }
+    const key = `${bedId}\u0000${metric}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.patientId === patientId) return cached.limits;
+    const rules = this.applicable(bedId, patientId, metric);
+    const low = bandsFor(rules, 'low');
+    const high = bandsFor(rules, 'high');
+    const limits: MetricLimits = { metric, low: low.length ? low : EMPTY, high: high.length ? high : EMPTY };
+    this.cache.set(key, { patientId, limits });
     return limits;
+  }
+
+  /** How many (bed, metric) limits are cached: at most beds × metrics, whatever the admissions. */
+  get cachedCount(): number {
+    return this.cache.size;
   }
 }
