@@ -51,8 +51,15 @@ interface EntryRow {
 }
 
 /** One batch's use of the dictionary: how to encode it, and what a 2xx confirms. */
-/** Entries after which a new dictionary is started (a 60-bed ward adds ~25 a patient). */
-export const MAX_ENTRIES = 20_000;
+/**
+ * Entries after which a new dictionary is started (a 60-bed ward uses ~1,500 series at a
+ * time and adds ~25 a patient: a new dictionary every two weeks or so, whose first batches
+ * carry the live series inline once). Each entry costs ~440 B of heap, and the dictionary
+ * it replaced is kept until the next one (a refusal of a batch in flight is checked by
+ * decoding it): at most ~7 MB together, where 20,000 entries came to ~18 MB after months
+ * of admissions (issue 18: a box with 1-2 GB of RAM).
+ */
+export const MAX_ENTRIES = 8_000;
 
 export interface DictionaryUse {
   encoding: DictionaryEncoding;

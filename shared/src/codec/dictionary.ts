@@ -24,7 +24,7 @@
  *   a restore) and numbered other series with them. The sender starts a new dictionary.
  *   Without this, later batches naming those numbers would be stored under the old series:
  *   another bed or patient.
- * - A gateway starts a new dictionary past 20,000 entries (admissions add series for good).
+ * - A gateway starts a new dictionary past 8,000 entries (admissions add series for good).
  * Batches are encoded when sent, never stored encoded, so a batch re-sent after a crash
  * of either side decodes to the same readings whatever entries travel with it.
  */
