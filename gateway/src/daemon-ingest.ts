@@ -5,7 +5,7 @@
  * and the serial ports. Every transport reads a device's format through the format
  * registry (ingest/formats/registry.ts) and knows none by name.
  */
-import { QualityFlag, type Clock } from '@wardlink/shared';
+import type { Clock } from '@wardlink/shared';
 import type { Logger } from 'pino';
 import { AlarmViewers } from './alarms/delivery/viewers.js';
 import type { AlarmService } from './alarms/service.js';
@@ -67,7 +67,7 @@ export function openDaemonIngest(config: GatewayConfig, w: IngestWiring): Daemon
   const clocks = new DeviceClocks({ maxAheadMs: config.ingest.maxFutureMs, maxLagMs: config.ingest.maxLagMs, horizonMs: config.ingest.horizonMs });
   // A monitor replaying its queue after a restart continues the timeline it had.
   for (const [deviceId, last] of lastRecordsOf(store.db, registry.listDevices())) {
-    clocks.remember(deviceId, { deviceClockMs: last.deviceClockMs, receivedAtMs: last.receivedAtMs, trusted: (last.flags & QualityFlag.CLOCK_SUSPECT) === 0, values: last.values, clockStopped: last.clockStopped });
+    clocks.remember(deviceId, { ...last, filedAtMs: last.deviceTimeMs });
   }
   const pipeline = new IngestPipeline({
     gatewayId: config.gatewayId,

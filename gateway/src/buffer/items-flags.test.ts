@@ -85,16 +85,18 @@ describe('buffer-005: flags 0 left out of items', () => {
 
     const recent = new RecentRecords();
     expect(recent.seed(store.db)).toBe(2);
-    expect(lastRecordOf(store.db, 'mon-1', 'bed-1')).toEqual({
+    expect(lastRecordOf(store.db, 'mon-1', 'bed-1')).toMatchObject({
       deviceTimeMs: T0_MS + 1000,
       receivedAtMs: T0_MS + 1005,
       flags: 0,
+      trusted: true,
       deviceClockMs: T0_MS + 1000,
       values: [
         { metric: 'HR', value: 73 },
         { metric: 'SPO2', value: 96 },
         { metric: 'PI', value: 1.5 },
       ],
+      earlier: [{ deviceClockMs: T0_MS, trusted: true }],
       clockStopped: false,
     });
   });

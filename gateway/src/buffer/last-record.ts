@@ -10,47 +10,59 @@ import type Database from 'better-sqlite3';
 import { QualityFlag } from '@wardlink/shared';
 import { prepareTrendReader } from './trend-index.js';
 
-export interface LastRecord {
-  deviceTimeMs: number;
-  receivedAtMs: number;
-  /** The flags of its first reading. */
-  flags: number;
+/** One stored record as the device clock memory is seeded with it (device-clock.ts). */
+export interface SeedRecord {
   /** The device's own time of its first reading (a CLOCK_SUSPECT one is filed at another). */
   deviceClockMs: number;
-  /** The readings at that time, to tell a stopped clock from a re-sent copy (device-clock.ts). */
+  receivedAtMs: number;
+  /** Its first reading was not CLOCK_SUSPECT. */
+  trusted: boolean;
+  /** The readings at that time, to tell a new measurement from a re-sent copy. */
   values: { metric: string; value: number }[];
-  /** It was suspect, and the device's record before it had the same device time: the
+}
+
+export interface LastRecord extends SeedRecord {
+  /** The time it is filed at. */
+  deviceTimeMs: number;
+  /** The flags of its first reading. */
+  flags: number;
+  /** The device's records just before it (up to EARLIER_RECORDS), oldest first: the times
+   * the device used last, so that a record sent again at one of them after the restart is
+   * still told from a new one (the last record may be a coarse tick's, filed within its
+   * second, or an NIBP's with its own time). */
+  earlier: SeedRecord[];
+  /** It was suspect, and one of the records just before it had the same device time: the
    * clock had stopped (device-clock.ts), and is taken to still stand still. */
   clockStopped: boolean;
 }
 
 type Row = { id: number; device_time_ms: number; received_at_ms: number; items: string };
 
-/** How far back (in rows of every device) the record before a suspect last one is looked
- * for: a ward's few seconds; a bound on the start-up's work for a device long silent. */
+/** How far back (in rows of every device) the records before the last are looked for: a
+ * ward's few seconds; a bound on the start-up's work for a device long silent. */
 const PREVIOUS_WITHIN_ROWS = 5000;
+const EARLIER_RECORDS = 8;
 /** [metric, value, flags, deviceTimeDelta?, receivedDelta?, deviceClockOffset?, unit?] (rows.ts) */
 type Item = [string, number, number?, number?, number?, (number | null)?];
 
-function clockOf(row: Pick<Row, 'device_time_ms' | 'items'>): { items: Item[]; deviceClockMs: number; flags: number } {
+function seedOf(row: Pick<Row, 'device_time_ms' | 'received_at_ms' | 'items'>): SeedRecord & { flags: number } {
   const items = JSON.parse(row.items) as Item[];
+  const clockOf = (it: Item) => row.device_time_ms + (it[3] ?? 0) + (it[5] ?? 0);
   const first = items[0];
-  const deviceClockMs = first === undefined ? row.device_time_ms : row.device_time_ms + (first[3] ?? 0) + (first[5] ?? 0);
-  return { items, deviceClockMs, flags: first?.[2] ?? 0 };
+  const deviceClockMs = first === undefined ? row.device_time_ms : clockOf(first);
+  const flags = first?.[2] ?? 0;
+  const values = items.filter((it) => clockOf(it) === deviceClockMs).map((it) => ({ metric: it[0], value: it[1] }));
+  return { deviceClockMs, receivedAtMs: row.received_at_ms, trusted: (flags & QualityFlag.CLOCK_SUSPECT) === 0, values, flags };
 }
 
-function toLastRecord(row: Row, previous: () => Pick<Row, 'device_time_ms' | 'items'> | undefined): LastRecord {
-  const { items, deviceClockMs, flags } = clockOf(row);
-  const values = items.filter((it) => row.device_time_ms + (it[3] ?? 0) + (it[5] ?? 0) === deviceClockMs).map((it) => ({ metric: it[0], value: it[1] }));
-  let clockStopped = false;
-  if (flags & QualityFlag.CLOCK_SUSPECT) {
-    const before = previous();
-    if (before !== undefined) {
-      const b = clockOf(before);
-      clockStopped = b.deviceClockMs === deviceClockMs;
-    }
-  }
-  return { deviceTimeMs: row.device_time_ms, receivedAtMs: row.received_at_ms, flags, deviceClockMs, values, clockStopped };
+function toLastRecord(row: Row, earlierRows: Pick<Row, 'device_time_ms' | 'received_at_ms' | 'items'>[]): LastRecord {
+  const { flags, ...last } = seedOf(row);
+  const earlier = earlierRows.map((r) => {
+    const { flags: _flags, ...seed } = seedOf(r);
+    return seed;
+  });
+  const clockStopped = !last.trusted && earlier.some((e) => e.deviceClockMs === last.deviceClockMs);
+  return { ...last, deviceTimeMs: row.device_time_ms, flags, earlier, clockStopped };
 }
 
 export function lastRecordOf(db: Database.Database, deviceId: string, bedId: string): LastRecord | undefined {
@@ -71,7 +83,7 @@ export function lastRecordsOf(db: Database.Database, devices: readonly { deviceI
     const known = newest.get(deviceId);
     if (!known || deviceTimeMs > known.device_time_ms) newest.set(deviceId, { id, device_time_ms: deviceTimeMs, received_at_ms: receivedAtMs, items });
   }
-  const before = db.prepare('SELECT device_time_ms, items FROM reading_records WHERE id < @id AND id >= @id - @within AND device_id = @device ORDER BY id DESC LIMIT 1');
-  const previous = (deviceId: string, id: number) => () => before.get({ id, within: PREVIOUS_WITHIN_ROWS, device: deviceId }) as Pick<Row, 'device_time_ms' | 'items'> | undefined;
-  return new Map([...newest].map(([deviceId, row]) => [deviceId, toLastRecord(row, previous(deviceId, row.id))]));
+  const before = db.prepare(`SELECT device_time_ms, received_at_ms, items FROM reading_records WHERE id < @id AND id >= @id - @within AND device_id = @device ORDER BY id DESC LIMIT ${EARLIER_RECORDS}`);
+  const earlierOf = (deviceId: string, id: number) => (before.all({ id, within: PREVIOUS_WITHIN_ROWS, device: deviceId }) as Row[]).reverse();
+  return new Map([...newest].map(([deviceId, row]) => [deviceId, toLastRecord(row, earlierOf(deviceId, row.id))]));
 }

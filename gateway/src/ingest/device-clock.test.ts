@@ -103,7 +103,7 @@ describe('DeviceClocks', () => {
 
     it('is recognised after a gateway restart from the last record the buffer kept', () => {
       const clocks = new DeviceClocks();
-      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, trusted: false, values: vitals(72, 97) });
+      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, filedAtMs: NOW, trusted: false, values: vitals(72, 97) });
       // The copy resent after the restart takes its original's verdict (suspect), and is
       // keyed by the same device time for the buffer to drop.
       expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: false });
@@ -112,7 +112,7 @@ describe('DeviceClocks', () => {
 
     it('stays stopped across a restart when the buffer says so: a steady record is kept', () => {
       const clocks = new DeviceClocks();
-      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, trusted: false, values: vitals(72, 97), clockStopped: true });
+      clocks.remember('mon', { deviceClockMs: T, receivedAtMs: NOW, filedAtMs: NOW, trusted: false, values: vitals(72, 97), clockStopped: true });
       expect(clocks.judge('mon', T, NOW + 9 * S, vitals(72, 97))).toMatchObject({ trusted: false, reason: 'stopped', sharedTime: true });
     });
 

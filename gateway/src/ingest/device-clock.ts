@@ -38,9 +38,12 @@
  *  - at an earlier time: the clock stepped back onto times it used. Suspect (`jump`).
  *
  * Until a value differs, a record identical in time and every value to one before it
- * cannot be told from a copy and is taken for one. After a restart, a clock is taken to
- * have stopped when the device's last two stored records share their device time
- * (buffer/last-record.ts). A step back further than 32 distinct
+ * cannot be told from a copy and is taken for one. After a restart the memory is seeded
+ * from the device's last stored records (buffer/last-record.ts: the last and up to 8
+ * before it), and a clock is taken to have stopped when the last was suspect and one of
+ * those before it has the same device time. A clock stamped to the second whose second
+ * record of a second comes more than 2 s after the first (a reconnect) is taken for a
+ * stopped one: kept, suspect, with a device-clock alarm raised and cleared. A step back further than 32 distinct
  * times, onto times the buffer's 10-minute duplicate window still holds, is not recognised.
  *
  * A SUSPECT record is kept: its readings take the gateway's receive time (so it is filed
@@ -103,6 +106,14 @@ interface DeviceClock {
 }
 
 const NONE: readonly RecordValue[] = Object.freeze([]);
+
+/** A stored record the memory is seeded with after a restart (buffer/last-record.ts). */
+export interface SeededRecord {
+  deviceClockMs: number;
+  receivedAtMs: number;
+  trusted: boolean;
+  values: readonly RecordValue[];
+}
 
 export class DeviceClocks {
   private readonly devices = new Map<string, DeviceClock>();
@@ -184,20 +195,25 @@ export class DeviceClocks {
   }
 
   /**
-   * What the device's last stored record says (at start: the buffer survives a restart,
-   * this memory does not). `trusted` false for a record that was CLOCK_SUSPECT.
+   * What the device's last stored records say (at start: the buffer survives a restart,
+   * this memory does not): the last one, and the few before it (`earlier`, oldest first).
+   * `trusted` false for a record that was CLOCK_SUSPECT.
    */
-  remember(deviceId: string, last: { deviceClockMs: number; receivedAtMs: number; trusted: boolean; values: readonly RecordValue[]; clockStopped?: boolean }): void {
+  remember(deviceId: string, last: SeededRecord & { filedAtMs: number; earlier?: readonly SeededRecord[]; clockStopped?: boolean }): void {
     if (this.devices.has(deviceId)) return;
     const recent = new RecentDeviceTimes();
-    recent.add(last.deviceClockMs, last.receivedAtMs, last.trusted, last.values);
+    for (const e of last.earlier ?? []) if (recent.find(e.deviceClockMs) < 0) recent.add(e.deviceClockMs, e.receivedAtMs, e.trusted, e.values);
+    const slot = recent.find(last.deviceClockMs);
+    if (slot < 0) recent.add(last.deviceClockMs, last.receivedAtMs, last.trusted, last.values);
+    else recent.remember(slot, last.values);
     this.devices.set(deviceId, {
       trusted: last.trusted,
       lastDeviceMs: last.deviceClockMs,
       lastSkewMs: last.receivedAtMs - last.deviceClockMs,
       recent,
       stopped: last.clockStopped === true,
-      lastFiledMs: last.trusted ? -Infinity : last.receivedAtMs,
+      // Its suspect records were filed at strictly increasing times: the next after this one's.
+      lastFiledMs: last.trusted ? -Infinity : last.filedAtMs,
     });
   }
 

@@ -13,7 +13,7 @@
 /** Distinct device times remembered: a clock that steps back by up to this many records. */
 export const RECENT_TIMES = 32;
 /** Metric values remembered per time: an instant's vitals, its NIBP, a second channel (~9 KB a device with the times). */
-const VALUES_PER_TIME = 12;
+const VALUES_PER_TIME = 16;
 
 /** One value of a record, as compared (ParsedObservation has these fields). */
 export interface RecordValue {
@@ -32,6 +32,8 @@ export class RecentDeviceTimes {
   /** The last offset a record at each time was filed at (a coarse tick's, device-clock.ts). */
   readonly lastOffsetMs = new Uint16Array(RECENT_TIMES);
   private readonly counts = new Uint8Array(RECENT_TIMES);
+  /** A time with more values than VALUES_PER_TIME: one not remembered may have been seen. */
+  private readonly overflowed = new Uint8Array(RECENT_TIMES);
   private readonly metrics: string[] = new Array<string>(RECENT_TIMES * VALUES_PER_TIME).fill('');
   private readonly instances: (string | undefined)[] = new Array<string | undefined>(RECENT_TIMES * VALUES_PER_TIME).fill(undefined);
   private readonly values = new Float64Array(RECENT_TIMES * VALUES_PER_TIME);
@@ -64,13 +66,15 @@ export class RecentDeviceTimes {
       this.values[base + i] = v.value;
     }
     this.counts[slot] = count;
+    this.overflowed[slot] = values.length > VALUES_PER_TIME ? 1 : 0;
     return slot;
   }
 
   /**
    * Whether `values` gives a metric already seen at the slot's time a value never seen with
    * it there: a new measurement, which a re-sent copy (same values) or another message of
-   * that instant (other metrics) is not.
+   * that instant (other metrics) is not. At a time with more values than are remembered,
+   * a metric not remembered counts as new: a copy stored twice rather than a reading lost.
    */
   novel(slot: number, values: readonly RecordValue[]): boolean {
     const base = slot * VALUES_PER_TIME;
@@ -83,7 +87,7 @@ export class RecentDeviceTimes {
         seen = true;
         if (Object.is(this.values[i], v.value)) same = true;
       }
-      if (seen && !same) return true;
+      if (seen ? !same : this.overflowed[slot] === 1) return true;
     }
     return false;
   }
@@ -93,12 +97,15 @@ export class RecentDeviceTimes {
     const base = slot * VALUES_PER_TIME;
     for (const v of values) {
       const count = this.counts[slot]!;
-      if (count === VALUES_PER_TIME) return;
       let known = false;
       for (let i = base; i < base + count && !known; i++) {
         known = this.metrics[i] === v.metric && this.instances[i] === v.instance && Object.is(this.values[i], v.value);
       }
       if (known) continue;
+      if (count === VALUES_PER_TIME) {
+        this.overflowed[slot] = 1;
+        return;
+      }
       this.metrics[base + count] = v.metric;
       this.instances[base + count] = v.instance;
       this.values[base + count] = v.value;

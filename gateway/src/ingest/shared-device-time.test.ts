@@ -179,4 +179,55 @@ describe('records at a device time another record used', () => {
     expect(rows.slice(2).every((r) => r.flags & QualityFlag.CLOCK_SUSPECT && r.device_clock_ms === ts)).toBe(true);
     expect(new Set(rows.filter((r) => r.metric === 'SPO2').map((r) => r.device_time_ms)).size).toBe(6);
   });
+
+  it('from a clock stamped to the second, a record of 13 metrics: a new value of the last one in the second record is stored', async () => {
+    const { daemon: d, gw: g } = await start(60_000);
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, { username: 'mon-mq', password: g.passwords.get('mon-mq')!, reconnectPeriod: 0 });
+    const T = Math.floor(Date.now() / 1000) * 1000;
+    const all13 = { SPO2: 97, HR: 80, PR: 80, PI: 1.5, RR: 16, NIBP_SYS: 120, NIBP_DIA: 80, NIBP_MEAN: 93, ABP_SYS: 118, ABP_DIA: 78, ABP_MEAN: 91, TEMP: 36.8, ETCO2: 38 };
+    await c.publishAsync('wardlink/devices/mon-mq/readings', JSON.stringify({ ts: T, readings: all13 }), { qos: 1 });
+    await sleep(400);
+    await c.publishAsync('wardlink/devices/mon-mq/readings', JSON.stringify({ ts: T, readings: { ...all13, ETCO2: 41 } }), { qos: 1 });
+    await c.endAsync();
+    expect(rowsOf('mon-mq').filter((r) => r.metric === 'ETCO2').map((r) => r.value)).toEqual([38, 41]);
+  });
+
+  it('after a restart, of a clock that stopped whose last record also brought an NIBP with its own time: still stopped', async () => {
+    let { daemon: d } = await start(60_000);
+    let client = await MllpClient.open(d.ports.hl7);
+    const T = Math.floor(Date.now() / 1000) * 1000;
+    expect((await client.request(oru('H0', T, 90)))[1]).toBe('AA');
+    await sleep(2100);
+    expect((await client.request(oru('H1', T, 91)))[1]).toBe('AA'); // stopped
+    expect((await client.request(oru('H2', T, 91, T + 1500)))[1]).toBe('AA'); // steady, and an NIBP measured (its row comes first)
+    client.socket.destroy();
+    await d.stop();
+    d = daemon = await startDaemon(gw!);
+    client = await MllpClient.open(d.ports.hl7);
+    for (let i = 3; i < 6; i++) expect((await client.request(oru(`H${i}`, T, 91, T + 1500)))[1]).toBe('AA'); // steady, the clock still stopped
+    client.socket.destroy();
+    const rows = rowsOf('mon-hl7');
+    expect(spo2Of(rows)).toHaveLength(6);
+    expect(rows.filter((r) => r.metric === 'NIBP_SYS')).toHaveLength(1);
+  });
+
+  it('after a restart, from a clock stamped to the second: a record of the last second, in flight during the restart, is stored', async () => {
+    const started = await start(60_000);
+    let d = started.daemon;
+    const g = started.gw;
+    const topic = 'wardlink/devices/mon-mq/readings';
+    const options = { username: 'mon-mq', password: g.passwords.get('mon-mq')!, reconnectPeriod: 0 };
+    let c = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    const T = Math.floor(Date.now() / 1000) * 1000;
+    await c.publishAsync(topic, JSON.stringify({ ts: T, readings: { SPO2: 97, HR: 80 } }), { qos: 1 });
+    await sleep(300);
+    await c.publishAsync(topic, JSON.stringify({ ts: T, readings: { SPO2: 96, HR: 81 } }), { qos: 1 }); // filed within second T
+    await c.endAsync();
+    await d.stop();
+    d = daemon = await startDaemon(g);
+    c = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.ports.mqtt}`, options);
+    await c.publishAsync(topic, JSON.stringify({ ts: T, readings: { SPO2: 95, HR: 82 } }), { qos: 1 });
+    await c.endAsync();
+    expect(spo2Of(rowsOf('mon-mq')).map((r) => r.value)).toEqual([97, 96, 95]);
+  });
 });
