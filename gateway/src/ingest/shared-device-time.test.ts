@@ -12,8 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
 import type { GatewayDaemon } from '../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
-import { formatHl7Time } from './formats/hl7/timestamp.js';
 import { MllpClient } from './testing/mllp-client.js';
+import { oruMessage } from './testing/oru-message.js';
 
 let gw: TestGateway | undefined;
 let daemon: GatewayDaemon | undefined;
@@ -63,17 +63,8 @@ function clockAlarmPhases(): string[] {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function oru(controlId: string, timeMs: number, spo2: number, nibpAtMs?: number): string {
-  return [
-    `MSH|^~\\&|MON-HL7|WARD||WARDLINK|${formatHl7Time(timeMs)}||ORU^R01^ORU_R01|${controlId}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO`,
-    'PID|||P2^^^HOSP^MR',
-    'PV1||I|ICU^^bed-02',
-    `OBR|1|||182777000^monitoring of patient^SCT|||${formatHl7Time(timeMs)}`,
-    `OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|${spo2}|262688^MDC_DIM_PERCENT^MDC|||||R`,
-    'OBX|2|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1.1.149530|88|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
-    ...(nibpAtMs === undefined ? [] : [`OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|120|266016^MDC_DIM_MMHG^MDC|||||R|||${formatHl7Time(nibpAtMs)}`]),
-  ].join('\r');
-}
+const oru = (controlId: string, timeMs: number, spo2: number, nibpAtMs?: number) =>
+  oruMessage({ sender: 'MON-HL7', patientId: 'P2', bedId: 'bed-02', controlId, timeMs, spo2, ...(nibpAtMs === undefined ? {} : { nibpAtMs }) });
 const spo2Of = (rows: Row[]) => rows.filter((r) => r.metric === 'SPO2');
 
 describe('records at a device time another record used', () => {

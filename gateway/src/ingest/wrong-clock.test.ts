@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
 import type { GatewayDaemon } from '../daemon.js';
 import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
-import { formatHl7Time } from './formats/hl7/timestamp.js';
 import { MllpClient } from './testing/mllp-client.js';
+import { oruMessage } from './testing/oru-message.js';
 
 let gw: TestGateway;
 let daemon: GatewayDaemon;
@@ -72,16 +72,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 const stateOf = (deviceId: string) => daemon.deviceStates.snapshot().find((d) => d.deviceId === deviceId)?.state;
 const alarmsOf = (bedId: string) => daemon.alarms.engine.activeAlarms().filter((a) => a.bedId === bedId);
 
-function oru(controlId: string, timeMs: number, spo2: number): string {
-  return [
-    `MSH|^~\\&|MON-AHEAD|WARD||WARDLINK|${formatHl7Time(timeMs)}||ORU^R01^ORU_R01|${controlId}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO`,
-    'PID|||P2^^^HOSP^MR',
-    'PV1||I|ICU^^bed-02',
-    `OBR|1|||182777000^monitoring of patient^SCT|||${formatHl7Time(timeMs)}`,
-    `OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|${spo2}|262688^MDC_DIM_PERCENT^MDC|||||R`,
-    'OBX|2|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.1.1.149530|88|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
-  ].join('\r');
-}
+const oru = (controlId: string, timeMs: number, spo2: number) => oruMessage({ sender: 'MON-AHEAD', patientId: 'P2', bedId: 'bed-02', controlId, timeMs, spo2 });
 
 describe('a monitor whose clock is wrong', () => {
   it('8 days behind, over MQTT: every PUBACKed reading is stored at the receive time and the desaturation alarms', async () => {
