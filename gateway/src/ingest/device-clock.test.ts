@@ -176,6 +176,10 @@ describe('DeviceClocks', () => {
     const clocks = new DeviceClocks();
     expect([0, 0, 0, 5].map((d) => clocks.fileClockless('ser', NOW + d))).toEqual([NOW, NOW + 1, NOW + 2, NOW + 5]);
     expect(clocks.fileClockless('other', NOW)).toBe(NOW);
+    // After a restart, after the last record the buffer holds (filed 1 ms ahead of its receipt).
+    const restarted = new DeviceClocks();
+    restarted.remember('ser', { deviceClockMs: NOW + 5, receivedAtMs: NOW + 4, filedAtMs: NOW + 5, trusted: true, values: [] });
+    expect(restarted.fileClockless('ser', NOW + 4)).toBe(NOW + 6);
   });
 
   it('judges an observation time of its own (an NIBP minutes old) by the absolute window only', () => {

@@ -201,6 +201,8 @@ export class DeviceClocks {
    */
   remember(deviceId: string, last: SeededRecord & { filedAtMs: number; earlier?: readonly SeededRecord[]; clockStopped?: boolean }): void {
     if (this.devices.has(deviceId)) return;
+    // A clockless device's records (its rows are filed at their receive times) resume after it.
+    this.clocklessFiledMs.set(deviceId, last.filedAtMs);
     const recent = new RecentDeviceTimes();
     for (const e of last.earlier ?? []) if (recent.find(e.deviceClockMs) < 0) recent.add(e.deviceClockMs, e.receivedAtMs, e.trusted, e.values);
     const slot = recent.find(last.deviceClockMs);
