@@ -36,6 +36,19 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
   const { store, metrics, clock, logger } = w;
   // The writer reports a failed commit to the disk-full watch, made just below.
   const late: { diskFull: DiskFullWatch | null } = { diskFull: null };
+  // Readings filed at their receive time because their device time held other values
+  // (recent-records.ts): counted always, logged at most once a minute.
+  let retimedLoggedAtMs = -Infinity;
+  const noteRetimed = (n: number) => {
+    metrics.retimed.inc(n);
+    const now = clock.now();
+    if (now - retimedLoggedAtMs < 60_000) return;
+    retimedLoggedAtMs = now;
+    logger.warn(
+      { code: 'WL_INGEST_DEVICE_TIME_REUSED', readings: n },
+      'readings at device times already stored with other values (a monitor clock set back?): stored at their receive time, flagged clock-suspect',
+    );
+  };
   const writer = new BufferWriter(store, {
     ...(config.buffer.flushIntervalMs !== null ? { flushIntervalMs: config.buffer.flushIntervalMs } : {}),
     ...(config.buffer.maxBatchReadings !== null ? { maxBatchReadings: config.buffer.maxBatchReadings } : {}),
@@ -48,6 +61,7 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
       metrics.commitLatency.observe(s.latencyMs / 1000);
       metrics.commitRows.observe(s.rows);
       if (s.duplicates > 0) metrics.duplicates.inc(s.duplicates);
+      if (s.retimed > 0) noteRetimed(s.retimed);
       capLook.noteCommit();
       w.onCommitted(s.readings, s.alarms);
     },

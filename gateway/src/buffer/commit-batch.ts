@@ -23,8 +23,9 @@ export type CommitOutcome =
   /** The transaction failed as a whole (disk full, I/O error): every entry failed. */
   | { kind: 'failed'; failure: CommitFailure; latencyMs: number }
   /** Committed; `refused` lists the entries (by index) isolated for their data;
-   * `duplicates` counts readings not stored because they were already (recent-records.ts). */
-  | { kind: 'committed'; readings: number; alarms: number; duplicates: number; latencyMs: number; refused: [number, CommitFailure][] };
+   * `duplicates` counts readings not stored because they were already (recent-records.ts),
+   * `retimed` those stored at their receive time because their device time held other values. */
+  | { kind: 'committed'; readings: number; alarms: number; duplicates: number; retimed: number; latencyMs: number; refused: [number, CommitFailure][] };
 
 /**
  * How long the commit thread itself waits for SQLite's write lock (its connection's
@@ -77,6 +78,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
     let readings = 0;
     let alarms = 0;
     let duplicates = 0;
+    let retimed = 0;
     for (const e of entries) {
       if (e.readings) {
         let kept = e.readings;
@@ -84,6 +86,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
           const filtered = recent.filter(e.readings, overlay);
           kept = filtered.kept;
           duplicates += filtered.dropped;
+          retimed += filtered.retimed;
         }
         if (kept.length > 0) groups.push(kept);
         readings += kept.length;
@@ -92,7 +95,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
       }
     }
     inserts.insertReadings(groups);
-    return { readings, alarms, duplicates };
+    return { readings, alarms, duplicates, retimed };
   });
   const committed = () => {
     recent?.commit(overlay);
@@ -105,6 +108,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
     let readings = 0;
     let alarms = 0;
     let duplicates = 0;
+    let retimed = 0;
     entries.forEach((entry, i) => {
       try {
         const r = tx.immediate([entry], nowMs);
@@ -112,11 +116,12 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
         readings += r.readings;
         alarms += r.alarms;
         duplicates += r.duplicates;
+        retimed += r.retimed;
       } catch (err) {
         refused.push([i, toCommitFailure(err)]);
       }
     });
-    return { kind: 'committed', readings, alarms, duplicates, latencyMs: opts.monotonicMs() - started, refused };
+    return { kind: 'committed', readings, alarms, duplicates, retimed, latencyMs: opts.monotonicMs() - started, refused };
   }
 
   return (entries, nowMs) => {

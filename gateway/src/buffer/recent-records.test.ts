@@ -13,10 +13,10 @@ describe('RecentRecords', () => {
     const recent = new RecentRecords(60_000);
     let overlay = new Map<string, RecentEntry>();
     expect(recent.filter([reading(), reading({ metric: 'SPO2' })], overlay).dropped).toBe(0);
-    expect(recent.filter([reading()], overlay)).toEqual({ kept: [], dropped: 1 }); // same group commit
+    expect(recent.filter([reading()], overlay)).toEqual({ kept: [], dropped: 1, retimed: 0 }); // same group commit
     recent.commit(overlay);
     overlay = new Map();
-    expect(recent.filter([reading(), reading({ metric: 'NIBP_SYS' })], overlay)).toEqual({ kept: [reading({ metric: 'NIBP_SYS' })], dropped: 1 });
+    expect(recent.filter([reading(), reading({ metric: 'NIBP_SYS' })], overlay)).toEqual({ kept: [reading({ metric: 'NIBP_SYS' })], dropped: 1, retimed: 0 });
     // A suspect reading is known by the device's own time, not the receive time it is filed at.
     const suspect = reading({ deviceTimeMs: T + 5000, receivedAtMs: T + 5000, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T - 8 * 86_400_000 });
     expect(recent.filter([suspect], overlay).dropped).toBe(0);
@@ -27,9 +27,39 @@ describe('RecentRecords', () => {
     const recent = new RecentRecords(60_000);
     const overlay = new Map<string, RecentEntry>();
     const batch = [reading(), reading({ deviceTimeMs: T + 1000 }), reading({ deviceId: 'mon-2' }), reading({ deviceId: 'mon-2', deviceTimeMs: T + 1000 }), reading()];
-    expect(recent.filter(batch, overlay)).toEqual({ kept: batch.slice(0, 4), dropped: 1 });
+    expect(recent.filter(batch, overlay)).toEqual({ kept: batch.slice(0, 4), dropped: 1, retimed: 0 });
     recent.commit(overlay);
     expect(recent.filter([reading({ deviceId: 'mon-3' }), reading({ deviceTimeMs: T + 2000 }), reading({ deviceId: 'mon-2', deviceTimeMs: T + 1000 })], new Map()).dropped).toBe(1);
+  });
+
+  it('keeps a record at a stored time with another value, filed at its receive time; its copy is dropped', () => {
+    const recent = new RecentRecords(60_000);
+    let overlay = new Map<string, RecentEntry>();
+    recent.filter([reading(), reading({ metric: 'SPO2', value: 97 })], overlay);
+    recent.commit(overlay);
+    overlay = new Map();
+    // The monitor's clock was set back onto T: HR is new, SPO2 repeats 97; the record is
+    // a new measurement, both readings kept, at the receive time, 1 ms apart per record.
+    const again = [reading({ value: 75, receivedAtMs: T + 40_000 }), reading({ metric: 'SPO2', value: 97, receivedAtMs: T + 40_000 })];
+    const next = [reading({ deviceTimeMs: T + 1000, value: 76, receivedAtMs: T + 40_000 })];
+    const out = recent.filter([...again, ...next], overlay);
+    expect([out.dropped, out.retimed]).toEqual([0, 2]);
+    expect(out.kept.map((r) => [r.metric, r.value, r.deviceTimeMs, r.deviceClockMs, r.flags])).toEqual([
+      ['HR', 75, T + 40_000, T, QualityFlag.CLOCK_SUSPECT],
+      ['SPO2', 97, T + 40_000, T, QualityFlag.CLOCK_SUSPECT],
+      ['HR', 76, T + 1000, undefined, 0], // a time not used before: as it came
+    ]);
+    recent.commit(overlay);
+    overlay = new Map();
+    // The copies of either record at T are dropped; a third value is kept, 1 ms later.
+    const copies = [reading({ value: 75 }), reading({ metric: 'SPO2', value: 97 }), reading({ value: 72 })];
+    expect(copies.map((r) => recent.filter([r], overlay).dropped)).toEqual([1, 1, 1]);
+    const third = recent.filter([reading({ value: 80, receivedAtMs: T + 40_000 })], overlay);
+    expect([third.dropped, third.retimed, third.kept[0]!.deviceTimeMs]).toEqual([0, 1, T + 40_001]);
+    // A suspect reading (filed at its receive time already) is kept where it is.
+    const suspect = reading({ value: 90, deviceTimeMs: T + 50_000, receivedAtMs: T + 50_000, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T });
+    expect(recent.filter([suspect], overlay)).toEqual({ kept: [suspect], dropped: 0, retimed: 0 });
+    expect(suspect.deviceTimeMs).toBe(T + 50_000);
   });
 
   it('keeps what was received within the window, to its edge, and a receive time of NaN does not pin it', () => {
@@ -102,5 +132,8 @@ describe('a copy after a restart', () => {
     expect(known({ metric: 'SPO2', deviceTimeMs: T + 100_500 })).toBe(true);
     expect(known({ metric: 'SPO2', deviceTimeMs: T + 100_000 })).toBe(false);
     expect(known({})).toBe(false); // T: before the window
+    // With the values it was stored with: another value at a seeded key is no copy.
+    const other = recent.filter([reading({ metric: 'RR', value: 13, deviceTimeMs: T + 100_000 })], new Map());
+    expect([other.dropped, other.retimed]).toEqual([0, 1]);
   });
 });

@@ -4,7 +4,8 @@
  * an HL7 message whose ACK never came. The copy must not be stored twice.
  *
  * A reading's identity is the cloud's natural key: (device, metric, the device's own time:
- * `deviceClockMs` of a CLOCK_SUSPECT reading, else its time). Only readings whose time the
+ * `deviceClockMs` of a CLOCK_SUSPECT reading, else its time), and a copy has its value too:
+ * a reading there with another value is a new measurement (`filter`). Only readings whose time the
  * device gave are judged (`dedup` on the append): a clockless line stamped with the receive
  * time has nothing to be the same as.
  *
@@ -24,8 +25,8 @@
  * after a full GC).
  */
 import type Database from 'better-sqlite3';
-import type { Reading } from '@wardlink/shared';
-import { RecentRing, sameTime } from './recent-ring.js';
+import { QualityFlag, type Reading } from '@wardlink/shared';
+import { RecentRing, sameTime, Seen } from './recent-ring.js';
 
 /** Long enough for a client to reconnect and resend after a gateway restart. */
 export const DEDUP_WINDOW_MS = 10 * 60_000;
@@ -36,6 +37,8 @@ export interface RecentEntry {
   timeMs: number;
   /** The metrics this transaction stores under the key. */
   metrics: string[];
+  /** Their values, in the same order. */
+  values: number[];
   /** The latest receive time among them. */
   atMs: number;
 }
@@ -80,9 +83,11 @@ export class RecentRecords {
     /** One row's keys (a few at most) and their metrics, in the order met. */
     const times: number[] = [];
     const metrics: string[][] = [];
+    const values: number[][] = [];
     for (const [device, deviceTimeMs, at, items] of window.iterate(fromId) as Iterable<[string, number, number, string]>) {
       times.length = 0;
       metrics.length = 0;
+      values.length = 0;
       // [metric, value, flags, deviceTimeDelta?, receivedDelta?, deviceClockOffset?, unit?] (rows.ts)
       for (const it of JSON.parse(items) as [string, number, number, number?, number?, (number | null)?][]) {
         const ms = deviceTimeMs + (it[3] ?? 0) + (it[5] ?? 0);
@@ -91,9 +96,13 @@ export class RecentRecords {
         if (k < 0) {
           times.push(ms);
           metrics.push([it[0]]);
-        } else metrics[k]!.push(it[0]);
+          values.push([it[1]]);
+        } else {
+          metrics[k]!.push(it[0]);
+          values[k]!.push(it[1]);
+        }
       }
-      for (let k = 0; k < times.length; k++) this.ring.add(device, times[k]!, metrics[k]!, at);
+      for (let k = 0; k < times.length; k++) this.ring.add(device, times[k]!, metrics[k]!, values[k]!, at);
     }
     this.newestMs = newest;
     return this.ring.size;
@@ -102,46 +111,101 @@ export class RecentRecords {
   /**
    * The readings of one append that are not stored yet. `overlay` collects what this
    * transaction adds (and is consulted, so a copy inside the same group is caught too).
+   *
+   * A reading is a copy when one of its metric at its key was stored with the same value.
+   * A record (the readings of one key in the append) with a reading stored there with
+   * another value only is no copy: the device's clock was set back onto times it used
+   * (further than device-clock.ts remembers), or one of its messages corrects another.
+   * Its readings are all kept, those of them filed at the device's time are filed at
+   * their receive time instead, flagged CLOCK_SUSPECT with the device's time kept
+   * (`deviceClockMs`), as device-clock.ts files a suspect record: at the device's time
+   * they would be one with the stored reading in the cloud (its key). `retimed` counts them.
    */
-  filter(readings: readonly Reading[], overlay: Map<string, RecentEntry>): { kept: readonly Reading[]; dropped: number } {
+  filter(readings: readonly Reading[], overlay: Map<string, RecentEntry>): { kept: readonly Reading[]; dropped: number; retimed: number } {
     let kept: Reading[] | null = null;
+    let retimed = 0;
     // A record's readings share their key: it is built and looked up once for the run.
-    let device: string | undefined;
-    let timeMs = Number.NaN;
-    let pending: RecentEntry | undefined;
-    let key = '';
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i]!;
-      const ms = r.deviceClockMs ?? r.deviceTimeMs;
-      if (r.deviceId !== device || !sameTime(ms, timeMs) || i === 0) {
-        device = r.deviceId;
-        timeMs = ms;
-        key = identityOf(r);
-        pending = overlay.get(key);
+    for (let from = 0; from < readings.length; ) {
+      const first = readings[from]!;
+      const timeMs = first.deviceClockMs ?? first.deviceTimeMs;
+      let to = from + 1;
+      while (to < readings.length && readings[to]!.deviceId === first.deviceId && sameTime(readings[to]!.deviceClockMs ?? readings[to]!.deviceTimeMs, timeMs)) to++;
+      const key = identityOf(first);
+      let pending = overlay.get(key);
+      let other = false;
+      for (let i = from; i < to; i++) {
+        const seen = this.seen(readings[i]!, timeMs, pending);
+        this.marks[i - from] = seen;
+        if (seen === Seen.OTHER) other = true;
       }
-      if (pending?.metrics.includes(r.metric) || this.ring.has(r.deviceId, ms, r.metric)) {
-        kept ??= readings.slice(0, i);
-        continue;
+      if (other) retimed += this.refile(readings, from, to);
+      for (let i = from; i < to; i++) {
+        const r = readings[i]!;
+        if (!other && this.marks[i - from] === Seen.SAME) {
+          kept ??= readings.slice(0, i);
+          continue;
+        }
+        if (pending === undefined) {
+          pending = { deviceId: r.deviceId, timeMs, metrics: [r.metric], values: [r.value], atMs: r.receivedAtMs };
+          overlay.set(key, pending);
+        } else {
+          pending.metrics.push(r.metric);
+          pending.values.push(r.value);
+          if (r.receivedAtMs > pending.atMs) pending.atMs = r.receivedAtMs;
+        }
+        kept?.push(r);
       }
-      if (pending === undefined) {
-        pending = { deviceId: r.deviceId, timeMs: ms, metrics: [r.metric], atMs: r.receivedAtMs };
-        overlay.set(key, pending);
-      } else {
-        pending.metrics.push(r.metric);
-        if (r.receivedAtMs > pending.atMs) pending.atMs = r.receivedAtMs;
-      }
-      kept?.push(r);
+      from = to;
     }
-    return kept === null ? { kept: readings, dropped: 0 } : { kept, dropped: readings.length - kept.length };
+    return kept === null ? { kept: readings, dropped: 0, retimed } : { kept, dropped: readings.length - kept.length, retimed };
   }
+
+  /** Per reading of the run being filtered: what the window says of it. */
+  private marks: Seen[] = [];
+
+  private seen(r: Reading, timeMs: number, pending: RecentEntry | undefined): Seen {
+    let seen: Seen = this.ring.match(r.deviceId, timeMs, r.metric, r.value);
+    if (seen === Seen.SAME || pending === undefined) return seen;
+    for (let j = 0; j < pending.metrics.length; j++) {
+      if (pending.metrics[j] !== r.metric) continue;
+      if (sameTime(pending.values[j]!, r.value)) return Seen.SAME;
+      seen = Seen.OTHER;
+    }
+    return seen;
+  }
+
+  /**
+   * Files a record that is no copy at its readings' receive time (strictly after the
+   * device's previous such record: two in one millisecond would be one in the cloud).
+   * A reading already filed apart from its device time (CLOCK_SUSPECT) stays where it is.
+   */
+  private refile(readings: readonly Reading[], from: number, to: number): number {
+    let n = 0;
+    const deviceId = readings[from]!.deviceId;
+    const at = Math.max(readings[from]!.receivedAtMs, (this.refiledMs.get(deviceId) ?? -Infinity) + 1);
+    for (let i = from; i < to; i++) {
+      const r = readings[i]!;
+      if (r.deviceClockMs !== undefined) continue;
+      r.deviceClockMs = r.deviceTimeMs;
+      r.deviceTimeMs = at;
+      r.flags |= QualityFlag.CLOCK_SUSPECT;
+      n++;
+    }
+    if (n > 0) this.refiledMs.set(deviceId, at);
+    return n;
+  }
+
+  /** Per device, the last time a record was filed at by `refile`. */
+  private readonly refiledMs = new Map<string, number>();
 
   /** After the commit: what the transaction added is known from now on; old keys expire. */
   commit(overlay: Map<string, RecentEntry>): void {
     for (const e of overlay.values()) {
-      this.ring.add(e.deviceId, e.timeMs, e.metrics, e.atMs);
+      this.ring.add(e.deviceId, e.timeMs, e.metrics, e.values, e.atMs);
       if (e.atMs > this.newestMs) this.newestMs = e.atMs;
     }
     this.ring.expireBefore(this.newestMs - this.windowMs);
+    if (this.refiledMs.size > 0) for (const [device, ms] of this.refiledMs) if (ms < this.newestMs - this.windowMs) this.refiledMs.delete(device);
   }
 
   /** Distinct keys (device, time) held. */

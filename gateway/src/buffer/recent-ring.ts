@@ -1,17 +1,19 @@
 /**
  * The duplicate window's storage (recent-records.ts): the keys (device, device time) of
- * the records committed lately, each with its metrics, in typed arrays instead of a string
+ * the records committed lately, each with its metrics and their values, in typed arrays instead of a string
  * key, an object and a string of metrics per record in a Map (which grew the commit
- * thread's heap by ~9 MB over a 60-bed ward's 10 minutes). 30 bytes an entry, 2 a metric,
- * ~4 of hash bucket.
+ * thread's heap by ~9 MB over a 60-bed ward's 10 minutes). 30 bytes an entry, 10 a metric
+ * (its id and its value: a reading at a stored time with another value is no copy, 2.4 MB
+ * at 60 beds), ~4 of hash bucket.
  *
- * Exact: an entry keeps the interned device, the time as the double it was and the
- * interned metric ids (ref-interner.ts), and `has` compares all three, so only a reading
- * stored before is ever reported (the hash only says where to start looking).
+ * Exact: an entry keeps the interned device, the time as the double it was, the interned
+ * metric ids (ref-interner.ts) and the values as the doubles they were, and `match`
+ * compares them all, so only a reading stored before is ever reported the same (the hash
+ * only says where to start looking).
  *
  * Entries are numbered in the order they are added (receive order, roughly), so expiry
  * pops from the front. Per entry: its device, time, receive time, the number of its first
- * metric in a second sequence (`pool`, in the same order) and its count, and the next
+ * metric in a second sequence (`pool`, with the values beside it) and its count, and the next
  * entry of its hash chain. A key may have several entries (an NIBP message at a time a
  * record already had; a record seeded from two rows): `has` looks at each.
  *
@@ -25,7 +27,7 @@ import { RefInterner } from './ref-interner.js';
 /** Entries per block (30 B each: 60 KB). */
 const SHIFT = 11;
 const BLOCK = 1 << SHIFT;
-/** Metrics per pool block (2 B each, 4 B past 65,536 metric keys held at once). */
+/** Metrics per pool block (2 B each, 4 B past 65,536 metric keys held at once; 8 B of value beside each). */
 const PSHIFT = 14;
 const PBLOCK = 1 << PSHIFT;
 /** Entry and metric numbers are 31 bits and wrap around: a window holds far fewer. */
@@ -38,6 +40,17 @@ const MAX_ENTRY_METRICS = 0xffff;
 
 /** The same key time: `===`, except that NaN is NaN (as the string key it replaces had it). */
 export const sameTime = (a: number, b: number) => a === b || (a !== a && b !== b);
+
+/** What the window says of a reading (`match`). */
+export const Seen = {
+  /** No reading of that metric at that key. */
+  NOT: 0,
+  /** One with the same value: the reading is a copy. */
+  SAME: 1,
+  /** Only with other values: a new measurement at a time the device used before. */
+  OTHER: 2,
+} as const;
+export type Seen = (typeof Seen)[keyof typeof Seen];
 
 class Block {
   readonly time: Float64Array;
@@ -75,6 +88,9 @@ export class RecentRing {
   /** pblocks[0] holds metrics `pbase` to `pbase + PBLOCK - 1`. */
   private pblocks: (Uint16Array | Uint32Array)[] = [new Uint16Array(PBLOCK)];
   private pspare: Uint16Array | Uint32Array | null = null;
+  /** The values, beside pblocks. */
+  private readonly vblocks: Float64Array[] = [new Float64Array(PBLOCK)];
+  private vspare: Float64Array | null = null;
   private pbase = 0;
   private phead = 0;
   private pcount = 0;
@@ -101,32 +117,38 @@ export class RecentRing {
   /** Bytes of the typed arrays (the interned strings aside: a ward's few devices and metric keys). */
   get bytes(): number {
     const blocks = this.blocks.length + (this.spare ? 1 : 0);
-    const pool = [...this.pblocks, ...(this.pspare ? [this.pspare] : [])].reduce((sum, p) => sum + p.byteLength, 0);
+    const pool = [...this.pblocks, ...(this.pspare ? [this.pspare] : []), ...this.vblocks, ...(this.vspare ? [this.vspare] : [])].reduce((sum, p) => sum + p.byteLength, 0);
     return blocks * BLOCK * 30 + pool + this.buckets.byteLength;
   }
 
-  /** True when an entry holds this device's reading of `metric` at `timeMs`. */
-  has(deviceId: string, timeMs: number, metric: string): boolean {
+  /** Whether an entry holds this device's reading of `metric` at `timeMs`, and with `value` or only others. */
+  match(deviceId: string, timeMs: number, metric: string, value: number): Seen {
     const d = this.devices.idOf(deviceId);
-    if (d < 0) return false;
+    if (d < 0) return Seen.NOT;
     const m = this.metrics.idOf(metric);
-    if (m < 0) return false;
+    if (m < 0) return Seen.NOT;
+    let seen: Seen = Seen.NOT;
     for (let i = this.buckets[bucketOf(d, timeMs, this.buckets.length - 1)]!; i !== NONE; ) {
       const blk = this.block(i);
       const o = i & (BLOCK - 1);
       if (blk.dev[o] === d && sameTime(blk.time[o]!, timeMs)) {
         const start = blk.mStart[o]!;
-        for (let j = 0, n = blk.mCount[o]!; j < n; j++) if (this.metricAt((start + j) & SEQ) === m) return true;
+        for (let j = 0, n = blk.mCount[o]!; j < n; j++) {
+          const p = (start + j) & SEQ;
+          if (this.metricAt(p) !== m) continue;
+          if (sameTime(this.valueAt(p), value)) return Seen.SAME;
+          seen = Seen.OTHER;
+        }
       }
       i = blk.next[o]!;
     }
-    return false;
+    return seen;
   }
 
-  /** Adds `metrics` of the device at `timeMs`, received at `atMs`, at the back. */
-  add(deviceId: string, timeMs: number, metrics: readonly string[], atMs: number): void {
+  /** Adds `metrics` (with their `values`) of the device at `timeMs`, received at `atMs`, at the back. */
+  add(deviceId: string, timeMs: number, metrics: readonly string[], values: ArrayLike<number>, atMs: number): void {
     for (let from = 0; from < metrics.length; from += MAX_ENTRY_METRICS) {
-      this.addEntry(deviceId, timeMs, metrics, from, Math.min(metrics.length, from + MAX_ENTRY_METRICS), atMs);
+      this.addEntry(deviceId, timeMs, metrics, values, from, Math.min(metrics.length, from + MAX_ENTRY_METRICS), atMs);
     }
   }
 
@@ -153,7 +175,11 @@ export class RecentRing {
     return this.pblocks[((p - this.pbase) & SEQ) >>> PSHIFT]![p & (PBLOCK - 1)]!;
   }
 
-  private addEntry(deviceId: string, timeMs: number, metrics: readonly string[], from: number, to: number, atMs: number): void {
+  private valueAt(p: number): number {
+    return this.vblocks[((p - this.pbase) & SEQ) >>> PSHIFT]![p & (PBLOCK - 1)]!;
+  }
+
+  private addEntry(deviceId: string, timeMs: number, metrics: readonly string[], values: ArrayLike<number>, from: number, to: number, atMs: number): void {
     const n = to - from;
     if (n === 0) return;
     if (this.count + 1 > this.buckets.length) this.rehash(this.buckets.length * 2);
@@ -167,12 +193,16 @@ export class RecentRing {
       const wide = this.pblocks[0] instanceof Uint32Array;
       this.pblocks.push(this.pspare ?? (wide ? new Uint32Array(PBLOCK) : new Uint16Array(PBLOCK)));
       this.pspare = null;
+      this.vblocks.push(this.vspare ?? new Float64Array(PBLOCK));
+      this.vspare = null;
     }
     for (let j = 0; j < n; j++) {
       const id = this.metrics.acquire(metrics[from + j]!);
       if (id > 0xffff && this.pblocks[0] instanceof Uint16Array) this.widenPool();
       const p = (start + j) & SEQ;
-      this.pblocks[((p - this.pbase) & SEQ) >>> PSHIFT]![p & (PBLOCK - 1)] = id;
+      const k = ((p - this.pbase) & SEQ) >>> PSHIFT;
+      this.pblocks[k]![p & (PBLOCK - 1)] = id;
+      this.vblocks[k]![p & (PBLOCK - 1)] = values[from + j]!;
     }
     this.pcount += n;
     const d = this.devices.acquire(deviceId);
@@ -219,8 +249,14 @@ export class RecentRing {
     }
     while (((this.phead - this.pbase) & SEQ) >= PBLOCK) {
       const done = this.pblocks.shift()!;
-      if (this.pblocks.length === 0) this.pblocks.push(done);
-      else this.pspare ??= done;
+      const doneValues = this.vblocks.shift()!;
+      if (this.pblocks.length === 0) {
+        this.pblocks.push(done);
+        this.vblocks.push(doneValues);
+      } else {
+        this.pspare ??= done;
+        this.vspare ??= doneValues;
+      }
       this.pbase = (this.pbase + PBLOCK) & SEQ;
     }
   }

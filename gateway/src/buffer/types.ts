@@ -60,6 +60,9 @@ export interface CommitStats {
   alarms: number;
   /** Readings not stored because they were stored already (a redelivered copy). */
   duplicates: number;
+  /** Readings at a device time that held other values of their metric (a clock set back):
+   * stored at their receive time, CLOCK_SUSPECT (recent-records.ts). */
+  retimed: number;
   /** Wall time of the transaction (BEGIN to COMMIT), ms. */
   latencyMs: number;
   /** Readings still waiting in the queue after this commit. */

@@ -48,6 +48,7 @@ export class CommitSettler {
         readings: outcome.readings,
         alarms: outcome.alarms,
         duplicates: outcome.duplicates,
+        retimed: outcome.retimed,
         latencyMs: outcome.latencyMs,
         queuedReadings: this.queuedReadings(),
       });

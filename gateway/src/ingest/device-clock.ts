@@ -44,7 +44,10 @@
  * those before it has the same device time. A clock stamped to the second whose second
  * record of a second comes more than 2 s after the first (a reconnect) is taken for a
  * stopped one: kept, suspect, with a device-clock alarm raised and cleared. A step back further than 32 distinct
- * times, onto times the buffer's 10-minute duplicate window still holds, is not recognised.
+ * times is not recognised here (no technical alarm); the buffer's 10-minute duplicate window
+ * then compares values too (buffer/recent-records.ts): a record at a stored time with another
+ * value is kept, filed at its receive time and CLOCK_SUSPECT, and counted
+ * (wardlink_gateway_retimed_readings_total).
  *
  * A SUSPECT record is kept: its readings take the gateway's receive time (so it is filed
  * where it happened, and alarm evaluation, which runs on receive times, still alarms on a

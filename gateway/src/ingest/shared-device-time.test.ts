@@ -110,6 +110,31 @@ describe('records at a device time another record used', () => {
     expect(new Set(spo2.map((r) => r.device_time_ms)).size).toBe(7);
   });
 
+  it('from a clock stepped back 40 s (past the 32 times the clock check remembers): every acknowledged new reading is stored', async () => {
+    const { daemon } = await start(120_000);
+    const client = await MllpClient.open(daemon.ports.hl7);
+    const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    // 45 records a second apart on the monitor's clock, then its time is set back 40 s
+    // (NTP on the monitor) and it goes on: 41 records at times it used, with new values.
+    const seconds = [...Array.from({ length: 45 }, (_, s) => s), ...Array.from({ length: 41 }, (_, s) => s + 4)];
+    for (let i = 0; i < seconds.length; i++) {
+      expect((await client.request(oru(`S${i}`, T0 + seconds[i]! * 1000, 60 + (i % 40))))[1]).toBe('AA');
+    }
+    client.socket.destroy();
+    const rows = rowsOf('mon-hl7');
+    const spo2 = spo2Of(rows);
+    expect(spo2.map((r) => r.value)).toEqual(seconds.map((_, i) => 60 + (i % 40)));
+    // The pulse rate repeats 88 in every record: the stepped-back records' are new too.
+    expect(rows.filter((r) => r.metric === 'PR')).toHaveLength(seconds.length);
+    // Kept apart from the readings they share a device time with: one time each.
+    expect(new Set(spo2.map((r) => r.device_time_ms)).size).toBe(seconds.length);
+    const again = spo2.slice(45);
+    expect(again.every((r) => (r.flags & QualityFlag.CLOCK_SUSPECT) !== 0)).toBe(true);
+    expect(again.map((r) => r.device_clock_ms)).toEqual(seconds.slice(45).map((s) => T0 + s * 1000));
+    // Past what the clock check remembers, the buffer's duplicate filter told them apart.
+    expect(Number(/^wardlink_gateway_retimed_readings_total (\d+)/m.exec(await daemon.metrics.text())?.[1])).toBeGreaterThan(0);
+  });
+
   it('of a stopped clock, each repeating an NIBP with its own earlier time: that NIBP is stored once, at its own time', async () => {
     const { daemon } = await start(60_000);
     const client = await MllpClient.open(daemon.ports.hl7);

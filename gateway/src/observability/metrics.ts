@@ -37,6 +37,11 @@ export class GatewayMetrics {
     help: 'Readings received again after they were stored (a resent MQTT message or HL7 message), stored once',
     registers: [this.registry],
   });
+  readonly retimed = new Counter({
+    name: 'wardlink_gateway_retimed_readings_total',
+    help: 'Readings at a device time already stored with other values (a monitor clock set back): stored at their receive time, flagged clock-suspect',
+    registers: [this.registry],
+  });
   readonly flagged = new Counter({
     name: 'wardlink_gateway_readings_flagged_total',
     help: 'Readings stored with a quality flag, per device and flag',
