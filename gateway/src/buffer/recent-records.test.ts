@@ -78,6 +78,21 @@ describe('RecentRecords', () => {
     expect(recent.size).toBe(2);
   });
 
+  it('starts again when the gateway clock is set back further than the window, instead of growing until it catches up', () => {
+    const recent = new RecentRecords(60_000);
+    const commitAt = (receivedAtMs: number, over: Partial<Reading> = {}) => {
+      const overlay = new Map<string, RecentEntry>();
+      recent.filter([reading({ deviceTimeMs: receivedAtMs, receivedAtMs, ...over })], overlay);
+      recent.commit(overlay);
+    };
+    for (let s = 0; s < 60; s++) commitAt(T + 3_600_000 + s * 1000); // an hour ahead
+    expect(recent.size).toBe(60);
+    for (let s = 0; s < 180; s++) commitAt(T + s * 1000); // set back: 3 minutes, a record a second
+    expect(recent.size).toBe(61); // the last minute, not the hour ahead's records and these
+    // Within the window after the step, copies are recognised again.
+    expect(recent.filter([reading({ deviceTimeMs: T + 179_000 })], new Map()).dropped).toBe(1);
+  });
+
   it('forgets what is older than the window', () => {
     const recent = new RecentRecords(60_000);
     const overlay = new Map<string, RecentEntry>();

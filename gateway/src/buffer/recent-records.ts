@@ -200,6 +200,18 @@ export class RecentRecords {
 
   /** After the commit: what the transaction added is known from now on; old keys expire. */
   commit(overlay: Map<string, RecentEntry>): void {
+    let newest = -Infinity;
+    for (const e of overlay.values()) if (e.atMs > newest) newest = e.atMs;
+    if (newest < this.newestMs - this.windowMs) {
+      // The gateway's clock was set back further than the window (an RTC that booted in
+      // the future, then NTP): expiry goes by the newest receive time, so nothing would
+      // expire until the clock caught up again, and the window would grow by the step
+      // (days of a ward's keys). Start it again from now: a copy of a record received
+      // before the step is then stored twice, never a reading lost.
+      this.ring.expireBefore(Number.POSITIVE_INFINITY);
+      this.refiledMs.clear();
+      this.newestMs = newest;
+    }
     for (const e of overlay.values()) {
       this.ring.add(e.deviceId, e.timeMs, e.metrics, e.values, e.atMs);
       if (e.atMs > this.newestMs) this.newestMs = e.atMs;
