@@ -43,7 +43,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function setUpFootprintWard(opts: { beds: number; cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number>; /** cloud.maxBatchAgeMs to try, else the default */ maxBatchAgeMs?: number }): Promise<FootprintWard> {
+export async function setUpFootprintWard(opts: { beds: number; cloudUrl: string; cloudToken: string; /** buffer.* settings to try (e.g. flushIntervalMs), else the defaults */ buffer?: Record<string, number | string>; /** cloud.maxBatchAgeMs to try, else the default */ maxBatchAgeMs?: number }): Promise<FootprintWard> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-footprint-'));
   const configPath = join(dir, 'gateway.json');
   const httpPort = await freePort();
