@@ -82,6 +82,7 @@ export function createBatchCommitter(db: Database.Database, opts: BatchCommitter
     for (const e of entries) {
       if (e.readings) {
         let kept = e.readings;
+        if (recent && e.sharedTimeMs !== undefined) recent.register(e.readings, overlay, e.sharedTimeMs);
         if (recent && e.dedup) {
           const filtered = recent.filter(e.readings, overlay);
           kept = filtered.kept;

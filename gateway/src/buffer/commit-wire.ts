@@ -5,7 +5,8 @@
  * Reading objects themselves costs the main thread several times more per reading.
  *
  * Layout of `nums`, entry after entry, in append order:
- *   readings entry: READINGS (or READINGS_DEDUP), count, then per reading
+ *   readings entry: READINGS (or READINGS_DEDUP, or READINGS_SHARED), count (READINGS_SHARED:
+ *                   then sharedTimeMs), then per reading
  *                   device, bed, patient, metric (indexes into `strings`, see NULL_REF),
  *                   deviceTimeMs, receivedAtMs, value, flags,
  *                   deviceClockMs (NaN when absent), unit (string index, NULL_REF when absent)
@@ -27,11 +28,15 @@ export interface WireEntry {
   alarms: readonly AlarmEvent[] | null;
   /** The readings' times are the device's own: a copy of one stored lately is dropped. */
   dedup?: boolean;
+  /** Without dedup: the device time the readings are known by to the duplicate filter (writer.ts append). */
+  sharedTimeMs?: number;
 }
 
 const READINGS = 0;
 const ALARM = 1;
 const READINGS_DEDUP = 2;
+/** READINGS followed by the sharedTimeMs. */
+const READINGS_SHARED = 3;
 const PER_READING = 10;
 /** A null id (patientId of a bed with no admission). */
 const NULL_REF = -1;
@@ -56,7 +61,7 @@ class StringTable {
 
 export function encodeBatch(entries: readonly WireEntry[]): WireBatch {
   let size = 0;
-  for (const e of entries) size += 2 + (e.readings ? e.readings.length * PER_READING : 0);
+  for (const e of entries) size += 2 + (e.readings ? e.readings.length * PER_READING + (!e.dedup && e.sharedTimeMs !== undefined ? 1 : 0) : 0);
   const nums = new Float64Array(size);
   const table = new StringTable();
   const alarms: (readonly AlarmEvent[])[] = [];
@@ -67,8 +72,10 @@ export function encodeBatch(entries: readonly WireEntry[]): WireBatch {
       nums[o++] = alarms.push(e.alarms ?? []) - 1;
       continue;
     }
-    nums[o++] = e.dedup ? READINGS_DEDUP : READINGS;
+    const shared = !e.dedup && e.sharedTimeMs !== undefined;
+    nums[o++] = e.dedup ? READINGS_DEDUP : shared ? READINGS_SHARED : READINGS;
     nums[o++] = e.readings.length;
+    if (shared) nums[o++] = e.sharedTimeMs!;
     // Consecutive readings of one append nearly always share device, bed and patient.
     let device: string | undefined;
     let bed: string | undefined;
@@ -114,6 +121,7 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
       out.push({ readings: null, alarms: alarms[arg]! });
       continue;
     }
+    const sharedTimeMs = kind === READINGS_SHARED ? nums[o++]! : 0;
     const readings: Reading[] = new Array(arg);
     for (let i = 0; i < arg; i++, o += PER_READING) {
       const r: Reading = {
@@ -133,7 +141,7 @@ export function decodeBatch(batch: WireBatch): WireEntry[] {
       if (unit !== NULL_REF) r.unit = str(unit)!;
       readings[i] = r;
     }
-    out.push({ readings, alarms: null, dedup: kind === READINGS_DEDUP });
+    out.push({ readings, alarms: null, dedup: kind === READINGS_DEDUP, ...(kind === READINGS_SHARED ? { sharedTimeMs } : {}) });
   }
   return out;
 }

@@ -78,6 +78,66 @@ describe('RecentRecords', () => {
     expect(recent.size).toBe(2);
   });
 
+  describe('a record at a stored time with another value (review of 62db3f0)', () => {
+    const N = T - 5 * 60_000; // an NIBP's own time (OBX-14)
+    const R = T + 40_000;
+    const stored = (recent: RecentRecords, readings: Reading[]) => {
+      const overlay = new Map<string, RecentEntry>();
+      recent.filter(readings, overlay);
+      recent.commit(overlay);
+    };
+
+    it('is kept whole around an own-timed NIBP, which is judged alone (a copy: dropped)', () => {
+      const recent = new RecentRecords(600_000);
+      stored(recent, [reading({ metric: 'SPO2', value: 97 }), reading({ metric: 'NIBP_SYS', value: 120, deviceTimeMs: N }), reading({ metric: 'PR', value: 88 })]);
+      const again = [reading({ metric: 'SPO2', value: 95, receivedAtMs: R }), reading({ metric: 'NIBP_SYS', value: 120, deviceTimeMs: N, receivedAtMs: R }), reading({ metric: 'PR', value: 88, receivedAtMs: R })];
+      const out = recent.filter(again, new Map());
+      expect(out.kept.map((r) => [r.metric, r.deviceTimeMs])).toEqual([
+        ['SPO2', R],
+        ['PR', R],
+      ]);
+      expect([out.dropped, out.retimed]).toEqual([1, 2]);
+    });
+
+    it("is kept whole with a second channel's readings (another device id) among its own", () => {
+      const recent = new RecentRecords(600_000);
+      const ch2 = 'mon-1~1.1.2.150456';
+      stored(recent, [reading({ metric: 'SPO2', value: 97 }), reading({ deviceId: ch2, metric: 'SPO2', value: 96 }), reading({ metric: 'PR', value: 88 })]);
+      const again = [reading({ metric: 'SPO2', value: 95, receivedAtMs: R }), reading({ deviceId: ch2, metric: 'SPO2', value: 96, receivedAtMs: R }), reading({ metric: 'PR', value: 88, receivedAtMs: R })];
+      const out = recent.filter(again, new Map());
+      expect(out.kept.map((r) => `${r.deviceId}/${r.metric}`)).toEqual(['mon-1/SPO2', `${ch2}/SPO2`, 'mon-1/PR']);
+    });
+
+    it('is filed clear of a reading of its device stored at its receive time (a clock that ran fast, then was set back)', () => {
+      const recent = new RecentRecords(600_000);
+      stored(recent, [reading({ value: 72 })]);
+      stored(recent, [reading({ value: 70, deviceTimeMs: R, receivedAtMs: T + 20 })]);
+      const out = recent.filter([reading({ value: 75, receivedAtMs: R })], new Map());
+      expect([out.retimed, out.kept[0]!.deviceTimeMs]).toEqual([1, R + 1]);
+    });
+
+    it('is filed clear of a suspect record of its device filed at its receive time in the same append', () => {
+      const recent = new RecentRecords(600_000);
+      stored(recent, [reading({ value: 72 })]);
+      const suspect = reading({ value: 80, deviceTimeMs: R, receivedAtMs: R, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T - 3_600_000 });
+      const out = recent.filter([suspect, reading({ value: 75, receivedAtMs: R })], new Map());
+      expect(out.kept.map((r) => r.deviceTimeMs)).toEqual([R, R + 1]);
+    });
+
+    it('stored apart from the filter at a time of its own, is known by the shared time: its re-sent copy is dropped', () => {
+      const recent = new RecentRecords(600_000);
+      stored(recent, [reading({ value: 72 }), reading({ metric: 'RR', value: 14 })]);
+      // The second record of a clock stamped to the second: filed at T + 480, no filter.
+      let overlay = new Map<string, RecentEntry>();
+      recent.register([reading({ value: 75, deviceTimeMs: T + 480 }), reading({ metric: 'RR', value: 14, deviceTimeMs: T + 480 })], overlay, T);
+      recent.commit(overlay);
+      overlay = new Map();
+      // Its copy comes at T (device-clock.ts gives it the first record's verdict).
+      const out = recent.filter([reading({ value: 75, receivedAtMs: R }), reading({ metric: 'RR', value: 14, receivedAtMs: R })], overlay);
+      expect([out.kept.length, out.dropped, out.retimed]).toEqual([0, 2, 0]);
+    });
+  });
+
   it('starts again when the gateway clock is set back further than the window, instead of growing until it catches up', () => {
     const recent = new RecentRecords(60_000);
     const commitAt = (receivedAtMs: number, over: Partial<Reading> = {}) => {
@@ -91,6 +151,9 @@ describe('RecentRecords', () => {
     expect(recent.size).toBe(61); // the last minute, not the hour ahead's records and these
     // Within the window after the step, copies are recognised again.
     expect(recent.filter([reading({ deviceTimeMs: T + 179_000 })], new Map()).dropped).toBe(1);
+    // A commit that adds nothing (every reading a copy, or none filtered) keeps the window.
+    recent.commit(new Map());
+    expect(recent.size).toBe(61);
   });
 
   it('forgets what is older than the window', () => {

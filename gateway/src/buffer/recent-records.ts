@@ -109,63 +109,94 @@ export class RecentRecords {
   }
 
   /**
-   * The readings of one append that are not stored yet. `overlay` collects what this
-   * transaction adds (and is consulted, so a copy inside the same group is caught too).
+   * The readings of one append (one device record, or part of one) that are not stored
+   * yet. `overlay` collects what this transaction adds (and is consulted, so a copy inside
+   * the same group is caught too).
    *
-   * A reading is a copy when one of its metric at its key was stored with the same value.
-   * A record (the readings of one key in the append) with a reading stored there with
-   * another value only is no copy: the device's clock was set back onto times it used
-   * (further than device-clock.ts remembers), or one of its messages corrects another.
-   * Its readings are all kept, those of them filed at the device's time are filed at
-   * their receive time instead, flagged CLOCK_SUSPECT with the device's time kept
+   * A reading is a copy when one of its metric was stored at its key with the same value.
+   * The readings of the append at a time where one was stored with another value only are
+   * no copy, none of them (a steady pulse rate beside a new SpO2 is new too): the device's
+   * clock was set back onto times it used (further than device-clock.ts remembers), or a
+   * message corrects another. They are all kept, and those filed at the device's time are
+   * filed at their receive time instead, CLOCK_SUSPECT with the device's time kept
    * (`deviceClockMs`), as device-clock.ts files a suspect record: at the device's time
    * they would be one with the stored reading in the cloud (its key). `retimed` counts them.
+   * Readings of the append at another time (an NIBP's own, OBX-14) are judged alone.
    */
   filter(readings: readonly Reading[], overlay: Map<string, RecentEntry>): { kept: readonly Reading[]; dropped: number; retimed: number } {
-    let kept: Reading[] | null = null;
-    let retimed = 0;
+    const marks = this.marks;
+    let other = false;
     // A record's readings share their key: it is built and looked up once for the run.
-    for (let from = 0; from < readings.length; ) {
-      const first = readings[from]!;
-      const timeMs = first.deviceClockMs ?? first.deviceTimeMs;
-      let to = from + 1;
-      while (to < readings.length && readings[to]!.deviceId === first.deviceId && sameTime(readings[to]!.deviceClockMs ?? readings[to]!.deviceTimeMs, timeMs)) to++;
-      const key = identityOf(first);
-      let pending = overlay.get(key);
-      let other = false;
-      for (let i = from; i < to; i++) {
-        const seen = this.seen(readings[i]!, timeMs, pending);
-        this.marks[i - from] = seen;
-        if (seen === Seen.OTHER) other = true;
-      }
-      if (other) retimed += this.refile(readings, from, to);
-      for (let i = from; i < to; i++) {
-        const r = readings[i]!;
-        if (!other && this.marks[i - from] === Seen.SAME) {
-          kept ??= readings.slice(0, i);
-          continue;
-        }
+    let device: string | undefined;
+    let timeMs = Number.NaN;
+    let pending: RecentEntry | undefined;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      const ms = r.deviceClockMs ?? r.deviceTimeMs;
+      if (i === 0 || r.deviceId !== device || !sameTime(ms, timeMs)) {
+        device = r.deviceId;
+        timeMs = ms;
+        const key = identityOf(r);
+        pending = overlay.get(key);
         if (pending === undefined) {
-          pending = { deviceId: r.deviceId, timeMs, metrics: [r.metric], values: [r.value], atMs: r.receivedAtMs };
+          pending = { deviceId: r.deviceId, timeMs: ms, metrics: [], values: [], atMs: r.receivedAtMs };
           overlay.set(key, pending);
-        } else {
-          pending.metrics.push(r.metric);
-          pending.values.push(r.value);
-          if (r.receivedAtMs > pending.atMs) pending.atMs = r.receivedAtMs;
         }
-        kept?.push(r);
       }
-      from = to;
+      const seen = this.seen(r, ms, pending!);
+      marks[i] = seen;
+      if (seen === Seen.OTHER) other = true;
+      if (seen === Seen.SAME) continue;
+      // Known from here on, to the rest of this append too. (A re-filed reading keeps its
+      // device's time as its key, deviceClockMs, so this holds after `refile`.)
+      pending!.metrics.push(r.metric);
+      pending!.values.push(r.value);
+      if (r.receivedAtMs > pending!.atMs) pending!.atMs = r.receivedAtMs;
+    }
+    /** The times of the append that hold a new measurement (null: none, the usual case). */
+    const fresh = other ? this.freshTimes(readings) : null;
+    const retimed = fresh === null ? 0 : this.refile(readings, fresh, overlay);
+    let kept: Reading[] | null = null;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      if (marks[i] !== Seen.NOT && !(fresh !== null && fresh.some((t) => sameTime(t, r.deviceClockMs ?? r.deviceTimeMs)))) {
+        kept ??= readings.slice(0, i);
+        continue;
+      }
+      kept?.push(r);
     }
     return kept === null ? { kept: readings, dropped: 0, retimed } : { kept, dropped: readings.length - kept.length, retimed };
   }
 
-  /** Per reading of the run being filtered: what the window says of it. */
-  private marks: Seen[] = [];
+  /**
+   * Readings stored without the filter at a time of their own, for a device time they
+   * share with another record (device-clock.ts `sharedTime`: the second record of a clock
+   * stamped to the second, a stopped clock's): known under that time from now on, so that
+   * a re-sent copy of them, which comes at that time, is one.
+   */
+  register(readings: readonly Reading[], overlay: Map<string, RecentEntry>, sharedTimeMs: number): void {
+    let pending: RecentEntry | undefined;
+    for (const r of readings) {
+      if (pending?.deviceId !== r.deviceId) {
+        const key = `${r.deviceId}${SEP}${sharedTimeMs}`;
+        pending = overlay.get(key);
+        if (pending === undefined) {
+          pending = { deviceId: r.deviceId, timeMs: sharedTimeMs, metrics: [], values: [], atMs: r.receivedAtMs };
+          overlay.set(key, pending);
+        }
+      }
+      pending.metrics.push(r.metric);
+      pending.values.push(r.value);
+      if (r.receivedAtMs > pending.atMs) pending.atMs = r.receivedAtMs;
+    }
+  }
 
-  private seen(r: Reading, timeMs: number, pending: RecentEntry | undefined): Seen {
+  /** Per reading of the append being filtered: what the window says of it. */
+  private readonly marks: Seen[] = [];
+
+  private seen(r: Reading, timeMs: number, pending: RecentEntry): Seen {
     let seen: Seen = this.ring.match(r.deviceId, timeMs, r.metric, r.value);
-    if (seen === Seen.SAME || pending === undefined) return seen;
+    if (seen === Seen.SAME) return seen;
     for (let j = 0; j < pending.metrics.length; j++) {
       if (pending.metrics[j] !== r.metric) continue;
       if (sameTime(pending.values[j]!, r.value)) return Seen.SAME;
@@ -174,25 +205,49 @@ export class RecentRecords {
     return seen;
   }
 
-  /**
-   * Files a record that is no copy at its readings' receive time (strictly after the
-   * device's previous such record: two in one millisecond would be one in the cloud).
-   * A reading already filed apart from its device time (CLOCK_SUSPECT) stays where it is.
-   */
-  private refile(readings: readonly Reading[], from: number, to: number): number {
-    let n = 0;
-    const deviceId = readings[from]!.deviceId;
-    const at = Math.max(readings[from]!.receivedAtMs, (this.refiledMs.get(deviceId) ?? -Infinity) + 1);
-    for (let i = from; i < to; i++) {
+  private freshTimes(readings: readonly Reading[]): number[] {
+    const times: number[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      if (this.marks[i] !== Seen.OTHER) continue;
       const r = readings[i]!;
-      if (r.deviceClockMs !== undefined) continue;
+      const ms = r.deviceClockMs ?? r.deviceTimeMs;
+      if (!times.some((t) => sameTime(t, ms))) times.push(ms);
+    }
+    return times;
+  }
+
+  /**
+   * Files the readings at `times` at their receive time. One time per device and record
+   * time, after the device's previous re-filed one, and clear of every time the window or
+   * this append holds for the device (two readings of a metric at one time would be one
+   * in the cloud). A reading already filed apart from its device time (CLOCK_SUSPECT by
+   * device-clock.ts) stays where it is.
+   */
+  private refile(readings: readonly Reading[], times: readonly number[], overlay: Map<string, RecentEntry>): number {
+    let n = 0;
+    const filed: { deviceId: string; timeMs: number; atMs: number }[] = [];
+    for (const r of readings) {
+      if (r.deviceClockMs !== undefined || !times.some((t) => sameTime(t, r.deviceTimeMs))) continue;
+      let place = filed.find((f) => f.deviceId === r.deviceId && sameTime(f.timeMs, r.deviceTimeMs));
+      if (place === undefined) {
+        place = { deviceId: r.deviceId, timeMs: r.deviceTimeMs, atMs: this.fileAt(r.deviceId, r.receivedAtMs, readings, overlay) };
+        filed.push(place);
+      }
       r.deviceClockMs = r.deviceTimeMs;
-      r.deviceTimeMs = at;
+      r.deviceTimeMs = place.atMs;
       r.flags |= QualityFlag.CLOCK_SUSPECT;
       n++;
     }
-    if (n > 0) this.refiledMs.set(deviceId, at);
     return n;
+  }
+
+  private fileAt(deviceId: string, receivedAtMs: number, readings: readonly Reading[], overlay: Map<string, RecentEntry>): number {
+    let at = Math.max(receivedAtMs, (this.refiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY) + 1);
+    const taken = (ms: number) =>
+      this.ring.hasKey(deviceId, ms) || overlay.has(`${deviceId}${SEP}${ms}`) || readings.some((x) => x.deviceId === deviceId && x.deviceTimeMs === ms);
+    while (taken(at)) at++;
+    this.refiledMs.set(deviceId, at);
+    return at;
   }
 
   /** Per device, the last time a record was filed at by `refile`. */
@@ -202,7 +257,8 @@ export class RecentRecords {
   commit(overlay: Map<string, RecentEntry>): void {
     let newest = -Infinity;
     for (const e of overlay.values()) if (e.atMs > newest) newest = e.atMs;
-    if (newest < this.newestMs - this.windowMs) {
+    // (An empty overlay, a commit of no filtered reading, has no receive time to go by.)
+    if (newest !== Number.NEGATIVE_INFINITY && newest < this.newestMs - this.windowMs) {
       // The gateway's clock was set back further than the window (an RTC that booted in
       // the future, then NTP): expiry goes by the newest receive time, so nothing would
       // expire until the clock caught up again, and the window would grow by the step

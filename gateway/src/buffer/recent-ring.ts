@@ -145,6 +145,12 @@ export class RecentRing {
     return seen;
   }
 
+  /** True when an entry holds a reading of the device at `timeMs` (whatever its metric). */
+  hasKey(deviceId: string, timeMs: number): boolean {
+    const d = this.devices.idOf(deviceId);
+    return d >= 0 && this.keyIn(bucketOf(d, timeMs, this.buckets.length - 1), d, timeMs, NONE);
+  }
+
   /** Adds `metrics` (with their `values`) of the device at `timeMs`, received at `atMs`, at the back. */
   add(deviceId: string, timeMs: number, metrics: readonly string[], values: ArrayLike<number>, atMs: number): void {
     for (let from = 0; from < metrics.length; from += MAX_ENTRY_METRICS) {

@@ -21,6 +21,8 @@ export interface WriterEntry {
   readings: readonly Reading[] | null;
   alarms: readonly AlarmEvent[] | null;
   dedup?: boolean;
+  /** Without dedup: the device time the readings are known by to the duplicate filter (writer.ts append). */
+  sharedTimeMs?: number;
   /** Its sender waits for this commit before it sends more (see append's `prompt`). */
   prompt?: boolean;
   rows: number;

@@ -83,19 +83,23 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
    * Resolves once the readings are committed; rejects with a BufferError if they could not
    * be. `dedup`: their times are the device's own, so a redelivered copy of readings stored
    * lately is dropped instead of stored twice (recent-records.ts); it resolves all the same.
+   * `sharedTimeMs` (without dedup): the readings are a new measurement at this device time,
+   * filed at a time of their own (device-clock.ts `sharedTime`): stored as they are, and
+   * known by this time to the duplicate filter, so that a re-sent copy of them is one.
    * `prompt`: the sender sends nothing more until this commit (an HL7 connection or a
    * serial line, one message at a time; the MQTT bridge), so its group is committed after
    * flushIntervalMs instead of waiting up to maxCommitDelayMs for a page's worth: waiting
    * would cap such a sender at 1000 / maxCommitDelayMs messages a second (a central
    * station multiplexing a ward over one MLLP connection would fall behind).
    */
-  append(readings: readonly Reading[], opts: { dedup?: boolean; prompt?: boolean } = {}): Promise<void> {
+  append(readings: readonly Reading[], opts: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
     if (this.readingsRefused) return Promise.reject(this.readingsRefused);
     const dedup = opts.dedup === true;
     const prompt = opts.prompt === true;
-    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, prompt, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+    const shared = !dedup && opts.sharedTimeMs !== undefined ? { sharedTimeMs: opts.sharedTimeMs } : {};
+    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, ...shared, prompt, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /**

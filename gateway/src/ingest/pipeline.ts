@@ -23,7 +23,7 @@ import type { RejectLog } from './reject-log.js';
 export interface ReadingSink {
   /** Resolves once the readings are committed to the buffer. `dedup`: their times are the
    * device's own, so a redelivered copy is stored once (buffer/recent-records.ts). */
-  append(readings: Reading[], opts?: { dedup?: boolean; prompt?: boolean }): Promise<void>;
+  append(readings: Reading[], opts?: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean }): Promise<void>;
 }
 
 /** What the ingest layer learned about a record, beside its readings (for the alarm engine). */
@@ -57,7 +57,7 @@ export function instanceId(deviceId: string, channel: string): string {
   return `${deviceId}~${channel.replace(/[^A-Za-z0-9._:-]/g, '_')}`;
 }
 /** The sink's options, one object each, not one per record (frozen: every record shares them). */
-type SinkOptions = Readonly<{ dedup: boolean; prompt?: boolean }>;
+type SinkOptions = Readonly<{ dedup: boolean; sharedTimeMs?: number; prompt?: boolean }>;
 const NO_DEDUP: SinkOptions = Object.freeze({ dedup: false });
 const PROMPT: SinkOptions = Object.freeze({ dedup: false, prompt: true });
 const DEDUP: SinkOptions = Object.freeze({ dedup: true });
@@ -230,10 +230,13 @@ export class IngestPipeline {
     const { sink } = this.deps;
     if (recordTime === null) return sink.append(readings, senderWaits ? PROMPT : NO_DEDUP);
     if (verdict.sharedTime !== true) return sink.append(readings, senderWaits ? DEDUP_PROMPT : DEDUP);
-    if (ownTimed === null) return sink.append(readings, senderWaits ? PROMPT : NO_DEDUP);
+    // Stored without the filter, but known to it by the device's time, so that a re-sent
+    // copy of this record (which device-clock.ts gives its first record's verdict) is one.
+    const atShared: SinkOptions = { dedup: false, sharedTimeMs: recordTime, ...(senderWaits ? { prompt: true } : {}) };
+    if (ownTimed === null) return sink.append(readings, atShared);
     const shared = readings.filter((r) => !ownTimed.includes(r));
     const own = sink.append(ownTimed, senderWaits ? DEDUP_PROMPT : DEDUP);
-    return shared.length === 0 ? own : Promise.all([own, sink.append(shared, senderWaits ? PROMPT : NO_DEDUP)]);
+    return shared.length === 0 ? own : Promise.all([own, sink.append(shared, atShared)]);
   }
 
   /**

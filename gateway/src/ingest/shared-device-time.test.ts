@@ -63,8 +63,8 @@ function clockAlarmPhases(): string[] {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const oru = (controlId: string, timeMs: number, spo2: number, nibpAtMs?: number) =>
-  oruMessage({ sender: 'MON-HL7', patientId: 'P2', bedId: 'bed-02', controlId, timeMs, spo2, ...(nibpAtMs === undefined ? {} : { nibpAtMs }) });
+const oru = (controlId: string, timeMs: number, spo2: number, nibpAtMs?: number, nibpBetween?: boolean) =>
+  oruMessage({ sender: 'MON-HL7', patientId: 'P2', bedId: 'bed-02', controlId, timeMs, spo2, ...(nibpAtMs === undefined ? {} : { nibpAtMs }), ...(nibpBetween ? { nibpBetween } : {}) });
 const spo2Of = (rows: Row[]) => rows.filter((r) => r.metric === 'SPO2');
 
 describe('records at a device time another record used', () => {
@@ -133,6 +133,37 @@ describe('records at a device time another record used', () => {
     expect(again.map((r) => r.device_clock_ms)).toEqual(seconds.slice(45).map((s) => T0 + s * 1000));
     // Past what the clock check remembers, the buffer's duplicate filter told them apart.
     expect(Number(/^wardlink_gateway_retimed_readings_total (\d+)/m.exec(await daemon.metrics.text())?.[1])).toBeGreaterThan(0);
+  });
+
+  it('from a clock stepped back 40 s, an NIBP with its own time between SpO2 and pulse rate: every new reading stored, the NIBP once', async () => {
+    const { daemon } = await start(120_000);
+    const client = await MllpClient.open(daemon.ports.hl7);
+    const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const nibpAt = T0 - 60_000;
+    const seconds = [...Array.from({ length: 45 }, (_, s) => s), ...Array.from({ length: 41 }, (_, s) => s + 4)];
+    for (let i = 0; i < seconds.length; i++) {
+      expect((await client.request(oru(`N${i}`, T0 + seconds[i]! * 1000, 60 + (i % 40), nibpAt, true)))[1]).toBe('AA');
+    }
+    client.socket.destroy();
+    const rows = rowsOf('mon-hl7');
+    expect(rows.filter((r) => r.metric === 'SPO2')).toHaveLength(seconds.length);
+    expect(rows.filter((r) => r.metric === 'PR')).toHaveLength(seconds.length);
+    expect(rows.filter((r) => r.metric === 'NIBP_SYS')).toHaveLength(1);
+  });
+
+  it('a copy of the second record of a second, redelivered over MQTT, is stored once', async () => {
+    const { daemon, gw } = await start(60_000);
+    const topic = 'wardlink/devices/mon-mq/readings';
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { username: 'mon-mq', password: gw.passwords.get('mon-mq')!, reconnectPeriod: 0 });
+    const T = Math.floor(Date.now() / 1000) * 1000;
+    await c.publishAsync(topic, JSON.stringify({ ts: T, readings: { SPO2: 97, PR: 80 } }), { qos: 1 });
+    await sleep(300);
+    const second = JSON.stringify({ ts: T, readings: { SPO2: 96, PR: 81 } }); // filed within second T
+    await c.publishAsync(topic, second, { qos: 1 });
+    await sleep(300);
+    await c.publishAsync(topic, second, { qos: 1 }); // its PUBACK was lost: the monitor sends it again
+    await c.endAsync();
+    expect(rowsOf('mon-mq').filter((r) => r.metric === 'SPO2').map((r) => r.value)).toEqual([97, 96]);
   });
 
   it('of a stopped clock, each repeating an NIBP with its own earlier time: that NIBP is stored once, at its own time', async () => {
