@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QualityFlag, type Reading } from '@wardlink/shared';
+import { createBatchCommitter } from './commit-batch.js';
 import { RecentRecords, type RecentEntry } from './recent-records.js';
 import { openBufferStore, type BufferStore } from './store.js';
 import { tempDir, type TempDir } from './testing/fixtures.js';
@@ -124,6 +125,19 @@ describe('RecentRecords', () => {
       expect(out.kept.map((r) => r.deviceTimeMs)).toEqual([R, R + 1]);
     });
 
+    it('is filed after a suspect record of its device filed at its receive time, in an earlier commit or another append of the group', () => {
+      for (const sameGroup of [false, true]) {
+        const recent = new RecentRecords(600_000);
+        stored(recent, [reading({ value: 72 })]);
+        const overlay = new Map<string, RecentEntry>();
+        const suspect = [reading({ value: 80, deviceTimeMs: R, receivedAtMs: R, flags: QualityFlag.CLOCK_SUSPECT, deviceClockMs: T + 3_600_000 })];
+        if (sameGroup) recent.filter(suspect, overlay);
+        else stored(recent, suspect);
+        const out = recent.filter([reading({ value: 75, receivedAtMs: R })], overlay);
+        expect([out.retimed, out.kept[0]!.deviceTimeMs]).toEqual([1, R + 1]);
+      }
+    });
+
     it('stored apart from the filter at a time of its own, is known by the shared time: its re-sent copy is dropped', () => {
       const recent = new RecentRecords(600_000);
       stored(recent, [reading({ value: 72 }), reading({ metric: 'RR', value: 14 })]);
@@ -213,5 +227,29 @@ describe('a copy after a restart', () => {
     // With the values it was stored with: another value at a seeded key is no copy.
     const other = recent.filter([reading({ metric: 'RR', value: 13, deviceTimeMs: T + 100_000 })], new Map());
     expect([other.dropped, other.retimed]).toEqual([0, 1]);
+  });
+});
+
+describe('a group rolled back for one entry SQLite refuses, then each entry committed alone', () => {
+  it('stores a re-filed record once where the first attempt put it, and counts it', () => {
+    const dir = tempDir();
+    const store = openBufferStore({ path: dir.file('gw.db') });
+    try {
+      const recent = new RecentRecords(600_000);
+      const commit = createBatchCommitter(store.db, { monotonicMs: () => performance.now(), recent });
+      const R = T + 40_000;
+      expect(commit([{ readings: [reading({ value: 72 })], alarms: null, dedup: true }], R)).toMatchObject({ kind: 'committed', readings: 1 });
+      // The monitor's clock was set back onto T with a new HR; in the same group, an entry SQLite refuses.
+      const bad = reading({ deviceId: 'mon-2', bedId: undefined as unknown as string, deviceTimeMs: R });
+      const out = commit([{ readings: [reading({ value: 75, receivedAtMs: R })], alarms: null, dedup: true }, { readings: [bad], alarms: null, dedup: true }], R);
+      expect(out).toMatchObject({ kind: 'committed', readings: 1, retimed: 1, refused: [[1, expect.anything()]] });
+      expect(store.db.prepare("SELECT value, device_time_ms, device_clock_ms FROM readings WHERE device_id = 'mon-1' ORDER BY id").raw().all()).toEqual([
+        [72, T, null],
+        [75, R, T],
+      ]);
+    } finally {
+      store.close();
+      dir.remove();
+    }
   });
 });

@@ -143,6 +143,9 @@ export class RecentRecords {
           overlay.set(key, pending);
         }
       }
+      // A suspect reading is filed at its receive time (device-clock.ts): a record re-filed
+      // after it goes after it.
+      if (r.deviceClockMs !== undefined) this.noteFiled(r.deviceId, r.deviceTimeMs);
       const seen = this.seen(r, ms, pending!);
       marks[i] = seen;
       if (seen === Seen.OTHER) other = true;
@@ -177,6 +180,7 @@ export class RecentRecords {
   register(readings: readonly Reading[], overlay: Map<string, RecentEntry>, sharedTimeMs: number): void {
     let pending: RecentEntry | undefined;
     for (const r of readings) {
+      if (r.deviceClockMs !== undefined) this.noteFiled(r.deviceId, r.deviceTimeMs);
       if (pending?.deviceId !== r.deviceId) {
         const key = `${r.deviceId}${SEP}${sharedTimeMs}`;
         pending = overlay.get(key);
@@ -218,16 +222,24 @@ export class RecentRecords {
 
   /**
    * Files the readings at `times` at their receive time. One time per device and record
-   * time, after the device's previous re-filed one, and clear of every time the window or
-   * this append holds for the device (two readings of a metric at one time would be one
-   * in the cloud). A reading already filed apart from its device time (CLOCK_SUSPECT by
-   * device-clock.ts) stays where it is.
+   * time, after the device's previous re-filed or suspect one seen here, and clear of
+   * every time the window or this append holds for the device (two readings of a metric
+   * at one time would be one in the cloud). A reading already filed apart from its device
+   * time (CLOCK_SUSPECT by device-clock.ts) stays where it is. (A suspect record that
+   * device-clock.ts files later, in the same millisecond as a re-filed one, can still meet
+   * it: its filing times do not know of these.)
    */
   private refile(readings: readonly Reading[], times: readonly number[], overlay: Map<string, RecentEntry>): number {
     let n = 0;
     const filed: { deviceId: string; timeMs: number; atMs: number }[] = [];
     for (const r of readings) {
-      if (r.deviceClockMs !== undefined || !times.some((t) => sameTime(t, r.deviceTimeMs))) continue;
+      if (r.deviceClockMs !== undefined) {
+        // Re-filed by an attempt of this group that was rolled back (commit-batch.ts commits
+        // each entry alone then): where it was put stands, and it is counted again.
+        if (this.refiled.has(r)) n++;
+        continue;
+      }
+      if (!times.some((t) => sameTime(t, r.deviceTimeMs))) continue;
       let place = filed.find((f) => f.deviceId === r.deviceId && sameTime(f.timeMs, r.deviceTimeMs));
       if (place === undefined) {
         place = { deviceId: r.deviceId, timeMs: r.deviceTimeMs, atMs: this.fileAt(r.deviceId, r.receivedAtMs, readings, overlay) };
@@ -236,9 +248,17 @@ export class RecentRecords {
       r.deviceClockMs = r.deviceTimeMs;
       r.deviceTimeMs = place.atMs;
       r.flags |= QualityFlag.CLOCK_SUSPECT;
+      this.refiled.add(r);
       n++;
     }
     return n;
+  }
+
+  /** The readings `refile` moved, while they live (the retry of a rolled-back group meets them again). */
+  private readonly refiled = new WeakSet<Reading>();
+
+  private noteFiled(deviceId: string, filedAtMs: number): void {
+    if (filedAtMs > (this.refiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY)) this.refiledMs.set(deviceId, filedAtMs);
   }
 
   private fileAt(deviceId: string, receivedAtMs: number, readings: readonly Reading[], overlay: Map<string, RecentEntry>): number {
@@ -250,7 +270,7 @@ export class RecentRecords {
     return at;
   }
 
-  /** Per device, the last time a record was filed at by `refile`. */
+  /** Per device, the last time a record was filed at by `refile`, or a suspect one seen here. */
   private readonly refiledMs = new Map<string, number>();
 
   /** After the commit: what the transaction added is known from now on; old keys expire. */
