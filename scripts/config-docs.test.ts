@@ -69,7 +69,7 @@ describe('a documented variable sets its key in the real resolver', () => {
       { key: 'gatewayId', env: 'WARDLINK_GATEWAY_ID', text: 'icu-7b', want: 'icu-7b' },
       { key: 'http.port', env: 'WARDLINK_HTTP_PORT', text: '9123', want: 9123 },
       { key: 'log.level', env: 'WARDLINK_LOG_LEVEL', text: 'debug', want: 'debug' },
-      { key: 'buffer.durability', env: 'WARDLINK_DURABILITY', text: 'full', want: 'full' },
+      { key: 'buffer.durability', env: 'WARDLINK_DURABILITY', text: 'normal', want: 'normal' },
       { key: 'cloud.url', env: 'WARDLINK_CLOUD_URL', text: 'https://cloud.example.test', want: 'https://cloud.example.test' },
       { key: 'cloud.token', env: 'WARDLINK_CLOUD_TOKEN', text: 'tok-123', want: 'tok-123' },
     ];

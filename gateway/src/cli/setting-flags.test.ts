@@ -28,8 +28,8 @@ describe('setting flags', () => {
     expect((await port({})).value).toBe(8081);
     expect((await port({ WARDLINK_HTTP_PORT: '8082' })).value).toBe(8082);
     expect((await port({ WARDLINK_HTTP_PORT: '8082' }, '--http-port', '8083')).value).toBe(8083);
-    const shown = JSON.parse((await cli({}, '--log-level', 'debug', '--durability', 'full', 'config', 'show', '--json')).stdout) as { log: { level: string }; buffer: { durability: string } };
-    expect(shown).toMatchObject({ log: { level: 'debug' }, buffer: { durability: 'full' } });
+    const shown = JSON.parse((await cli({}, '--log-level', 'debug', '--durability', 'normal', 'config', 'show', '--json')).stdout) as { log: { level: string }; buffer: { durability: string } };
+    expect(shown).toMatchObject({ log: { level: 'debug' }, buffer: { durability: 'normal' } });
   });
 
   it('refuse a bad value naming the setting and the flag', async () => {

@@ -25,12 +25,12 @@ describe('gateway config', () => {
   });
 
   it('resolves file, then environment, then defaults', () => {
-    const path = write({ gatewayId: 'icu-3a', mqtt: { port: 1884 }, buffer: { durability: 'full' } });
+    const path = write({ gatewayId: 'icu-3a', mqtt: { port: 1884 }, buffer: { durability: 'normal' } });
     const cfg = loadGatewayConfig({ path, env: { WARDLINK_MQTT_PORT: '2883', WARDLINK_LOG_LEVEL: 'warn' } });
     expect(cfg.gatewayId).toBe('icu-3a');
     expect(cfg.mqtt.port).toBe(2883);
     expect(cfg.log.level).toBe('warn');
-    expect(cfg.buffer.durability).toBe('full');
+    expect(cfg.buffer.durability).toBe('normal');
     expect(cfg.hl7.port).toBe(2575);
     expect(cfg.databasePath).toBe(join(dir, 'gateway.db'));
   });

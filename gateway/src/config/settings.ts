@@ -95,7 +95,7 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'hl7.tls.keyFile', rule: fileInDataDir },
   { path: 'hl7.tls.caFile', default: null, rule: fileInDataDir },
 
-  { path: 'buffer.durability', env: 'WARDLINK_DURABILITY', flag: '--durability', default: 'normal', rule: choice(DURABILITIES) },
+  { path: 'buffer.durability', env: 'WARDLINK_DURABILITY', flag: '--durability', default: 'full', rule: choice(DURABILITIES) },
   { path: 'buffer.maxBytes', default: 2 * 1024 * MIB, rule: integer(16 * MIB, Number.MAX_SAFE_INTEGER) },
   // null defers to the writer's benchmarked default for the durability mode (WRITER_DEFAULTS,
   // chosen by `pnpm bench buffer-commit`).

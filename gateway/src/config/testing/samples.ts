@@ -70,7 +70,7 @@ export const SAMPLES: Readonly<Record<string, Sample>> = {
   'hl7.tls.certFile': { good: PEM, bad: 5, with: TLS('hl7.tls') },
   'hl7.tls.keyFile': { good: PEM, bad: 5, with: TLS('hl7.tls') },
   'hl7.tls.caFile': { good: PEM, bad: 5, with: TLS('hl7.tls') },
-  'buffer.durability': { good: 'full', bad: 'sometimes', texts: [['normal', 'normal'], ['full', 'full']] },
+  'buffer.durability': { good: 'normal', bad: 'sometimes', texts: [['full', 'full'], ['normal', 'normal']] },
   'buffer.maxBytes': { good: 16 * MIB, bad: MIB },
   'buffer.flushIntervalMs': { good: 5, bad: 0 },
   'buffer.maxBatchReadings': { good: 10, bad: 0 },
