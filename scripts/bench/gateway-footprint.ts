@@ -33,8 +33,8 @@
  * kernel has not yet written back and re-dirtied the WAL's pages; trust the full run's.
  * --flush-interval-ms sets the gateway's buffer.flushIntervalMs (default: the writer's
  * own), to see what the group commit's interval does to the writes per reading;
- * --durability-full runs the buffer with buffer.durability full (the daemon's default is
- * normal): what surviving a power cut costs in CPU, writes and acknowledgement latency.
+ * --durability-normal runs the buffer with buffer.durability normal (the daemon's default
+ * is full): what surviving a power cut costs in CPU, writes and acknowledgement latency.
  * --max-commit-delay-ms sets buffer.maxCommitDelayMs (the longest wait for a page's worth
  * of readings; = the flush interval turns it off) for the same comparison.
  * --local-retention-s sets buffer.localRetentionMs (default 60 s here: sent readings are
@@ -71,7 +71,7 @@ export const options = {
   'max-commit-delay-ms': "the writer's longest commit delay (default: the daemon's)",
   'max-batch-age-ms': "the uplink's cloud.maxBatchAgeMs (default: the daemon's)",
   beds: `admitted beds, one monitor each, ${SERIAL_BEDS} of them serial HL7 (default ${WARD_BEDS}: the largest ward designed for)`,
-  'durability-full': 'buffer.durability full (an fsync at every commit: acknowledged readings survive a power cut); default normal',
+  'durability-normal': "buffer.durability normal (no fsync at commit: a power cut can lose acknowledged readings); default: the daemon's, full",
   'reuse-build': 'use the gateway dist/ as built, do not rebuild',
 } as const;
 
@@ -103,7 +103,7 @@ export async function run({ quick, log }: BenchOptions): Promise<FootprintFigure
   // it stores: that is its steady state for years, and the prune writes too. A short
   // retention puts the run in it (--local-retention-s 86400: a first day's, no prune).
   const localRetentionS = option('local-retention-s', 60);
-  const durability = process.argv.includes('--durability-full') ? 'full' : 'normal';
+  const durability = process.argv.includes('--durability-normal') ? 'normal' : 'full';
   const bufferSettings = { localRetentionMs: localRetentionS * 1000, durability, ...(flushIntervalMs ? { flushIntervalMs } : {}), ...(maxCommitDelayMs ? { maxCommitDelayMs } : {}) };
   const build = ensureGatewayDist(log, process.argv.includes('--reuse-build'));
 
