@@ -34,16 +34,6 @@ export interface BufferWiring {
 
 export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): DaemonBuffer {
   const { store, metrics, clock, logger } = w;
-  if (store.durability === 'full') {
-    // The commit thread syncs the WAL at every group commit (its connection is FULL), and
-    // one fsync of the WAL makes every frame written before it durable, this connection's
-    // too. So the main thread's own transactions (the outbox, housekeeping, the registry)
-    // commit NORMAL: an fsync inside them would hold the event loop, tens of ms on eMMC or
-    // an SD card, with no acknowledgement or alarm evaluated meanwhile. They reach the disk
-    // with the next group commit's fsync, or the next checkpoint; the outbox's batches are
-    // synced off the loop before they leave (wal-sync.ts).
-    store.db.pragma('synchronous = NORMAL');
-  }
   // The writer reports a failed commit to the disk-full watch, made just below.
   const late: { diskFull: DiskFullWatch | null } = { diskFull: null };
   // Readings filed at their receive time because their device time held other values
@@ -105,7 +95,7 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
  * 250 ms of acknowledgement latency at ward rates for about one WAL page per commit
  * instead of one per device message (buffer/writer-options.ts). Senders that wait for each
  * acknowledgement before the next message (HL7 over TCP or serial, the MQTT bridge) are
- * committed after the flush interval all the same (BufferWriter.append's `prompt`).
+ * committed at once when no commit is running (BufferWriter.append's `prompt`).
  */
 function commitDelay(config: GatewayConfig): { maxCommitDelayMs?: number } {
   if (config.buffer.maxCommitDelayMs !== null) return { maxCommitDelayMs: config.buffer.maxCommitDelayMs };

@@ -1,8 +1,8 @@
 /**
- * The daemon's durability as configured (config/settings.ts, daemon-buffer.ts): by default
- * a group commit is synced before its acknowledgements go out; the main thread's own
- * transactions are not (their frames are synced by the next group commit's fsync), so no
- * fsync holds the event loop.
+ * The daemon's durability as configured (config/settings.ts): by default every commit is
+ * synced before what it stores is acknowledged, a group commit of readings on the commit
+ * thread and the main thread's own (an ADT admission before its AA, the outbox's batches
+ * before they leave, the series dictionary's entries).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayDaemon } from './daemon.js';
@@ -23,11 +23,11 @@ const synchronousOf = async (d: GatewayDaemon) => ({
 });
 
 describe('buffer.durability in the daemon', () => {
-  it('full by default: the commit thread syncs (FULL), the main connection does not (NORMAL)', async () => {
+  it('full by default: both the commit thread and the main connection sync at commit (FULL)', async () => {
     gw = await createTestGateway();
     expect(gw.config.buffer.durability).toBe('full');
     daemon = await startDaemon(gw);
-    expect(await synchronousOf(daemon)).toEqual({ commitThread: 2, mainThread: 1 });
+    expect(await synchronousOf(daemon)).toEqual({ commitThread: 2, mainThread: 2 });
   });
 
   it('normal when configured: neither syncs at commit', async () => {

@@ -86,8 +86,8 @@ export class Outbox {
     private readonly store: BufferStore,
     opts: OutboxOptions = {},
   ) {
-    // Also in `full` durability: the daemon's main connection commits NORMAL (daemon-buffer.ts).
-    this.walSync = opts.syncOffLoop === true ? store.walSync : undefined;
+    // A buffer in `full` durability commits everything with an fsync already.
+    this.walSync = store.durability === 'full' || opts.syncOffLoop !== true ? undefined : store.walSync;
     const db = store.db;
     this.spans = outboxSpans(db);
     this.taker = new RecordTaker(db, this.spans);

@@ -2,7 +2,9 @@
  * The buffer's single writer, with group commit. Transports call `append` and acknowledge
  * (MQTT PUBACK, HL7 ACK) only when its promise resolves: by then the transaction holding
  * the readings has COMMITTED. A transaction is committed `flushIntervalMs` after its first
- * append or as soon as `maxBatchReadings` rows are queued, whichever comes first.
+ * append once a page's worth has come, else at `maxCommitDelayMs`, or as soon as
+ * `maxBatchReadings` rows are queued; an append whose sender waits for it (`prompt`) and
+ * alarm events at once when no commit is running (see `append` and `admit`).
  *
  * The transactions run on a worker thread with its own connection (thread-committer.ts,
  * commit-worker.ts): the main thread only queues, encodes a group and posts it, so MQTT,
@@ -121,7 +123,7 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
    * Stores alarm events in this order, in one transaction: all of them or none, so the
    * audit log (alarms/audit-log.ts) that retries a refused write never leaves a gap that a
    * later phase of the same alarm overtakes. Idempotent by eventId. Committed promptly
-   * (after flushIntervalMs): they are few, and the audit trail should not lag the ward.
+   * (as a `prompt` append): they are few, and the audit trail should not lag the ward.
    */
   appendAlarms(events: readonly AlarmEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());

@@ -64,7 +64,7 @@ export const GATEWAY_SETTING_DOCS: Readonly<Record<string, string | SettingDoc>>
   'hl7.tls.keyFile': 'PEM private key of that certificate.',
   'hl7.tls.caFile': 'CAs whose client certificates the MLLP TLS listener accepts; null: no client certificates.',
 
-  'buffer.durability': 'What an acknowledged reading survives: `full` (the default: the WAL is synced at every group commit before its acknowledgements go out, so a power cut loses nothing acknowledged) or `normal` (not synced: survives a crash of the process, but a power cut can lose the last ~30 s of acknowledged readings; ~28 % fewer bytes written, docs/install.md).',
+  'buffer.durability': 'What an acknowledged reading survives: `full` (the default: every commit syncs the WAL before what it stored is acknowledged, so a power cut loses nothing acknowledged) or `normal` (not synced: survives a crash of the process, but a power cut can lose the last ~30 s of acknowledged readings; ~28 % fewer bytes written, docs/install.md).',
   'buffer.maxBytes': 'Cap on the buffer database: uploaded readings may fill 75% of it, and past it the oldest unsent data is evicted (alarm events never are).',
   'buffer.flushIntervalMs': { text: 'Group-commit interval of the buffer writer.', default: `${FORMAT_DEFAULT} (10 ms normal, 25 ms full)` },
   'buffer.maxBatchReadings': { text: 'Readings per group commit at most.', default: `${FORMAT_DEFAULT} (2000)` },
