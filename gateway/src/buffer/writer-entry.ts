@@ -25,6 +25,8 @@ export interface WriterEntry {
   sharedTimeMs?: number;
   /** Its sender waits for this commit before it sends more (see append's `prompt`). */
   prompt?: boolean;
+  /** With prompt: who sends (a connection, a serial line), to tell one sending back to back. */
+  sender?: object;
   rows: number;
   /** Arrival number: flushes and idle waiters are expressed in it. */
   seq: number;

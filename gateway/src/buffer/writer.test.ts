@@ -114,10 +114,34 @@ describe('BufferWriter group commit', () => {
   it('commits a waiting sender\'s append (prompt) at once when nothing is being committed, with what is queued', async () => {
     const w = writer({ flushIntervalMs: 1000, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 1000 });
     const background = track(w.append(wardReadings(0, 8)));
-    // A central station's next message comes only after this one's ACK: no timer to wait for.
+    // No sender named (the MQTT bridge): its next message comes only after this one's ACK.
     for (let k = 1; k <= 3; k++) await w.append(wardReadings(k * 8, k * 8 + 8), { prompt: true });
     expect(background.settled).toBe(true);
     expect(commits.map((c) => c.rows)).toEqual([16, 8, 8]);
+  });
+
+  it('waits flushIntervalMs for a named sender that sends at its own pace, not for one sending back to back', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 1000 });
+    const station = {}; // one MLLP connection carrying a ward
+    const monitor = {}; // a monitor on its own serial line
+    // A sender's first append waits for the interval: others may share its commit.
+    const first = track(w.append(wardReadings(0, 8), { prompt: true, sender: station }));
+    const other = track(w.append(wardReadings(8, 16), { prompt: true, sender: monitor }));
+    await realDelay(30);
+    expect([first.settled, other.settled]).toEqual([false, false]);
+    clock.advance(10);
+    await vi.waitFor(() => expect(first.settled && other.settled).toBe(true));
+    expect(commits.map((c) => c.rows)).toEqual([16]);
+    // The station sends its next message as soon as it has the ACK: committed at once.
+    for (let k = 2; k <= 4; k++) await w.append(wardReadings(k * 8, k * 8 + 8), { prompt: true, sender: station });
+    expect(commits.map((c) => c.rows)).toEqual([16, 8, 8, 8]);
+    // The monitor's next record comes a second later: it waits to be grouped again.
+    clock.advance(1000);
+    const later = track(w.append(wardReadings(40, 48), { prompt: true, sender: monitor }));
+    await realDelay(30);
+    expect(later.settled).toBe(false);
+    clock.advance(10);
+    await vi.waitFor(() => expect(later.settled).toBe(true));
   });
 
   it('commits a waiting sender\'s append (prompt) and alarm events without waiting for maxCommitDelayMs', async () => {

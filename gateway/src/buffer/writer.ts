@@ -90,19 +90,21 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
    * known by this time to the duplicate filter, so that a re-sent copy of them is one.
    * `prompt`: the sender sends nothing more until this commit (an HL7 connection or a
    * serial line, one message at a time; the MQTT bridge), so its group is committed at once
-   * when no commit is running, else right after it (after flushIntervalMs at most), instead
+   * when no commit is running and it sends back to back (`sender`, the connection or serial
+   * line: backToBack), else within flushIntervalMs, instead
    * of waiting up to maxCommitDelayMs for a page's worth: waiting
    * would cap such a sender at 1000 / maxCommitDelayMs messages a second (a central
    * station multiplexing a ward over one MLLP connection would fall behind).
    */
-  append(readings: readonly Reading[], opts: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean } = {}): Promise<void> {
+  append(readings: readonly Reading[], opts: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean; sender?: object } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new BufferClosedError());
     if (readings.length === 0) return Promise.resolve();
     if (this.readingsRefused) return Promise.reject(this.readingsRefused);
     const dedup = opts.dedup === true;
     const prompt = opts.prompt === true;
     const shared = !dedup && opts.sharedTimeMs !== undefined ? { sharedTimeMs: opts.sharedTimeMs } : {};
-    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, ...shared, prompt, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
+    const sender = prompt && opts.sender !== undefined ? { sender: opts.sender } : {};
+    return new Promise((resolve, reject) => this.admit({ readings, alarms: null, dedup, ...shared, prompt, ...sender, rows: readings.length, seq: ++this.lastSeq, resolve, reject }));
   }
 
   /**
@@ -196,14 +198,31 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
       // A waiting sender arriving in a window whose flushIntervalMs has passed (at a ward's
       // rate one is nearly always open) commits with what is queued now, instead of waiting
       // for the window's maxCommitDelayMs. So does one arriving while nothing is being
-      // committed: waiting would group it with nothing it sends (a central station sending
-      // a ward over one MLLP connection waits for each ACK: waiting flushIntervalMs capped
-      // it at 38 messages a second with `full` durability, 92 with `normal`); appends that
-      // arrive during a commit go together in the next.
-      if (entry.prompt === true && (this.windowMinPassed || (this.inFlight === null && this.retryTimer === null))) this.flushThroughSeq = entry.seq;
+      // committed that sends back to back (see `backToBack`).
+      if (entry.prompt === true && (this.windowMinPassed || (this.inFlight === null && this.retryTimer === null && this.backToBack(entry)))) this.flushThroughSeq = entry.seq;
     }
     this.pump();
   }
+
+  /**
+   * Whether a waiting sender's append should commit without waiting flushIntervalMs for
+   * other senders' appends to share the commit. Yes for one that sends its next message as
+   * soon as it has its ACK (its previous append was settled within flushIntervalMs): a
+   * central station sending a ward over one MLLP connection gains nothing from waiting,
+   * which capped it at 38 messages a second with `full` durability (92 with `normal`). No
+   * for one that sends at its own pace (a monitor on its own serial line or connection, once
+   * a second): waiting groups such senders, which halves the commits of a ward of them.
+   * Yes for an append that names no sender (alarm events, the MQTT bridge's one message at
+   * a time).
+   */
+  private backToBack(entry: Entry): boolean {
+    if (entry.sender === undefined) return true;
+    const last = this.lastSettledMs.get(entry.sender);
+    return last !== undefined && this.clock.monotonicMs() - last <= this.limits.flushIntervalMs;
+  }
+
+  /** When each sender's last append was settled (backToBack). */
+  private readonly lastSettledMs = new WeakMap<object, number>();
 
   /** Starts the next commit if one is due and none is running; otherwise keeps the flush timer armed. */
   private pump(): void {
@@ -269,6 +288,8 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
   }
 
   private finish(entries: Entry[], outcome: CommitOutcome): void {
+    const settledMs = this.clock.monotonicMs();
+    for (const e of entries) if (e.sender !== undefined) this.lastSettledMs.set(e.sender, settledMs);
     const rows = this.inFlightRows;
     this.inFlight = null;
     this.inFlightRows = 0;

@@ -23,7 +23,7 @@ import type { RejectLog } from './reject-log.js';
 export interface ReadingSink {
   /** Resolves once the readings are committed to the buffer. `dedup`: their times are the
    * device's own, so a redelivered copy is stored once (buffer/recent-records.ts). */
-  append(readings: Reading[], opts?: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean }): Promise<void>;
+  append(readings: Reading[], opts?: { dedup?: boolean; sharedTimeMs?: number; prompt?: boolean; sender?: object }): Promise<void>;
 }
 
 /** What the ingest layer learned about a record, beside its readings (for the alarm engine). */
@@ -57,11 +57,15 @@ export function instanceId(deviceId: string, channel: string): string {
   return `${deviceId}~${channel.replace(/[^A-Za-z0-9._:-]/g, '_')}`;
 }
 /** The sink's options, one object each, not one per record (frozen: every record shares them). */
-type SinkOptions = Readonly<{ dedup: boolean; sharedTimeMs?: number; prompt?: boolean }>;
+type SinkOptions = Readonly<{ dedup: boolean; sharedTimeMs?: number; prompt?: boolean; sender?: object }>;
 const NO_DEDUP: SinkOptions = Object.freeze({ dedup: false });
 const PROMPT: SinkOptions = Object.freeze({ dedup: false, prompt: true });
 const DEDUP: SinkOptions = Object.freeze({ dedup: true });
 const DEDUP_PROMPT: SinkOptions = Object.freeze({ dedup: true, prompt: true });
+/** A waiting sender's options, naming it when the transport did (BufferWriter's backToBack): one object per record then. */
+function waiting(o: SinkOptions, senderWaits: boolean | object): SinkOptions {
+  return typeof senderWaits === 'object' ? { ...o, sender: senderWaits } : o;
+}
 /** A status that makes a record without values still usable: the device is talking. */
 const STATUS_FLAGS = QualityFlag.SENSOR_OFF | QualityFlag.DEMO;
 
@@ -112,9 +116,9 @@ export class IngestPipeline {
    * time: HL7 over TCP or serial, the MQTT bridge), so the buffer commits it without
    * waiting for more readings to share the commit with (BufferWriter.append's `prompt`).
    */
-  submit(device: Device, record: ParsedRecord, receivedAtMs?: number, opts?: { senderWaits?: boolean }): Promise<SubmitResult> {
+  submit(device: Device, record: ParsedRecord, receivedAtMs?: number, opts?: { senderWaits?: boolean; sender?: object }): Promise<SubmitResult> {
     try {
-      return this.submitNow(device, record, receivedAtMs ?? this.deps.now(), opts?.senderWaits === true);
+      return this.submitNow(device, record, receivedAtMs ?? this.deps.now(), opts?.senderWaits === true ? (opts.sender ?? true) : false);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -126,7 +130,8 @@ export class IngestPipeline {
    * observations, the readings) alive until then, to be copied by every young-generation
    * GC; the continuation below holds three numbers and the counters.
    */
-  private submitNow(device: Device, record: ParsedRecord, receivedAtMs: number, senderWaits: boolean): Promise<SubmitResult> {
+  /** `senderWaits`: false, true, or the waiting sender itself (see submit). */
+  private submitNow(device: Device, record: ParsedRecord, receivedAtMs: number, senderWaits: boolean | object): Promise<SubmitResult> {
     const { rejects } = this.deps;
     const counters = this.countersFor(device);
     this.count(counters, 1, 0);
@@ -226,16 +231,16 @@ export class IngestPipeline {
    * (device-clock.ts). Its readings with a time of their own (an NIBP measured before)
    * are repeated in every such record and are filtered still.
    */
-  private append(readings: Reading[], ownTimed: Reading[] | null, recordTime: number | null, verdict: ClockVerdict, senderWaits: boolean): Promise<unknown> {
+  private append(readings: Reading[], ownTimed: Reading[] | null, recordTime: number | null, verdict: ClockVerdict, senderWaits: boolean | object): Promise<unknown> {
     const { sink } = this.deps;
-    if (recordTime === null) return sink.append(readings, senderWaits ? PROMPT : NO_DEDUP);
-    if (verdict.sharedTime !== true) return sink.append(readings, senderWaits ? DEDUP_PROMPT : DEDUP);
+    if (recordTime === null) return sink.append(readings, senderWaits ? waiting(PROMPT, senderWaits) : NO_DEDUP);
+    if (verdict.sharedTime !== true) return sink.append(readings, senderWaits ? waiting(DEDUP_PROMPT, senderWaits) : DEDUP);
     // Stored without the filter, but known to it by the device's time, so that a re-sent
     // copy of this record (which device-clock.ts gives its first record's verdict) is one.
-    const atShared: SinkOptions = { dedup: false, sharedTimeMs: recordTime, ...(senderWaits ? { prompt: true } : {}) };
+    const atShared: SinkOptions = { dedup: false, sharedTimeMs: recordTime, ...(senderWaits ? waiting({ dedup: false, prompt: true }, senderWaits) : {}) };
     if (ownTimed === null) return sink.append(readings, atShared);
     const shared = readings.filter((r) => !ownTimed.includes(r));
-    const own = sink.append(ownTimed, senderWaits ? DEDUP_PROMPT : DEDUP);
+    const own = sink.append(ownTimed, senderWaits ? waiting(DEDUP_PROMPT, senderWaits) : DEDUP);
     return shared.length === 0 ? own : Promise.all([own, sink.append(shared, atShared)]);
   }
 

@@ -33,6 +33,9 @@ export interface FrameSource<M> {
   device: Device | null;
   /** The connection's remote address; null on a serial port. */
   peer: string | null;
+  /** The connection or serial port itself: the buffer commits at once for one that sends
+   * back to back (BufferWriter's backToBack). */
+  sender?: object;
 }
 
 function contextOf(device: Device, now: () => number): FormatContext {
@@ -65,7 +68,7 @@ export class FrameReceiver {
       }
       // Read once, with the device's vendor map and clock offset (formats/entry.ts).
       const record = format.read(message, contextOf(device, this.deps.now));
-      await this.deps.pipeline.submit(device, record, receivedAtMs, { senderWaits: true });
+      await this.deps.pipeline.submit(device, record, receivedAtMs, from.sender === undefined ? { senderWaits: true } : { senderWaits: true, sender: from.sender });
       return format.ack === 'none' ? null : format.framing.wrap(format.ack.accepted(message, this.deps.now()));
     } catch (err) {
       return this.refuse(err, format, message, device);

@@ -83,7 +83,7 @@ export class SerialDevice {
         framing: format.framing,
         maxFrameBytes: this.opts.maxFrameBytes,
         maxInFlight: 32,
-        handle: (frame) => receiver.handle(frame, { format, device: this.currentDevice(), peer: null }),
+        handle: (frame) => receiver.handle(frame, { format, device: this.currentDevice(), peer: null, sender: port }),
         onOverflow: (err) => this.opts.rejects.record(this.deviceId, err),
         onHandlerError: (err) => this.log.error({ err }, 'serial frame handler failed'),
       });

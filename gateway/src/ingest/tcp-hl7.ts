@@ -100,7 +100,7 @@ export class TcpHl7Listener {
       framing: format.framing,
       maxFrameBytes: this.opts.maxMessageBytes,
       maxInFlight: this.opts.maxInFlightPerConnection ?? 64,
-      handle: (frame) => this.opts.receiver.handle(frame, { format, device: null, peer: socket.remoteAddress ?? null }),
+      handle: (frame) => this.opts.receiver.handle(frame, { format, device: null, peer: socket.remoteAddress ?? null, sender: socket }),
       onOverflow: (err) => {
         this.opts.rejects.record(null, err, { peer });
         socket.destroy(); // a peer that never ends a frame is not an HL7 sender
