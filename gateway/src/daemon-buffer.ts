@@ -95,7 +95,8 @@ export function openDaemonBuffer(config: GatewayConfig, w: BufferWiring): Daemon
  * 250 ms of acknowledgement latency at ward rates for about one WAL page per commit
  * instead of one per device message (buffer/writer-options.ts). Senders that wait for each
  * acknowledgement before the next message (HL7 over TCP or serial, the MQTT bridge) are
- * committed at once when no commit is running (BufferWriter.append's `prompt`).
+ * committed within the flush interval, at once when they send back to back
+ * (BufferWriter.append's `prompt`).
  */
 function commitDelay(config: GatewayConfig): { maxCommitDelayMs?: number } {
   if (config.buffer.maxCommitDelayMs !== null) return { maxCommitDelayMs: config.buffer.maxCommitDelayMs };

@@ -20,8 +20,8 @@ import type { Durability } from './types.js';
  *     commits was 23-24% / 19-25% / 17-18% at 5 / 10 / 25 ms; 25 ms is the cheapest
  *     interval within the ack budget (picked in every run), and caps the fsyncs of
  *     appends that do not wait (MQTT) at 40/s, which matters more on a gateway's eMMC than
- *     on this disk. (An append whose sender waits for it commits at once when no commit is
- *     running: writer.ts `admit`.)
+ *     on this disk. (An append whose sender waits for it and sends back to back commits at
+ *     once when no commit is running: writer.ts `backToBack`.)
  *   - `normal` 10: the same share was 17-18% / 16% / 12% at 5 / 10 / 25 ms, straddling the
  *     15% budget within the host's noise (runs picked 5 and 25); at ward load (400/s) it
  *     is ~1% for all three. 10 ms is the middle of that band: a device's PUBACK/ACK waits
