@@ -327,3 +327,64 @@ describe('BufferWriter backpressure and failures', () => {
     expect(() => writer({ maxBatchReadings: 1000, maxQueuedReadings: 10 })).toThrow(/maxQueuedReadings/);
   });
 });
+
+describe('a waiting sender\'s appends (review of fee659e)', () => {
+  it('a back-to-back sender\'s record that pipeline.append splits in two (own-timed NIBP + sharedTime readings) is committed at once, in one commit', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 1000 });
+    const station = {};
+    const first = track(w.append(wardReadings(0, 8), { prompt: true, sender: station }));
+    clock.advance(10);
+    await vi.waitFor(() => expect(first.settled).toBe(true));
+    // The station's next record, sent as soon as it had its ACK. pipeline.ts `append` gives
+    // a sharedTime record with an own-timed NIBP two appends, in one tick: own, then atShared.
+    const own = track(w.append(wardReadings(8, 11), { dedup: true, prompt: true, sender: station }));
+    const shared = track(w.append(wardReadings(11, 16), { sharedTimeMs: 1_000, prompt: true, sender: station }));
+    await realDelay(100); // no clock advance: a back-to-back record should not need one
+    expect([own.settled, shared.settled]).toEqual([true, true]);
+    expect(commits.map((c) => c.rows)).toEqual([8, 8]);
+  });
+
+  it('the same with no sender named (the MQTT bridge)', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 1000 });
+    const own = track(w.append(wardReadings(0, 3), { dedup: true, prompt: true }));
+    const shared = track(w.append(wardReadings(3, 8), { sharedTimeMs: 1_000, prompt: true }));
+    await realDelay(100);
+    expect([own.settled, shared.settled]).toEqual([true, true]);
+  });
+
+  it('a back-to-back sender arriving during another commit is committed right after it, not flushIntervalMs later', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 1000 });
+    const station = {};
+    const first = track(w.append(wardReadings(0, 8), { prompt: true, sender: station }));
+    clock.advance(10);
+    await vi.waitFor(() => expect(first.settled).toBe(true));
+    // An alarm event / bridge message commits at once; the station's next message lands while it runs.
+    const bridge = track(w.append(wardReadings(8, 16), { prompt: true }));
+    const next = track(w.append(wardReadings(16, 24), { prompt: true, sender: station }));
+    await vi.waitFor(() => expect(bridge.settled).toBe(true));
+    await realDelay(100); // the commit in flight ended long ago (real time); the clock stands still
+    expect(next.settled).toBe(true);
+  });
+
+  it('a named sender at its own pace waits flushIntervalMs, not maxCommitDelayMs, after a commit split at maxBatchReadings', async () => {
+    const w = writer({ flushIntervalMs: 10, maxCommitDelayMs: 5000, fillReadings: 1000, maxBatchReadings: 16 });
+    const monitor = {};
+    const a = track(w.append(wardReadings(0, 8)));
+    clock.advance(10); // the window's flushIntervalMs passes with few readings: it waits for maxCommitDelayMs
+    await realDelay(20);
+    expect(a.settled).toBe(false);
+    const b = track(w.append(wardReadings(8, 12)));
+    const c = track(w.append(wardReadings(12, 20))); // 20 >= maxBatchReadings: A+B (12) committed, C left queued
+    await vi.waitFor(() => expect(a.settled && b.settled).toBe(true));
+    expect(c.settled).toBe(false);
+    // A monitor's record (HL7 over its own serial line), once a second.
+    const mon = track(w.append(wardReadings(20, 24), { prompt: true, sender: monitor }));
+    clock.advance(10);
+    await realDelay(50);
+    clock.advance(10);
+    await realDelay(50);
+    expect(mon.settled).toBe(true);
+    clock.advance(5000);
+    await vi.waitFor(() => expect(mon.settled).toBe(true));
+  });
+});

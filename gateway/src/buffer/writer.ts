@@ -197,12 +197,27 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
       if (queued + entry.rows >= this.limits.maxQueuedReadings) this.wasFull = true;
       // A waiting sender arriving in a window whose flushIntervalMs has passed (at a ward's
       // rate one is nearly always open) commits with what is queued now, instead of waiting
-      // for the window's maxCommitDelayMs. So does one arriving while nothing is being
-      // committed that sends back to back (see `backToBack`).
-      if (entry.prompt === true && (this.windowMinPassed || (this.inFlight === null && this.retryTimer === null && this.backToBack(entry)))) this.flushThroughSeq = entry.seq;
+      // for the window's maxCommitDelayMs. So does one that sends back to back (see
+      // `backToBack`): at once, or right after the commit running. Not in this call: the
+      // pipeline appends one record in two parts in the same tick (an NIBP with its own
+      // time beside a record at a shared time), and both go in the one commit.
+      if (entry.prompt === true && (this.windowMinPassed || (this.retryTimer === null && this.backToBack(entry)))) {
+        this.flushThroughSeq = entry.seq;
+        if (!this.pumpQueued) {
+          this.pumpQueued = true;
+          queueMicrotask(this.queuedPump);
+        }
+        return;
+      }
     }
     this.pump();
   }
+
+  private pumpQueued = false;
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 
   /**
    * Whether a waiting sender's append should commit without waiting flushIntervalMs for
@@ -279,6 +294,13 @@ export class BufferWriter extends EventEmitter<{ drain: [] }> {
     const entries = this.queue.splice(0, count);
     this.queuedRows -= rows;
     this.windowMinPassed = false;
+    if (this.queue.length > 0) {
+      // What is left (the group was split at maxBatchReadings) opens a window of its own:
+      // the timer armed for the one dispatched may be its maxCommitDelayMs, which would
+      // hold a waiting sender's next append that long.
+      this.flushTimer?.cancel();
+      this.flushTimer = null;
+    }
     this.inFlight = entries;
     this.inFlightRows = rows;
     this.committer.commit(entries, this.clock.now()).then(
