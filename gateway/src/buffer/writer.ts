@@ -3,8 +3,9 @@
  * (MQTT PUBACK, HL7 ACK) only when its promise resolves: by then the transaction holding
  * the readings has COMMITTED. A transaction is committed `flushIntervalMs` after its first
  * append once a page's worth has come, else at `maxCommitDelayMs`, or as soon as
- * `maxBatchReadings` rows are queued; an append whose sender waits for it (`prompt`) and
- * alarm events at once when no commit is running (see `append` and `admit`).
+ * `maxBatchReadings` rows are queued; an append whose sender waits for it (`prompt`) within
+ * `flushIntervalMs`, and at once (or right after the commit running) when that sender sends
+ * back to back or names none, as alarm events (see `append`, `admit`, `backToBack`).
  *
  * The transactions run on a worker thread with its own connection (thread-committer.ts,
  * commit-worker.ts): the main thread only queues, encodes a group and posts it, so MQTT,
