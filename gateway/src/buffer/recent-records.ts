@@ -47,7 +47,27 @@ const SEP = '\u0000';
 
 /** A reading's key as the transaction's overlay map's key. */
 export function identityOf(r: Reading): string {
-  return `${r.deviceId}${SEP}${r.deviceClockMs ?? r.deviceTimeMs}`;
+  return keyOf(r.deviceId, r.deviceClockMs ?? r.deviceTimeMs);
+}
+
+const keyOf = (deviceId: string, timeMs: number) => `${deviceId}${SEP}${timeMs}`;
+
+/** The transaction's entry for (device, time), made on first use. */
+function entryOf(overlay: Map<string, RecentEntry>, deviceId: string, timeMs: number, atMs: number): RecentEntry {
+  const key = keyOf(deviceId, timeMs);
+  let e = overlay.get(key);
+  if (e === undefined) {
+    e = { deviceId, timeMs, metrics: [], values: [], atMs };
+    overlay.set(key, e);
+  }
+  return e;
+}
+
+/** A reading's metric and value, added to its entry. */
+function remember(e: RecentEntry, r: Reading): void {
+  e.metrics.push(r.metric);
+  e.values.push(r.value);
+  if (r.receivedAtMs > e.atMs) e.atMs = r.receivedAtMs;
 }
 
 export class RecentRecords {
@@ -133,28 +153,20 @@ export class RecentRecords {
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i]!;
       const ms = r.deviceClockMs ?? r.deviceTimeMs;
-      if (i === 0 || r.deviceId !== device || !sameTime(ms, timeMs)) {
+      if (pending === undefined || r.deviceId !== device || !sameTime(ms, timeMs)) {
         device = r.deviceId;
         timeMs = ms;
-        const key = identityOf(r);
-        pending = overlay.get(key);
-        if (pending === undefined) {
-          pending = { deviceId: r.deviceId, timeMs: ms, metrics: [], values: [], atMs: r.receivedAtMs };
-          overlay.set(key, pending);
-        }
+        pending = entryOf(overlay, r.deviceId, ms, r.receivedAtMs);
       }
       // A suspect reading is filed at its receive time (device-clock.ts): a record re-filed
       // after it goes after it.
       if (r.deviceClockMs !== undefined) this.noteFiled(r.deviceId, r.deviceTimeMs);
-      const seen = this.seen(r, ms, pending!);
+      const seen = this.seen(r, ms, pending);
       marks[i] = seen;
       if (seen === Seen.OTHER) other = true;
-      if (seen === Seen.SAME) continue;
       // Known from here on, to the rest of this append too. (A re-filed reading keeps its
       // device's time as its key, deviceClockMs, so this holds after `refile`.)
-      pending!.metrics.push(r.metric);
-      pending!.values.push(r.value);
-      if (r.receivedAtMs > pending!.atMs) pending!.atMs = r.receivedAtMs;
+      if (seen !== Seen.SAME) remember(pending, r);
     }
     /** The times of the append that hold a new measurement (null: none, the usual case). */
     const fresh = other ? this.freshTimes(readings) : null;
@@ -181,17 +193,8 @@ export class RecentRecords {
     let pending: RecentEntry | undefined;
     for (const r of readings) {
       if (r.deviceClockMs !== undefined) this.noteFiled(r.deviceId, r.deviceTimeMs);
-      if (pending?.deviceId !== r.deviceId) {
-        const key = `${r.deviceId}${SEP}${sharedTimeMs}`;
-        pending = overlay.get(key);
-        if (pending === undefined) {
-          pending = { deviceId: r.deviceId, timeMs: sharedTimeMs, metrics: [], values: [], atMs: r.receivedAtMs };
-          overlay.set(key, pending);
-        }
-      }
-      pending.metrics.push(r.metric);
-      pending.values.push(r.value);
-      if (r.receivedAtMs > pending.atMs) pending.atMs = r.receivedAtMs;
+      if (pending?.deviceId !== r.deviceId) pending = entryOf(overlay, r.deviceId, sharedTimeMs, r.receivedAtMs);
+      remember(pending, r);
     }
   }
 
@@ -258,20 +261,20 @@ export class RecentRecords {
   private readonly refiled = new WeakSet<Reading>();
 
   private noteFiled(deviceId: string, filedAtMs: number): void {
-    if (filedAtMs > (this.refiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY)) this.refiledMs.set(deviceId, filedAtMs);
+    if (filedAtMs > (this.lastFiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY)) this.lastFiledMs.set(deviceId, filedAtMs);
   }
 
   private fileAt(deviceId: string, receivedAtMs: number, readings: readonly Reading[], overlay: Map<string, RecentEntry>): number {
-    let at = Math.max(receivedAtMs, (this.refiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY) + 1);
+    let at = Math.max(receivedAtMs, (this.lastFiledMs.get(deviceId) ?? Number.NEGATIVE_INFINITY) + 1);
     const taken = (ms: number) =>
-      this.ring.hasKey(deviceId, ms) || overlay.has(`${deviceId}${SEP}${ms}`) || readings.some((x) => x.deviceId === deviceId && x.deviceTimeMs === ms);
+      this.ring.hasKey(deviceId, ms) || overlay.has(keyOf(deviceId, ms)) || readings.some((x) => x.deviceId === deviceId && x.deviceTimeMs === ms);
     while (taken(at)) at++;
-    this.refiledMs.set(deviceId, at);
+    this.lastFiledMs.set(deviceId, at);
     return at;
   }
 
   /** Per device, the last time a record was filed at by `refile`, or a suspect one seen here. */
-  private readonly refiledMs = new Map<string, number>();
+  private readonly lastFiledMs = new Map<string, number>();
 
   /** After the commit: what the transaction added is known from now on; old keys expire. */
   commit(overlay: Map<string, RecentEntry>): void {
@@ -285,7 +288,7 @@ export class RecentRecords {
       // (days of a ward's keys). Start it again from now: a copy of a record received
       // before the step is then stored twice, never a reading lost.
       this.ring.expireBefore(Number.POSITIVE_INFINITY);
-      this.refiledMs.clear();
+      this.lastFiledMs.clear();
       this.newestMs = newest;
     }
     for (const e of overlay.values()) {
@@ -293,7 +296,7 @@ export class RecentRecords {
       if (e.atMs > this.newestMs) this.newestMs = e.atMs;
     }
     this.ring.expireBefore(this.newestMs - this.windowMs);
-    if (this.refiledMs.size > 0) for (const [device, ms] of this.refiledMs) if (ms < this.newestMs - this.windowMs) this.refiledMs.delete(device);
+    if (this.lastFiledMs.size > 0) for (const [device, ms] of this.lastFiledMs) if (ms < this.newestMs - this.windowMs) this.lastFiledMs.delete(device);
   }
 
   /** Distinct keys (device, time) held. */

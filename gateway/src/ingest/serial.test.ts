@@ -3,7 +3,7 @@ import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWard, mllpFrame, toAsciiLine, toHl7Message } from '@wardlink/simulator';
 import type { GatewayDaemon } from '../daemon.js';
-import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { createTestGateway, readingRows, startDaemon, type TestGateway } from '../testing/fixture.js';
 import { hasSocat, startPtyPair, type PtyPair } from '../testing/socat.js';
 
 let gw: TestGateway | undefined;
@@ -145,14 +145,7 @@ interface Row {
   patient_id: string;
 }
 
-function rowsOf(device: string): Row[] {
-  const db = new Database(gw!.config.databasePath, { readonly: true });
-  try {
-    return db.prepare('SELECT metric, value, flags, device_time_ms, received_at_ms, device_clock_ms, patient_id FROM readings WHERE device_id = ? ORDER BY id').all(device) as Row[];
-  } finally {
-    db.close();
-  }
-}
+const rowsOf = (device: string) => readingRows<Row>(gw!, device, 'metric, value, flags, device_time_ms, received_at_ms, device_clock_ms, patient_id');
 
 function clockAlarmEvents(): { phase: string; message: string }[] {
   const db = new Database(gw!.config.databasePath, { readonly: true });

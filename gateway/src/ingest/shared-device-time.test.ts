@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
 import type { GatewayDaemon } from '../daemon.js';
-import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { createTestGateway, readingRows, startDaemon, type TestGateway } from '../testing/fixture.js';
 import { MllpClient } from './testing/mllp-client.js';
 import { oruMessage } from './testing/oru-message.js';
 
@@ -45,14 +45,7 @@ interface Row {
   device_time_ms: number;
   device_clock_ms: number | null;
 }
-function rowsOf(deviceId: string): Row[] {
-  const db = new Database(gw!.config.databasePath, { readonly: true });
-  try {
-    return db.prepare('SELECT metric, value, flags, device_time_ms, device_clock_ms FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as Row[];
-  } finally {
-    db.close();
-  }
-}
+const rowsOf = (deviceId: string) => readingRows<Row>(gw!, deviceId, 'metric, value, flags, device_time_ms, device_clock_ms');
 function clockAlarmPhases(): string[] {
   const db = new Database(gw!.config.databasePath, { readonly: true });
   try {

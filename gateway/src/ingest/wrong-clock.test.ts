@@ -5,12 +5,11 @@
  * own time kept; the desaturation still raises its alarm; a device-clock technical alarm
  * says why; the device shows connected only while it delivers usable readings.
  */
-import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QualityFlag } from '@wardlink/shared';
 import type { GatewayDaemon } from '../daemon.js';
-import { createTestGateway, startDaemon, type TestGateway } from '../testing/fixture.js';
+import { createTestGateway, readingRows, startDaemon, type TestGateway } from '../testing/fixture.js';
 import { MllpClient } from './testing/mllp-client.js';
 import { oruMessage } from './testing/oru-message.js';
 
@@ -50,14 +49,7 @@ interface Row {
   device_clock_ms: number | null;
 }
 
-function rowsOf(deviceId: string): Row[] {
-  const db = new Database(gw.config.databasePath, { readonly: true });
-  try {
-    return db.prepare('SELECT device_id, metric, value, flags, device_time_ms, received_at_ms, device_clock_ms FROM readings WHERE device_id = ? ORDER BY id').all(deviceId) as Row[];
-  } finally {
-    db.close();
-  }
-}
+const rowsOf = (deviceId: string) => readingRows<Row>(gw, deviceId, 'device_id, metric, value, flags, device_time_ms, received_at_ms, device_clock_ms');
 
 async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

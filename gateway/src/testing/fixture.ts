@@ -3,6 +3,7 @@
  * run in-process on free ports, or as a real child process for crash tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,17 @@ export interface TestGateway {
 }
 
 export type DeviceSpec = Omit<NewDevice, 'passwordHash' | 'mqttUsername'>;
+
+/** One device's rows of the buffer's `readings` view in arrival order, `columns` of them,
+ * read on a connection of its own (as a tool beside the daemon would). */
+export function readingRows<T>(gw: TestGateway, deviceId: string, columns: string): T[] {
+  const db = new Database(gw.config.databasePath, { readonly: true });
+  try {
+    return db.prepare(`SELECT ${columns} FROM readings WHERE device_id = ? ORDER BY id`).all(deviceId) as T[];
+  } finally {
+    db.close();
+  }
+}
 
 /** Creates config + database with beds and devices. `raw` overrides config fields. */
 export async function createTestGateway(
